@@ -1,0 +1,107 @@
+//! Linux error numbers, as initcalls and registration functions return them.
+//!
+//! Values are those of `include/uapi/asm-generic/errno-base.h` and `errno.h`
+//! on x86_64, so a trace line `returned -12` means what it means in Linux.
+
+use std::fmt;
+
+/// A positive Linux error number. Functions return `Err(Errno::ENOMEM)` where
+/// Linux returns `-ENOMEM`; [`Errno::as_rc`] gives the negative return code.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Errno(pub i32);
+
+macro_rules! errnos {
+    ($($name:ident = $val:expr, $text:expr;)*) => {
+        impl Errno {
+            $(#[doc = $text] pub const $name: Errno = Errno($val);)*
+
+            /// The symbolic name (`"ENOMEM"`), or `None` for a number this table lacks.
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 { $($val => Some(stringify!($name)),)* _ => None }
+            }
+
+            /// The `strerror` text.
+            pub fn description(self) -> &'static str {
+                match self.0 { $($val => $text,)* _ => "Unknown error" }
+            }
+
+            /// Parses a symbolic name such as `"ENOMEM"`.
+            pub fn from_name(name: &str) -> Option<Errno> {
+                match name { $(stringify!($name) => Some(Errno::$name),)* _ => None }
+            }
+        }
+    };
+}
+
+errnos! {
+    EPERM = 1, "Operation not permitted";
+    ENOENT = 2, "No such file or directory";
+    EINTR = 4, "Interrupted system call";
+    EIO = 5, "I/O error";
+    ENXIO = 6, "No such device or address";
+    EAGAIN = 11, "Try again";
+    ENOMEM = 12, "Out of memory";
+    EFAULT = 14, "Bad address";
+    EBUSY = 16, "Device or resource busy";
+    EEXIST = 17, "File exists";
+    ENODEV = 19, "No such device";
+    EINVAL = 22, "Invalid argument";
+    ENFILE = 23, "File table overflow";
+    ENOSPC = 28, "No space left on device";
+    ENOSYS = 38, "Function not implemented";
+    ENOTSOCK = 88, "Socket operation on non-socket";
+    EPROTOTYPE = 91, "Protocol wrong type for socket";
+    EPROTONOSUPPORT = 93, "Protocol not supported";
+    ESOCKTNOSUPPORT = 94, "Socket type not supported";
+    EOPNOTSUPP = 95, "Operation not supported on transport endpoint";
+    EAFNOSUPPORT = 97, "Address family not supported by protocol";
+    EADDRINUSE = 98, "Address already in use";
+    EADDRNOTAVAIL = 99, "Cannot assign requested address";
+    ENETUNREACH = 101, "Network is unreachable";
+    ENOBUFS = 105, "No buffer space available";
+    EISCONN = 106, "Transport endpoint is already connected";
+    ENOTCONN = 107, "Transport endpoint is not connected";
+    ECONNREFUSED = 111, "Connection refused";
+    EHOSTUNREACH = 113, "No route to host";
+}
+
+impl Errno {
+    /// The value a Linux function returns for this error: `-errno`.
+    pub fn as_rc(self) -> i32 {
+        -self.0
+    }
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Errno({})", self.0),
+        }
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => write!(f, "{n} ({})", self.description()),
+            None => write!(f, "errno {}", self.0),
+        }
+    }
+}
+
+impl std::error::Error for Errno {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_rc_is_negative() {
+        assert_eq!(Errno::from_name("ENOMEM"), Some(Errno::ENOMEM));
+        assert_eq!(Errno::ENOMEM.as_rc(), -12);
+        assert_eq!(Errno::EEXIST.to_string(), "EEXIST (File exists)");
+        assert_eq!(format!("{:?}", Errno(4000)), "Errno(4000)");
+        assert_eq!(Errno::from_name("ENOPE"), None);
+    }
+}

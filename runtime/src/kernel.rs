@@ -1,0 +1,113 @@
+//! [`Kernel`]: the state the initcalls build, one typed slot per subsystem.
+//!
+//! Linux keeps each subsystem's boot-time state in its own globals
+//! (`net_families`, `ptype_base`, `init_net`, ...). Here each subsystem is a
+//! Rust type, and the kernel holds at most one value of each type, inserted by
+//! the initcall that creates it. Initcalls from user crates use the same slots
+//! for their own state. The slots are reached by type on the boot path only;
+//! packet paths hold direct references and never look anything up here.
+
+use std::any::{type_name, Any, TypeId};
+use std::collections::BTreeMap;
+
+use crate::errno::Errno;
+
+/// The booted (or booting) stack: subsystem state plus the kernel log.
+#[derive(Default)]
+pub struct Kernel {
+    slots: BTreeMap<TypeId, Slot>,
+    log: Vec<String>,
+    /// Number of CPUs the per-CPU structures are built for.
+    nr_cpus: usize,
+}
+
+struct Slot {
+    name: &'static str,
+    value: Box<dyn Any + Send>,
+}
+
+impl Kernel {
+    /// A kernel with nothing initialized, for `nr_cpus` CPUs (at least one).
+    pub fn new(nr_cpus: usize) -> Kernel {
+        Kernel { slots: BTreeMap::new(), log: Vec::new(), nr_cpus: nr_cpus.max(1) }
+    }
+
+    /// How many CPUs per-CPU state is built for (`for_each_possible_cpu`).
+    pub fn nr_cpus(&self) -> usize {
+        self.nr_cpus
+    }
+
+    /// Installs a subsystem's state. A second value of the same type is
+    /// refused with `EEXIST`: one subsystem has exactly one owner.
+    pub fn provide<T: Any + Send>(&mut self, value: T) -> Result<(), Errno> {
+        let id = TypeId::of::<T>();
+        if self.slots.contains_key(&id) {
+            return Err(Errno::EEXIST);
+        }
+        self.slots.insert(id, Slot { name: type_name::<T>(), value: Box::new(value) });
+        Ok(())
+    }
+
+    /// The state of type `T`, or `ENOENT` if no initcall has provided it.
+    pub fn get<T: Any + Send>(&self) -> Result<&T, Errno> {
+        self.slots
+            .get(&TypeId::of::<T>())
+            .and_then(|s| s.value.downcast_ref::<T>())
+            .ok_or(Errno::ENOENT)
+    }
+
+    /// Mutable access to the state of type `T`, or `ENOENT`.
+    pub fn get_mut<T: Any + Send>(&mut self) -> Result<&mut T, Errno> {
+        self.slots
+            .get_mut(&TypeId::of::<T>())
+            .and_then(|s| s.value.downcast_mut::<T>())
+            .ok_or(Errno::ENOENT)
+    }
+
+    /// Whether state of type `T` exists.
+    pub fn has<T: Any + Send>(&self) -> bool {
+        self.slots.contains_key(&TypeId::of::<T>())
+    }
+
+    /// Removes and returns the state of type `T` (used by teardown paths).
+    pub fn take<T: Any + Send>(&mut self) -> Result<T, Errno> {
+        let slot = self.slots.remove(&TypeId::of::<T>()).ok_or(Errno::ENOENT)?;
+        slot.value.downcast::<T>().map(|b| *b).map_err(|_| Errno::EINVAL)
+    }
+
+    /// Type names of every installed subsystem, sorted.
+    pub fn subsystems(&self) -> Vec<&'static str> {
+        let mut names: Vec<_> = self.slots.values().map(|s| s.name).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Appends a line to the kernel log, like `printk`.
+    pub fn printk(&mut self, line: impl Into<String>) {
+        self.log.push(line.into());
+    }
+
+    /// Everything logged so far, oldest first.
+    pub fn log(&self) -> &[String] {
+        &self.log
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Families(u32);
+
+    #[test]
+    fn one_value_per_type() {
+        let mut k = Kernel::new(2);
+        assert_eq!(k.get::<Families>().err(), Some(Errno::ENOENT));
+        k.provide(Families(1)).unwrap();
+        assert_eq!(k.provide(Families(2)), Err(Errno::EEXIST));
+        k.get_mut::<Families>().unwrap().0 += 1;
+        assert_eq!(k.get::<Families>().unwrap().0, 2);
+        assert_eq!(k.take::<Families>().unwrap().0, 2);
+        assert!(!k.has::<Families>());
+    }
+}
