@@ -1,1 +1,57 @@
+//! The network stack `spec/` describes, as Rust.
+//!
+//! `consts.rs`, `levels.rs`, `resources.rs` and `initcalls.rs` are written by
+//! `cargo run -p netgen -- generate` and checked by `netgen check`; never edit
+//! them. This file is the hand-written shell around them: module
+//! declarations, the prelude a user crate imports, and the paths the
+//! attribute macros expand to.
+//!
+//! A crate that adds initcalls depends on this crate only:
+//!
+//! ```
+//! use netgen_generated::prelude::*;
+//!
+//! /// Runs once `net_families` exists.
+//! #[device_initcall(requires = [SockRegistry])]
+//! fn my_proto_init(k: &mut Kernel) -> InitResult {
+//!     k.printk("my_proto: ready");
+//!     Ok(())
+//! }
+//! # fn main() {}
+//! ```
 
+// Let the attribute macros name this crate as `::netgen_generated` from
+// inside it too.
+extern crate self as netgen_generated;
+
+pub mod consts;
+pub mod initcalls;
+pub mod levels;
+pub mod resources;
+
+pub use initcalls::Stack;
+pub use netgen_macros::{
+    arch_initcall, arch_initcall_sync, core_initcall, core_initcall_sync, device_initcall, device_initcall_sync,
+    early_initcall, fs_initcall, fs_initcall_sync, initcall, late_initcall, late_initcall_sync, module_init,
+    postcore_initcall, postcore_initcall_sync, pure_initcall, rootfs_initcall, subsys_initcall,
+    subsys_initcall_sync,
+};
+pub use netgen_runtime as runtime;
+
+/// Everything an initcall in a user crate needs.
+pub mod prelude {
+    pub use crate::levels;
+    pub use crate::resources::*;
+    pub use crate::*;
+    pub use netgen_runtime::init::{InitResult, Resource};
+    pub use netgen_runtime::{Errno, Kernel};
+}
+
+/// What the attribute macros expand to. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use linkme;
+    pub use netgen_runtime::init::check::{initcall_fn, level, requires};
+    pub use netgen_runtime::init::collect::INITCALLS;
+    pub use netgen_runtime::init::{InitcallDesc, Level, Origin, Resource};
+}

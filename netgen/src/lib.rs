@@ -1,1 +1,65 @@
+//! netgen: the spec compiler of the netgen network stack.
+//!
+//! A pipeline of named passes, each in its own module:
+//!
+//! 1. [`parse`]: spec text to a syntax tree with spans (pest).
+//! 2. [`analyze`]: every semantic error at once, each with a span.
+//! 3. [`ir`]: plain serde data, the only thing the emitter sees.
+//! 4. [`emit`]: Rust source for the `generated/` crate (quote, prettyplease).
+//!
+//! The CLI (`src/main.rs`), the tests and the benchmarks all call [`compile`].
 
+pub mod analyze;
+pub mod diag;
+pub mod emit;
+pub mod graph;
+pub mod ir;
+pub mod parse;
+pub mod source;
+
+use std::path::Path;
+
+pub use diag::Diagnostic;
+pub use source::SourceMap;
+
+/// The result of compiling a spec: the IR if there were no errors, and every
+/// diagnostic (errors and warnings) with the sources to render them against.
+pub struct Compiled {
+    pub sources: SourceMap,
+    pub ir: Option<ir::Ir>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    /// All diagnostics rendered as text, with a closing count line.
+    pub fn render_diagnostics(&self) -> String {
+        diag::render_all(&self.diagnostics, &self.sources)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses and analyzes the spec rooted at `root` (e.g. `spec/netgen.ng`).
+pub fn compile(root: &Path) -> Compiled {
+    finish(parse::load(root))
+}
+
+/// Compiles one in-memory spec file (no includes).
+pub fn compile_str(name: &str, text: &str) -> Compiled {
+    finish(parse::load_str(name, text))
+}
+
+fn finish(loaded: parse::Loaded) -> Compiled {
+    let mut diagnostics = loaded.diagnostics;
+    // A file that failed to parse would make every name it declares look
+    // unknown; report the syntax errors alone rather than a cascade.
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Compiled { sources: loaded.sources, ir: None, diagnostics };
+    }
+    let (ir, mut more) = analyze::analyze(&loaded.sources, &loaded.files);
+    diagnostics.append(&mut more);
+    let ir = if diagnostics.iter().any(Diagnostic::is_error) { None } else { ir };
+    Compiled { sources: loaded.sources, ir, diagnostics }
+}

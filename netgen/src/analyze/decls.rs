@@ -1,0 +1,438 @@
+//! Reads every section against its schema and builds the symbol tables:
+//! constants, levels, resources and initcalls, each name declared once.
+
+use std::collections::HashMap;
+
+use super::suggest::closest;
+use crate::diag::Diagnostic;
+use crate::parse::ast::{Ident, ItemKind, Member, Section, SpecFile, Value, ValueKind};
+use crate::source::{FileId, Span};
+
+/// Sections the grammar accepts whose code generation has not been written
+/// yet. They are errors, not silently ignored.
+const NOT_YET: &[(&str, &str)] = &[
+    ("pernet", "pernet operations"),
+    ("family", "protocol families (net_families)"),
+    ("inet_protocol", "inet_protos entries"),
+    ("protosw", "inetsw protosw entries"),
+    ("packet_type", "packet types (ptype_base)"),
+    ("proto", "struct proto vtables"),
+    ("proto_ops", "struct proto_ops vtables"),
+    ("netdev", "net devices"),
+    ("register", "NIC registers"),
+    ("descriptor", "DMA descriptors"),
+];
+
+pub struct ConstDecl {
+    pub name: Ident,
+    pub value: u64,
+    pub docs: Vec<String>,
+    pub span: Span,
+}
+
+pub struct LevelDecl {
+    pub name: Ident,
+    pub section: String,
+    pub docs: Vec<String>,
+}
+
+pub struct ResourceDecl {
+    pub name: Ident,
+    pub docs: Vec<String>,
+}
+
+pub struct InitcallDecl {
+    pub name: Ident,
+    /// The level as written after `@` (span of the name), checked to exist.
+    pub level: Ident,
+    /// Index into `Decls::levels`, when the level exists.
+    pub level_index: Option<usize>,
+    pub requires: Vec<Ident>,
+    pub provides: Vec<Ident>,
+    pub run: Option<(String, Span)>,
+    pub docs: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct Decls {
+    pub consts: Vec<ConstDecl>,
+    pub levels: Vec<LevelDecl>,
+    pub resources: Vec<ResourceDecl>,
+    pub initcalls: Vec<InitcallDecl>,
+    pub resource_index: HashMap<String, usize>,
+}
+
+/// One namespace of names: reports the second declaration of a name.
+struct Names<'a> {
+    what: &'a str,
+    seen: HashMap<String, Span>,
+}
+
+impl<'a> Names<'a> {
+    fn new(what: &'a str) -> Self {
+        Names { what, seen: HashMap::new() }
+    }
+
+    /// Whether `name` is new; reports it when it is not.
+    fn declare(&mut self, name: &Ident, diags: &mut Vec<Diagnostic>) -> bool {
+        if let Some(&first) = self.seen.get(&name.name) {
+            diags.push(
+                Diagnostic::error(
+                    format!("duplicate {} `{}`", self.what, name.name),
+                    name.span,
+                    "declared again here",
+                )
+                .with_label(first, "first declared here"),
+            );
+            return false;
+        }
+        self.seen.insert(name.name.clone(), name.span);
+        true
+    }
+}
+
+pub fn collect(files: &[(FileId, SpecFile)], diags: &mut Vec<Diagnostic>) -> Decls {
+    let mut d = Decls::default();
+    let mut const_names = Names::new("constant");
+    let mut level_names = Names::new("level");
+    let mut resource_names = Names::new("resource");
+    let mut initcall_names = Names::new("initcall");
+    let mut levels_block: Option<Span> = None;
+    let mut initcall_sections = Vec::new();
+
+    for (_, file) in files {
+        for item in &file.items {
+            match &item.kind {
+                ItemKind::Include { .. } => {}
+                ItemKind::Const { name, value } => {
+                    let Some(v) = const_value(value, &d.consts, diags) else { continue };
+                    if const_names.declare(name, diags) {
+                        d.consts.push(ConstDecl { name: name.clone(), value: v, docs: item.docs.clone(), span: item.span });
+                    }
+                }
+                ItemKind::Section(s) => match s.keyword.name.as_str() {
+                    "levels" => {
+                        if let Some(first) = levels_block {
+                            diags.push(
+                                Diagnostic::error("a second `levels` block", s.keyword.span, "levels are declared once")
+                                    .with_label(first, "first `levels` block"),
+                            );
+                            continue;
+                        }
+                        levels_block = Some(s.keyword.span);
+                        levels(s, &mut level_names, &mut d, diags);
+                    }
+                    "resource" => {
+                        no_extras(s, "resource", diags);
+                        if let Some(name) = named(s, "resource", "resource SockRegistry;", diags) {
+                            if check_case(name, Case::Type, "resource", diags) && resource_names.declare(name, diags) {
+                                d.resource_index.insert(name.name.clone(), d.resources.len());
+                                d.resources.push(ResourceDecl { name: name.clone(), docs: item.docs.clone() });
+                            }
+                        }
+                    }
+                    "initcall" => initcall_sections.push((s, item.docs.clone())),
+                    kw => {
+                        let what = NOT_YET.iter().find(|(k, _)| *k == kw).map_or(kw, |(_, w)| *w);
+                        diags.push(
+                            Diagnostic::error(
+                                format!("`{kw}` sections are not supported yet"),
+                                s.keyword.span,
+                                format!("netgen parses {what} but does not generate code for them yet"),
+                            )
+                            .with_note("README.md, section \"What is missing\", lists what netgen does not do yet"),
+                        );
+                    }
+                },
+            }
+        }
+    }
+    if levels_block.is_none() && files.iter().any(|(_, f)| !f.items.is_empty()) {
+        if let Some(first) = initcall_sections.first() {
+            diags.push(Diagnostic::error(
+                "the spec declares no levels",
+                first.0.keyword.span,
+                "this initcall has no level to run at",
+            )
+            .with_note("add a `levels { early @ early; pure @ 0; .. }` block, usually in spec/levels.ng"));
+        }
+    }
+    // Initcalls last, so levels and resources declared anywhere are known.
+    for (s, docs) in initcall_sections {
+        if let Some(c) = initcall(s, docs, &d, diags) {
+            if check_case(&c.name, Case::Fn, "initcall", diags) && initcall_names.declare(&c.name, diags) {
+                d.initcalls.push(c);
+            }
+        }
+    }
+    d
+}
+
+fn const_value(v: &Value, consts: &[ConstDecl], diags: &mut Vec<Diagnostic>) -> Option<u64> {
+    match &v.kind {
+        ValueKind::Int(n) => Some(*n),
+        ValueKind::Path(p) if !p.contains("::") => match consts.iter().find(|c| c.name.name == *p) {
+            Some(c) => Some(c.value),
+            None => {
+                diags.push(Diagnostic::error(format!("unknown constant `{p}`"), v.span, "not declared before this line"));
+                None
+            }
+        },
+        other => {
+            diags.push(Diagnostic::error(
+                format!("a constant must be a number, found {}", other.describe()),
+                v.span,
+                "expected a number such as `46` or `0x0800`",
+            ));
+            None
+        }
+    }
+}
+
+fn levels(s: &Section, names: &mut Names, d: &mut Decls, diags: &mut Vec<Diagnostic>) {
+    if let Some(n) = &s.name {
+        diags.push(Diagnostic::error("the `levels` block takes no name", n.span, "remove this name"));
+    }
+    no_at_or_type(s, "levels", diags);
+    let Some(body) = &s.body else {
+        diags.push(Diagnostic::error("`levels` needs a body", s.keyword.span, "expected `levels { early @ early; .. }`"));
+        return;
+    };
+    for m in body {
+        no_member_extras(m, diags);
+        if m.value.is_some() || m.body.is_some() {
+            diags.push(Diagnostic::error(
+                format!("level `{}` takes only a section id", m.name.name),
+                m.span,
+                "write it as `core @ 1;`",
+            ));
+        }
+        let section = match &m.at {
+            None => {
+                diags.push(Diagnostic::error(
+                    format!("level `{}` has no section id", m.name.name),
+                    m.name.span,
+                    "write it as `core @ 1;` (the id of Linux's `.initcall1.init`)",
+                ));
+                continue;
+            }
+            Some(Value { kind: ValueKind::Int(n), .. }) => n.to_string(),
+            Some(Value { kind: ValueKind::SectionId(sid), .. }) => sid.clone(),
+            Some(Value { kind: ValueKind::Path(p), .. }) if !p.contains("::") => p.clone(),
+            Some(v) => {
+                diags.push(Diagnostic::error(
+                    format!("a section id must be a number, `<n>s` or a name, found {}", v.kind.describe()),
+                    v.span,
+                    "as in `core @ 1;`, `core_sync @ 1s;`, `early @ early;`",
+                ));
+                continue;
+            }
+        };
+        if check_case(&m.name, Case::Fn, "level", diags) && names.declare(&m.name, diags) {
+            d.levels.push(LevelDecl { name: m.name.clone(), section, docs: m.docs.clone() });
+        }
+    }
+}
+
+const INITCALL_FIELDS: &[&str] = &["requires", "provides", "run"];
+
+fn initcall(s: &Section, docs: Vec<String>, d: &Decls, diags: &mut Vec<Diagnostic>) -> Option<InitcallDecl> {
+    let name = named(s, "initcall", "initcall sock_init @ core { .. }", diags)?.clone();
+    if let Some(ty) = &s.ty {
+        diags.push(Diagnostic::error("an initcall takes no `: type`", ty.span, "remove this"));
+    }
+    let level = match &s.at {
+        Some(Value { kind: ValueKind::Path(p), span }) if !p.contains("::") => Ident { name: p.clone(), span: *span },
+        Some(v) => {
+            diags.push(Diagnostic::error(
+                format!("an initcall's level is a name, found {}", v.kind.describe()),
+                v.span,
+                "expected a level such as `core`",
+            ));
+            return None;
+        }
+        None => {
+            diags.push(Diagnostic::error(
+                format!("initcall `{}` has no level", name.name),
+                name.span,
+                format!("write `initcall {} @ <level> {{ .. }}`", name.name),
+            ));
+            return None;
+        }
+    };
+    let level_index = d.levels.iter().position(|l| l.name.name == level.name);
+    if level_index.is_none() && !d.levels.is_empty() {
+        let mut diag = Diagnostic::error(format!("unknown level `{}`", level.name), level.span, "not declared in `levels { .. }`");
+        if let Some(s) = closest(&level.name, d.levels.iter().map(|l| l.name.name.as_str())) {
+            diag = diag.with_note(format!("did you mean `{s}`?"));
+        }
+        diags.push(diag);
+    }
+    let mut c = InitcallDecl { name, level, level_index, requires: Vec::new(), provides: Vec::new(), run: None, docs };
+    let Some(body) = &s.body else {
+        diags.push(Diagnostic::error(
+            format!("initcall `{}` needs a body", c.name.name),
+            c.name.span,
+            "expected `{ requires: [..]; provides: [..]; run: path::to::fn; }`",
+        ));
+        return None;
+    };
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for m in body {
+        no_member_extras(m, diags);
+        if let Some(&first) = seen.get(m.name.name.as_str()) {
+            diags.push(
+                Diagnostic::error(format!("duplicate field `{}`", m.name.name), m.name.span, "given again here")
+                    .with_label(first, "first given here"),
+            );
+            continue;
+        }
+        seen.insert(&m.name.name, m.name.span);
+        let Some(value) = field_value(m, diags) else { continue };
+        match m.name.name.as_str() {
+            "requires" => c.requires = resource_list(value, d, diags),
+            "provides" => c.provides = resource_list(value, d, diags),
+            "run" => match &value.kind {
+                ValueKind::Path(p) if p.contains("::") => c.run = Some((p.clone(), value.span)),
+                other => diags.push(Diagnostic::error(
+                    format!("`run` must be a full Rust path, found {}", other.describe()),
+                    value.span,
+                    "expected a path such as `netgen_runtime::socket::sock_init`",
+                )),
+            },
+            other => {
+                let mut diag = Diagnostic::error(
+                    format!("unknown field `{other}` in initcall `{}`", c.name.name),
+                    m.name.span,
+                    "not a field of `initcall`",
+                )
+                .with_note(format!("the fields are {}", fields_list(INITCALL_FIELDS)));
+                if let Some(s) = closest(other, INITCALL_FIELDS.iter().copied()) {
+                    diag = diag.with_note(format!("did you mean `{s}`?"));
+                }
+                diags.push(diag);
+            }
+        }
+    }
+    if c.run.is_none() && !seen.contains_key("run") {
+        diags.push(Diagnostic::error(
+            format!("initcall `{}` has no `run`", c.name.name),
+            c.name.span,
+            "add `run: path::to::function;`",
+        ));
+    }
+    Some(c)
+}
+
+fn fields_list(fields: &[&str]) -> String {
+    fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn field_value<'a>(m: &'a Member, diags: &mut Vec<Diagnostic>) -> Option<&'a Value> {
+    if m.body.is_some() {
+        diags.push(Diagnostic::error(format!("field `{}` takes a value, not a block", m.name.name), m.span, "write `name: value;`"));
+        return None;
+    }
+    if m.value.is_none() {
+        diags.push(Diagnostic::error(format!("field `{}` has no value", m.name.name), m.name.span, "write `name: value;`"));
+    }
+    m.value.as_ref()
+}
+
+/// A list of resource names; unknown names are reported, duplicates too.
+fn resource_list(v: &Value, d: &Decls, diags: &mut Vec<Diagnostic>) -> Vec<Ident> {
+    let ValueKind::List(items) = &v.kind else {
+        diags.push(Diagnostic::error(
+            format!("expected a list of resources, found {}", v.kind.describe()),
+            v.span,
+            "write `[A, B]`",
+        ));
+        return Vec::new();
+    };
+    let mut out: Vec<Ident> = Vec::new();
+    for item in items {
+        let ValueKind::Path(name) = &item.kind else {
+            diags.push(Diagnostic::error(
+                format!("expected a resource name, found {}", item.kind.describe()),
+                item.span,
+                "resources are names such as `SockRegistry`",
+            ));
+            continue;
+        };
+        if !d.resource_index.contains_key(name) {
+            let mut diag = Diagnostic::error(format!("unknown resource `{name}`"), item.span, "not declared with `resource`")
+                .with_note(format!("declare it with `resource {name};` (usually in spec/resources.ng)"));
+            if let Some(s) = closest(name, d.resources.iter().map(|r| r.name.name.as_str())) {
+                diag = diag.with_note(format!("did you mean `{s}`?"));
+            }
+            diags.push(diag);
+            continue;
+        }
+        if let Some(first) = out.iter().find(|o| o.name == *name) {
+            diags.push(
+                Diagnostic::error(format!("`{name}` is listed twice"), item.span, "listed again here")
+                    .with_label(first.span, "first listed here"),
+            );
+            continue;
+        }
+        out.push(Ident { name: name.clone(), span: item.span });
+    }
+    out
+}
+
+fn named<'a>(s: &'a Section, kw: &str, example: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a Ident> {
+    if s.name.is_none() {
+        diags.push(Diagnostic::error(format!("`{kw}` needs a name"), s.keyword.span, format!("as in `{example}`")));
+    }
+    s.name.as_ref()
+}
+
+fn no_at_or_type(s: &Section, kw: &str, diags: &mut Vec<Diagnostic>) {
+    if let Some(at) = &s.at {
+        diags.push(Diagnostic::error(format!("`{kw}` takes no `@`"), at.span, "remove this"));
+    }
+    if let Some(ty) = &s.ty {
+        diags.push(Diagnostic::error(format!("`{kw}` takes no `: type`"), ty.span, "remove this"));
+    }
+}
+
+fn no_extras(s: &Section, kw: &str, diags: &mut Vec<Diagnostic>) {
+    no_at_or_type(s, kw, diags);
+    if let Some(m) = s.body.as_ref().and_then(|b| b.first()) {
+        diags.push(Diagnostic::error(format!("`{kw}` takes no members"), m.span, format!("write `{kw} Name;`")));
+    }
+}
+
+fn no_member_extras(m: &Member, diags: &mut Vec<Diagnostic>) {
+    if let Some(b) = &m.bits {
+        diags.push(Diagnostic::error("bit ranges belong to register fields", b.span, "not allowed here"));
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Case {
+    /// Rust type names: `SockRegistry`.
+    Type,
+    /// C function and level names: `sock_init`, `core_sync`.
+    Fn,
+}
+
+fn check_case(name: &Ident, case: Case, what: &str, diags: &mut Vec<Diagnostic>) -> bool {
+    let first = name.name.chars().next().unwrap_or('_');
+    let ok = match case {
+        Case::Type => first.is_ascii_uppercase(),
+        Case::Fn => name.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+    };
+    if !ok {
+        let (rule, example) = match case {
+            Case::Type => ("start with an uppercase letter, like Rust types", "SockRegistry"),
+            Case::Fn => ("are lowercase, like the C functions and levels they model", "sock_init"),
+        };
+        diags.push(Diagnostic::error(
+            format!("{what} name `{}` is not allowed", name.name),
+            name.span,
+            format!("{what} names {rule}, e.g. `{example}`"),
+        ));
+    }
+    ok
+}

@@ -1,0 +1,94 @@
+//! Pass 2, analyze: checks a parsed spec and lowers it to the [`crate::ir`].
+//!
+//! Every problem is collected, none stops the pass: [`decls`] reads each
+//! section against its schema and builds the symbol tables, [`deps`] checks
+//! requires/provides against levels and finds cycles, [`order`] decides the
+//! boot order. Errors mean no IR.
+
+mod decls;
+mod deps;
+mod order;
+mod suggest;
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::Diagnostic;
+use crate::ir::{self, Ir};
+use crate::parse::ast::SpecFile;
+use crate::source::{FileId, SourceMap};
+
+/// Checks `files` and returns the IR when there are no errors, plus every
+/// diagnostic found.
+pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let decls = decls::collect(files, &mut diags);
+    let graph = deps::check(&decls, &mut diags);
+    let boot_order = order::boot_order(&decls, &graph, &mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let loc = |span| sources.location(span);
+    let level_of = |i: usize| decls.initcalls[i].level.name.clone();
+    let ir = Ir {
+        spec_hash: spec_hash(sources),
+        root: sources.files().first().map(|f| f.name.clone()).unwrap_or_default(),
+        consts: decls
+            .consts
+            .iter()
+            .map(|c| ir::Const { name: c.name.name.clone(), value: c.value, docs: c.docs.clone(), origin: loc(c.span) })
+            .collect(),
+        levels: decls
+            .levels
+            .iter()
+            .map(|l| ir::Level {
+                name: l.name.name.clone(),
+                section: l.section.clone(),
+                docs: l.docs.clone(),
+                origin: loc(l.name.span),
+            })
+            .collect(),
+        resources: decls
+            .resources
+            .iter()
+            .filter_map(|r| {
+                let &p = graph.provider.get(r.name.name.as_str())?;
+                Some(ir::Resource {
+                    name: r.name.name.clone(),
+                    docs: r.docs.clone(),
+                    provider: decls.initcalls[p].name.name.clone(),
+                    level: level_of(p),
+                    origin: loc(r.name.span),
+                })
+            })
+            .collect(),
+        initcalls: boot_order
+            .iter()
+            .map(|&i| {
+                let c = &decls.initcalls[i];
+                ir::Initcall {
+                    name: c.name.name.clone(),
+                    level: c.level.name.clone(),
+                    requires: c.requires.iter().map(|r| r.name.clone()).collect(),
+                    provides: c.provides.iter().map(|r| r.name.clone()).collect(),
+                    run: c.run.clone().map(|(p, _)| p).unwrap_or_default(),
+                    docs: c.docs.clone(),
+                    origin: loc(c.name.span),
+                }
+            })
+            .collect(),
+    };
+    (Some(ir), diags)
+}
+
+/// A hash of every file's name and text, so generated files can say which
+/// spec they came from.
+fn spec_hash(sources: &SourceMap) -> String {
+    let mut h = Sha256::new();
+    for f in sources.files() {
+        h.update(f.name.as_bytes());
+        h.update([0]);
+        h.update(f.text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,110 @@
+//! The netgen command line: `generate`, `check`, `graph`, `ir`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// netgen: compile the network stack spec into the `generated/` crate.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// The root spec file.
+    #[arg(long, global = true, default_value = "spec/netgen.ng")]
+    spec: PathBuf,
+    /// Where generated files go.
+    #[arg(long, global = true, default_value = "generated/src")]
+    out: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the spec and (re)write the generated files.
+    Generate,
+    /// Check the spec and fail if a generated file is stale or missing.
+    Check,
+    /// Print the init dependency graph as Graphviz DOT (levels as clusters).
+    Graph,
+    /// Print the checked IR as JSON.
+    Ir,
+}
+
+/// A relative default path is looked up from the current directory, then from
+/// the workspace netgen was built in, so `cargo run -p netgen` works anywhere
+/// inside the workspace.
+fn resolve(p: &Path) -> PathBuf {
+    if p.is_absolute() || p.exists() {
+        return p.to_path_buf();
+    }
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p);
+    if ws.exists() || ws.parent().is_some_and(Path::exists) {
+        ws
+    } else {
+        p.to_path_buf()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let spec = resolve(&cli.spec);
+    let out = resolve(&cli.out);
+    let compiled = netgen::compile(&spec);
+    if !compiled.diagnostics.is_empty() {
+        eprint!("{}", compiled.render_diagnostics());
+    }
+    let Some(ir) = compiled.ir else { return ExitCode::FAILURE };
+    match cli.command {
+        Command::Generate => {
+            let files = netgen::emit::emit(&ir);
+            match netgen::emit::write(&out, &files) {
+                Ok(written) => {
+                    for w in &written {
+                        eprintln!("wrote {}", w.display());
+                    }
+                    eprintln!(
+                        "netgen: {} levels, {} resources, {} initcalls; {} of {} files changed",
+                        ir.levels.len(),
+                        ir.resources.len(),
+                        ir.initcalls.len(),
+                        written.len(),
+                        files.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", out.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check => {
+            let stale = netgen::emit::stale(&out, &netgen::emit::emit(&ir));
+            for s in &stale {
+                eprintln!("error: {} is stale: {}", s.path.display(), s.reason);
+            }
+            if stale.is_empty() {
+                eprintln!("netgen: spec OK, generated files up to date");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("run `cargo run -p netgen -- generate` and commit the result");
+                ExitCode::FAILURE
+            }
+        }
+        Command::Graph => {
+            print!("{}", netgen::graph::dot(&ir));
+            ExitCode::SUCCESS
+        }
+        Command::Ir => match serde_json::to_string_pretty(&ir) {
+            Ok(s) => {
+                println!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

@@ -1,0 +1,238 @@
+//! Generic socket state (net/core/sock.c): `proto_register` and
+//! `proto_list`, the per-namespace "sockets in use" counters
+//! (`net_inuse_init`) and /proc/net/protocols (`proto_init`).
+
+use std::fmt::Write as _;
+
+use crate::errno::Errno;
+use crate::init::InitResult;
+use crate::kernel::Kernel;
+use crate::net_namespace::{register_pernet_subsys_init, InitNet, Net};
+use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN};
+use crate::socket::SockCache;
+
+/// Slots in `struct prot_inuse` (`PROTO_INUSE_NR`); the last is never
+/// handed out, so at most 63 protocols can be registered.
+pub const PROTO_INUSE_NR: usize = 64;
+
+/// `struct proto`: a transport protocol's socket implementation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proto {
+    /// `"TCP"`, `"UDP"`, ... as /proc/net/protocols shows it.
+    pub name: &'static str,
+    /// `obj_size`: bytes of the protocol's sock (`sizeof(struct tcp_sock)`).
+    pub obj_size: usize,
+    /// The module that owns it, by name (`"kernel"` for built-in).
+    pub owner: &'static str,
+    /// `prot->slab`: the cache `proto_register(prot, 1)` creates.
+    pub slab: Option<KmemCache>,
+    /// `prot->inuse_idx`: this protocol's slot in `prot_inuse`.
+    pub inuse_idx: usize,
+}
+
+impl Proto {
+    /// A protocol not yet registered (no slab, no inuse slot).
+    pub const fn new(name: &'static str, obj_size: usize) -> Proto {
+        Proto { name, obj_size, owner: "kernel", slab: None, inuse_idx: 0 }
+    }
+}
+
+/// `proto_register(prot, alloc_slab)`: gives `prot` an in-use slot and,
+/// if `alloc_slab`, a slab cache named after it, then adds it at the head
+/// of `proto_list` (Linux `list_add`, so newest first).
+///
+/// `EEXIST` if a protocol of that name is registered (Linux does not check);
+/// `ENOSPC` once `PROTO_INUSE_NR - 1` slots are taken, as `assign_proto_idx`
+/// fails in Linux 6.0; `ENOENT` before `sock_init`.
+pub fn proto_register(k: &mut Kernel, mut prot: Proto, alloc_slab: bool) -> Result<(), Errno> {
+    let cache = k.get_mut::<SockCache>()?;
+    if cache.proto(prot.name).is_some() {
+        return Err(Errno::EEXIST);
+    }
+    let idx = (!cache.proto_inuse_idx).trailing_zeros() as usize;
+    if idx >= PROTO_INUSE_NR - 1 {
+        k.printk("PROTO_INUSE_NR exhausted");
+        return Err(Errno::ENOSPC);
+    }
+    if alloc_slab {
+        prot.slab = Some(KmemCache::create(prot.name, prot.obj_size, 0, SLAB_HWCACHE_ALIGN)?);
+    }
+    prot.inuse_idx = idx;
+    cache.proto_inuse_idx |= 1 << idx;
+    cache.proto_list.insert(0, prot);
+    Ok(())
+}
+
+/// `proto_unregister(prot)`: removes it from `proto_list` and frees its
+/// in-use slot; `ENOENT` if it is not registered.
+pub fn proto_unregister(k: &mut Kernel, name: &str) -> Result<(), Errno> {
+    let cache = k.get_mut::<SockCache>()?;
+    let i = cache.proto_list.iter().position(|p| p.name == name).ok_or(Errno::ENOENT)?;
+    let prot = cache.proto_list.remove(i);
+    cache.proto_inuse_idx &= !(1 << prot.inuse_idx);
+    Ok(())
+}
+
+/// `net->core.inuse`: per CPU, sockets in use per protocol slot
+/// (`struct prot_inuse`, one per possible CPU).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtInuseCounters {
+    per_cpu: Vec<[i32; PROTO_INUSE_NR]>,
+}
+
+impl ProtInuseCounters {
+    /// `alloc_percpu(struct prot_inuse)`: zeroed counters for `nr_cpus` CPUs.
+    pub fn new(nr_cpus: usize) -> Self {
+        ProtInuseCounters { per_cpu: vec![[0; PROTO_INUSE_NR]; nr_cpus] }
+    }
+
+    /// `sock_prot_inuse_add(net, prot, val)` on `cpu`. `EINVAL` for a CPU
+    /// or slot out of range.
+    pub fn add(&mut self, cpu: usize, inuse_idx: usize, val: i32) -> Result<(), Errno> {
+        let slot = self.per_cpu.get_mut(cpu).and_then(|c| c.get_mut(inuse_idx)).ok_or(Errno::EINVAL)?;
+        *slot += val;
+        Ok(())
+    }
+
+    /// `sock_prot_inuse_get(net, prot)`: the sum over CPUs, never negative
+    /// (a socket may be freed on another CPU than it was counted on).
+    pub fn get(&self, inuse_idx: usize) -> i32 {
+        let sum: i32 = self.per_cpu.iter().filter_map(|c| c.get(inuse_idx)).sum();
+        sum.max(0)
+    }
+}
+
+/// `net_inuse_ops` is registered: every namespace has its counters
+/// (resource `ProtInuse`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProtInuse;
+
+/// `proto_net_ops` is registered: every namespace has /proc/net/protocols
+/// (resource `ProcNetProtocols`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcNetProtocols;
+
+/// `net_inuse_init()` (net/core/sock.c, core_initcall):
+/// `register_pernet_subsys(&net_inuse_ops)`, whose `sock_inuse_init_net`
+/// gives each namespace `alloc_percpu(struct prot_inuse)`.
+pub fn net_inuse_init(k: &mut Kernel) -> InitResult {
+    if k.has::<ProtInuse>() {
+        return Err(Errno::EEXIST);
+    }
+    let nr_cpus = k.nr_cpus();
+    register_pernet_subsys_init(k, "net_inuse_ops", |net: &mut Net| {
+        net.core.inuse = Some(ProtInuseCounters::new(nr_cpus));
+        Ok(())
+    })?;
+    k.provide(ProtInuse)
+}
+
+/// `proto_init()` (net/core/sock.c, subsys_initcall):
+/// `register_pernet_subsys(&proto_net_ops)`, whose `proto_init_net`
+/// creates "protocols" in each namespace's /proc/net.
+pub fn proto_init(k: &mut Kernel) -> InitResult {
+    if k.has::<ProcNetProtocols>() {
+        return Err(Errno::EEXIST);
+    }
+    register_pernet_subsys_init(k, "proto_net_ops", |net: &mut Net| net.proc_net.proc_create("protocols"))?;
+    k.provide(ProcNetProtocols)
+}
+
+/// Reads /proc/net/protocols of `init_net` (`proto_seq_show`): one line per
+/// registered protocol, newest first, with the columns this model has.
+/// `ENOENT` if the file or `proto_list` does not exist yet.
+pub fn proc_net_protocols(k: &Kernel) -> Result<String, Errno> {
+    let net = k.get::<InitNet>()?.init_net();
+    if !net.proc_net.contains("protocols") {
+        return Err(Errno::ENOENT);
+    }
+    let mut out = String::from("protocol  size sockets  slab module\n");
+    for p in &k.get::<SockCache>()?.proto_list {
+        let sockets = net.core.inuse.as_ref().map_or(0, |c| c.get(p.inuse_idx));
+        let slab = if p.slab.is_some() { "yes" } else { "no" };
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "{:<9} {:>4} {:>6}   {:<3}  {}", p.name, p.obj_size, sockets, slab, p.owner);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net_namespace::net_ns_init;
+    use crate::socket::sock_init;
+
+    fn booted() -> Kernel {
+        let mut k = Kernel::new(2);
+        net_ns_init(&mut k).unwrap();
+        sock_init(&mut k).unwrap();
+        k
+    }
+
+    #[test]
+    fn proto_register_semantics() {
+        let mut k = Kernel::new(1);
+        assert_eq!(proto_register(&mut k, Proto::new("TCP", 2048), true), Err(Errno::ENOENT));
+        let mut k = booted();
+        proto_register(&mut k, Proto::new("TCP", 2048), true).unwrap();
+        proto_register(&mut k, Proto::new("PACKET", 1400), false).unwrap();
+        assert_eq!(proto_register(&mut k, Proto::new("TCP", 1), false), Err(Errno::EEXIST));
+        let c = k.get::<SockCache>().unwrap();
+        let names: Vec<_> = c.proto_list.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["PACKET", "TCP"]);
+        let tcp = c.proto("TCP").unwrap();
+        assert_eq!((tcp.inuse_idx, tcp.slab.as_ref().map(|s| s.name)), (0, Some("TCP")));
+        assert_eq!(c.proto("PACKET").map(|p| (p.inuse_idx, p.slab.is_none())), Some((1, true)));
+
+        proto_unregister(&mut k, "TCP").unwrap();
+        assert_eq!(proto_unregister(&mut k, "TCP"), Err(Errno::ENOENT));
+        proto_register(&mut k, Proto::new("UDP", 1024), true).unwrap();
+        assert_eq!(k.get::<SockCache>().unwrap().proto("UDP").map(|p| p.inuse_idx), Some(0));
+    }
+
+    #[test]
+    fn inuse_slots_run_out() {
+        let mut k = booted();
+        for i in 0..PROTO_INUSE_NR - 1 {
+            let name: &'static str = Box::leak(format!("P{i}").into_boxed_str());
+            proto_register(&mut k, Proto::new(name, 8), false).unwrap();
+        }
+        assert_eq!(proto_register(&mut k, Proto::new("LAST", 8), false), Err(Errno::ENOSPC));
+        assert_eq!(k.log().last().map(String::as_str), Some("PROTO_INUSE_NR exhausted"));
+    }
+
+    #[test]
+    fn net_inuse_init_gives_init_net_counters() {
+        let mut k = Kernel::new(1);
+        assert_eq!(net_inuse_init(&mut k), Err(Errno::ENOENT));
+        assert!(!k.has::<ProtInuse>());
+        let mut k = booted();
+        net_inuse_init(&mut k).unwrap();
+        let ns = k.get_mut::<InitNet>().unwrap();
+        let c = ns.init_net_mut().core.inuse.as_mut().unwrap();
+        c.add(0, 3, 2).unwrap();
+        c.add(1, 3, -1).unwrap();
+        c.add(1, 4, -1).unwrap();
+        assert_eq!((c.get(3), c.get(4)), (1, 0));
+        assert_eq!(c.add(2, 0, 1), Err(Errno::EINVAL));
+        assert_eq!(c.add(0, PROTO_INUSE_NR, 1), Err(Errno::EINVAL));
+        assert_eq!(net_inuse_init(&mut k), Err(Errno::EEXIST));
+    }
+
+    #[test]
+    fn proto_init_creates_proc_net_protocols() {
+        let mut k = booted();
+        assert_eq!(proc_net_protocols(&k), Err(Errno::ENOENT));
+        proto_init(&mut k).unwrap();
+        net_inuse_init(&mut k).unwrap();
+        let pernet: Vec<_> = k.get::<InitNet>().unwrap().pernet_list().iter().map(|o| o.name).collect();
+        assert_eq!(pernet, ["net_ns_ops", "proto_net_ops", "net_inuse_ops"]);
+        assert!(k.get::<InitNet>().unwrap().init_net().proc_net.contains("protocols"));
+        proto_register(&mut k, Proto::new("UDP", 1024), true).unwrap();
+        let inuse = k.get_mut::<InitNet>().unwrap().init_net_mut().core.inuse.as_mut().unwrap();
+        inuse.add(1, 0, 3).unwrap();
+        let text = proc_net_protocols(&k).unwrap();
+        assert_eq!(text.lines().nth(1), Some("UDP       1024      3   yes  kernel"));
+        assert_eq!(proto_init(&mut k), Err(Errno::EEXIST));
+    }
+}

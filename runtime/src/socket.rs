@@ -1,0 +1,363 @@
+//! The socket layer's boot state (net/socket.c, net/netfilter/core.c):
+//! `net_families`, the sock caches, sockfs and the netfilter hook table,
+//! each a separate kernel slot because later initcalls need them separately.
+//!
+//! `sock_register` follows Linux 3.19: the table has `NPROTO` (= `AF_MAX`,
+//! 46) slots and registration prints "NET: Registered protocol family N".
+
+use std::mem::size_of;
+
+use crate::errno::Errno;
+use crate::init::InitResult;
+use crate::kernel::Kernel;
+use crate::skbuff::{skb_init, SkbCache};
+use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_MEM_SPREAD, SLAB_PANIC, SLAB_RECLAIM_ACCOUNT};
+use crate::sock::Proto;
+
+/// Slots in `net_families` (`NPROTO` = `AF_MAX` in Linux 3.19).
+pub const NPROTO: usize = 46;
+
+pub const PF_UNSPEC: u16 = 0;
+pub const PF_UNIX: u16 = 1;
+pub const PF_INET: u16 = 2;
+pub const PF_INET6: u16 = 10;
+pub const PF_NETLINK: u16 = 16;
+pub const PF_PACKET: u16 = 17;
+
+/// `SOCK_STREAM` and friends (include/linux/net.h, `enum sock_type`).
+pub const SOCK_STREAM: u16 = 1;
+pub const SOCK_DGRAM: u16 = 2;
+pub const SOCK_RAW: u16 = 3;
+pub const SOCK_RDM: u16 = 4;
+pub const SOCK_SEQPACKET: u16 = 5;
+pub const SOCK_DCCP: u16 = 6;
+pub const SOCK_PACKET: u16 = 10;
+/// Number of socket types: `SOCK_PACKET + 1`.
+pub const SOCK_MAX: usize = SOCK_PACKET as usize + 1;
+
+/// `struct net_proto_family`: how `socket(family, ..)` creates a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetProtoFamily {
+    pub family: u16,
+    /// The `create` function, by name (`"inet_create"`).
+    pub create: &'static str,
+    /// The module that owns it (`THIS_MODULE`), by name.
+    pub owner: &'static str,
+}
+
+/// `net_families[NPROTO]` (resource `SockRegistry`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SockRegistry {
+    net_families: [Option<NetProtoFamily>; NPROTO],
+}
+
+impl SockRegistry {
+    /// `net_families[family]`, if registered.
+    pub fn family(&self, family: u16) -> Option<&NetProtoFamily> {
+        self.net_families.get(usize::from(family))?.as_ref()
+    }
+
+    /// Registered families, by number.
+    pub fn families(&self) -> impl Iterator<Item = &NetProtoFamily> {
+        self.net_families.iter().flatten()
+    }
+}
+
+/// `struct socket`: the VFS-facing half of a socket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Socket {
+    /// `socket_state` (`SS_UNCONNECTED` = 1, ...).
+    pub state: u8,
+    pub type_: u16,
+    pub flags: u64,
+    /// Inode number in sockfs.
+    pub ino: u64,
+}
+
+/// `struct sock_common`: the part of every `struct sock` the generic cache
+/// sizes its objects by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SockCommon {
+    pub skc_family: u16,
+    pub skc_state: u8,
+    pub skc_reuse: u8,
+    pub skc_bound_dev_if: i32,
+    pub skc_net_cookie: u64,
+}
+
+/// The caches sockets come from (resource `SockCache`): the generic
+/// "sock" cache (`sk_init`), "sock_inode_cache" (`init_inodecache`), and
+/// `proto_list`, where `proto_register` keeps each protocol and its cache.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SockCache {
+    pub sk_cachep: KmemCache,
+    pub sock_inode_cachep: KmemCache,
+    /// `proto_list` (net/core/sock.c), in registration order.
+    pub proto_list: Vec<Proto>,
+    /// `proto_inuse_idx`: which `prot_inuse` slots protocols hold.
+    pub(crate) proto_inuse_idx: u64,
+}
+
+impl SockCache {
+    /// The registered `struct proto` called `name`.
+    pub fn proto(&self, name: &str) -> Option<&Proto> {
+        self.proto_list.iter().find(|p| p.name == name)
+    }
+}
+
+/// `SOCKFS_MAGIC`: the superblock magic of sockfs.
+pub const SOCKFS_MAGIC: u32 = 0x534F_434B;
+
+/// `struct file_system_type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileSystemType {
+    pub name: &'static str,
+    pub fs_flags: u32,
+    /// Superblock magic its `mount` (`mount_pseudo`) uses.
+    pub magic: u32,
+}
+
+/// `struct vfsmount`, as `kern_mount` returns it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VfsMount {
+    pub fs_type: &'static str,
+    pub magic: u32,
+    /// `mnt_count`: references; the kernel's own mount holds one.
+    pub mnt_count: u32,
+}
+
+/// `file_systems` with sockfs on it, and `sock_mnt` (resource `Sockfs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sockfs {
+    /// `file_systems`: registered filesystem types, in order.
+    pub file_systems: Vec<FileSystemType>,
+    /// `sock_mnt`: the kernel-internal mount of sockfs.
+    pub sock_mnt: VfsMount,
+}
+
+/// `register_filesystem(fs)` (fs/filesystems.c): `EBUSY` if a filesystem
+/// with that name is registered.
+pub fn register_filesystem(list: &mut Vec<FileSystemType>, fs: FileSystemType) -> Result<(), Errno> {
+    if list.iter().any(|f| f.name == fs.name) {
+        return Err(Errno::EBUSY);
+    }
+    list.push(fs);
+    Ok(())
+}
+
+/// `kern_mount(type)`: mounts a registered filesystem for kernel use;
+/// `ENODEV` if it is not registered (as `get_fs_type` failing).
+pub fn kern_mount(list: &[FileSystemType], name: &str) -> Result<VfsMount, Errno> {
+    let fs = list.iter().find(|f| f.name == name).ok_or(Errno::ENODEV)?;
+    Ok(VfsMount { fs_type: fs.name, magic: fs.magic, mnt_count: 1 })
+}
+
+/// Hook points per protocol family (`NF_MAX_HOOKS` = `NF_INET_NUMHOOKS`).
+pub const NF_MAX_HOOKS: usize = 5;
+
+/// `enum nf_inet_hooks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NfInetHook {
+    PreRouting = 0,
+    LocalIn = 1,
+    Forward = 2,
+    LocalOut = 3,
+    PostRouting = 4,
+}
+
+/// `struct nf_hook_ops`, with the hook function by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NfHookOps {
+    pub name: &'static str,
+    pub pf: u16,
+    pub hooknum: NfInetHook,
+    /// Lower runs first (`NF_IP_PRI_*`).
+    pub priority: i32,
+}
+
+/// `nf_hooks[NPROTO][NF_MAX_HOOKS]` (resource `NfHooks`), each list sorted
+/// by priority. (Linux 3.19 sizes the first dimension `NFPROTO_NUMPROTO`;
+/// this follows the spec and Linux 2.x, whose `netfilter_init` used `NPROTO`.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NfHooks {
+    hooks: Vec<[Vec<NfHookOps>; NF_MAX_HOOKS]>,
+}
+
+impl NfHooks {
+    /// `netfilter_init()`: every list empty.
+    pub fn new() -> Self {
+        NfHooks { hooks: (0..NPROTO).map(|_| Default::default()).collect() }
+    }
+
+    /// The hooks at `nf_hooks[pf][hook]`, in the order they run.
+    pub fn hooks(&self, pf: u16, hook: NfInetHook) -> &[NfHookOps] {
+        self.hooks.get(usize::from(pf)).map_or(&[], |h| &h[hook as usize])
+    }
+
+    /// `nf_register_hook(reg)`: inserts before the first hook of higher
+    /// priority. `EINVAL` if `pf >= NPROTO`, `EEXIST` if the name is already
+    /// on that list.
+    pub fn register(&mut self, reg: NfHookOps) -> Result<(), Errno> {
+        let list = &mut self.hooks.get_mut(usize::from(reg.pf)).ok_or(Errno::EINVAL)?[reg.hooknum as usize];
+        if list.iter().any(|h| h.name == reg.name) {
+            return Err(Errno::EEXIST);
+        }
+        let at = list.iter().position(|h| reg.priority < h.priority).unwrap_or(list.len());
+        list.insert(at, reg);
+        Ok(())
+    }
+
+    /// `nf_unregister_hook(reg)`; `ENOENT` if it is not registered.
+    pub fn unregister(&mut self, reg: &NfHookOps) -> Result<(), Errno> {
+        let list = &mut self.hooks.get_mut(usize::from(reg.pf)).ok_or(Errno::EINVAL)?[reg.hooknum as usize];
+        let i = list.iter().position(|h| h.name == reg.name).ok_or(Errno::ENOENT)?;
+        list.remove(i);
+        Ok(())
+    }
+}
+
+impl Default for NfHooks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `sock_register(ops)` (net/socket.c, Linux 3.19): installs a protocol
+/// family in `net_families`. As in Linux, `family >= NPROTO` is `ENOBUFS`
+/// and a taken slot `EEXIST`. Linux prints the "Registered" line even when
+/// the slot was taken; here it is printed only on success.
+pub fn sock_register(k: &mut Kernel, ops: NetProtoFamily) -> Result<(), Errno> {
+    let Some(slot) = k.get_mut::<SockRegistry>()?.net_families.get_mut(usize::from(ops.family)) else {
+        k.printk(format!("protocol {} >= NPROTO({NPROTO})", ops.family));
+        return Err(Errno::ENOBUFS);
+    };
+    if slot.is_some() {
+        return Err(Errno::EEXIST);
+    }
+    *slot = Some(ops);
+    k.printk(format!("NET: Registered protocol family {}", ops.family));
+    Ok(())
+}
+
+/// `sock_unregister(family)`: empties the slot (Linux `BUG_ON`s an
+/// out-of-range family; here it is `EINVAL`). `ENOENT` if nothing was there.
+pub fn sock_unregister(k: &mut Kernel, family: u16) -> Result<(), Errno> {
+    let slot = k.get_mut::<SockRegistry>()?.net_families.get_mut(usize::from(family)).ok_or(Errno::EINVAL)?;
+    slot.take().ok_or(Errno::ENOENT)?;
+    k.printk(format!("NET: Unregistered protocol family {family}"));
+    Ok(())
+}
+
+/// `sock_init()` (net/socket.c, core_initcall):
+/// * `net_families` all empty (the loop in Linux 1.2's `sock_init`);
+/// * `sk_init()`: the generic "sock" cache;
+/// * `skb_init()`: the sk_buff caches;
+/// * `init_inodecache()`: "sock_inode_cache";
+/// * `register_filesystem(&sock_fs_type)` and `sock_mnt = kern_mount(..)`;
+/// * `netfilter_init()`: empty `nf_hooks`.
+///
+/// `net_sysctl_init` is not modelled here: the net sysctl root belongs to
+/// the sysctl module, and sock_init does not depend on `init_net`.
+pub fn sock_init(k: &mut Kernel) -> InitResult {
+    if k.has::<SockRegistry>() || k.has::<SockCache>() || k.has::<SkbCache>() || k.has::<Sockfs>() || k.has::<NfHooks>()
+    {
+        return Err(Errno::EEXIST);
+    }
+    let registry = SockRegistry { net_families: [None; NPROTO] };
+    let sk_cachep = KmemCache::create("sock", size_of::<SockCommon>(), 0, SLAB_HWCACHE_ALIGN)?;
+    let skb = skb_init()?;
+    let sock_inode_cachep = KmemCache::create(
+        "sock_inode_cache",
+        size_of::<Socket>(),
+        0,
+        SLAB_HWCACHE_ALIGN | SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | SLAB_PANIC,
+    )?;
+    let mut file_systems = Vec::new();
+    register_filesystem(
+        &mut file_systems,
+        // sock_fs_type sets no fs_flags.
+        FileSystemType { name: "sockfs", fs_flags: 0, magic: SOCKFS_MAGIC },
+    )?;
+    let sock_mnt = kern_mount(&file_systems, "sockfs")?;
+    let nf_hooks = NfHooks::new();
+
+    k.provide(registry)?;
+    k.provide(SockCache { sk_cachep, sock_inode_cachep, proto_list: Vec::new(), proto_inuse_idx: 0 })?;
+    k.provide(skb)?;
+    k.provide(Sockfs { file_systems, sock_mnt })?;
+    k.provide(nf_hooks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn booted() -> Kernel {
+        let mut k = Kernel::new(1);
+        sock_init(&mut k).unwrap();
+        k
+    }
+
+    const INET: NetProtoFamily = NetProtoFamily { family: PF_INET, create: "inet_create", owner: "kernel" };
+
+    #[test]
+    fn sock_init_builds_everything_empty() {
+        let mut k = booted();
+        assert_eq!(k.get::<SockRegistry>().unwrap().families().count(), 0);
+        let c = k.get::<SockCache>().unwrap();
+        assert_eq!((c.sk_cachep.name, c.sock_inode_cachep.name), ("sock", "sock_inode_cache"));
+        assert!(c.proto_list.is_empty());
+        assert!(k.has::<SkbCache>());
+        let fs = k.get::<Sockfs>().unwrap();
+        assert_eq!(fs.file_systems[0].name, "sockfs");
+        assert_eq!(fs.sock_mnt, VfsMount { fs_type: "sockfs", magic: SOCKFS_MAGIC, mnt_count: 1 });
+        let nf = k.get::<NfHooks>().unwrap();
+        assert!((0..NPROTO as u16).all(|pf| nf.hooks(pf, NfInetHook::PostRouting).is_empty()));
+        assert_eq!(sock_init(&mut k), Err(Errno::EEXIST));
+    }
+
+    #[test]
+    fn sock_register_semantics() {
+        let mut k = Kernel::new(1);
+        assert_eq!(sock_register(&mut k, INET), Err(Errno::ENOENT));
+        sock_init(&mut k).unwrap();
+        sock_register(&mut k, INET).unwrap();
+        assert_eq!(k.log().last().map(String::as_str), Some("NET: Registered protocol family 2"));
+        assert_eq!(sock_register(&mut k, INET), Err(Errno::EEXIST));
+        let big = NetProtoFamily { family: NPROTO as u16, ..INET };
+        assert_eq!(sock_register(&mut k, big), Err(Errno::ENOBUFS));
+        assert_eq!(k.log().last().map(String::as_str), Some("protocol 46 >= NPROTO(46)"));
+        assert_eq!(k.get::<SockRegistry>().unwrap().family(PF_INET).map(|f| f.create), Some("inet_create"));
+        assert_eq!(k.get::<SockRegistry>().unwrap().family(500), None);
+
+        sock_unregister(&mut k, PF_INET).unwrap();
+        assert_eq!(sock_unregister(&mut k, PF_INET), Err(Errno::ENOENT));
+        assert_eq!(sock_unregister(&mut k, 46), Err(Errno::EINVAL));
+        sock_register(&mut k, INET).unwrap();
+    }
+
+    #[test]
+    fn filesystems() {
+        let mut list = Vec::new();
+        let fs = FileSystemType { name: "sockfs", fs_flags: 0, magic: SOCKFS_MAGIC };
+        assert_eq!(kern_mount(&list, "sockfs"), Err(Errno::ENODEV));
+        register_filesystem(&mut list, fs).unwrap();
+        assert_eq!(register_filesystem(&mut list, fs), Err(Errno::EBUSY));
+    }
+
+    #[test]
+    fn nf_hooks_sorted_by_priority() {
+        let mut nf = NfHooks::new();
+        let hook = |name, priority| NfHookOps { name, pf: PF_INET, hooknum: NfInetHook::LocalIn, priority };
+        nf.register(hook("filter", 0)).unwrap();
+        nf.register(hook("conntrack", -200)).unwrap();
+        nf.register(hook("nat", 100)).unwrap();
+        nf.register(hook("mangle", -150)).unwrap();
+        let names: Vec<_> = nf.hooks(PF_INET, NfInetHook::LocalIn).iter().map(|h| h.name).collect();
+        assert_eq!(names, ["conntrack", "mangle", "filter", "nat"]);
+        assert_eq!(nf.register(hook("nat", 5)), Err(Errno::EEXIST));
+        assert_eq!(nf.register(NfHookOps { pf: 99, ..hook("x", 0) }), Err(Errno::EINVAL));
+        nf.unregister(&hook("nat", 100)).unwrap();
+        assert_eq!(nf.unregister(&hook("nat", 100)), Err(Errno::ENOENT));
+    }
+}
