@@ -16,6 +16,7 @@ pub mod graph;
 pub mod ir;
 pub mod parse;
 pub mod source;
+pub mod synthetic;
 
 use std::path::Path;
 

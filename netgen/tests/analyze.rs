@@ -167,3 +167,19 @@ fn an_unprovided_declared_resource_is_a_warning_not_an_error() {
     assert!(!c.has_errors());
     assert!(c.render_diagnostics().contains("warning: resource `SockRegistry` is never provided"));
 }
+
+#[test]
+fn a_synthetic_spec_of_a_thousand_initcalls_is_valid_and_ordered() {
+    let c = netgen::compile_str("spec/synthetic.ng", &netgen::synthetic::spec(1000));
+    assert!(!c.has_errors(), "{}", c.render_diagnostics());
+    let ir = c.ir.unwrap();
+    assert_eq!(ir.initcalls.len(), 1000);
+    // Every requirement's provider comes earlier in the boot order.
+    let pos: std::collections::HashMap<_, _> = ir.initcalls.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
+    for (i, c) in ir.initcalls.iter().enumerate() {
+        for r in &c.requires {
+            let provider = &ir.resources.iter().find(|x| x.name == *r).unwrap().provider;
+            assert!(pos[provider] < i, "{} runs before its provider {provider}", c.name);
+        }
+    }
+}

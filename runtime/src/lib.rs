@@ -7,9 +7,21 @@
 //!
 //! Modules are named after the Linux source they model.
 
+pub mod dev;
 pub mod errno;
+pub mod inet;
 pub mod init;
 pub mod kernel;
+pub mod net_namespace;
+pub mod netpoll;
+pub mod packet;
+pub mod pci;
+pub mod skbuff;
+pub mod slab;
+pub mod sock;
+pub mod socket;
+pub mod softirq;
+pub mod sysctl;
 
 pub use errno::Errno;
 pub use kernel::Kernel;

@@ -116,7 +116,7 @@ pub struct PernetOperations {
 
 /// `init_net`, `net_namespace_list` and `pernet_list` (resource `InitNet`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InitNet {
+pub struct InitNetState {
     init_net: Net,
     /// Namespaces other than `init_net`; none exist at boot.
     others: Vec<Net>,
@@ -127,7 +127,7 @@ pub struct InitNet {
     first_device: usize,
 }
 
-impl InitNet {
+impl InitNetState {
     /// `&init_net`.
     pub fn init_net(&self) -> &Net {
         &self.init_net
@@ -179,11 +179,8 @@ impl InitNet {
     }
 
     fn remove(&mut self, name: &str, kind: PernetKind) -> Result<(), Errno> {
-        let i = self
-            .pernet_list
-            .iter()
-            .position(|o| o.name == name && o.kind == kind)
-            .ok_or(Errno::ENOENT)?;
+        let i =
+            self.pernet_list.iter().position(|o| o.name == name && o.kind == kind).ok_or(Errno::ENOENT)?;
         self.pernet_list.remove(i);
         // Removing before first_device shifts it down; removing the first
         // device itself leaves the index on the next one (`first_device->next`).
@@ -197,7 +194,7 @@ impl InitNet {
 /// `net_cachep`: the slab cache namespaces other than `init_net` come from
 /// (resource `NetCache`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NetCache {
+pub struct NetCacheState {
     pub net_cachep: KmemCache,
 }
 
@@ -209,7 +206,7 @@ fn register_pernet_operations(
     ops: PernetOperations,
     mut init: impl FnMut(&mut Net) -> InitResult,
 ) -> InitResult {
-    let netns = k.get_mut::<InitNet>()?;
+    let netns = k.get_mut::<InitNetState>()?;
     netns.insert(ops)?;
     let result = netns.nets_mut().try_for_each(&mut init);
     if result.is_err() {
@@ -251,12 +248,12 @@ pub fn register_pernet_device_init(
 
 /// `unregister_pernet_subsys(ops)`; `ENOENT` if not registered as subsys.
 pub fn unregister_pernet_subsys(k: &mut Kernel, name: &str) -> InitResult {
-    k.get_mut::<InitNet>()?.remove(name, PernetKind::Subsys)
+    k.get_mut::<InitNetState>()?.remove(name, PernetKind::Subsys)
 }
 
 /// `unregister_pernet_device(ops)`; `ENOENT` if not registered as device.
 pub fn unregister_pernet_device(k: &mut Kernel, name: &str) -> InitResult {
-    k.get_mut::<InitNet>()?.remove(name, PernetKind::Device)
+    k.get_mut::<InitNetState>()?.remove(name, PernetKind::Device)
 }
 
 /// `net_ns_init()` (net/core/net_namespace.c, pure_initcall):
@@ -267,13 +264,14 @@ pub fn unregister_pernet_device(k: &mut Kernel, name: &str) -> InitResult {
 /// `netns_wq`, the cleanup workqueue, has no counterpart: namespaces are
 /// never torn down asynchronously here.
 pub fn net_ns_init(k: &mut Kernel) -> InitResult {
-    if k.has::<InitNet>() || k.has::<NetCache>() {
+    if k.has::<InitNetState>() || k.has::<NetCacheState>() {
         return Err(Errno::EEXIST);
     }
     let net_cachep = KmemCache::create("net_namespace", size_of::<Net>(), SMP_CACHE_BYTES, SLAB_PANIC)?;
-    let init_net = Net { net_cookie: 1, count: 1, gen: NetGeneric::alloc(INITIAL_NET_GEN_PTRS), ..Net::default() };
-    k.provide(NetCache { net_cachep })?;
-    k.provide(InitNet { init_net, others: Vec::new(), pernet_list: Vec::new(), first_device: 0 })?;
+    let init_net =
+        Net { net_cookie: 1, count: 1, gen: NetGeneric::alloc(INITIAL_NET_GEN_PTRS), ..Net::default() };
+    k.provide(NetCacheState { net_cachep })?;
+    k.provide(InitNetState { init_net, others: Vec::new(), pernet_list: Vec::new(), first_device: 0 })?;
     register_pernet_subsys(k, "net_ns_ops")
 }
 
@@ -288,18 +286,18 @@ mod tests {
     }
 
     fn names(k: &Kernel) -> Vec<&'static str> {
-        k.get::<InitNet>().unwrap().pernet_list().iter().map(|o| o.name).collect()
+        k.get::<InitNetState>().unwrap().pernet_list().iter().map(|o| o.name).collect()
     }
 
     #[test]
     fn init_net_exists_once() {
         let mut k = booted();
-        let ns = k.get::<InitNet>().unwrap();
+        let ns = k.get::<InitNetState>().unwrap();
         assert_eq!(ns.nets().count(), 1);
         assert_eq!(ns.init_net().net_cookie, 1);
         assert_eq!(ns.init_net().gen.ptr.len(), INITIAL_NET_GEN_PTRS);
         assert_eq!(ns.net_by_cookie(1).map(|n| n.count), Some(1));
-        assert_eq!(k.get::<NetCache>().unwrap().net_cachep.name, "net_namespace");
+        assert_eq!(k.get::<NetCacheState>().unwrap().net_cachep.name, "net_namespace");
         assert_eq!(names(&k), ["net_ns_ops"]);
         assert_eq!(net_ns_init(&mut k), Err(Errno::EEXIST));
     }
@@ -315,11 +313,11 @@ mod tests {
             names(&k),
             ["net_ns_ops", "proto_net_ops", "sysctl_core_ops", "loopback_net_ops", "default_device_ops"]
         );
-        let ns = k.get::<InitNet>().unwrap();
+        let ns = k.get::<InitNetState>().unwrap();
         assert_eq!(ns.first_device().map(|o| o.name), Some("loopback_net_ops"));
 
         unregister_pernet_device(&mut k, "loopback_net_ops").unwrap();
-        let ns = k.get::<InitNet>().unwrap();
+        let ns = k.get::<InitNetState>().unwrap();
         assert_eq!(ns.first_device().map(|o| o.name), Some("default_device_ops"));
         unregister_pernet_subsys(&mut k, "proto_net_ops").unwrap();
         register_pernet_subsys(&mut k, "late_subsys").unwrap();
@@ -343,7 +341,7 @@ mod tests {
         assert_eq!(rc, Err(Errno::ENOMEM));
         assert_eq!(names(&k), ["net_ns_ops"]);
         register_pernet_device_init(&mut k, "good_ops", |net| net.proc_net.proc_create("good")).unwrap();
-        assert!(k.get::<InitNet>().unwrap().init_net().proc_net.contains("good"));
+        assert!(k.get::<InitNetState>().unwrap().init_net().proc_net.contains("good"));
     }
 
     #[test]

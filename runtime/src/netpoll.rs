@@ -4,7 +4,7 @@
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::skbuff::{SkBuffHead, SkbCache};
+use crate::skbuff::{SkBuffHead, SkbCacheState};
 
 /// `MAX_SKBS`: buffers `refill_skbs` keeps in the pool.
 pub const MAX_SKBS: usize = 32;
@@ -15,7 +15,7 @@ pub const MAX_SKB_SIZE: usize = 14 + 20 + 8 + MAX_UDP_CHUNK;
 
 /// `skb_pool` (resource `SkbPool`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SkbPool {
+pub struct SkbPoolState {
     pub skb_pool: SkBuffHead,
 }
 
@@ -23,10 +23,10 @@ pub struct SkbPool {
 /// `MAX_SKB_SIZE` bytes from `skbuff_head_cache`. Linux calls it from
 /// `netpoll_setup`, not at boot.
 pub fn refill_skbs(k: &mut Kernel) -> Result<(), Errno> {
-    let missing = MAX_SKBS.saturating_sub(k.get::<SkbPool>()?.skb_pool.len());
-    let cache = k.get_mut::<SkbCache>()?;
+    let missing = MAX_SKBS.saturating_sub(k.get::<SkbPoolState>()?.skb_pool.len());
+    let cache = k.get_mut::<SkbCacheState>()?;
     let fresh: Vec<_> = (0..missing).map(|_| cache.alloc_skb(MAX_SKB_SIZE)).collect();
-    let pool = &mut k.get_mut::<SkbPool>()?.skb_pool;
+    let pool = &mut k.get_mut::<SkbPoolState>()?.skb_pool;
     fresh.into_iter().for_each(|skb| pool.queue_tail(skb));
     Ok(())
 }
@@ -35,8 +35,8 @@ pub fn refill_skbs(k: &mut Kernel) -> Result<(), Errno> {
 /// `skb_queue_head_init(&skb_pool)`. The pool starts empty; its buffers
 /// will come from `skbuff_head_cache`, which must exist (`ENOENT` if not).
 pub fn netpoll_init(k: &mut Kernel) -> InitResult {
-    k.get::<SkbCache>()?;
-    k.provide(SkbPool { skb_pool: SkBuffHead::new() })
+    k.get::<SkbCacheState>()?;
+    k.provide(SkbPoolState { skb_pool: SkBuffHead::new() })
 }
 
 #[cfg(test)]
@@ -50,15 +50,15 @@ mod tests {
         assert_eq!(netpoll_init(&mut k), Err(Errno::ENOENT));
         sock_init(&mut k).unwrap();
         netpoll_init(&mut k).unwrap();
-        assert!(k.get::<SkbPool>().unwrap().skb_pool.is_empty());
+        assert!(k.get::<SkbPoolState>().unwrap().skb_pool.is_empty());
         assert_eq!(netpoll_init(&mut k), Err(Errno::EEXIST));
 
-        k.get_mut::<SkbPool>().unwrap().skb_pool.dequeue();
+        k.get_mut::<SkbPoolState>().unwrap().skb_pool.dequeue();
         refill_skbs(&mut k).unwrap();
         refill_skbs(&mut k).unwrap();
-        let pool = &k.get::<SkbPool>().unwrap().skb_pool;
+        let pool = &k.get::<SkbPoolState>().unwrap().skb_pool;
         assert_eq!(pool.len(), MAX_SKBS);
         assert!(pool.iter().all(|s| s.data.len() == MAX_SKB_SIZE));
-        assert_eq!(k.get::<SkbCache>().unwrap().skbuff_head_cache.active_objs(), MAX_SKBS);
+        assert_eq!(k.get::<SkbCacheState>().unwrap().skbuff_head_cache.active_objs(), MAX_SKBS);
     }
 }

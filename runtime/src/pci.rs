@@ -95,13 +95,13 @@ pub struct BusType {
 
 /// `pci_bus_type` registered, with its drivers and devices (resource `PciBus`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PciBus {
+pub struct PciBusState {
     pub bus_type: BusType,
     drivers: Vec<PciDriver>,
     devices: Vec<PciDev>,
 }
 
-impl PciBus {
+impl PciBusState {
     pub fn drivers(&self) -> &[PciDriver] {
         &self.drivers
     }
@@ -123,7 +123,7 @@ impl PciBus {
 /// As in Linux, an uninitialized bus is `EINVAL` and a driver name already
 /// registered is `EBUSY` ("already registered, aborting...").
 pub fn pci_register_driver(k: &mut Kernel, drv: PciDriver) -> Result<Vec<String>, Errno> {
-    let Ok(bus) = k.get_mut::<PciBus>() else {
+    let Ok(bus) = k.get_mut::<PciBusState>() else {
         k.printk(format!(
             "Driver '{}' was unable to register with bus_type 'pci' because the bus was not initialized.",
             drv.name
@@ -149,7 +149,7 @@ pub fn pci_register_driver(k: &mut Kernel, drv: PciDriver) -> Result<Vec<String>
 /// `pci_unregister_driver(drv)`: unbinds its devices and removes it;
 /// `ENOENT` if it is not registered.
 pub fn pci_unregister_driver(k: &mut Kernel, name: &str) -> Result<(), Errno> {
-    let bus = k.get_mut::<PciBus>()?;
+    let bus = k.get_mut::<PciBusState>()?;
     let i = bus.drivers.iter().position(|d| d.name == name).ok_or(Errno::ENOENT)?;
     bus.drivers.remove(i);
     for dev in bus.devices.iter_mut().filter(|d| d.driver == Some(name)) {
@@ -163,7 +163,7 @@ pub fn pci_unregister_driver(k: &mut Kernel, name: &str) -> Result<(), Errno> {
 /// enumeration and binds the first registered driver that matches it.
 /// Returns that driver's name. `EEXIST` if the slot is already occupied.
 pub fn pci_bus_add_device(k: &mut Kernel, mut dev: PciDev) -> Result<Option<&'static str>, Errno> {
-    let bus = k.get_mut::<PciBus>()?;
+    let bus = k.get_mut::<PciBusState>()?;
     if bus.devices.iter().any(|d| d.name() == dev.name()) {
         return Err(Errno::EEXIST);
     }
@@ -185,7 +185,7 @@ pub fn pci_bus_add_device(k: &mut Kernel, mut dev: PciDev) -> Result<Option<&'st
 /// `bus_register(&pci_bus_type)`. No drivers or devices yet.
 pub fn pci_driver_init(k: &mut Kernel) -> InitResult {
     let bus_type = BusType { name: "pci", drivers_autoprobe: true };
-    k.provide(PciBus { bus_type, drivers: Vec::new(), devices: Vec::new() })
+    k.provide(PciBusState { bus_type, drivers: Vec::new(), devices: Vec::new() })
 }
 
 #[cfg(test)]
@@ -201,10 +201,13 @@ mod tests {
         let mut k = Kernel::new(1);
         assert_eq!(pci_register_driver(&mut k, DRV), Err(Errno::EINVAL));
         pci_driver_init(&mut k).unwrap();
-        assert_eq!(k.get::<PciBus>().unwrap().bus_type.name, "pci");
+        assert_eq!(k.get::<PciBusState>().unwrap().bus_type.name, "pci");
         assert_eq!(pci_register_driver(&mut k, DRV), Ok(vec![]));
         assert_eq!(pci_register_driver(&mut k, DRV), Err(Errno::EBUSY));
-        assert_eq!(k.log().last().map(String::as_str), Some("Error: Driver 'igb' is already registered, aborting..."));
+        assert_eq!(
+            k.log().last().map(String::as_str),
+            Some("Error: Driver 'igb' is already registered, aborting...")
+        );
         pci_unregister_driver(&mut k, "igb").unwrap();
         assert_eq!(pci_unregister_driver(&mut k, "igb"), Err(Errno::ENOENT));
         assert_eq!(pci_driver_init(&mut k), Err(Errno::EEXIST));
@@ -231,11 +234,11 @@ mod tests {
         // driver first, device second: device_attach binds it
         assert_eq!(pci_bus_add_device(&mut k, PciDev::new(3, 0, 0, 0x8086, 0x1533)), Ok(Some("igb")));
         assert_eq!(pci_bus_add_device(&mut k, PciDev::new(3, 0, 0, 0x8086, 0x1533)), Err(Errno::EEXIST));
-        let bus = k.get::<PciBus>().unwrap();
+        let bus = k.get::<PciBusState>().unwrap();
         let drivers: Vec<_> = bus.devices().iter().map(|d| d.driver).collect();
         assert_eq!(drivers, [Some("igb"), None, Some("igb")]);
         assert_eq!(bus.devices()[2].matched.map(|m| m.driver_data), Some(1));
         pci_unregister_driver(&mut k, "igb").unwrap();
-        assert!(k.get::<PciBus>().unwrap().devices().iter().all(|d| d.driver.is_none()));
+        assert!(k.get::<PciBusState>().unwrap().devices().iter().all(|d| d.driver.is_none()));
     }
 }

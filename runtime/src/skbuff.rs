@@ -71,12 +71,12 @@ impl SkBuffHead {
 
 /// `skbuff_head_cache` and `skbuff_fclone_cache` (resource `SkbCache`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SkbCache {
+pub struct SkbCacheState {
     pub skbuff_head_cache: KmemCache,
     pub skbuff_fclone_cache: KmemCache,
 }
 
-impl SkbCache {
+impl SkbCacheState {
     /// `alloc_skb(size, GFP_KERNEL)`: a zero-filled buffer of `size` bytes,
     /// accounted to `skbuff_head_cache`.
     pub fn alloc_skb(&mut self, size: usize) -> SkBuff {
@@ -94,9 +94,9 @@ impl SkbCache {
 
 /// `skb_init()` (net/core/skbuff.c), called from `sock_init`: creates the
 /// two sk_buff caches, both `SLAB_HWCACHE_ALIGN | SLAB_PANIC`.
-pub fn skb_init() -> Result<SkbCache, Errno> {
+pub fn skb_init() -> Result<SkbCacheState, Errno> {
     let flags = SLAB_HWCACHE_ALIGN | SLAB_PANIC;
-    Ok(SkbCache {
+    Ok(SkbCacheState {
         skbuff_head_cache: KmemCache::create("skbuff_head_cache", size_of::<SkBuff>(), 0, flags)?,
         skbuff_fclone_cache: KmemCache::create("skbuff_fclone_cache", size_of::<SkBuffFclones>(), 0, flags)?,
     })

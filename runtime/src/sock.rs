@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::net_namespace::{register_pernet_subsys_init, InitNet, Net};
+use crate::net_namespace::{register_pernet_subsys_init, InitNetState, Net};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN};
-use crate::socket::SockCache;
+use crate::socket::SockCacheState;
 
 /// Slots in `struct prot_inuse` (`PROTO_INUSE_NR`); the last is never
 /// handed out, so at most 63 protocols can be registered.
@@ -45,7 +45,7 @@ impl Proto {
 /// `ENOSPC` once `PROTO_INUSE_NR - 1` slots are taken, as `assign_proto_idx`
 /// fails in Linux 6.0; `ENOENT` before `sock_init`.
 pub fn proto_register(k: &mut Kernel, mut prot: Proto, alloc_slab: bool) -> Result<(), Errno> {
-    let cache = k.get_mut::<SockCache>()?;
+    let cache = k.get_mut::<SockCacheState>()?;
     if cache.proto(prot.name).is_some() {
         return Err(Errno::EEXIST);
     }
@@ -66,7 +66,7 @@ pub fn proto_register(k: &mut Kernel, mut prot: Proto, alloc_slab: bool) -> Resu
 /// `proto_unregister(prot)`: removes it from `proto_list` and frees its
 /// in-use slot; `ENOENT` if it is not registered.
 pub fn proto_unregister(k: &mut Kernel, name: &str) -> Result<(), Errno> {
-    let cache = k.get_mut::<SockCache>()?;
+    let cache = k.get_mut::<SockCacheState>()?;
     let i = cache.proto_list.iter().position(|p| p.name == name).ok_or(Errno::ENOENT)?;
     let prot = cache.proto_list.remove(i);
     cache.proto_inuse_idx &= !(1 << prot.inuse_idx);
@@ -105,18 +105,18 @@ impl ProtInuseCounters {
 /// `net_inuse_ops` is registered: every namespace has its counters
 /// (resource `ProtInuse`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProtInuse;
+pub struct ProtInuseState;
 
 /// `proto_net_ops` is registered: every namespace has /proc/net/protocols
 /// (resource `ProcNetProtocols`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProcNetProtocols;
+pub struct ProcNetProtocolsState;
 
 /// `net_inuse_init()` (net/core/sock.c, core_initcall):
 /// `register_pernet_subsys(&net_inuse_ops)`, whose `sock_inuse_init_net`
 /// gives each namespace `alloc_percpu(struct prot_inuse)`.
 pub fn net_inuse_init(k: &mut Kernel) -> InitResult {
-    if k.has::<ProtInuse>() {
+    if k.has::<ProtInuseState>() {
         return Err(Errno::EEXIST);
     }
     let nr_cpus = k.nr_cpus();
@@ -124,30 +124,30 @@ pub fn net_inuse_init(k: &mut Kernel) -> InitResult {
         net.core.inuse = Some(ProtInuseCounters::new(nr_cpus));
         Ok(())
     })?;
-    k.provide(ProtInuse)
+    k.provide(ProtInuseState)
 }
 
 /// `proto_init()` (net/core/sock.c, subsys_initcall):
 /// `register_pernet_subsys(&proto_net_ops)`, whose `proto_init_net`
 /// creates "protocols" in each namespace's /proc/net.
 pub fn proto_init(k: &mut Kernel) -> InitResult {
-    if k.has::<ProcNetProtocols>() {
+    if k.has::<ProcNetProtocolsState>() {
         return Err(Errno::EEXIST);
     }
     register_pernet_subsys_init(k, "proto_net_ops", |net: &mut Net| net.proc_net.proc_create("protocols"))?;
-    k.provide(ProcNetProtocols)
+    k.provide(ProcNetProtocolsState)
 }
 
 /// Reads /proc/net/protocols of `init_net` (`proto_seq_show`): one line per
 /// registered protocol, newest first, with the columns this model has.
 /// `ENOENT` if the file or `proto_list` does not exist yet.
 pub fn proc_net_protocols(k: &Kernel) -> Result<String, Errno> {
-    let net = k.get::<InitNet>()?.init_net();
+    let net = k.get::<InitNetState>()?.init_net();
     if !net.proc_net.contains("protocols") {
         return Err(Errno::ENOENT);
     }
     let mut out = String::from("protocol  size sockets  slab module\n");
-    for p in &k.get::<SockCache>()?.proto_list {
+    for p in &k.get::<SockCacheState>()?.proto_list {
         let sockets = net.core.inuse.as_ref().map_or(0, |c| c.get(p.inuse_idx));
         let slab = if p.slab.is_some() { "yes" } else { "no" };
         // Writing to a String cannot fail.
@@ -177,7 +177,7 @@ mod tests {
         proto_register(&mut k, Proto::new("TCP", 2048), true).unwrap();
         proto_register(&mut k, Proto::new("PACKET", 1400), false).unwrap();
         assert_eq!(proto_register(&mut k, Proto::new("TCP", 1), false), Err(Errno::EEXIST));
-        let c = k.get::<SockCache>().unwrap();
+        let c = k.get::<SockCacheState>().unwrap();
         let names: Vec<_> = c.proto_list.iter().map(|p| p.name).collect();
         assert_eq!(names, ["PACKET", "TCP"]);
         let tcp = c.proto("TCP").unwrap();
@@ -187,7 +187,7 @@ mod tests {
         proto_unregister(&mut k, "TCP").unwrap();
         assert_eq!(proto_unregister(&mut k, "TCP"), Err(Errno::ENOENT));
         proto_register(&mut k, Proto::new("UDP", 1024), true).unwrap();
-        assert_eq!(k.get::<SockCache>().unwrap().proto("UDP").map(|p| p.inuse_idx), Some(0));
+        assert_eq!(k.get::<SockCacheState>().unwrap().proto("UDP").map(|p| p.inuse_idx), Some(0));
     }
 
     #[test]
@@ -205,10 +205,10 @@ mod tests {
     fn net_inuse_init_gives_init_net_counters() {
         let mut k = Kernel::new(1);
         assert_eq!(net_inuse_init(&mut k), Err(Errno::ENOENT));
-        assert!(!k.has::<ProtInuse>());
+        assert!(!k.has::<ProtInuseState>());
         let mut k = booted();
         net_inuse_init(&mut k).unwrap();
-        let ns = k.get_mut::<InitNet>().unwrap();
+        let ns = k.get_mut::<InitNetState>().unwrap();
         let c = ns.init_net_mut().core.inuse.as_mut().unwrap();
         c.add(0, 3, 2).unwrap();
         c.add(1, 3, -1).unwrap();
@@ -225,11 +225,11 @@ mod tests {
         assert_eq!(proc_net_protocols(&k), Err(Errno::ENOENT));
         proto_init(&mut k).unwrap();
         net_inuse_init(&mut k).unwrap();
-        let pernet: Vec<_> = k.get::<InitNet>().unwrap().pernet_list().iter().map(|o| o.name).collect();
+        let pernet: Vec<_> = k.get::<InitNetState>().unwrap().pernet_list().iter().map(|o| o.name).collect();
         assert_eq!(pernet, ["net_ns_ops", "proto_net_ops", "net_inuse_ops"]);
-        assert!(k.get::<InitNet>().unwrap().init_net().proc_net.contains("protocols"));
+        assert!(k.get::<InitNetState>().unwrap().init_net().proc_net.contains("protocols"));
         proto_register(&mut k, Proto::new("UDP", 1024), true).unwrap();
-        let inuse = k.get_mut::<InitNet>().unwrap().init_net_mut().core.inuse.as_mut().unwrap();
+        let inuse = k.get_mut::<InitNetState>().unwrap().init_net_mut().core.inuse.as_mut().unwrap();
         inuse.add(1, 0, 3).unwrap();
         let text = proc_net_protocols(&k).unwrap();
         assert_eq!(text.lines().nth(1), Some("UDP       1024      3   yes  kernel"));

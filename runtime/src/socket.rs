@@ -10,7 +10,7 @@ use std::mem::size_of;
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::skbuff::{skb_init, SkbCache};
+use crate::skbuff::{skb_init, SkbCacheState};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_MEM_SPREAD, SLAB_PANIC, SLAB_RECLAIM_ACCOUNT};
 use crate::sock::Proto;
 
@@ -47,11 +47,11 @@ pub struct NetProtoFamily {
 
 /// `net_families[NPROTO]` (resource `SockRegistry`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SockRegistry {
+pub struct SockRegistryState {
     net_families: [Option<NetProtoFamily>; NPROTO],
 }
 
-impl SockRegistry {
+impl SockRegistryState {
     /// `net_families[family]`, if registered.
     pub fn family(&self, family: u16) -> Option<&NetProtoFamily> {
         self.net_families.get(usize::from(family))?.as_ref()
@@ -89,7 +89,7 @@ pub struct SockCommon {
 /// "sock" cache (`sk_init`), "sock_inode_cache" (`init_inodecache`), and
 /// `proto_list`, where `proto_register` keeps each protocol and its cache.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SockCache {
+pub struct SockCacheState {
     pub sk_cachep: KmemCache,
     pub sock_inode_cachep: KmemCache,
     /// `proto_list` (net/core/sock.c), in registration order.
@@ -98,7 +98,7 @@ pub struct SockCache {
     pub(crate) proto_inuse_idx: u64,
 }
 
-impl SockCache {
+impl SockCacheState {
     /// The registered `struct proto` called `name`.
     pub fn proto(&self, name: &str) -> Option<&Proto> {
         self.proto_list.iter().find(|p| p.name == name)
@@ -128,7 +128,7 @@ pub struct VfsMount {
 
 /// `file_systems` with sockfs on it, and `sock_mnt` (resource `Sockfs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sockfs {
+pub struct SockfsState {
     /// `file_systems`: registered filesystem types, in order.
     pub file_systems: Vec<FileSystemType>,
     /// `sock_mnt`: the kernel-internal mount of sockfs.
@@ -179,14 +179,14 @@ pub struct NfHookOps {
 /// by priority. (Linux 3.19 sizes the first dimension `NFPROTO_NUMPROTO`;
 /// this follows the spec and Linux 2.x, whose `netfilter_init` used `NPROTO`.)
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NfHooks {
+pub struct NfHooksState {
     hooks: Vec<[Vec<NfHookOps>; NF_MAX_HOOKS]>,
 }
 
-impl NfHooks {
+impl NfHooksState {
     /// `netfilter_init()`: every list empty.
     pub fn new() -> Self {
-        NfHooks { hooks: (0..NPROTO).map(|_| Default::default()).collect() }
+        NfHooksState { hooks: (0..NPROTO).map(|_| Default::default()).collect() }
     }
 
     /// The hooks at `nf_hooks[pf][hook]`, in the order they run.
@@ -216,7 +216,7 @@ impl NfHooks {
     }
 }
 
-impl Default for NfHooks {
+impl Default for NfHooksState {
     fn default() -> Self {
         Self::new()
     }
@@ -227,7 +227,7 @@ impl Default for NfHooks {
 /// and a taken slot `EEXIST`. Linux prints the "Registered" line even when
 /// the slot was taken; here it is printed only on success.
 pub fn sock_register(k: &mut Kernel, ops: NetProtoFamily) -> Result<(), Errno> {
-    let Some(slot) = k.get_mut::<SockRegistry>()?.net_families.get_mut(usize::from(ops.family)) else {
+    let Some(slot) = k.get_mut::<SockRegistryState>()?.net_families.get_mut(usize::from(ops.family)) else {
         k.printk(format!("protocol {} >= NPROTO({NPROTO})", ops.family));
         return Err(Errno::ENOBUFS);
     };
@@ -242,7 +242,7 @@ pub fn sock_register(k: &mut Kernel, ops: NetProtoFamily) -> Result<(), Errno> {
 /// `sock_unregister(family)`: empties the slot (Linux `BUG_ON`s an
 /// out-of-range family; here it is `EINVAL`). `ENOENT` if nothing was there.
 pub fn sock_unregister(k: &mut Kernel, family: u16) -> Result<(), Errno> {
-    let slot = k.get_mut::<SockRegistry>()?.net_families.get_mut(usize::from(family)).ok_or(Errno::EINVAL)?;
+    let slot = k.get_mut::<SockRegistryState>()?.net_families.get_mut(usize::from(family)).ok_or(Errno::EINVAL)?;
     slot.take().ok_or(Errno::ENOENT)?;
     k.printk(format!("NET: Unregistered protocol family {family}"));
     Ok(())
@@ -259,11 +259,15 @@ pub fn sock_unregister(k: &mut Kernel, family: u16) -> Result<(), Errno> {
 /// `net_sysctl_init` is not modelled here: the net sysctl root belongs to
 /// the sysctl module, and sock_init does not depend on `init_net`.
 pub fn sock_init(k: &mut Kernel) -> InitResult {
-    if k.has::<SockRegistry>() || k.has::<SockCache>() || k.has::<SkbCache>() || k.has::<Sockfs>() || k.has::<NfHooks>()
+    if k.has::<SockRegistryState>()
+        || k.has::<SockCacheState>()
+        || k.has::<SkbCacheState>()
+        || k.has::<SockfsState>()
+        || k.has::<NfHooksState>()
     {
         return Err(Errno::EEXIST);
     }
-    let registry = SockRegistry { net_families: [None; NPROTO] };
+    let registry = SockRegistryState { net_families: [None; NPROTO] };
     let sk_cachep = KmemCache::create("sock", size_of::<SockCommon>(), 0, SLAB_HWCACHE_ALIGN)?;
     let skb = skb_init()?;
     let sock_inode_cachep = KmemCache::create(
@@ -279,12 +283,12 @@ pub fn sock_init(k: &mut Kernel) -> InitResult {
         FileSystemType { name: "sockfs", fs_flags: 0, magic: SOCKFS_MAGIC },
     )?;
     let sock_mnt = kern_mount(&file_systems, "sockfs")?;
-    let nf_hooks = NfHooks::new();
+    let nf_hooks = NfHooksState::new();
 
     k.provide(registry)?;
-    k.provide(SockCache { sk_cachep, sock_inode_cachep, proto_list: Vec::new(), proto_inuse_idx: 0 })?;
+    k.provide(SockCacheState { sk_cachep, sock_inode_cachep, proto_list: Vec::new(), proto_inuse_idx: 0 })?;
     k.provide(skb)?;
-    k.provide(Sockfs { file_systems, sock_mnt })?;
+    k.provide(SockfsState { file_systems, sock_mnt })?;
     k.provide(nf_hooks)
 }
 
@@ -303,15 +307,15 @@ mod tests {
     #[test]
     fn sock_init_builds_everything_empty() {
         let mut k = booted();
-        assert_eq!(k.get::<SockRegistry>().unwrap().families().count(), 0);
-        let c = k.get::<SockCache>().unwrap();
+        assert_eq!(k.get::<SockRegistryState>().unwrap().families().count(), 0);
+        let c = k.get::<SockCacheState>().unwrap();
         assert_eq!((c.sk_cachep.name, c.sock_inode_cachep.name), ("sock", "sock_inode_cache"));
         assert!(c.proto_list.is_empty());
-        assert!(k.has::<SkbCache>());
-        let fs = k.get::<Sockfs>().unwrap();
+        assert!(k.has::<SkbCacheState>());
+        let fs = k.get::<SockfsState>().unwrap();
         assert_eq!(fs.file_systems[0].name, "sockfs");
         assert_eq!(fs.sock_mnt, VfsMount { fs_type: "sockfs", magic: SOCKFS_MAGIC, mnt_count: 1 });
-        let nf = k.get::<NfHooks>().unwrap();
+        let nf = k.get::<NfHooksState>().unwrap();
         assert!((0..NPROTO as u16).all(|pf| nf.hooks(pf, NfInetHook::PostRouting).is_empty()));
         assert_eq!(sock_init(&mut k), Err(Errno::EEXIST));
     }
@@ -327,8 +331,8 @@ mod tests {
         let big = NetProtoFamily { family: NPROTO as u16, ..INET };
         assert_eq!(sock_register(&mut k, big), Err(Errno::ENOBUFS));
         assert_eq!(k.log().last().map(String::as_str), Some("protocol 46 >= NPROTO(46)"));
-        assert_eq!(k.get::<SockRegistry>().unwrap().family(PF_INET).map(|f| f.create), Some("inet_create"));
-        assert_eq!(k.get::<SockRegistry>().unwrap().family(500), None);
+        assert_eq!(k.get::<SockRegistryState>().unwrap().family(PF_INET).map(|f| f.create), Some("inet_create"));
+        assert_eq!(k.get::<SockRegistryState>().unwrap().family(500), None);
 
         sock_unregister(&mut k, PF_INET).unwrap();
         assert_eq!(sock_unregister(&mut k, PF_INET), Err(Errno::ENOENT));
@@ -347,7 +351,7 @@ mod tests {
 
     #[test]
     fn nf_hooks_sorted_by_priority() {
-        let mut nf = NfHooks::new();
+        let mut nf = NfHooksState::new();
         let hook = |name, priority| NfHookOps { name, pf: PF_INET, hooknum: NfInetHook::LocalIn, priority };
         nf.register(hook("filter", 0)).unwrap();
         nf.register(hook("conntrack", -200)).unwrap();

@@ -107,12 +107,12 @@ pub struct KsoftirqdThread {
 
 /// The per-CPU ksoftirqd threads and `softirq_vec` (resource `Ksoftirqd`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ksoftirqd {
+pub struct KsoftirqdState {
     threads: Vec<KsoftirqdThread>,
     softirq_vec: [Option<SoftirqAction>; NR_SOFTIRQS],
 }
 
-impl Ksoftirqd {
+impl KsoftirqdState {
     /// The threads, by CPU.
     pub fn threads(&self) -> &[KsoftirqdThread] {
         &self.threads
@@ -163,7 +163,7 @@ impl Ksoftirqd {
 /// As in Linux, opening a vector again replaces its handler. `ENOENT` if
 /// ksoftirqd state does not exist yet.
 pub fn open_softirq(k: &mut Kernel, nr: Softirq, action: SoftirqAction) -> Result<(), Errno> {
-    k.get_mut::<Ksoftirqd>()?.softirq_vec[nr.nr()] = Some(action);
+    k.get_mut::<KsoftirqdState>()?.softirq_vec[nr.nr()] = Some(action);
     Ok(())
 }
 
@@ -175,7 +175,7 @@ pub fn open_softirq(k: &mut Kernel, nr: Softirq, action: SoftirqAction) -> Resul
 /// The vector itself is built here too, with the two tasklet handlers that
 /// `softirq_init()` opens from `start_kernel` before any initcall runs.
 pub fn spawn_ksoftirqd(k: &mut Kernel) -> InitResult {
-    if k.has::<Ksoftirqd>() {
+    if k.has::<KsoftirqdState>() {
         return Err(Errno::EEXIST);
     }
     let threads = (0..k.nr_cpus())
@@ -186,7 +186,7 @@ pub fn spawn_ksoftirqd(k: &mut Kernel) -> InitResult {
             pending: 0,
         })
         .collect();
-    let mut softirqd = Ksoftirqd { threads, softirq_vec: [None; NR_SOFTIRQS] };
+    let mut softirqd = KsoftirqdState { threads, softirq_vec: [None; NR_SOFTIRQS] };
     softirqd.softirq_vec[Softirq::Tasklet.nr()] = Some(SoftirqAction::TaskletAction);
     softirqd.softirq_vec[Softirq::Hi.nr()] = Some(SoftirqAction::TaskletHiAction);
     for cpu in 0..k.nr_cpus() {
@@ -203,7 +203,7 @@ mod tests {
     fn one_active_thread_per_cpu() {
         let mut k = Kernel::new(3);
         spawn_ksoftirqd(&mut k).unwrap();
-        let t = k.get::<Ksoftirqd>().unwrap().threads();
+        let t = k.get::<KsoftirqdState>().unwrap().threads();
         let names: Vec<_> = t.iter().map(|t| t.comm.as_str()).collect();
         assert_eq!(names, ["ksoftirqd/0", "ksoftirqd/1", "ksoftirqd/2"]);
         assert!(t.iter().all(|t| t.status == HpThreadStatus::Active && t.pending == 0));
@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(open_softirq(&mut k, Softirq::NetRx, SoftirqAction::NetRxAction), Err(Errno::ENOENT));
         spawn_ksoftirqd(&mut k).unwrap();
         open_softirq(&mut k, Softirq::NetRx, SoftirqAction::NetRxAction).unwrap();
-        let s = k.get_mut::<Ksoftirqd>().unwrap();
+        let s = k.get_mut::<KsoftirqdState>().unwrap();
         assert_eq!(s.action(Softirq::NetRx).map(SoftirqAction::name), Some("net_rx_action"));
         assert_eq!(s.action(Softirq::NetTx), None);
         assert_eq!(s.action(Softirq::Tasklet), Some(SoftirqAction::TaskletAction));
@@ -231,7 +231,7 @@ mod tests {
     fn park_and_unpark() {
         let mut k = Kernel::new(1);
         spawn_ksoftirqd(&mut k).unwrap();
-        let s = k.get_mut::<Ksoftirqd>().unwrap();
+        let s = k.get_mut::<KsoftirqdState>().unwrap();
         s.park(0).unwrap();
         assert_eq!(s.threads()[0].status, HpThreadStatus::Parked);
         s.unpark(0).unwrap();

@@ -1,1 +1,183 @@
-//! igb: driver for the Intel 82575/82576/I350/I210 family.
+//! igb: driver for the Intel 82575/82576/82580/I350/I210/I211/I354 family
+//! (drivers/net/ethernet/intel/igb/igb_main.c).
+//!
+//! For now the driver is what `igb_init_module` registers: its name and
+//! PCI id table. Probing, registers and descriptor rings come later.
+
+pub mod e1000_hw;
+
+use e1000_hw::*;
+use netgen_runtime::dev::{NetdevNetState, SoftnetDataState};
+use netgen_runtime::init::InitResult;
+use netgen_runtime::pci::{
+    pci_register_driver, pci_unregister_driver, PciBusState, PciDeviceId, PciDriver, PCI_VENDOR_ID_INTEL,
+};
+use netgen_runtime::{Errno, Kernel};
+
+/// `igb_driver_name`.
+pub const IGB_DRIVER_NAME: &str = "igb";
+/// `igb_driver_string`.
+pub const IGB_DRIVER_STRING: &str = "Intel(R) Gigabit Ethernet Network Driver";
+/// `igb_copyright`.
+pub const IGB_COPYRIGHT: &str = "Copyright (c) 2007-2014 Intel Corporation.";
+
+/// `enum e1000_boards`: igb has one board type.
+pub const BOARD_82575: usize = 0;
+
+const fn intel(device: u32) -> PciDeviceId {
+    // PCI_VDEVICE(INTEL, device), board_82575
+    PciDeviceId::new(PCI_VENDOR_ID_INTEL, device, BOARD_82575)
+}
+
+/// `igb_pci_tbl` of Linux 6.0, in its order (the terminating `{0, }` is the
+/// slice's end).
+pub static IGB_PCI_TBL: [PciDeviceId; 35] = [
+    intel(E1000_DEV_ID_I354_BACKPLANE_1GBPS),
+    intel(E1000_DEV_ID_I354_SGMII),
+    intel(E1000_DEV_ID_I354_BACKPLANE_2_5GBPS),
+    intel(E1000_DEV_ID_I211_COPPER),
+    intel(E1000_DEV_ID_I210_COPPER),
+    intel(E1000_DEV_ID_I210_FIBER),
+    intel(E1000_DEV_ID_I210_SERDES),
+    intel(E1000_DEV_ID_I210_SGMII),
+    intel(E1000_DEV_ID_I210_COPPER_FLASHLESS),
+    intel(E1000_DEV_ID_I210_SERDES_FLASHLESS),
+    intel(E1000_DEV_ID_I350_COPPER),
+    intel(E1000_DEV_ID_I350_FIBER),
+    intel(E1000_DEV_ID_I350_SERDES),
+    intel(E1000_DEV_ID_I350_SGMII),
+    intel(E1000_DEV_ID_82580_COPPER),
+    intel(E1000_DEV_ID_82580_FIBER),
+    intel(E1000_DEV_ID_82580_QUAD_FIBER),
+    intel(E1000_DEV_ID_82580_SERDES),
+    intel(E1000_DEV_ID_82580_SGMII),
+    intel(E1000_DEV_ID_82580_COPPER_DUAL),
+    intel(E1000_DEV_ID_DH89XXCC_SGMII),
+    intel(E1000_DEV_ID_DH89XXCC_SERDES),
+    intel(E1000_DEV_ID_DH89XXCC_BACKPLANE),
+    intel(E1000_DEV_ID_DH89XXCC_SFP),
+    intel(E1000_DEV_ID_82576),
+    intel(E1000_DEV_ID_82576_NS),
+    intel(E1000_DEV_ID_82576_NS_SERDES),
+    intel(E1000_DEV_ID_82576_FIBER),
+    intel(E1000_DEV_ID_82576_SERDES),
+    intel(E1000_DEV_ID_82576_SERDES_QUAD),
+    intel(E1000_DEV_ID_82576_QUAD_COPPER_ET2),
+    intel(E1000_DEV_ID_82576_QUAD_COPPER),
+    intel(E1000_DEV_ID_82575EB_COPPER),
+    intel(E1000_DEV_ID_82575EB_FIBER_SERDES),
+    intel(E1000_DEV_ID_82575GB_QUAD_COPPER),
+];
+
+/// `igb_driver`.
+pub const IGB_DRIVER: PciDriver = PciDriver { name: IGB_DRIVER_NAME, id_table: &IGB_PCI_TBL };
+
+/// igb is registered with the PCI bus (resource `IgbDriver`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgbDriverState {
+    /// PCI names (`0000:01:00.0`) of the devices bound at registration.
+    pub bound: Vec<String>,
+}
+
+/// `igb_init_module()` (igb_main.c, `module_init`): prints the driver
+/// string and copyright (`pr_info`, prefixed "igb: " by igb's `pr_fmt`),
+/// then `pci_register_driver(&igb_driver)`, which binds igb to every
+/// matching device already on the bus.
+///
+/// The netdevice tables and softnet_data are checked up front because
+/// probing a bound device registers a netdev and its NAPI contexts.
+/// `dca_register_notify` (CONFIG_IGB_DCA) has no counterpart.
+pub fn igb_init_module(k: &mut Kernel) -> InitResult {
+    k.get::<PciBusState>()?;
+    k.get::<NetdevNetState>()?;
+    k.get::<SoftnetDataState>()?;
+    if k.has::<IgbDriverState>() {
+        return Err(Errno::EEXIST);
+    }
+    k.printk(format!("{IGB_DRIVER_NAME}: {IGB_DRIVER_STRING}"));
+    k.printk(format!("{IGB_DRIVER_NAME}: {IGB_COPYRIGHT}"));
+    let bound = pci_register_driver(k, IGB_DRIVER)?;
+    k.provide(IgbDriverState { bound })
+}
+
+/// `igb_exit_module()`: `pci_unregister_driver(&igb_driver)`.
+pub fn igb_exit_module(k: &mut Kernel) -> InitResult {
+    pci_unregister_driver(k, IGB_DRIVER_NAME)?;
+    k.take::<IgbDriverState>().map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netgen_runtime::dev::net_dev_init;
+    use netgen_runtime::net_namespace::net_ns_init;
+    use netgen_runtime::pci::{pci_bus_add_device, pci_driver_init, pci_match_id, PciDev};
+    use netgen_runtime::socket::sock_init;
+    use netgen_runtime::softirq::spawn_ksoftirqd;
+
+    fn ready() -> Kernel {
+        let mut k = Kernel::new(1);
+        spawn_ksoftirqd(&mut k).unwrap();
+        net_ns_init(&mut k).unwrap();
+        sock_init(&mut k).unwrap();
+        pci_driver_init(&mut k).unwrap();
+        net_dev_init(&mut k).unwrap();
+        k
+    }
+
+    #[test]
+    fn registers_with_the_pci_bus() {
+        let mut k = ready();
+        igb_init_module(&mut k).unwrap();
+        let log = k.log();
+        assert_eq!(
+            log[log.len() - 2..],
+            [
+                "igb: Intel(R) Gigabit Ethernet Network Driver",
+                "igb: Copyright (c) 2007-2014 Intel Corporation."
+            ]
+        );
+        let drv = k.get::<PciBusState>().unwrap().driver("igb").copied();
+        assert_eq!(drv.map(|d| d.id_table.len()), Some(35));
+        assert_eq!(k.get::<IgbDriverState>().unwrap().bound, Vec::<String>::new());
+        assert_eq!(igb_init_module(&mut k), Err(Errno::EEXIST));
+    }
+
+    #[test]
+    fn table_covers_the_family() {
+        for device in [0x10C9, 0x10E6, 0x10E7, 0x10E8, 0x150A, 0x10A7, 0x1521, 0x1533, 0x1539, 0x1F40, 0x157C]
+        {
+            let dev = PciDev::new(1, 0, 0, 0x8086, device);
+            assert!(pci_match_id(&IGB_PCI_TBL, &dev).is_some(), "{device:#06x}");
+        }
+        let e1000e = PciDev::new(1, 0, 0, 0x8086, 0x10D3);
+        let realtek = PciDev::new(1, 0, 0, 0x10EC, 0x10C9);
+        assert!(pci_match_id(&IGB_PCI_TBL, &e1000e).is_none());
+        assert!(pci_match_id(&IGB_PCI_TBL, &realtek).is_none());
+    }
+
+    #[test]
+    fn binds_an_82576_already_on_the_bus() {
+        let mut k = ready();
+        pci_bus_add_device(&mut k, PciDev::new(1, 0, 0, 0x8086, 0x10C9)).unwrap();
+        pci_bus_add_device(&mut k, PciDev::new(1, 0, 1, 0x8086, 0x10C9)).unwrap();
+        igb_init_module(&mut k).unwrap();
+        assert_eq!(k.get::<IgbDriverState>().unwrap().bound, ["0000:01:00.0", "0000:01:00.1"]);
+        assert_eq!(pci_bus_add_device(&mut k, PciDev::new(2, 0, 0, 0x8086, 0x1533)), Ok(Some("igb")));
+
+        igb_exit_module(&mut k).unwrap();
+        assert!(k.get::<PciBusState>().unwrap().devices().iter().all(|d| d.driver.is_none()));
+        assert_eq!(igb_exit_module(&mut k), Err(Errno::ENOENT));
+        igb_init_module(&mut k).unwrap();
+    }
+
+    #[test]
+    fn missing_prerequisites_are_errors() {
+        let mut k = Kernel::new(1);
+        assert_eq!(igb_init_module(&mut k), Err(Errno::ENOENT));
+        pci_driver_init(&mut k).unwrap();
+        assert_eq!(igb_init_module(&mut k), Err(Errno::ENOENT));
+        assert!(k.get::<PciBusState>().unwrap().drivers().is_empty());
+        assert!(k.log().is_empty());
+    }
+}

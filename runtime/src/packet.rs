@@ -1,0 +1,82 @@
+//! PF_PACKET sockets (net/packet/af_packet.c): raw access to frames, which
+//! bind by adding a packet type (`ETH_P_ALL` for taps) to `ptype_all` or
+//! `ptype_base`.
+
+use crate::dev::PtypeBaseState;
+use crate::errno::Errno;
+use crate::init::InitResult;
+use crate::kernel::Kernel;
+use crate::net_namespace::{register_pernet_subsys_init, InitNetState};
+use crate::sock::{proto_register, Proto};
+use crate::socket::{sock_register, NetProtoFamily, SockCacheState, SockRegistryState, PF_PACKET};
+
+/// `obj_size` of `packet_proto`: a typical x86_64 `sizeof(struct packet_sock)`.
+const PACKET_SOCK_SIZE: usize = 1472;
+
+/// `packet_proto`.
+pub const PACKET_PROTO: Proto = Proto::new("PACKET", PACKET_SOCK_SIZE);
+
+/// `packet_family_ops`.
+pub const PACKET_FAMILY_OPS: NetProtoFamily =
+    NetProtoFamily { family: PF_PACKET, create: "packet_create", owner: "kernel" };
+
+/// `PF_PACKET` is registered (resource `PacketFamily`); sockets of it add
+/// their packet types to `ptype_all`/`ptype_base` when bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketFamilyState;
+
+/// `packet_init()` (net/packet/af_packet.c, module_init = device_initcall):
+/// `proto_register(&packet_proto, 0)` (no slab: packet socks come from
+/// `sk_alloc`'s generic path), `sock_register(&packet_family_ops)`, and
+/// pernet `packet_net_ops` (/proc/net/packet). The netdevice notifier has
+/// no counterpart yet.
+pub fn packet_init(k: &mut Kernel) -> InitResult {
+    k.get::<SockRegistryState>()?;
+    k.get::<SockCacheState>()?;
+    k.get::<PtypeBaseState>()?;
+    k.get::<InitNetState>()?;
+    if k.has::<PacketFamilyState>() || k.get::<SockRegistryState>()?.family(PF_PACKET).is_some() {
+        return Err(Errno::EEXIST);
+    }
+    proto_register(k, PACKET_PROTO, false)?;
+    sock_register(k, PACKET_FAMILY_OPS)?;
+    register_pernet_subsys_init(k, "packet_net_ops", |net| net.proc_net.proc_create("packet"))?;
+    k.provide(PacketFamilyState)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dev::net_dev_init;
+    use crate::net_namespace::net_ns_init;
+    use crate::socket::sock_init;
+    use crate::softirq::spawn_ksoftirqd;
+
+    #[test]
+    fn needs_socket_and_ptype() {
+        let mut k = Kernel::new(1);
+        net_ns_init(&mut k).unwrap();
+        sock_init(&mut k).unwrap();
+        assert_eq!(packet_init(&mut k), Err(Errno::ENOENT));
+        assert!(k.get::<SockCacheState>().unwrap().proto_list.is_empty());
+    }
+
+    #[test]
+    fn registers_pf_packet() {
+        let mut k = Kernel::new(1);
+        spawn_ksoftirqd(&mut k).unwrap();
+        net_ns_init(&mut k).unwrap();
+        sock_init(&mut k).unwrap();
+        net_dev_init(&mut k).unwrap();
+        packet_init(&mut k).unwrap();
+        assert_eq!(
+            k.get::<SockRegistryState>().unwrap().family(PF_PACKET).map(|f| f.create),
+            Some("packet_create")
+        );
+        assert_eq!(k.log().last().map(String::as_str), Some("NET: Registered protocol family 17"));
+        let packet = k.get::<SockCacheState>().unwrap().proto("PACKET").unwrap();
+        assert!(packet.slab.is_none());
+        assert!(k.get::<InitNetState>().unwrap().init_net().proc_net.contains("packet"));
+        assert_eq!(packet_init(&mut k), Err(Errno::EEXIST));
+    }
+}

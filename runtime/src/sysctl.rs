@@ -1,0 +1,172 @@
+//! `net.core` sysctls (net/core/sysctl_net_core.c, net/sysctl_net.c).
+//!
+//! Global knobs (`net_core_table`) keep their values here; per-namespace
+//! ones (`netns_core_table`: somaxconn) live in each [`Net`] and are only
+//! registered here, as Linux's tables point at `net->core`.
+
+use crate::dev::{NETDEV_BUDGET, NETDEV_MAX_BACKLOG, WEIGHT_P};
+use crate::errno::Errno;
+use crate::init::InitResult;
+use crate::kernel::Kernel;
+use crate::net_namespace::{register_pernet_subsys_init, InitNetState, Net};
+
+/// `SOMAXCONN`: the default `listen()` backlog limit. 4096 since Linux 5.4
+/// (it was 128 in 3.19); this stack follows 6.0.
+pub const SOMAXCONN: u32 = 4096;
+
+/// `SK_WMEM_MAX` = `SK_RMEM_MAX` on x86_64: 256 packets of
+/// `SKB_TRUESIZE(256)` = 832 bytes each.
+pub const SK_WMEM_MAX: i32 = 212_992;
+pub const SK_RMEM_MAX: i32 = 212_992;
+/// `sysctl_optmem_max` in 6.0: `sizeof(unsigned long) * (2 * UIO_MAXIOV + 512)`.
+pub const OPTMEM_MAX: i32 = 20_480;
+
+/// One `struct ctl_table` entry with its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CtlTable {
+    pub procname: &'static str,
+    pub value: i32,
+    pub mode: u16,
+}
+
+/// One `register_net_sysctl(net, path, table)` call: which namespace (by
+/// cookie), under which path, which names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CtlTableHeader {
+    pub net_cookie: u64,
+    pub path: &'static str,
+    pub procnames: Vec<&'static str>,
+}
+
+/// The `net/core` tables (resource `SysctlNetCore`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SysctlNetCoreState {
+    /// `net_core_table`: the global knobs and their values.
+    pub net_core_table: Vec<CtlTable>,
+    headers: Vec<CtlTableHeader>,
+}
+
+impl SysctlNetCoreState {
+    /// The value of global knob `procname` (`"netdev_max_backlog"`).
+    pub fn get(&self, procname: &str) -> Option<i32> {
+        self.net_core_table.iter().find(|t| t.procname == procname).map(|t| t.value)
+    }
+
+    /// Every registration, in order.
+    pub fn headers(&self) -> &[CtlTableHeader] {
+        &self.headers
+    }
+
+    /// `register_net_sysctl(net, path, table)`. A name already registered
+    /// under `path` in that namespace is `EEXIST`, which Linux logs as
+    /// "sysctl duplicate entry".
+    fn register_net_sysctl(
+        &mut self,
+        net_cookie: u64,
+        path: &'static str,
+        procnames: Vec<&'static str>,
+    ) -> Result<(), Errno> {
+        let taken = self
+            .headers
+            .iter()
+            .filter(|h| h.net_cookie == net_cookie && h.path == path)
+            .any(|h| h.procnames.iter().any(|n| procnames.contains(n)));
+        if taken {
+            return Err(Errno::EEXIST);
+        }
+        self.headers.push(CtlTableHeader { net_cookie, path, procnames });
+        Ok(())
+    }
+}
+
+/// `net_core_table` with Linux 6.0's x86_64 defaults.
+fn net_core_table() -> Vec<CtlTable> {
+    [
+        ("wmem_max", SK_WMEM_MAX),
+        ("rmem_max", SK_RMEM_MAX),
+        ("wmem_default", SK_WMEM_MAX),
+        ("rmem_default", SK_RMEM_MAX),
+        ("dev_weight", WEIGHT_P),
+        ("netdev_max_backlog", NETDEV_MAX_BACKLOG),
+        ("netdev_budget", NETDEV_BUDGET),
+        ("optmem_max", OPTMEM_MAX),
+        // net_msg_cost is 5 * HZ jiffies, shown in seconds.
+        ("message_cost", 5),
+        ("message_burst", 10),
+    ]
+    .into_iter()
+    .map(|(procname, value)| CtlTable { procname, value, mode: 0o644 })
+    .collect()
+}
+
+/// Reads /proc/sys/net/core/`procname` as seen from `init_net`:
+/// `somaxconn` from the namespace, the rest from `net_core_table`.
+pub fn proc_sys_net_core(k: &Kernel, procname: &str) -> Result<i64, Errno> {
+    let sysctl = k.get::<SysctlNetCoreState>()?;
+    if procname == "somaxconn" {
+        return Ok(i64::from(k.get::<InitNetState>()?.init_net().core.sysctl_somaxconn));
+    }
+    sysctl.get(procname).map(i64::from).ok_or(Errno::ENOENT)
+}
+
+/// `sysctl_core_init()` (net/core/sysctl_net_core.c, fs_initcall):
+/// `register_net_sysctl(&init_net, "net/core", net_core_table)`, then
+/// `register_pernet_subsys(&sysctl_core_ops)`, whose
+/// `sysctl_core_net_init` sets `net->core.sysctl_somaxconn = SOMAXCONN`
+/// and registers `netns_core_table` for the namespace.
+pub fn sysctl_core_init(k: &mut Kernel) -> InitResult {
+    if k.has::<SysctlNetCoreState>() {
+        return Err(Errno::EEXIST);
+    }
+    let init_cookie = k.get::<InitNetState>()?.init_net().net_cookie;
+    let table = net_core_table();
+    let mut sysctl = SysctlNetCoreState { net_core_table: table.clone(), headers: Vec::new() };
+    sysctl.register_net_sysctl(init_cookie, "net/core", table.iter().map(|t| t.procname).collect())?;
+    register_pernet_subsys_init(k, "sysctl_core_ops", |net: &mut Net| {
+        sysctl.register_net_sysctl(net.net_cookie, "net/core", vec!["somaxconn"])?;
+        net.core.sysctl_somaxconn = SOMAXCONN;
+        Ok(())
+    })?;
+    k.provide(sysctl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net_namespace::net_ns_init;
+
+    #[test]
+    fn needs_init_net() {
+        let mut k = Kernel::new(1);
+        assert_eq!(sysctl_core_init(&mut k), Err(Errno::ENOENT));
+        assert_eq!(proc_sys_net_core(&k, "somaxconn"), Err(Errno::ENOENT));
+    }
+
+    #[test]
+    fn defaults_and_somaxconn() {
+        let mut k = Kernel::new(1);
+        net_ns_init(&mut k).unwrap();
+        assert_eq!(k.get::<InitNetState>().unwrap().init_net().core.sysctl_somaxconn, 0);
+        sysctl_core_init(&mut k).unwrap();
+        assert_eq!(proc_sys_net_core(&k, "somaxconn"), Ok(4096));
+        assert_eq!(proc_sys_net_core(&k, "netdev_max_backlog"), Ok(1000));
+        assert_eq!(proc_sys_net_core(&k, "wmem_max"), Ok(212_992));
+        assert_eq!(proc_sys_net_core(&k, "dev_weight"), Ok(64));
+        assert_eq!(proc_sys_net_core(&k, "nope"), Err(Errno::ENOENT));
+        let s = k.get::<SysctlNetCoreState>().unwrap();
+        assert_eq!(s.headers().len(), 2);
+        assert_eq!(s.headers()[1].procnames, ["somaxconn"]);
+        let last = k.get::<InitNetState>().unwrap().pernet_list().last().map(|o| o.name);
+        assert_eq!(last, Some("sysctl_core_ops"));
+        assert_eq!(sysctl_core_init(&mut k), Err(Errno::EEXIST));
+    }
+
+    #[test]
+    fn duplicate_entries_are_refused() {
+        let mut s = SysctlNetCoreState { net_core_table: Vec::new(), headers: Vec::new() };
+        s.register_net_sysctl(1, "net/core", vec!["a", "b"]).unwrap();
+        assert_eq!(s.register_net_sysctl(1, "net/core", vec!["b"]), Err(Errno::EEXIST));
+        s.register_net_sysctl(2, "net/core", vec!["b"]).unwrap();
+        s.register_net_sysctl(1, "net/ipv4", vec!["b"]).unwrap();
+    }
+}
