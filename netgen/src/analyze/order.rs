@@ -73,7 +73,9 @@ fn report_cycles(d: &Decls, g: &Graph, members: &[usize], indegree: &[usize], di
         let cycle = loop {
             let last = path.last().map_or(start, |p| p.0);
             let Some((next, span)) = preds(d, g, last).into_iter().find(|&(p, _)| stuck[p]) else { break None };
-            path.last_mut().map(|p| p.1 = Some(span));
+            if let Some(p) = path.last_mut() {
+                p.1 = Some(span);
+            }
             if let Some(pos) = path.iter().position(|p| p.0 == next) {
                 break Some(path[pos..].to_vec());
             }

@@ -1,0 +1,119 @@
+//! Booting the generated stack: the trace, the order, user-crate initcalls
+//! merged in, and Linux's failure semantics.
+
+use netgen_runtime::init::{BootOptions, Outcome};
+use netgen_runtime::Errno;
+use user_crate as _;
+
+fn boot(opts: &BootOptions) -> (netgen_runtime::Kernel, netgen_runtime::init::BootReport) {
+    netgen_stack::boot(2, opts)
+}
+
+fn pos(order: &[&str], name: &str) -> usize {
+    order.iter().position(|n| *n == name).unwrap_or_else(|| panic!("{name} did not run: {order:?}"))
+}
+
+#[test]
+fn a_clean_boot_runs_every_initcall_in_level_order_with_the_initcall_debug_trace() {
+    let (k, report) = boot(&BootOptions::default());
+    assert!(report.all_ok(), "{:#?}", report.records);
+    let order = report.ran();
+    // The spec's order, Linux's levels: early, pure, core, postcore, subsys, fs, device.
+    for pair in [
+        ("spawn_ksoftirqd", "net_ns_init"),
+        ("net_ns_init", "sock_init"),
+        ("sock_init", "netpoll_init"),
+        ("pci_driver_init", "net_dev_init"),
+        ("net_dev_init", "inet_init"),
+        ("sysctl_core_init", "inet_init"),
+        ("inet_init", "packet_init"),
+        ("inet_init", "igb_init_module"),
+    ] {
+        assert!(pos(&order, pair.0) < pos(&order, pair.1), "{} must run before {}: {order:?}", pair.0, pair.1);
+    }
+    let log = k.log().join("\n");
+    assert!(log.contains("calling  sock_init @ core\n"), "{log}");
+    let returned = k.log().iter().find(|l| l.starts_with("initcall sock_init returned")).expect("trace line");
+    let words: Vec<&str> = returned.split(' ').collect();
+    assert_eq!(&words[..4], ["initcall", "sock_init", "returned", "0"]);
+    assert_eq!(&words[4..5], ["after"]);
+    assert!(words[5].parse::<u64>().is_ok() && words[6] == "usecs", "{returned}");
+    assert!(log.contains("NET: Registered protocol family 2"), "{log}");
+    assert!(k.log().last().unwrap().starts_with("initcalls: 17 planned, 17 ok, 0 failed, 0 skipped"), "{log}");
+}
+
+#[test]
+fn user_crate_initcalls_run_at_their_levels_after_what_they_require() {
+    let (k, report) = boot(&BootOptions::default());
+    let order = report.ran();
+    // subsys: after net_ns_init (pure), before anything at fs.
+    assert!(pos(&order, "net_ns_init") < pos(&order, "my_proto_table_init"));
+    assert!(pos(&order, "my_proto_table_init") < pos(&order, "sysctl_core_init"));
+    // device: after inet_init (fs) and after igb_init_module (same level, required).
+    assert!(pos(&order, "inet_init") < pos(&order, "my_proto_register"));
+    assert!(pos(&order, "igb_init_module") < pos(&order, "my_driver_init"));
+    // late_sync: last of all.
+    assert_eq!(order.last(), Some(&"my_proto_report"));
+    assert_eq!(k.get::<user_crate::MyProtos>().unwrap().registered, ["my_proto"]);
+    assert_eq!(report.get("my_proto_report").unwrap().level, "late_sync");
+}
+
+#[test]
+fn a_failing_initcall_is_logged_boot_goes_on_and_its_dependents_are_skipped() {
+    let opts = BootOptions { inject: [("sock_init".to_string(), Errno::ENOMEM)].into(), ..BootOptions::default() };
+    let (k, report) = boot(&opts);
+    assert!(matches!(report.get("sock_init").unwrap().outcome, Outcome::Returned { rc: -12, .. }));
+    // sock_init provides SockRegistry and SkbCache: everything needing them is skipped...
+    for skipped in ["netpoll_init", "net_dev_init", "inet_init", "packet_init", "my_proto_register"] {
+        match &report.get(skipped).unwrap().outcome {
+            Outcome::Skipped { reason } => assert!(reason.contains("sock_init"), "{skipped}: {reason}"),
+            other => panic!("{skipped} should be skipped, got {other:?}"),
+        }
+    }
+    // ...transitively (igb needs net_dev_init's NetdevNet)...
+    match &report.get("igb_init_module").unwrap().outcome {
+        Outcome::Skipped { reason } => assert!(reason.contains("net_dev_init did not provide"), "{reason}"),
+        other => panic!("igb_init_module should be skipped, got {other:?}"),
+    }
+    // ...and everything else still runs.
+    for ran in ["spawn_ksoftirqd", "net_ns_init", "net_inuse_init", "pci_driver_init", "proto_init", "sysctl_core_init"] {
+        assert!(matches!(report.get(ran).unwrap().outcome, Outcome::Returned { rc: 0, .. }), "{ran}");
+    }
+    let log = k.log().join("\n");
+    assert!(log.contains("initcall sock_init returned -12 after"), "{log}");
+    assert!(log.contains("initcall sock_init failed: ENOMEM"), "{log}");
+    assert!(log.contains("initcall inet_init skipped: requires SockRegistry, which sock_init failed to provide (-12)"), "{log}");
+    assert!(!log.contains("calling  inet_init"), "a skipped initcall must not be called");
+}
+
+#[test]
+fn initcall_blacklist_skips_an_initcall_and_what_needs_it() {
+    let opts = BootOptions { blacklist: ["pci_driver_init".to_string()].into(), ..BootOptions::default() };
+    let (k, report) = boot(&opts);
+    assert_eq!(report.get("pci_driver_init").unwrap().outcome, Outcome::Blacklisted);
+    assert!(matches!(report.get("igb_init_module").unwrap().outcome, Outcome::Skipped { .. }));
+    assert!(k.log().iter().any(|l| l == "initcall pci_driver_init blacklisted"));
+    assert!(matches!(report.get("inet_init").unwrap().outcome, Outcome::Returned { rc: 0, .. }));
+}
+
+#[test]
+fn the_boot_example_runs() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "boot", "--", "--cpus", "1", "--fail", "packet_init=ENOBUFS"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("initcall packet_init returned -105 after"), "{stdout}");
+    assert!(stdout.contains("# /proc/net/protocols"), "{stdout}");
+    assert!(stdout.contains("boot finished with 1 failed and 0 skipped initcalls"), "{stdout}");
+}
+
+#[test]
+fn spec_constants_match_the_runtime_tables() {
+    use netgen_generated::consts;
+    assert_eq!(consts::NPROTO as usize, netgen_runtime::socket::NPROTO);
+    assert_eq!(consts::PTYPE_HASH_SIZE as usize, netgen_runtime::dev::PTYPE_HASH_SIZE);
+    assert_eq!(consts::NR_SOFTIRQS as usize, netgen_runtime::softirq::NR_SOFTIRQS);
+}
