@@ -477,12 +477,7 @@ mod tests {
     use crate::softirq::spawn_ksoftirqd;
 
     fn booted(cpus: usize) -> Kernel {
-        let mut k = Kernel::new(cpus);
-        spawn_ksoftirqd(&mut k).unwrap();
-        net_ns_init(&mut k).unwrap();
-        sock_init(&mut k).unwrap();
-        net_dev_init(&mut k).unwrap();
-        k
+        Kernel::with_initcalls(cpus, &[spawn_ksoftirqd, net_ns_init, sock_init, net_dev_init]).unwrap()
     }
 
     const IP: PacketType = PacketType { type_: ETH_P_IP, name: "ip_packet_type", func: "ip_rcv" };

@@ -32,6 +32,17 @@ impl Kernel {
         Kernel { slots: BTreeMap::new(), log: Vec::new(), nr_cpus: nr_cpus.max(1) }
     }
 
+    /// A kernel for `nr_cpus` CPUs on which `initcalls` have run in the given
+    /// order, or the first error one returned. For tools and tests that want
+    /// part of a boot without the executor's planning and trace.
+    pub fn with_initcalls(nr_cpus: usize, initcalls: &[crate::init::InitFn]) -> Result<Kernel, Errno> {
+        let mut k = Kernel::new(nr_cpus);
+        for call in initcalls {
+            call(&mut k)?;
+        }
+        Ok(k)
+    }
+
     /// How many CPUs per-CPU state is built for (`for_each_possible_cpu`).
     pub fn nr_cpus(&self) -> usize {
         self.nr_cpus

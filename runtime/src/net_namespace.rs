@@ -280,9 +280,7 @@ mod tests {
     use super::*;
 
     fn booted() -> Kernel {
-        let mut k = Kernel::new(1);
-        net_ns_init(&mut k).unwrap();
-        k
+        Kernel::with_initcalls(1, &[net_ns_init]).unwrap()
     }
 
     fn names(k: &Kernel) -> Vec<&'static str> {

@@ -163,10 +163,7 @@ mod tests {
     use crate::socket::sock_init;
 
     fn booted() -> Kernel {
-        let mut k = Kernel::new(2);
-        net_ns_init(&mut k).unwrap();
-        sock_init(&mut k).unwrap();
-        k
+        Kernel::with_initcalls(2, &[net_ns_init, sock_init]).unwrap()
     }
 
     #[test]

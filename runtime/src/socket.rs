@@ -297,9 +297,7 @@ mod tests {
     use super::*;
 
     fn booted() -> Kernel {
-        let mut k = Kernel::new(1);
-        sock_init(&mut k).unwrap();
-        k
+        Kernel::with_initcalls(1, &[sock_init]).unwrap()
     }
 
     const INET: NetProtoFamily = NetProtoFamily { family: PF_INET, create: "inet_create", owner: "kernel" };

@@ -116,13 +116,7 @@ mod tests {
     use netgen_runtime::softirq::spawn_ksoftirqd;
 
     fn ready() -> Kernel {
-        let mut k = Kernel::new(1);
-        spawn_ksoftirqd(&mut k).unwrap();
-        net_ns_init(&mut k).unwrap();
-        sock_init(&mut k).unwrap();
-        pci_driver_init(&mut k).unwrap();
-        net_dev_init(&mut k).unwrap();
-        k
+        Kernel::with_initcalls(1, &[spawn_ksoftirqd, net_ns_init, sock_init, pci_driver_init, net_dev_init]).unwrap()
     }
 
     #[test]

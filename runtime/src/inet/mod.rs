@@ -358,13 +358,7 @@ mod tests {
     use crate::softirq::spawn_ksoftirqd;
 
     fn ready() -> Kernel {
-        let mut k = Kernel::new(1);
-        spawn_ksoftirqd(&mut k).unwrap();
-        net_ns_init(&mut k).unwrap();
-        sock_init(&mut k).unwrap();
-        net_inuse_init(&mut k).unwrap();
-        net_dev_init(&mut k).unwrap();
-        k
+        Kernel::with_initcalls(1, &[spawn_ksoftirqd, net_ns_init, sock_init, net_inuse_init, net_dev_init]).unwrap()
     }
 
     #[test]
