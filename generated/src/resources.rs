@@ -320,119 +320,206 @@ impl Resource for IgbDriver {
 #[macro_export]
 macro_rules! __netgen_provide {
     (Ksoftirqd; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`Ksoftirqd` is provided by `spawn_ksoftirqd` at level `early` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`Ksoftirqd` is provided by `spawn_ksoftirqd` at level `early` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (InitNet; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`InitNet` is provided by `net_ns_init` at level `pure` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`InitNet` is provided by `net_ns_init` at level `pure` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (NetCache; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`NetCache` is provided by `net_ns_init` at level `pure` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`NetCache` is provided by `net_ns_init` at level `pure` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (SockRegistry; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`SockRegistry` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`SockRegistry` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (SockCache; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`SockCache` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`SockCache` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (SkbCache; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`SkbCache` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`SkbCache` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (Sockfs; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`Sockfs` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`Sockfs` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (NfHooks; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`NfHooks` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`NfHooks` is provided by `sock_init` at level `core` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (ProtInuse; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`ProtInuse` is provided by `net_inuse_init` at level `core` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`ProtInuse` is provided by `net_inuse_init` at level `core` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (SkbPool; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`SkbPool` is provided by `netpoll_init` at level `core` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`SkbPool` is provided by `netpoll_init` at level `core` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (PciBus; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`PciBus` is provided by `pci_driver_init` at level `postcore` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`PciBus` is provided by `pci_driver_init` at level `postcore` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (ProcNetProtocols; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`ProcNetProtocols` is provided by `proto_init` at level `subsys` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`ProcNetProtocols` is provided by `proto_init` at level `subsys` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (PtypeBase; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`PtypeBase` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`PtypeBase` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (OffloadBase; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`OffloadBase` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`OffloadBase` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (SoftnetData; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`SoftnetData` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`SoftnetData` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (NetSoftirqs; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`NetSoftirqs` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`NetSoftirqs` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (NetdevNet; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`NetdevNet` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`NetdevNet` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (Loopback; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`Loopback` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`Loopback` is provided by `net_dev_init` at level `subsys` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (SysctlNetCore; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`SysctlNetCore` is provided by `sysctl_core_init` at level `fs` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`SysctlNetCore` is provided by `sysctl_core_init` at level `fs` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (InetProtoList; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`InetProtoList` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`InetProtoList` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (InetFamily; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`InetFamily` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`InetFamily` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (InetProtos; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`InetProtos` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`InetProtos` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (Inetsw; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`Inetsw` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`Inetsw` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (Arp; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`Arp` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`Arp` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (IpPacketType; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`IpPacketType` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`IpPacketType` is provided by `inet_init` at level `fs` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (Ipv4Offload; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`Ipv4Offload` is provided by `ipv4_offload_init` at level `fs` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`Ipv4Offload` is provided by `ipv4_offload_init` at level `fs` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (PacketFamily; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`PacketFamily` is provided by `packet_init` at level `device` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`PacketFamily` is provided by `packet_init` at level `device` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     (IgbDriver; $res:path; $level:path; $name:literal; $provider:literal) => {
-        ::core::compile_error!(::core::concat!("`IgbDriver` is provided by `igb_init_module` at level `device` in spec/ and cannot be provided again by `",
-        $provider, "`: a resource has exactly one provider"));
+        ::core::compile_error!(::core::concat!(
+            "`IgbDriver` is provided by `igb_init_module` at level `device` in spec/ and cannot be provided again by `",
+            $provider,
+            "`: a resource has exactly one provider"
+        ));
     };
     ($last:ident; $res:path; $level:path; $name:literal; $provider:literal) => {
-        impl ::netgen_generated::__private::Resource for $res { type ProvidedAt = $level;
-        const NAME : & 'static str = $name; const PROVIDER : & 'static str = $provider; }
+        impl ::netgen_generated::__private::Resource for $res {
+            type ProvidedAt = $level;
+            const NAME: &'static str = $name;
+            const PROVIDER: &'static str = $provider;
+        }
     };
 }

@@ -1,47 +1,135 @@
 //! `initcalls.rs`: the spec's initcall table in boot order, the type-level
 //! proof of its order, and the `InitSpec` impl tying it to the runtime.
 
+use std::fmt::Write;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::Ir;
+use super::{doc_text, item, plain, Chunk};
+use crate::ir::{Initcall, Ir};
 
-pub fn emit(ir: &Ir) -> TokenStream {
-    let consts: Vec<_> = ir.initcalls.iter().map(|c| format_ident!("{}", c.name.to_uppercase())).collect();
-    let items = ir.initcalls.iter().zip(&consts).map(|(c, konst)| {
-        let mut extra = format!("Runs at level `{}`", c.level);
-        if !c.requires.is_empty() {
-            extra.push_str(&format!("; requires {}", code_list(&c.requires)));
-        }
-        if !c.provides.is_empty() {
-            extra.push_str(&format!("; provides {}", code_list(&c.provides)));
-        }
-        extra.push('.');
-        let docs = super::docs(&c.docs, &c.origin, &extra);
-        let (name, level) = (&c.name, &c.level);
-        let (requires, provides) = (&c.requires, &c.provides);
-        // Absolute, so a crate named like a module of `generated` cannot shadow it.
-        let func: syn::Path = syn::parse_str(&format!("::{}", c.run.trim_start_matches("::")))
-            .unwrap_or_else(|_| syn::parse_quote!(invalid_run_path));
-        let file = &c.origin.file;
-        let line = proc_macro2::Literal::u32_unsuffixed(c.origin.line as u32);
-        let column = proc_macro2::Literal::u32_unsuffixed(c.origin.column as u32);
-        quote! {
-            #docs
-            pub const #konst: InitcallDesc = InitcallDesc {
-                name: #name,
-                level: #level,
-                requires: &[#(#requires),*],
-                provides: &[#(#provides),*],
-                func: #func,
-                origin: Origin { file: #file, line: #line, column: #column },
-            };
-        }
-    });
+pub fn emit(ir: &Ir) -> Vec<Chunk> {
+    let mut chunks = vec![Chunk::Rust(quote! {
+        #![doc = " The spec's initcalls, in boot order: by level, then by dependency,"]
+        #![doc = " declaration order breaking ties."]
+        #![allow(non_camel_case_types)]
+
+        use ::netgen_runtime::init::check::requires;
+        use ::netgen_runtime::init::{InitSpec, InitcallDesc, LevelDesc, Origin};
+
+        use super::{levels, resources};
+    })];
+    chunks.extend(ir.initcalls.iter().map(desc));
+    let consts = ir.initcalls.iter().map(const_name);
+    chunks.push(Chunk::Rust(quote! {
+        /// The spec's initcall table, in boot order.
+        pub const INITCALLS: &[InitcallDesc] = &[#(#consts),*];
+    }));
     // The generated crate proves its own table the same way the attribute
     // macros prove a user's initcall: a requirement provided at a later level
     // does not compile.
-    let proofs = ir.initcalls.iter().filter(|c| !c.requires.is_empty()).map(|c| {
+    chunks.extend(ir.initcalls.iter().filter(|c| !c.requires.is_empty()).map(proof));
+    chunks.push(Chunk::Rust(quote! {
+        /// The stack `spec/` describes: its levels and initcall table.
+        pub struct Stack;
+
+        impl InitSpec for Stack {
+            const LEVELS: &'static [LevelDesc] = levels::LEVELS;
+            const INITCALLS: &'static [InitcallDesc] = INITCALLS;
+        }
+    }));
+    chunks
+}
+
+fn const_name(c: &Initcall) -> proc_macro2::Ident {
+    format_ident!("{}", c.name.to_uppercase())
+}
+
+/// `run` as an absolute path, so a crate named like a module of `generated`
+/// cannot shadow it.
+fn func_path(c: &Initcall) -> String {
+    format!("::{}", c.run.trim_start_matches("::"))
+}
+
+fn extra_doc(c: &Initcall) -> String {
+    let mut extra = format!("Runs at level `{}`", c.level);
+    if !c.requires.is_empty() {
+        extra.push_str(&format!("; requires {}", code_list(&c.requires)));
+    }
+    if !c.provides.is_empty() {
+        extra.push_str(&format!("; provides {}", code_list(&c.provides)));
+    }
+    extra.push('.');
+    extra
+}
+
+fn str_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    format!("&[{}]", quoted.join(", "))
+}
+
+fn desc(c: &Initcall) -> Chunk {
+    let mut text = doc_text(&c.docs, &c.origin, &extra_doc(c));
+    let _ = write!(
+        text,
+        "pub const {konst}: InitcallDesc = InitcallDesc {{\n    \
+             name: \"{name}\",\n    \
+             level: \"{level}\",\n    \
+             requires: {requires},\n    \
+             provides: {provides},\n    \
+             func: {func},\n    \
+             origin: Origin {{\n        \
+                 file: \"{file}\",\n        \
+                 line: {line},\n        \
+                 column: {column},\n    \
+             }},\n\
+         }};\n",
+        konst = const_name(c),
+        name = c.name,
+        level = c.level,
+        requires = str_list(&c.requires),
+        provides = str_list(&c.provides),
+        func = func_path(c),
+        file = c.origin.file,
+        line = c.origin.line,
+        column = c.origin.column,
+    );
+    if !plain(&c.origin.file) {
+        return Chunk::Rust(desc_tokens(c));
+    }
+    item(text, || desc_tokens(c))
+}
+
+fn desc_tokens(c: &Initcall) -> TokenStream {
+    let docs = super::docs(&c.docs, &c.origin, &extra_doc(c));
+    let konst = const_name(c);
+    let (name, level) = (&c.name, &c.level);
+    let (requires, provides) = (&c.requires, &c.provides);
+    let func: syn::Path = syn::parse_str(&func_path(c)).unwrap_or_else(|_| syn::parse_quote!(invalid_run_path));
+    let file = &c.origin.file;
+    let line = proc_macro2::Literal::u32_unsuffixed(c.origin.line as u32);
+    let column = proc_macro2::Literal::u32_unsuffixed(c.origin.column as u32);
+    quote! {
+        #docs
+        pub const #konst: InitcallDesc = InitcallDesc {
+            name: #name,
+            level: #level,
+            requires: &[#(#requires),*],
+            provides: &[#(#provides),*],
+            func: #func,
+            origin: Origin { file: #file, line: #line, column: #column },
+        };
+    }
+}
+
+fn proof(c: &Initcall) -> Chunk {
+    let mut text = format!("const _: () = {{\n    enum {} {{}}\n", c.name);
+    for r in &c.requires {
+        let _ = writeln!(text, "    requires::<resources::{r}, levels::{}, {}>();", c.level, c.name);
+    }
+    text.push_str("};\n");
+    item(text, || {
         let marker = format_ident!("{}", c.name);
         let level = format_ident!("{}", c.level);
         let reqs = c.requires.iter().map(|r| format_ident!("{}", r));
@@ -51,32 +139,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
                 #(requires::<resources::#reqs, levels::#level, #marker>();)*
             };
         }
-    });
-    quote! {
-        #![doc = " The spec's initcalls, in boot order: by level, then by dependency,"]
-        #![doc = " declaration order breaking ties."]
-        #![allow(non_camel_case_types)]
-
-        use ::netgen_runtime::init::check::requires;
-        use ::netgen_runtime::init::{InitSpec, InitcallDesc, LevelDesc, Origin};
-
-        use super::{levels, resources};
-
-        #(#items)*
-
-        /// The spec's initcall table, in boot order.
-        pub const INITCALLS: &[InitcallDesc] = &[#(#consts),*];
-
-        #(#proofs)*
-
-        /// The stack `spec/` describes: its levels and initcall table.
-        pub struct Stack;
-
-        impl InitSpec for Stack {
-            const LEVELS: &'static [LevelDesc] = levels::LEVELS;
-            const INITCALLS: &'static [InitcallDesc] = INITCALLS;
-        }
-    }
+    })
 }
 
 fn code_list(names: &[String]) -> String {

@@ -1,11 +1,10 @@
 //! `levels.rs`: one type per initcall level and the order between them.
 
-use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::ir::Ir;
 
-pub fn emit(ir: &Ir) -> TokenStream {
+pub fn emit(ir: &Ir) -> Vec<super::Chunk> {
     let types = ir.levels.iter().enumerate().map(|(i, l)| {
         let extra = format!("Linux section `.initcall{}.init`.", l.section);
         let docs = super::docs(&l.docs, &l.origin, &extra);
@@ -33,7 +32,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
         let (name, section) = (&l.name, &l.section);
         quote! { LevelDesc { name: #name, section: #section } }
     });
-    quote! {
+    vec![super::Chunk::Rust(quote! {
         #![doc = " Initcall levels, in boot order."]
         #![doc = ""]
         #![doc = " Each level is an uninhabited type implementing `Level`; `A: Precedes<B, ..>`"]
@@ -49,5 +48,6 @@ pub fn emit(ir: &Ir) -> TokenStream {
 
         /// Every level, in boot order.
         pub const LEVELS: &[LevelDesc] = &[#(#descs),*];
-    }
+    })]
 }
+
