@@ -10,6 +10,7 @@
 //!
 //! ```
 //! use netgen_generated::prelude::*;
+//! use netgen_generated::resources::SockRegistry;
 //!
 //! /// Runs once `net_families` exists.
 //! #[device_initcall(requires = [SockRegistry])]
@@ -38,10 +39,12 @@ pub use netgen_macros::{
 };
 pub use netgen_runtime as runtime;
 
-/// Everything an initcall in a user crate needs.
+/// Everything an initcall in a user crate needs, but the resources: import
+/// those by name (`use netgen_generated::resources::SockRegistry;`). A
+/// resource reached through a glob import is printed with its full path in
+/// compile errors; one imported by name reads `SockRegistry`.
 pub mod prelude {
     pub use crate::levels;
-    pub use crate::resources::*;
     pub use crate::*;
     pub use netgen_runtime::init::{InitResult, Resource};
     pub use netgen_runtime::{Errno, Kernel};

@@ -325,6 +325,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (InitNet; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -332,6 +333,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (NetCache; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -339,6 +341,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (SockRegistry; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -346,6 +349,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (SockCache; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -353,6 +357,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (SkbCache; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -360,6 +365,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (Sockfs; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -367,6 +373,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (NfHooks; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -374,6 +381,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (ProtInuse; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -381,6 +389,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (SkbPool; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -388,6 +397,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (PciBus; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -395,6 +405,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (ProcNetProtocols; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -402,6 +413,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (PtypeBase; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -409,6 +421,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (OffloadBase; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -416,6 +429,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (SoftnetData; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -423,6 +437,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (NetSoftirqs; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -430,6 +445,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (NetdevNet; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -437,6 +453,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (Loopback; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -444,6 +461,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (SysctlNetCore; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -451,6 +469,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (InetProtoList; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -458,6 +477,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (InetFamily; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -465,6 +485,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (InetProtos; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -472,6 +493,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (Inetsw; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -479,6 +501,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (Arp; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -486,6 +509,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (IpPacketType; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -493,6 +517,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (Ipv4Offload; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -500,6 +525,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (PacketFamily; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -507,6 +533,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     (IgbDriver; $res:path; $level:path; $name:literal; $provider:literal) => {
         ::core::compile_error!(::core::concat!(
@@ -514,6 +541,7 @@ macro_rules! __netgen_provide {
             $provider,
             "`: a resource has exactly one provider"
         ));
+        const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     ($last:ident; $res:path; $level:path; $name:literal; $provider:literal) => {
         impl ::netgen_generated::__private::Resource for $res {

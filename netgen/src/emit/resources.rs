@@ -63,8 +63,9 @@ fn tokens(r: &Resource) -> proc_macro2::TokenStream {
 
 /// `__netgen_provide!` is what `provides = [X]` in an attribute macro expands
 /// to: a spec resource is refused with a message naming its provider; any
-/// other type becomes a resource of the attribute's level. Written as text:
-/// prettyplease does not lay out macro bodies.
+/// other type becomes a resource of the attribute's level (the refusal still
+/// names `$res`, so the user's import of it counts as used). Written as
+/// text: prettyplease does not lay out macro bodies.
 fn provide_macro(ir: &Ir) -> String {
     let mut out = String::from("#[doc(hidden)]\n#[macro_export]\nmacro_rules! __netgen_provide {\n");
     for r in &ir.resources {
@@ -75,7 +76,8 @@ fn provide_macro(ir: &Ir) -> String {
                      {msg:?},\n            \
                      $provider,\n            \
                      \"`: a resource has exactly one provider\"\n        \
-                 ));\n    \
+                 ));\n        \
+                 const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;\n    \
              }};\n",
             name = r.name,
             msg = format!(

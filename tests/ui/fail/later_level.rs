@@ -1,5 +1,6 @@
 // `SockRegistry` is provided by sock_init at `core`; `pure` runs before it.
 use netgen_generated::prelude::*;
+use netgen_generated::resources::SockRegistry;
 
 #[pure_initcall(requires = [SockRegistry])]
 fn my_init(_k: &mut Kernel) -> InitResult {

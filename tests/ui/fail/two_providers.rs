@@ -1,4 +1,5 @@
 use netgen_generated::prelude::*;
+use netgen_generated::resources::SockRegistry;
 
 // The spec already has sock_init provide SockRegistry.
 #[core_initcall(provides = [SockRegistry])]

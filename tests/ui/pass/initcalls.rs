@@ -1,6 +1,7 @@
 // Initcalls that are correct: same-level and earlier-level requirements, a
 // resource of this crate, every attribute form.
 use netgen_generated::prelude::*;
+use netgen_generated::resources::{IgbDriver, InetFamily, SockRegistry};
 
 pub enum Widgets {}
 

@@ -3,6 +3,7 @@
 //! `netgen-generated` only.
 
 use netgen_generated::prelude::*;
+use netgen_generated::resources::{IgbDriver, InetFamily, InitNet, SockRegistry};
 
 /// This crate's own resource: the table `my_proto_table_init` creates.
 pub enum MyProtoTable {}
