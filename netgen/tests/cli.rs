@@ -1,0 +1,58 @@
+//! The `netgen` command line: exit codes and what it prints.
+
+use std::path::Path;
+use std::process::Command;
+
+fn netgen(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_netgen")).args(args).output().expect("netgen runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn spec() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/netgen.ng").display().to_string()
+}
+
+#[test]
+fn generate_then_check_then_a_hand_edit_makes_check_fail_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("src");
+    let out_s = out.display().to_string();
+    let (ok, _, err) = netgen(&["generate", "--spec", &spec(), "--out", &out_s]);
+    assert!(ok, "{err}");
+    assert!(err.contains("4 of 4 files changed"), "{err}");
+    let (ok, _, err) = netgen(&["check", "--spec", &spec(), "--out", &out_s]);
+    assert!(ok, "{err}");
+    std::fs::write(out.join("levels.rs"), "// edited by hand\n").unwrap();
+    std::fs::remove_file(out.join("consts.rs")).unwrap();
+    let (ok, _, err) = netgen(&["check", "--spec", &spec(), "--out", &out_s]);
+    assert!(!ok);
+    assert!(err.contains("levels.rs is stale: differs from what spec/ generates"), "{err}");
+    assert!(err.contains("consts.rs is stale: missing"), "{err}");
+}
+
+#[test]
+fn an_invalid_spec_fails_every_command_with_located_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("spec");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("netgen.ng"), "levels { core @ 1; }\ninitcall a @ cor { run: x::a; }\n").unwrap();
+    let root = dir.join("netgen.ng").display().to_string();
+    for cmd in ["generate", "check", "graph", "ir"] {
+        let (ok, stdout, err) = netgen(&[cmd, "--spec", &root, "--out", &tmp.path().join("out").display().to_string()]);
+        assert!(!ok, "{cmd} succeeded");
+        assert!(stdout.is_empty(), "{cmd} printed {stdout}");
+        assert!(err.contains("error: unknown level `cor`"), "{err}");
+        assert!(err.contains("--> spec/netgen.ng:2:14"), "{err}");
+    }
+    assert!(!tmp.path().join("out").exists(), "nothing is written for an invalid spec");
+}
+
+#[test]
+fn graph_and_ir_print_to_stdout() {
+    let (ok, dot, _) = netgen(&["graph", "--spec", &spec()]);
+    assert!(ok && dot.starts_with("digraph initcalls {"), "{dot}");
+    let (ok, json, _) = netgen(&["ir", "--spec", &spec()]);
+    assert!(ok);
+    let ir: netgen::ir::Ir = serde_json::from_str(&json).expect("the IR is JSON");
+    assert_eq!(ir.initcalls.first().map(|c| c.name.as_str()), Some("spawn_ksoftirqd"));
+}
