@@ -29,49 +29,69 @@ pub struct NetProtocol {
     pub netns_ok: bool,
 }
 
-/// `inet_protos[MAX_INET_PROTOS]` (resource `InetProtos`).
+/// A `[T; MAX_INET_PROTOS]` table indexed by IP protocol number: Linux's
+/// `inet_protos` and `inet_offloads` are both this, filled and emptied with
+/// `cmpxchg` so a slot changes only from empty or from the expected entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InetProtosState {
-    inet_protos: Vec<Option<NetProtocol>>,
+pub struct InetSlots<T> {
+    slots: Vec<Option<T>>,
 }
 
-impl InetProtosState {
+/// `inet_protos[MAX_INET_PROTOS]` (resource `InetProtos`).
+pub type InetProtosState = InetSlots<NetProtocol>;
+
+/// `inet_offloads[MAX_INET_PROTOS]` (part of resource `Ipv4Offload`).
+pub type InetOffloads = InetSlots<NetOffload>;
+
+impl<T: Clone> InetSlots<T> {
     pub(crate) fn new() -> Self {
-        InetProtosState { inet_protos: vec![None; MAX_INET_PROTOS] }
-    }
-
-    /// `inet_protos[protocol]`.
-    pub fn get(&self, protocol: u8) -> Option<&NetProtocol> {
-        self.inet_protos.get(usize::from(protocol))?.as_ref()
-    }
-
-    /// The registered protocols with their numbers, ascending.
-    pub fn iter(&self) -> impl Iterator<Item = (u8, &NetProtocol)> {
-        (0..=u8::MAX).zip(&self.inet_protos).filter_map(|(n, p)| Some((n, p.as_ref()?)))
+        InetSlots { slots: vec![None; MAX_INET_PROTOS] }
     }
 }
 
-/// `inet_add_protocol(prot, protocol)`. Linux installs with
-/// `cmpxchg(&inet_protos[protocol], NULL, prot)` and returns -1 if the slot
-/// was taken; that is `EBUSY` here.
-pub fn inet_add_protocol(k: &mut Kernel, prot: NetProtocol, protocol: u8) -> Result<(), Errno> {
-    let slot = k.get_mut::<InetProtosState>()?.inet_protos.get_mut(usize::from(protocol)).ok_or(Errno::EINVAL)?;
-    if slot.is_some() {
-        return Err(Errno::EBUSY);
+impl<T> InetSlots<T> {
+    /// `table[protocol]`.
+    pub fn get(&self, protocol: u8) -> Option<&T> {
+        self.slots.get(usize::from(protocol))?.as_ref()
     }
-    *slot = Some(prot);
-    Ok(())
+
+    /// The registered entries with their protocol numbers, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = (u8, &T)> {
+        (0..=u8::MAX).zip(&self.slots).filter_map(|(n, p)| Some((n, p.as_ref()?)))
+    }
+
+    /// `cmpxchg(&table[protocol], NULL, entry)`: `EBUSY` if the slot is
+    /// taken (Linux returns -1).
+    pub fn add(&mut self, entry: T, protocol: u8) -> Result<(), Errno> {
+        let slot = self.slots.get_mut(usize::from(protocol)).ok_or(Errno::EINVAL)?;
+        if slot.is_some() {
+            return Err(Errno::EBUSY);
+        }
+        *slot = Some(entry);
+        Ok(())
+    }
+
+    /// `cmpxchg(&table[protocol], entry, NULL)`: empties the slot only if
+    /// `is_entry` holds for what it contains, else `EBUSY` (Linux's -1).
+    pub fn del(&mut self, protocol: u8, is_entry: impl FnOnce(&T) -> bool) -> Result<(), Errno> {
+        let slot = self.slots.get_mut(usize::from(protocol)).ok_or(Errno::EINVAL)?;
+        if !slot.as_ref().is_some_and(is_entry) {
+            return Err(Errno::EBUSY);
+        }
+        *slot = None;
+        Ok(())
+    }
+}
+
+/// `inet_add_protocol(prot, protocol)`: `EBUSY` if the slot is taken.
+pub fn inet_add_protocol(k: &mut Kernel, prot: NetProtocol, protocol: u8) -> Result<(), Errno> {
+    k.get_mut::<InetProtosState>()?.add(prot, protocol)
 }
 
 /// `inet_del_protocol(prot, protocol)`: empties the slot only if it holds
-/// `prot` (Linux's `cmpxchg(.., prot, NULL)`), else `EBUSY` like Linux's -1.
+/// `prot` (found by name), else `EBUSY`.
 pub fn inet_del_protocol(k: &mut Kernel, name: &str, protocol: u8) -> Result<(), Errno> {
-    let slot = k.get_mut::<InetProtosState>()?.inet_protos.get_mut(usize::from(protocol)).ok_or(Errno::EINVAL)?;
-    if slot.as_ref().map(|p| p.name) != Some(name) {
-        return Err(Errno::EBUSY);
-    }
-    *slot = None;
-    Ok(())
+    k.get_mut::<InetProtosState>()?.del(protocol, |p| p.name == name)
 }
 
 /// `struct net_offload`: GSO/GRO callbacks for one IP protocol.
@@ -82,33 +102,6 @@ pub struct NetOffload {
     pub gso_segment: &'static str,
     pub gro_receive: &'static str,
     pub gro_complete: &'static str,
-}
-
-/// `inet_offloads[MAX_INET_PROTOS]` (part of resource `Ipv4Offload`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InetOffloads {
-    inet_offloads: Vec<Option<NetOffload>>,
-}
-
-impl InetOffloads {
-    pub(crate) fn new() -> Self {
-        InetOffloads { inet_offloads: vec![None; MAX_INET_PROTOS] }
-    }
-
-    /// `inet_offloads[protocol]`.
-    pub fn get(&self, protocol: u8) -> Option<&NetOffload> {
-        self.inet_offloads.get(usize::from(protocol))?.as_ref()
-    }
-
-    /// `inet_add_offload(prot, protocol)`: `EBUSY` if taken (Linux: -1).
-    pub fn add(&mut self, prot: NetOffload, protocol: u8) -> Result<(), Errno> {
-        let slot = self.inet_offloads.get_mut(usize::from(protocol)).ok_or(Errno::EINVAL)?;
-        if slot.is_some() {
-            return Err(Errno::EBUSY);
-        }
-        *slot = Some(prot);
-        Ok(())
-    }
 }
 
 #[cfg(test)]
