@@ -81,12 +81,18 @@ pub fn parse(tokens: proc_macro2::TokenStream, level_allowed: bool) -> syn::Resu
     if level_allowed && args.level.is_none() && errors.is_empty() {
         errors.push(syn::Error::new(Span::call_site(), "`#[initcall]` needs a level: `#[initcall(level = subsys)]`"));
     }
+    combine(errors).map(|()| args)
+}
+
+/// All of `errors` as one error (rustc shows each at its own span), or `Ok`
+/// when there are none.
+pub fn combine(errors: Vec<syn::Error>) -> syn::Result<()> {
     let mut errors = errors.into_iter();
     match errors.next() {
         Some(mut first) => {
             errors.for_each(|e| first.combine(e));
             Err(first)
         }
-        None => Ok(args),
+        None => Ok(()),
     }
 }

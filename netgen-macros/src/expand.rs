@@ -74,14 +74,7 @@ fn check_signature(f: &ItemFn) -> syn::Result<()> {
             format!("`{}` returns nothing, but an initcall returns `InitResult` (`Ok(())` or `Err(Errno::..)`): {expected}", sig.ident),
         ));
     }
-    let mut errors = errors.into_iter();
-    match errors.next() {
-        None => Ok(()),
-        Some(mut first) => {
-            errors.for_each(|e| first.combine(e));
-            Err(first)
-        }
-    }
+    args::combine(errors)
 }
 
 fn last_ident(p: &Path) -> String {
