@@ -83,12 +83,22 @@ fn print_tables(k: &Kernel) {
         }
         Err(e) => println!("  unavailable: {e}"),
     }
+    let Ok(namespaces) = netgen_stack::namespaces(k) else {
+        println!("\n# init_net unavailable: net_ns_init did not run");
+        return;
+    };
+    let init_net = namespaces.init_net();
+    let net = init_net.read();
     println!("\n# /proc/net/protocols");
-    print_view(sock::proc_net_protocols(k));
+    print_view(sock::proc_net_protocols(k, &net));
     println!("\n# /proc/net/ptype");
-    print_view(dev::proc_net_ptype(k));
+    print_view(dev::proc_net_ptype(k, &net));
+    println!("\n# pernet_list (init order)");
+    for (name, kind) in namespaces.pernet_list() {
+        println!("  {:<6}  {name}", kind.as_str());
+    }
     println!("\n# devices in init_net");
-    match dev::init_net_devices(k) {
+    match net.get::<dev::NetDevTables>() {
         Ok(t) => {
             for d in t.devices() {
                 println!("  {:>2}: {}", d.ifindex, d.name);

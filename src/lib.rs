@@ -4,9 +4,20 @@
 pub use netgen_generated as generated;
 pub use netgen_runtime as runtime;
 
+use netgen_generated::pernet::Pernet;
 use netgen_generated::Stack;
 use netgen_runtime::init::{do_initcalls, BootOptions, BootReport, Plan};
-use netgen_runtime::Kernel;
+use netgen_runtime::netns::NetNamespaces;
+use netgen_runtime::{Errno, Kernel};
+
+/// The network namespaces of the spec's stack.
+pub type Namespaces = NetNamespaces<Pernet>;
+
+/// The booted kernel's namespaces (`ENOENT` if `net_ns_init` did not run).
+/// A clone shares them: threads may create and destroy namespaces on it.
+pub fn namespaces(k: &Kernel) -> Result<Namespaces, Errno> {
+    k.get::<Namespaces>().cloned()
+}
 
 /// Boots a kernel for `nr_cpus` CPUs: the spec's initcalls merged with every
 /// initcall collected from linked crates, run level by level.

@@ -66,23 +66,31 @@ fn a_failing_initcall_is_logged_boot_goes_on_and_its_dependents_are_skipped() {
     // sock_init provides SockRegistry and SkbCache: everything needing them is skipped...
     for skipped in ["netpoll_init", "net_dev_init", "inet_init", "packet_init", "my_proto_register"] {
         match &report.get(skipped).unwrap().outcome {
-            Outcome::Skipped { reason } => assert!(reason.contains("sock_init"), "{skipped}: {reason}"),
+            Outcome::Skipped { reason } => {
+                assert!(reason.contains("sock_init"), "{skipped}: {reason}")
+            }
             other => panic!("{skipped} should be skipped, got {other:?}"),
         }
     }
     // ...transitively (igb needs net_dev_init's NetdevNet)...
     match &report.get("igb_init_module").unwrap().outcome {
-        Outcome::Skipped { reason } => assert!(reason.contains("net_dev_init did not provide"), "{reason}"),
+        Outcome::Skipped { reason } => {
+            assert!(reason.contains("net_dev_init did not provide"), "{reason}")
+        }
         other => panic!("igb_init_module should be skipped, got {other:?}"),
     }
     // ...and everything else still runs.
-    for ran in ["spawn_ksoftirqd", "net_ns_init", "net_inuse_init", "pci_driver_init", "proto_init", "sysctl_core_init"] {
+    for ran in ["spawn_ksoftirqd", "net_ns_init", "net_inuse_init", "pci_driver_init", "proto_init", "sysctl_core_init"]
+    {
         assert!(matches!(report.get(ran).unwrap().outcome, Outcome::Returned { rc: 0, .. }), "{ran}");
     }
     let log = k.log().join("\n");
     assert!(log.contains("initcall sock_init returned -12 after"), "{log}");
     assert!(log.contains("initcall sock_init failed: ENOMEM"), "{log}");
-    assert!(log.contains("initcall inet_init skipped: requires SockRegistry, which sock_init failed to provide (-12)"), "{log}");
+    assert!(
+        log.contains("initcall inet_init skipped: requires SockRegistry, which sock_init failed to provide (-12)"),
+        "{log}"
+    );
     assert!(!log.contains("calling  inet_init"), "a skipped initcall must not be called");
 }
 

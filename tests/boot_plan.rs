@@ -31,7 +31,12 @@ fn ok(_: &mut Kernel) -> InitResult {
     Ok(())
 }
 
-const fn call(name: &'static str, level: &'static str, requires: &'static [&'static str], provides: &'static [&'static str]) -> InitcallDesc {
+const fn call(
+    name: &'static str,
+    level: &'static str,
+    requires: &'static [&'static str],
+    provides: &'static [&'static str],
+) -> InitcallDesc {
     InitcallDesc { name, level, requires, provides, func: ok, origin: Origin { file: "test", line: 1, column: 1 } }
 }
 
@@ -53,7 +58,9 @@ fn a_cycle_among_collected_initcalls_is_named_and_not_run() {
     let mut k = Kernel::new(1);
     let report = do_initcalls(&mut k, &plan, &BootOptions::default());
     assert_eq!(report.ran(), ["fine"]);
-    assert!(matches!(&report.get("after_cycle").unwrap().outcome, Outcome::Skipped { reason } if reason.contains("did not provide")));
+    assert!(
+        matches!(&report.get("after_cycle").unwrap().outcome, Outcome::Skipped { reason } if reason.contains("did not provide"))
+    );
 }
 
 #[test]
@@ -70,7 +77,12 @@ fn unknown_levels_duplicate_names_and_later_providers_are_rejected_before_boot()
     let text: Vec<String> = plan.problems().iter().map(|p| p.to_string()).collect();
     assert!(text.iter().any(|t| t == "x: unknown level `nowhere`"), "{text:?}");
     assert!(text.iter().any(|t| t.starts_with("dup: name already used")), "{text:?}");
-    assert!(text.iter().any(|t| t == "early_user: `L` is provided at level `device` (by late_provider) but early_user runs at `core`"), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|t| t
+                == "early_user: `L` is provided at level `device` (by late_provider) but early_user runs at `core`"),
+        "{text:?}"
+    );
     assert!(text.iter().any(|t| t == "second_d: `D` is already provided by dup"), "{text:?}");
     let mut k = Kernel::new(1);
     let report = do_initcalls(&mut k, &plan, &BootOptions::default());

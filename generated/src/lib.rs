@@ -25,17 +25,24 @@
 // inside it too.
 extern crate self as netgen_generated;
 
+// The generated files are laid out by netgen (prettyplease); `cargo fmt`
+// would reformat them and `netgen check` would then call them stale.
+#[rustfmt::skip]
 pub mod consts;
+#[rustfmt::skip]
 pub mod initcalls;
+#[rustfmt::skip]
 pub mod levels;
+#[rustfmt::skip]
+pub mod pernet;
+#[rustfmt::skip]
 pub mod resources;
 
 pub use initcalls::Stack;
 pub use netgen_macros::{
     arch_initcall, arch_initcall_sync, core_initcall, core_initcall_sync, device_initcall, device_initcall_sync,
     early_initcall, fs_initcall, fs_initcall_sync, initcall, late_initcall, late_initcall_sync, module_init,
-    postcore_initcall, postcore_initcall_sync, pure_initcall, rootfs_initcall, subsys_initcall,
-    subsys_initcall_sync,
+    postcore_initcall, postcore_initcall_sync, pure_initcall, rootfs_initcall, subsys_initcall, subsys_initcall_sync,
 };
 pub use netgen_runtime as runtime;
 

@@ -26,9 +26,9 @@ struct Arg {
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let key: Ident = input.parse()?;
-        input.parse::<Token![=]>().map_err(|e| {
-            syn::Error::new(e.span(), format!("expected `=` after `{key}`, as in `{key} = [..]`"))
-        })?;
+        input
+            .parse::<Token![=]>()
+            .map_err(|e| syn::Error::new(e.span(), format!("expected `=` after `{key}`, as in `{key} = [..]`")))?;
         let value = if input.peek(syn::token::Bracket) {
             let content;
             bracketed!(content in input);
@@ -59,15 +59,16 @@ pub fn parse(tokens: proc_macro2::TokenStream, level_allowed: bool) -> syn::Resu
             ("requires", Value::List(l)) => args.requires = l,
             ("provides", Value::List(l)) => args.provides = l,
             ("level", Value::Name(n)) if level_allowed => args.level = Some(n),
-            ("requires" | "provides", Value::Name(n)) => push(syn::Error::new(
-                n.span(),
-                format!("`{key}` takes a list of resources: `{key} = [{n}]`"),
-            )),
+            ("requires" | "provides", Value::Name(n)) => {
+                push(syn::Error::new(n.span(), format!("`{key}` takes a list of resources: `{key} = [{n}]`")))
+            }
             ("level", _) if !level_allowed => push(syn::Error::new(
                 arg.key.span(),
                 "this attribute already names its level; use `#[initcall(level = ..)]` to choose one",
             )),
-            ("level", Value::List(_)) => push(syn::Error::new(arg.key.span(), "`level` takes one level name: `level = subsys`")),
+            ("level", Value::List(_)) => {
+                push(syn::Error::new(arg.key.span(), "`level` takes one level name: `level = subsys`"))
+            }
             _ => {
                 let expected = if level_allowed {
                     "`level = ..`, `requires = [..]` or `provides = [..]`"

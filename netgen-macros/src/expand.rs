@@ -11,7 +11,10 @@ pub fn initcall(level: Option<&str>, attr: TokenStream, item: TokenStream) -> To
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
-            let e = syn::Error::new(Span::call_site(), "an initcall attribute goes on a function: `fn my_init(k: &mut Kernel) -> InitResult`");
+            let e = syn::Error::new(
+                Span::call_site(),
+                "an initcall attribute goes on a function: `fn my_init(k: &mut Kernel) -> InitResult`",
+            );
             // Keep the item so the user sees only this error.
             return [e.to_compile_error(), item].into_iter().collect();
         }
@@ -60,7 +63,10 @@ fn check_signature(f: &ItemFn) -> syn::Result<()> {
     match sig.inputs.len() {
         1 => {
             if let Some(FnArg::Receiver(r)) = sig.inputs.first() {
-                errors.push(syn::Error::new(r.span(), format!("an initcall is a free function, not a method: {expected}")));
+                errors.push(syn::Error::new(
+                    r.span(),
+                    format!("an initcall is a free function, not a method: {expected}"),
+                ));
             }
         }
         n => errors.push(syn::Error::new(
@@ -71,7 +77,10 @@ fn check_signature(f: &ItemFn) -> syn::Result<()> {
     if let ReturnType::Default = sig.output {
         errors.push(syn::Error::new(
             sig.paren_token.span.close(),
-            format!("`{}` returns nothing, but an initcall returns `InitResult` (`Ok(())` or `Err(Errno::..)`): {expected}", sig.ident),
+            format!(
+                "`{}` returns nothing, but an initcall returns `InitResult` (`Ok(())` or `Err(Errno::..)`): {expected}",
+                sig.ident
+            ),
         ));
     }
     args::combine(errors)

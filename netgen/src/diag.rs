@@ -71,14 +71,9 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let labels: Vec<(&Label, char)> = std::iter::once((&self.primary, '^'))
-            .chain(self.secondary.iter().map(|l| (l, '-')))
-            .collect();
-        let width = labels
-            .iter()
-            .map(|(l, _)| sources.location(l.span).line.to_string().len())
-            .max()
-            .unwrap_or(1);
+        let labels: Vec<(&Label, char)> =
+            std::iter::once((&self.primary, '^')).chain(self.secondary.iter().map(|l| (l, '-'))).collect();
+        let width = labels.iter().map(|(l, _)| sources.location(l.span).line.to_string().len()).max().unwrap_or(1);
         let pad = " ".repeat(width);
         let mut out = format!("{kind}: {}\n", self.message);
         for (i, (label, mark)) in labels.iter().enumerate() {
@@ -114,10 +109,7 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
-        out.push_str(&format!(
-            "error: the spec has {errors} error{}\n",
-            if errors == 1 { "" } else { "s" }
-        ));
+        out.push_str(&format!("error: the spec has {errors} error{}\n", if errors == 1 { "" } else { "s" }));
     }
     out
 }

@@ -1,5 +1,7 @@
 //! `netgen graph`: the init dependency graph as Graphviz DOT, one cluster per
-//! level, an edge provider -> requirer labelled with the resource.
+//! level, an edge provider -> requirer labelled with the resource. Pernet
+//! operations are ellipses in their registrar's cluster, hanging off it by a
+//! dashed edge; a dotted edge joins an operation to one that `uses` it.
 
 use std::fmt::Write;
 
@@ -12,9 +14,18 @@ pub fn dot(ir: &Ir) -> String {
         if calls.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "    subgraph cluster_{i} {{\n        label=\"{} (.initcall{}.init)\";", level.name, level.section);
-        for c in calls {
+        let _ = writeln!(
+            out,
+            "    subgraph cluster_{i} {{\n        label=\"{} (.initcall{}.init)\";",
+            level.name, level.section
+        );
+        for c in &calls {
             let _ = writeln!(out, "        \"{}\";", c.name);
+        }
+        for c in &calls {
+            for op in &c.registers {
+                let _ = writeln!(out, "        \"{}\" [label=\"{op}\", shape=ellipse];", pernet_node(op));
+            }
         }
         out.push_str("    }\n");
     }
@@ -25,6 +36,28 @@ pub fn dot(ir: &Ir) -> String {
             }
         }
     }
+    for p in &ir.pernet {
+        let node = pernet_node(&p.name);
+        let _ = writeln!(
+            out,
+            "    \"{}\" -> \"{node}\" [style=dashed, label=\"{}\"];",
+            p.registered_by,
+            p.kind.register_fn()
+        );
+        for r in &p.requires {
+            if let Some(res) = ir.resources.iter().find(|x| x.name == *r) {
+                let _ = writeln!(out, "    \"{}\" -> \"{node}\" [label=\"{}\"];", res.provider, r);
+            }
+        }
+        for u in &p.uses {
+            let _ = writeln!(out, "    \"{}\" -> \"{node}\" [style=dotted, label=\"uses\"];", pernet_node(u));
+        }
+    }
     out.push_str("}\n");
     out
+}
+
+/// A pernet operation's node id, apart from initcall names.
+fn pernet_node(name: &str) -> String {
+    format!("pernet:{name}")
 }

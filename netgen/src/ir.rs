@@ -21,6 +21,10 @@ pub struct Ir {
     /// In boot order: by level, then topologically, declaration order
     /// breaking ties.
     pub initcalls: Vec<Initcall>,
+    /// In registration order: by the boot order of the initcalls that
+    /// register them, then in declaration order.
+    #[serde(default)]
+    pub pernet: Vec<Pernet>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +62,60 @@ pub struct Initcall {
     pub provides: Vec<String>,
     /// Rust path of the function that runs it.
     pub run: String,
+    /// The pernet operations it registers after `run` returns, in
+    /// registration order.
+    #[serde(default)]
+    pub registers: Vec<String>,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// Which list a pernet operation joins: Linux's `register_pernet_subsys`
+/// puts it before `first_device`, `register_pernet_device` at the end. In
+/// every namespace, subsys operations are initialized before device ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PernetKind {
+    Subsys,
+    Device,
+}
+
+impl PernetKind {
+    /// The spec keyword: `subsys` or `device`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PernetKind::Subsys => "subsys",
+            PernetKind::Device => "device",
+        }
+    }
+
+    /// The Linux function that registers an operation of this kind.
+    pub fn register_fn(self) -> &'static str {
+        match self {
+            PernetKind::Subsys => "register_pernet_subsys",
+            PernetKind::Device => "register_pernet_device",
+        }
+    }
+}
+
+/// A pernet operation (Linux's `struct pernet_operations`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pernet {
+    pub name: String,
+    pub kind: PernetKind,
+    /// The initcall that registers it once its `run` returns.
+    pub registered_by: String,
+    /// Rust path of the per-namespace state type `init` builds.
+    pub state: Option<String>,
+    /// Resources its `init` needs.
+    pub requires: Vec<String>,
+    /// Pernet operations whose state its `init` reads.
+    pub uses: Vec<String>,
+    /// Rust paths of its functions, as written in the spec.
+    pub init: Option<String>,
+    pub pre_exit: Option<String>,
+    pub exit: Option<String>,
+    pub exit_batch: Option<String>,
     pub docs: Vec<String>,
     pub origin: Location,
 }
@@ -66,5 +124,10 @@ impl Ir {
     /// The level record named `name`.
     pub fn level(&self, name: &str) -> Option<&Level> {
         self.levels.iter().find(|l| l.name == name)
+    }
+
+    /// The initcall record named `name`.
+    pub fn initcall(&self, name: &str) -> Option<&Initcall> {
+        self.initcalls.iter().find(|c| c.name == name)
     }
 }

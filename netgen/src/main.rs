@@ -54,7 +54,9 @@ fn main() -> ExitCode {
     if !compiled.diagnostics.is_empty() {
         eprint!("{}", compiled.render_diagnostics());
     }
-    let Some(ir) = compiled.ir else { return ExitCode::FAILURE };
+    let Some(ir) = compiled.ir else {
+        return ExitCode::FAILURE;
+    };
     match cli.command {
         Command::Generate => {
             let files = netgen::emit::emit(&ir);
@@ -64,10 +66,11 @@ fn main() -> ExitCode {
                         eprintln!("wrote {}", w.display());
                     }
                     eprintln!(
-                        "netgen: {} levels, {} resources, {} initcalls; {} of {} files changed",
+                        "netgen: {} levels, {} resources, {} initcalls, {} pernet operations; {} of {} files changed",
                         ir.levels.len(),
                         ir.resources.len(),
                         ir.initcalls.len(),
+                        ir.pernet.len(),
                         written.len(),
                         files.len()
                     );

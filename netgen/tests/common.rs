@@ -34,3 +34,18 @@ pub fn line_of(extra: &str, needle: &str) -> usize {
     let text = format!("{PRELUDE}{extra}");
     text.lines().position(|l| l.contains(needle)).expect("needle in spec") + 1
 }
+
+/// `spec/test.ng:LINE:COLUMN` of the first `needle` in PRELUDE + `extra`
+/// (the column in characters, 1-based), as diagnostics print it.
+pub fn location_of(extra: &str, needle: &str) -> String {
+    location_in(extra, needle, needle)
+}
+
+/// `spec/test.ng:LINE:COLUMN` of `needle` in the first line containing `line`.
+pub fn location_in(extra: &str, line: &str, needle: &str) -> String {
+    let text = format!("{PRELUDE}{extra}");
+    let n = text.lines().position(|l| l.contains(line)).expect("line in spec");
+    let l = text.lines().nth(n).unwrap();
+    let column = l[..l.find(needle).expect("needle in line")].chars().count() + 1;
+    format!("spec/test.ng:{}:{column}", n + 1)
+}

@@ -53,7 +53,9 @@ fn editing_a_copy_of_the_spec_changes_the_generated_table() {
     assert!(netgen::emit::stale(&out, &files).is_empty());
 
     // Moving it before its provider's level is refused, naming both levels.
-    let text = std::fs::read_to_string(spec.join("initcalls.ng")).unwrap().replace("my_late_init @ late", "my_late_init @ core");
+    let text = std::fs::read_to_string(spec.join("initcalls.ng"))
+        .unwrap()
+        .replace("my_late_init @ late", "my_late_init @ core");
     std::fs::write(spec.join("initcalls.ng"), text).unwrap();
     let broken = netgen::compile(&spec.join("netgen.ng"));
     let out = broken.render_diagnostics();

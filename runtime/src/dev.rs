@@ -11,9 +11,7 @@ use std::fmt::Write as _;
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::net_namespace::{
-    register_pernet_device, register_pernet_device_init, register_pernet_subsys_init, InitNetState, Net,
-};
+use crate::netns::{Net, PernetSpec, PernetState};
 use crate::skbuff::{SkBuff, SkBuffHead, SkbCacheState};
 use crate::softirq::{open_softirq, KsoftirqdState, Softirq, SoftirqAction};
 
@@ -263,11 +261,13 @@ pub struct NetDevice {
 }
 
 impl NetDevice {
-    /// `alloc_netdev(0, "lo", .., loopback_setup)`.
+    /// `alloc_netdev(0, "lo", .., loopback_setup)`, asking for
+    /// `LOOPBACK_IFINDEX` (as Linux 6.2+ does; 6.0 relied on `lo` being
+    /// the first device and `BUG_ON`d otherwise).
     pub fn loopback() -> Self {
         NetDevice {
             name: "lo".to_string(),
-            ifindex: 0,
+            ifindex: LOOPBACK_IFINDEX,
             type_: ARPHRD_LOOPBACK,
             flags: IFF_LOOPBACK,
             mtu: 64 * 1024,
@@ -318,7 +318,7 @@ pub struct NetDevTables {
 
 impl NetDevTables {
     /// `for_each_netdev`: devices in ifindex order.
-    pub fn devices(&self) -> impl Iterator<Item = &NetDevice> {
+    pub fn devices(&self) -> impl DoubleEndedIterator<Item = &NetDevice> {
         self.by_index.values()
     }
 
@@ -353,15 +353,13 @@ impl NetDevTables {
         if post.contains('%') {
             return Err(Errno::EINVAL);
         }
-        (0..32768)
-            .map(|i| format!("{pre}{i}{post}"))
-            .find(|n| !self.by_name.contains_key(n))
-            .ok_or(Errno::ENFILE)
+        (0..32768).map(|i| format!("{pre}{i}{post}")).find(|n| !self.by_name.contains_key(n)).ok_or(Errno::ENFILE)
     }
 
     /// `register_netdevice(dev)`: names it (resolving `%d`), gives it an
-    /// ifindex and links it in. `EINVAL` for an invalid name, `EEXIST` if
-    /// the name is taken. Returns the ifindex.
+    /// ifindex (the one it asks for, if not 0, else `dev_new_index`) and
+    /// links it in. `EINVAL` for an invalid name, `EEXIST` if the name is
+    /// taken, `EBUSY` if the asked-for ifindex is. Returns the ifindex.
     pub fn register_netdevice(&mut self, mut dev: NetDevice) -> Result<i32, Errno> {
         dev.name = self.alloc_name(&dev.name)?;
         if !dev_valid_name(&dev.name) {
@@ -370,7 +368,13 @@ impl NetDevTables {
         if self.by_name.contains_key(&dev.name) {
             return Err(Errno::EEXIST);
         }
-        dev.ifindex = self.new_index();
+        if dev.ifindex == 0 {
+            dev.ifindex = self.new_index();
+        } else if dev.ifindex < 0 {
+            return Err(Errno::EINVAL);
+        } else if self.by_index.contains_key(&dev.ifindex) {
+            return Err(Errno::EBUSY);
+        }
         self.by_name.insert(dev.name.clone(), dev.ifindex);
         let ifindex = dev.ifindex;
         self.by_index.insert(ifindex, dev);
@@ -384,80 +388,143 @@ impl NetDevTables {
     }
 }
 
-/// `register_netdev(dev)` in `init_net`. `ENODEV` before `netdev_net_ops`
-/// gave it device tables. Returns the ifindex.
-pub fn register_netdev(k: &mut Kernel, dev: NetDevice) -> Result<i32, Errno> {
-    let net = k.get_mut::<InitNetState>()?.init_net_mut();
-    net.dev.as_mut().ok_or(Errno::ENODEV)?.register_netdevice(dev)
+/// `netdev_init(net)` (`netdev_net_ops.init`): the namespace's empty
+/// device tables. Linux's `netdev_exit` only frees the hash heads, which
+/// dropping the state does.
+pub fn netdev_init<S: PernetSpec>(_net: &mut Net<S>) -> Result<NetDevTables, Errno> {
+    Ok(NetDevTables::default())
 }
 
-/// `init_net`'s device tables; `ENODEV` before `net_dev_init`.
-pub fn init_net_devices(k: &Kernel) -> Result<&NetDevTables, Errno> {
-    k.get::<InitNetState>()?.init_net().dev.as_ref().ok_or(Errno::ENODEV)
+/// `net->loopback_dev`: the state of `loopback_net_ops`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoopbackDev {
+    pub ifindex: i32,
 }
 
-/// `loopback_net_init(net)` (drivers/net/loopback.c): registers `lo`, which
-/// must get `LOOPBACK_IFINDEX` (Linux 6.0 `BUG_ON`s otherwise; here `EINVAL`).
-fn loopback_net_init(net: &mut Net) -> InitResult {
-    let tables = net.dev.as_mut().ok_or(Errno::ENODEV)?;
+/// `loopback_net_init(net)` (drivers/net/loopback.c): registers `lo` at
+/// `LOOPBACK_IFINDEX`; `EBUSY` if another device holds that index.
+pub fn loopback_net_init<S: PernetSpec>(net: &mut Net<S>) -> Result<LoopbackDev, Errno>
+where
+    NetDevTables: PernetState<S>,
+{
+    let tables = net.get_mut::<NetDevTables>().map_err(|_| Errno::ENODEV)?;
     let ifindex = tables.register_netdevice(NetDevice::loopback())?;
-    if ifindex != LOOPBACK_IFINDEX {
-        tables.unregister_netdevice("lo")?;
-        return Err(Errno::EINVAL);
+    Ok(LoopbackDev { ifindex })
+}
+
+/// Unregisters `lo` if it is still there. Linux's `loopback_net_ops` has
+/// no exit because it is never unregistered; a dying namespace loses `lo`
+/// in `default_device_exit_batch`, which runs first. Here the operation can
+/// be unregistered at run time, and then `lo` must go with it or
+/// registering it again would find the name taken.
+pub fn loopback_net_exit<S: PernetSpec>(net: &mut Net<S>)
+where
+    NetDevTables: PernetState<S>,
+{
+    if let Ok(tables) = net.get_mut::<NetDevTables>() {
+        let _ = tables.unregister_netdevice("lo");
     }
-    net.loopback_dev = Some(ifindex);
+}
+
+/// `default_device_exit_batch(net_list)` (`default_device_ops.exit_batch`):
+/// unregisters every device left in the dying namespaces, newest first
+/// (`unregister_netdevice_queue` + `unregister_netdevice_many`), `lo` last.
+/// Linux first moves devices that may change namespace back to `init_net`
+/// (`default_device_exit_net`); devices here never change namespace.
+pub fn default_device_exit_batch<S: PernetSpec>(nets: &mut [&mut Net<S>])
+where
+    NetDevTables: PernetState<S>,
+{
+    for net in nets.iter_mut() {
+        if let Ok(tables) = net.get_mut::<NetDevTables>() {
+            let names: Vec<String> = tables.devices().rev().map(|d| d.name.clone()).collect();
+            for name in names {
+                // Each name was just read from the table.
+                let _ = tables.unregister_netdevice(&name);
+            }
+        }
+    }
+}
+
+/// `dev_proc_net_init(net)` (`dev_proc_ops.init`, net/core/net-procfs.c):
+/// /proc/net/dev, softnet_stat and ptype.
+pub fn dev_proc_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
+    proc_net_create_all(net, DEV_PROC_ENTRIES)
+}
+
+/// `dev_proc_net_exit(net)`: removes them.
+pub fn dev_proc_net_exit<S: PernetSpec>(net: &mut Net<S>) {
+    proc_net_remove_all(net, DEV_PROC_ENTRIES);
+}
+
+/// `dev_mc_net_init(net)` (`dev_mc_net_ops.init`): /proc/net/dev_mcast.
+pub fn dev_mc_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
+    net.proc_net.proc_create("dev_mcast")
+}
+
+/// `dev_mc_net_exit(net)`.
+pub fn dev_mc_net_exit<S: PernetSpec>(net: &mut Net<S>) {
+    proc_net_remove_all(net, &["dev_mcast"]);
+}
+
+const DEV_PROC_ENTRIES: &[&str] = &["dev", "softnet_stat", "ptype"];
+
+/// Creates `names` in /proc/net; if one fails, removes those created
+/// before it (as `dev_proc_net_init` unwinds with its `out_*` labels).
+pub fn proc_net_create_all<S: PernetSpec>(net: &mut Net<S>, names: &[&'static str]) -> InitResult {
+    for (i, name) in names.iter().enumerate() {
+        if let Err(e) = net.proc_net.proc_create(name) {
+            proc_net_remove_all(net, &names[..i]);
+            return Err(e);
+        }
+    }
     Ok(())
 }
 
-/// `dev_proc_init()` (net/core/net-procfs.c): pernet `dev_proc_ops`
-/// (/proc/net/dev, softnet_stat, ptype) and `dev_mc_net_ops` (dev_mcast).
-fn dev_proc_init(k: &mut Kernel) -> InitResult {
-    register_pernet_subsys_init(k, "dev_proc_ops", |net| {
-        ["dev", "softnet_stat", "ptype"].into_iter().try_for_each(|name| net.proc_net.proc_create(name))
-    })?;
-    register_pernet_subsys_init(k, "dev_mc_net_ops", |net| net.proc_net.proc_create("dev_mcast"))
+/// Removes `names` from /proc/net, last first; absent names are skipped.
+pub fn proc_net_remove_all<S: PernetSpec>(net: &mut Net<S>, names: &[&str]) {
+    for name in names.iter().rev() {
+        let _ = net.proc_net.remove_proc_entry(name);
+    }
 }
 
 /// `net_dev_init()` (net/core/dev.c, subsys_initcall), in Linux 3.19's order:
-/// `dev_proc_init`; empty `ptype_all`, `ptype_base` and `offload_base`;
-/// pernet `netdev_net_ops` (device tables in each namespace); per-CPU
-/// `softnet_data` with the backlog NAPI at weight `weight_p`; pernet devices
-/// `loopback_net_ops` (`lo`, ifindex 1) and `default_device_ops`; and
+/// empty `ptype_all`, `ptype_base` and `offload_base`; per-CPU
+/// `softnet_data` with the backlog NAPI at weight `weight_p`; and
 /// `open_softirq` for `NET_TX_SOFTIRQ`/`net_tx_action` and
-/// `NET_RX_SOFTIRQ`/`net_rx_action`.
+/// `NET_RX_SOFTIRQ`/`net_rx_action`. Its pernet operations (`dev_proc_ops`
+/// and `dev_mc_net_ops` from `dev_proc_init`, `netdev_net_ops`,
+/// `loopback_net_ops`, `default_device_ops`) are the spec's, registered in
+/// that order when this returns.
 ///
 /// `netdev_kobject_init` (sysfs), the CPU hotplug notifier and `dst_init`
 /// have no counterpart here.
 pub fn net_dev_init(k: &mut Kernel) -> InitResult {
     // Check every prerequisite first so a failure leaves nothing half-built.
-    k.get::<InitNetState>()?;
     k.get::<KsoftirqdState>()?;
     k.get::<SkbCacheState>()?;
-    if k.has::<PtypeBaseState>() || k.has::<OffloadBaseState>() || k.has::<SoftnetDataState>() || k.has::<NetdevNetState>() {
+    if k.has::<PtypeBaseState>()
+        || k.has::<OffloadBaseState>()
+        || k.has::<SoftnetDataState>()
+        || k.has::<NetdevNetState>()
+    {
         return Err(Errno::EEXIST);
     }
-    dev_proc_init(k)?;
     k.provide(PtypeBaseState::default())?;
     k.provide(OffloadBaseState::default())?;
-    register_pernet_subsys_init(k, "netdev_net_ops", |net| {
-        net.dev = Some(NetDevTables::default());
-        Ok(())
-    })?;
     k.provide(NetdevNetState)?;
     let per_cpu = (0..k.nr_cpus()).map(Softnet::new).collect();
     k.provide(SoftnetDataState { per_cpu })?;
-    register_pernet_device_init(k, "loopback_net_ops", loopback_net_init)?;
     k.provide(LoopbackState)?;
-    register_pernet_device(k, "default_device_ops")?;
     open_softirq(k, Softirq::NetTx, SoftirqAction::NetTxAction)?;
     open_softirq(k, Softirq::NetRx, SoftirqAction::NetRxAction)?;
     k.provide(NetSoftirqsState)
 }
 
-/// Reads /proc/net/ptype of `init_net` (`ptype_seq_show`): "Type Device
+/// Reads /proc/net/ptype of `net` (`ptype_seq_show`): "Type Device
 /// Function", one line per packet type, taps ("ALL") first.
-pub fn proc_net_ptype(k: &Kernel) -> Result<String, Errno> {
-    if !k.get::<InitNetState>()?.init_net().proc_net.contains("ptype") {
+pub fn proc_net_ptype<S: PernetSpec>(k: &Kernel, net: &Net<S>) -> Result<String, Errno> {
+    if !net.proc_net.contains("ptype") {
         return Err(Errno::ENOENT);
     }
     let mut out = String::from("Type Device      Function\n");
@@ -472,12 +539,11 @@ pub fn proc_net_ptype(k: &Kernel) -> Result<String, Errno> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net_namespace::net_ns_init;
     use crate::socket::sock_init;
     use crate::softirq::spawn_ksoftirqd;
 
     fn booted(cpus: usize) -> Kernel {
-        Kernel::with_initcalls(cpus, &[spawn_ksoftirqd, net_ns_init, sock_init, net_dev_init]).unwrap()
+        Kernel::with_initcalls(cpus, &[spawn_ksoftirqd, sock_init, net_dev_init]).unwrap()
     }
 
     const IP: PacketType = PacketType { type_: ETH_P_IP, name: "ip_packet_type", func: "ip_rcv" };
@@ -487,49 +553,30 @@ mod tests {
     fn missing_prerequisites_are_errors() {
         let mut k = Kernel::new(1);
         assert_eq!(net_dev_init(&mut k), Err(Errno::ENOENT));
-        net_ns_init(&mut k).unwrap();
         sock_init(&mut k).unwrap();
         assert_eq!(net_dev_init(&mut k), Err(Errno::ENOENT));
-        assert_eq!(k.get::<InitNetState>().unwrap().pernet_list().len(), 1, "nothing half-registered");
+        assert!(!k.has::<PtypeBaseState>(), "nothing half-built");
         let mut k = booted(1);
         assert_eq!(net_dev_init(&mut k), Err(Errno::EEXIST));
     }
 
     #[test]
-    fn net_dev_init_builds_lo_softnet_and_softirqs() {
+    fn net_dev_init_builds_softnet_and_softirqs() {
         let k = booted(2);
-        let ns = k.get::<InitNetState>().unwrap();
-        let pernet: Vec<_> = ns.pernet_list().iter().map(|o| o.name).collect();
-        assert_eq!(
-            pernet,
-            [
-                "net_ns_ops",
-                "dev_proc_ops",
-                "dev_mc_net_ops",
-                "netdev_net_ops",
-                "loopback_net_ops",
-                "default_device_ops"
-            ]
-        );
-        let net = ns.init_net();
-        assert_eq!(net.proc_net.entries(), ["dev", "softnet_stat", "ptype", "dev_mcast"]);
-        assert_eq!(net.loopback_dev, Some(LOOPBACK_IFINDEX));
-        let lo = init_net_devices(&k).unwrap().get_by_name("lo").unwrap();
-        assert_eq!((lo.ifindex, lo.type_, lo.flags, lo.mtu), (1, ARPHRD_LOOPBACK, IFF_LOOPBACK, 65536));
-
         let sd = &k.get::<SoftnetDataState>().unwrap().per_cpu;
         assert_eq!(sd.len(), 2);
-        assert!(sd
-            .iter()
-            .all(|s| s.backlog.weight == 64 && s.input_pkt_queue.is_empty() && s.poll_list.is_empty()));
+        assert!(sd.iter().all(|s| s.backlog.weight == 64 && s.input_pkt_queue.is_empty() && s.poll_list.is_empty()));
         assert_eq!(sd[1].cpu, 1);
 
         let softirq = k.get::<KsoftirqdState>().unwrap();
         assert_eq!(softirq.action(Softirq::NetTx), Some(SoftirqAction::NetTxAction));
         assert_eq!(softirq.action(Softirq::NetRx), Some(SoftirqAction::NetRxAction));
-        for present in
-            [k.has::<NetSoftirqsState>(), k.has::<NetdevNetState>(), k.has::<LoopbackState>(), k.has::<OffloadBaseState>()]
-        {
+        for present in [
+            k.has::<NetSoftirqsState>(),
+            k.has::<NetdevNetState>(),
+            k.has::<LoopbackState>(),
+            k.has::<OffloadBaseState>(),
+        ] {
             assert!(present);
         }
     }
@@ -564,10 +611,6 @@ mod tests {
         dev_add_pack(&mut k, IP).unwrap();
         dev_add_pack(&mut k, ip2).unwrap();
         assert_eq!(k.get::<PtypeBaseState>().unwrap().bucket(0), [ip2, IP]);
-        assert_eq!(
-            proc_net_ptype(&k).unwrap(),
-            "Type Device      Function\n0800          ip_rcv\n0800          ip_rcv\n"
-        );
     }
 
     #[test]
@@ -586,25 +629,22 @@ mod tests {
     }
 
     #[test]
-    fn register_netdev_names_and_indexes() {
-        let mut k = Kernel::new(1);
-        net_ns_init(&mut k).unwrap();
-        assert_eq!(register_netdev(&mut k, NetDevice::ether("eth%d", [0; 6])), Err(Errno::ENODEV));
-        let mut k = booted(1);
-        assert_eq!(register_netdev(&mut k, NetDevice::ether("eth%d", [2; 6])), Ok(2));
-        assert_eq!(register_netdev(&mut k, NetDevice::ether("eth%d", [3; 6])), Ok(3));
-        assert_eq!(register_netdev(&mut k, NetDevice::ether("eth0", [4; 6])), Err(Errno::EEXIST));
-        assert_eq!(register_netdev(&mut k, NetDevice::ether("bad name", [4; 6])), Err(Errno::EINVAL));
-        assert_eq!(register_netdev(&mut k, NetDevice::ether("a%d%d", [4; 6])), Err(Errno::EINVAL));
-        assert_eq!(register_netdev(&mut k, NetDevice::ether("eth%x", [4; 6])), Err(Errno::EINVAL));
-        assert_eq!(register_netdev(&mut k, NetDevice::ether("waytoolongname00", [4; 6])), Err(Errno::EINVAL));
-        let t = init_net_devices(&k).unwrap();
+    fn register_netdevice_names_and_indexes() {
+        let mut t = NetDevTables::default();
+        assert_eq!(t.register_netdevice(NetDevice::loopback()), Ok(LOOPBACK_IFINDEX));
+        assert_eq!(t.register_netdevice(NetDevice::ether("eth%d", [2; 6])), Ok(2));
+        assert_eq!(t.register_netdevice(NetDevice::ether("eth%d", [3; 6])), Ok(3));
+        assert_eq!(t.register_netdevice(NetDevice::ether("eth0", [4; 6])), Err(Errno::EEXIST));
+        assert_eq!(t.register_netdevice(NetDevice::ether("bad name", [4; 6])), Err(Errno::EINVAL));
+        assert_eq!(t.register_netdevice(NetDevice::ether("a%d%d", [4; 6])), Err(Errno::EINVAL));
+        assert_eq!(t.register_netdevice(NetDevice::ether("eth%x", [4; 6])), Err(Errno::EINVAL));
+        assert_eq!(t.register_netdevice(NetDevice::ether("waytoolongname00", [4; 6])), Err(Errno::EINVAL));
         let names: Vec<_> = t.devices().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["lo", "eth0", "eth1"]);
         assert_eq!(t.get_by_index(3).map(|d| d.dev_addr), Some([3; 6]));
+        let lo = t.get_by_name("lo").unwrap();
+        assert_eq!((lo.ifindex, lo.type_, lo.flags, lo.mtu), (1, ARPHRD_LOOPBACK, IFF_LOOPBACK, 65536));
 
-        let net = k.get_mut::<InitNetState>().unwrap().init_net_mut();
-        let t = net.dev.as_mut().unwrap();
         t.unregister_netdevice("eth0").unwrap();
         assert_eq!(t.unregister_netdevice("eth0"), Err(Errno::ENODEV));
         // ifindexes are not reused right away; names are

@@ -61,18 +61,12 @@ impl Kernel {
 
     /// The state of type `T`, or `ENOENT` if no initcall has provided it.
     pub fn get<T: Any + Send>(&self) -> Result<&T, Errno> {
-        self.slots
-            .get(&TypeId::of::<T>())
-            .and_then(|s| s.value.downcast_ref::<T>())
-            .ok_or(Errno::ENOENT)
+        self.slots.get(&TypeId::of::<T>()).and_then(|s| s.value.downcast_ref::<T>()).ok_or(Errno::ENOENT)
     }
 
     /// Mutable access to the state of type `T`, or `ENOENT`.
     pub fn get_mut<T: Any + Send>(&mut self) -> Result<&mut T, Errno> {
-        self.slots
-            .get_mut(&TypeId::of::<T>())
-            .and_then(|s| s.value.downcast_mut::<T>())
-            .ok_or(Errno::ENOENT)
+        self.slots.get_mut(&TypeId::of::<T>()).and_then(|s| s.value.downcast_mut::<T>()).ok_or(Errno::ENOENT)
     }
 
     /// Whether state of type `T` exists.

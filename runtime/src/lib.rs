@@ -12,7 +12,7 @@ pub mod errno;
 pub mod inet;
 pub mod init;
 pub mod kernel;
-pub mod net_namespace;
+pub mod netns;
 pub mod netpoll;
 pub mod packet;
 pub mod pci;

@@ -6,7 +6,7 @@ use crate::dev::PtypeBaseState;
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::net_namespace::{register_pernet_subsys_init, InitNetState};
+use crate::netns::{Net, PernetSpec};
 use crate::sock::{proto_register, Proto};
 use crate::socket::{sock_register, NetProtoFamily, SockCacheState, SockRegistryState, PF_PACKET};
 
@@ -27,35 +27,41 @@ pub struct PacketFamilyState;
 
 /// `packet_init()` (net/packet/af_packet.c, module_init = device_initcall):
 /// `proto_register(&packet_proto, 0)` (no slab: packet socks come from
-/// `sk_alloc`'s generic path), `sock_register(&packet_family_ops)`, and
-/// pernet `packet_net_ops` (/proc/net/packet). The netdevice notifier has
-/// no counterpart yet.
+/// `sk_alloc`'s generic path) and `sock_register(&packet_family_ops)`; the
+/// spec registers its `packet_net_ops` (/proc/net/packet) when this
+/// returns. The netdevice notifier has no counterpart yet.
 pub fn packet_init(k: &mut Kernel) -> InitResult {
     k.get::<SockRegistryState>()?;
     k.get::<SockCacheState>()?;
     k.get::<PtypeBaseState>()?;
-    k.get::<InitNetState>()?;
     if k.has::<PacketFamilyState>() || k.get::<SockRegistryState>()?.family(PF_PACKET).is_some() {
         return Err(Errno::EEXIST);
     }
     proto_register(k, PACKET_PROTO, false)?;
     sock_register(k, PACKET_FAMILY_OPS)?;
-    register_pernet_subsys_init(k, "packet_net_ops", |net| net.proc_net.proc_create("packet"))?;
     k.provide(PacketFamilyState)
+}
+
+/// `packet_net_init(net)`: creates /proc/net/packet.
+pub fn packet_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
+    net.proc_net.proc_create("packet")
+}
+
+/// `packet_net_exit(net)`: removes /proc/net/packet.
+pub fn packet_net_exit<S: PernetSpec>(net: &mut Net<S>) {
+    crate::dev::proc_net_remove_all(net, &["packet"]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dev::net_dev_init;
-    use crate::net_namespace::net_ns_init;
     use crate::socket::sock_init;
     use crate::softirq::spawn_ksoftirqd;
 
     #[test]
     fn needs_socket_and_ptype() {
         let mut k = Kernel::new(1);
-        net_ns_init(&mut k).unwrap();
         sock_init(&mut k).unwrap();
         assert_eq!(packet_init(&mut k), Err(Errno::ENOENT));
         assert!(k.get::<SockCacheState>().unwrap().proto_list.is_empty());
@@ -65,18 +71,13 @@ mod tests {
     fn registers_pf_packet() {
         let mut k = Kernel::new(1);
         spawn_ksoftirqd(&mut k).unwrap();
-        net_ns_init(&mut k).unwrap();
         sock_init(&mut k).unwrap();
         net_dev_init(&mut k).unwrap();
         packet_init(&mut k).unwrap();
-        assert_eq!(
-            k.get::<SockRegistryState>().unwrap().family(PF_PACKET).map(|f| f.create),
-            Some("packet_create")
-        );
+        assert_eq!(k.get::<SockRegistryState>().unwrap().family(PF_PACKET).map(|f| f.create), Some("packet_create"));
         assert_eq!(k.log().last().map(String::as_str), Some("NET: Registered protocol family 17"));
         let packet = k.get::<SockCacheState>().unwrap().proto("PACKET").unwrap();
         assert!(packet.slab.is_none());
-        assert!(k.get::<InitNetState>().unwrap().init_net().proc_net.contains("packet"));
         assert_eq!(packet_init(&mut k), Err(Errno::EEXIST));
     }
 }

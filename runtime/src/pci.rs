@@ -78,7 +78,9 @@ impl PciDev {
         if self.driver.is_some() {
             return false;
         }
-        let Some(id) = pci_match_id(drv.id_table, self) else { return false };
+        let Some(id) = pci_match_id(drv.id_table, self) else {
+            return false;
+        };
         self.matched = Some(*id);
         self.driver = Some(drv.name);
         true
@@ -204,10 +206,7 @@ mod tests {
         assert_eq!(k.get::<PciBusState>().unwrap().bus_type.name, "pci");
         assert_eq!(pci_register_driver(&mut k, DRV), Ok(vec![]));
         assert_eq!(pci_register_driver(&mut k, DRV), Err(Errno::EBUSY));
-        assert_eq!(
-            k.log().last().map(String::as_str),
-            Some("Error: Driver 'igb' is already registered, aborting...")
-        );
+        assert_eq!(k.log().last().map(String::as_str), Some("Error: Driver 'igb' is already registered, aborting..."));
         pci_unregister_driver(&mut k, "igb").unwrap();
         assert_eq!(pci_unregister_driver(&mut k, "igb"), Err(Errno::ENOENT));
         assert_eq!(pci_driver_init(&mut k), Err(Errno::EEXIST));

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::net_namespace::{register_pernet_subsys_init, InitNetState, Net};
+use crate::netns::{Net, PernetSpec, PernetState};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN};
 use crate::socket::SockCacheState;
 
@@ -112,43 +112,50 @@ pub struct ProtInuseState;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProcNetProtocolsState;
 
-/// `net_inuse_init()` (net/core/sock.c, core_initcall):
-/// `register_pernet_subsys(&net_inuse_ops)`, whose `sock_inuse_init_net`
-/// gives each namespace `alloc_percpu(struct prot_inuse)`.
+/// `net_inuse_init()` (net/core/sock.c, core_initcall). Its
+/// `register_pernet_subsys(&net_inuse_ops)` is the spec's
+/// `pernet net_inuse_ops`, registered when this returns.
 pub fn net_inuse_init(k: &mut Kernel) -> InitResult {
-    if k.has::<ProtInuseState>() {
-        return Err(Errno::EEXIST);
-    }
-    let nr_cpus = k.nr_cpus();
-    register_pernet_subsys_init(k, "net_inuse_ops", |net: &mut Net| {
-        net.core.inuse = Some(ProtInuseCounters::new(nr_cpus));
-        Ok(())
-    })?;
     k.provide(ProtInuseState)
 }
 
-/// `proto_init()` (net/core/sock.c, subsys_initcall):
-/// `register_pernet_subsys(&proto_net_ops)`, whose `proto_init_net`
-/// creates "protocols" in each namespace's /proc/net.
+/// `sock_inuse_init_net(net)` (`net_inuse_ops.init`): the namespace's
+/// `alloc_percpu(struct prot_inuse)`. Linux's `sock_inuse_exit_net` frees
+/// it, which dropping the state does.
+pub fn sock_inuse_init_net<S: PernetSpec>(net: &mut Net<S>) -> Result<ProtInuseCounters, Errno> {
+    Ok(ProtInuseCounters::new(net.nr_cpus()))
+}
+
+/// `proto_init()` (net/core/sock.c, subsys_initcall); the spec registers
+/// its `proto_net_ops` when this returns.
 pub fn proto_init(k: &mut Kernel) -> InitResult {
-    if k.has::<ProcNetProtocolsState>() {
-        return Err(Errno::EEXIST);
-    }
-    register_pernet_subsys_init(k, "proto_net_ops", |net: &mut Net| net.proc_net.proc_create("protocols"))?;
     k.provide(ProcNetProtocolsState)
 }
 
-/// Reads /proc/net/protocols of `init_net` (`proto_seq_show`): one line per
+/// `proto_init_net(net)`: creates /proc/net/protocols.
+pub fn proto_init_net<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
+    net.proc_net.proc_create("protocols")
+}
+
+/// `proto_exit_net(net)`: removes /proc/net/protocols.
+pub fn proto_exit_net<S: PernetSpec>(net: &mut Net<S>) {
+    crate::dev::proc_net_remove_all(net, &["protocols"]);
+}
+
+/// Reads /proc/net/protocols of `net` (`proto_seq_show`): one line per
 /// registered protocol, newest first, with the columns this model has.
 /// `ENOENT` if the file or `proto_list` does not exist yet.
-pub fn proc_net_protocols(k: &Kernel) -> Result<String, Errno> {
-    let net = k.get::<InitNetState>()?.init_net();
+pub fn proc_net_protocols<S: PernetSpec>(k: &Kernel, net: &Net<S>) -> Result<String, Errno>
+where
+    ProtInuseCounters: PernetState<S>,
+{
     if !net.proc_net.contains("protocols") {
         return Err(Errno::ENOENT);
     }
     let mut out = String::from("protocol  size sockets  slab module\n");
+    let inuse = net.get::<ProtInuseCounters>().ok();
     for p in &k.get::<SockCacheState>()?.proto_list {
-        let sockets = net.core.inuse.as_ref().map_or(0, |c| c.get(p.inuse_idx));
+        let sockets = inuse.map_or(0, |c| c.get(p.inuse_idx));
         let slab = if p.slab.is_some() { "yes" } else { "no" };
         // Writing to a String cannot fail.
         let _ = writeln!(out, "{:<9} {:>4} {:>6}   {:<3}  {}", p.name, p.obj_size, sockets, slab, p.owner);
@@ -159,11 +166,10 @@ pub fn proc_net_protocols(k: &Kernel) -> Result<String, Errno> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net_namespace::net_ns_init;
     use crate::socket::sock_init;
 
     fn booted() -> Kernel {
-        Kernel::with_initcalls(2, &[net_ns_init, sock_init]).unwrap()
+        Kernel::with_initcalls(2, &[sock_init]).unwrap()
     }
 
     #[test]
@@ -199,37 +205,13 @@ mod tests {
     }
 
     #[test]
-    fn net_inuse_init_gives_init_net_counters() {
-        let mut k = Kernel::new(1);
-        assert_eq!(net_inuse_init(&mut k), Err(Errno::ENOENT));
-        assert!(!k.has::<ProtInuseState>());
-        let mut k = booted();
-        net_inuse_init(&mut k).unwrap();
-        let ns = k.get_mut::<InitNetState>().unwrap();
-        let c = ns.init_net_mut().core.inuse.as_mut().unwrap();
+    fn inuse_counters_fold_over_cpus() {
+        let mut c = ProtInuseCounters::new(2);
         c.add(0, 3, 2).unwrap();
         c.add(1, 3, -1).unwrap();
         c.add(1, 4, -1).unwrap();
         assert_eq!((c.get(3), c.get(4)), (1, 0));
         assert_eq!(c.add(2, 0, 1), Err(Errno::EINVAL));
         assert_eq!(c.add(0, PROTO_INUSE_NR, 1), Err(Errno::EINVAL));
-        assert_eq!(net_inuse_init(&mut k), Err(Errno::EEXIST));
-    }
-
-    #[test]
-    fn proto_init_creates_proc_net_protocols() {
-        let mut k = booted();
-        assert_eq!(proc_net_protocols(&k), Err(Errno::ENOENT));
-        proto_init(&mut k).unwrap();
-        net_inuse_init(&mut k).unwrap();
-        let pernet: Vec<_> = k.get::<InitNetState>().unwrap().pernet_list().iter().map(|o| o.name).collect();
-        assert_eq!(pernet, ["net_ns_ops", "proto_net_ops", "net_inuse_ops"]);
-        assert!(k.get::<InitNetState>().unwrap().init_net().proc_net.contains("protocols"));
-        proto_register(&mut k, Proto::new("UDP", 1024), true).unwrap();
-        let inuse = k.get_mut::<InitNetState>().unwrap().init_net_mut().core.inuse.as_mut().unwrap();
-        inuse.add(1, 0, 3).unwrap();
-        let text = proc_net_protocols(&k).unwrap();
-        assert_eq!(text.lines().nth(1), Some("UDP       1024      3   yes  kernel"));
-        assert_eq!(proto_init(&mut k), Err(Errno::EEXIST));
     }
 }

@@ -49,8 +49,7 @@ impl Softirq {
 
     /// `softirq_to_name[nr]`, as /proc/softirqs prints it.
     pub fn name(self) -> &'static str {
-        ["HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "BLOCK_IOPOLL", "TASKLET", "SCHED", "HRTIMER", "RCU"]
-            [self.nr()]
+        ["HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "BLOCK_IOPOLL", "TASKLET", "SCHED", "HRTIMER", "RCU"][self.nr()]
     }
 }
 
@@ -179,12 +178,7 @@ pub fn spawn_ksoftirqd(k: &mut Kernel) -> InitResult {
         return Err(Errno::EEXIST);
     }
     let threads = (0..k.nr_cpus())
-        .map(|cpu| KsoftirqdThread {
-            cpu,
-            comm: format!("ksoftirqd/{cpu}"),
-            status: HpThreadStatus::None,
-            pending: 0,
-        })
+        .map(|cpu| KsoftirqdThread { cpu, comm: format!("ksoftirqd/{cpu}"), status: HpThreadStatus::None, pending: 0 })
         .collect();
     let mut softirqd = KsoftirqdState { threads, softirq_vec: [None; NR_SOFTIRQS] };
     softirqd.softirq_vec[Softirq::Tasklet.nr()] = Some(SoftirqAction::TaskletAction);

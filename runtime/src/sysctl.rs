@@ -1,14 +1,14 @@
 //! `net.core` sysctls (net/core/sysctl_net_core.c, net/sysctl_net.c).
 //!
 //! Global knobs (`net_core_table`) keep their values here; per-namespace
-//! ones (`netns_core_table`: somaxconn) live in each [`Net`] and are only
-//! registered here, as Linux's tables point at `net->core`.
+//! ones (`netns_core_table`: somaxconn) live in each namespace's
+//! [`SysctlCoreNet`], the state of `sysctl_core_ops`.
 
 use crate::dev::{NETDEV_BUDGET, NETDEV_MAX_BACKLOG, WEIGHT_P};
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::net_namespace::{register_pernet_subsys_init, InitNetState, Net};
+use crate::netns::{Net, PernetSpec, PernetState};
 
 /// `SOMAXCONN`: the default `listen()` backlog limit. 4096 since Linux 5.4
 /// (it was 128 in 3.19); this stack follows 6.0.
@@ -99,65 +99,79 @@ fn net_core_table() -> Vec<CtlTable> {
     .collect()
 }
 
-/// Reads /proc/sys/net/core/`procname` as seen from `init_net`:
-/// `somaxconn` from the namespace, the rest from `net_core_table`.
-pub fn proc_sys_net_core(k: &Kernel, procname: &str) -> Result<i64, Errno> {
+/// `net->core.sysctl_somaxconn` and the namespace's registration of
+/// `netns_core_table` (`net->core.sysctl_hdr`): the state of
+/// `sysctl_core_ops`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SysctlCoreNet {
+    pub sysctl_somaxconn: u32,
+    /// `None` once `sysctl_core_net_exit` unregistered it.
+    pub sysctl_hdr: Option<CtlTableHeader>,
+}
+
+/// Reads /proc/sys/net/core/`procname` as seen from `net`: `somaxconn`
+/// from the namespace, the rest from `net_core_table`.
+pub fn proc_sys_net_core<S: PernetSpec>(k: &Kernel, net: &Net<S>, procname: &str) -> Result<i64, Errno>
+where
+    SysctlCoreNet: PernetState<S>,
+{
     let sysctl = k.get::<SysctlNetCoreState>()?;
     if procname == "somaxconn" {
-        return Ok(i64::from(k.get::<InitNetState>()?.init_net().core.sysctl_somaxconn));
+        return Ok(i64::from(net.get::<SysctlCoreNet>()?.sysctl_somaxconn));
     }
     sysctl.get(procname).map(i64::from).ok_or(Errno::ENOENT)
 }
 
 /// `sysctl_core_init()` (net/core/sysctl_net_core.c, fs_initcall):
-/// `register_net_sysctl(&init_net, "net/core", net_core_table)`, then
-/// `register_pernet_subsys(&sysctl_core_ops)`, whose
-/// `sysctl_core_net_init` sets `net->core.sysctl_somaxconn = SOMAXCONN`
-/// and registers `netns_core_table` for the namespace.
+/// `register_net_sysctl(&init_net, "net/core", net_core_table)`. Its
+/// `register_pernet_subsys(&sysctl_core_ops)` is the spec's
+/// `pernet sysctl_core_ops`, registered when this returns.
 pub fn sysctl_core_init(k: &mut Kernel) -> InitResult {
     if k.has::<SysctlNetCoreState>() {
         return Err(Errno::EEXIST);
     }
-    let init_cookie = k.get::<InitNetState>()?.init_net().net_cookie;
     let table = net_core_table();
     let mut sysctl = SysctlNetCoreState { net_core_table: table.clone(), headers: Vec::new() };
-    sysctl.register_net_sysctl(init_cookie, "net/core", table.iter().map(|t| t.procname).collect())?;
-    register_pernet_subsys_init(k, "sysctl_core_ops", |net: &mut Net| {
-        sysctl.register_net_sysctl(net.net_cookie, "net/core", vec!["somaxconn"])?;
-        net.core.sysctl_somaxconn = SOMAXCONN;
-        Ok(())
-    })?;
+    sysctl.register_net_sysctl(
+        crate::netns::INIT_NET_COOKIE,
+        "net/core",
+        table.iter().map(|t| t.procname).collect(),
+    )?;
     k.provide(sysctl)
+}
+
+/// `sysctl_core_net_init(net)`: `net->core.sysctl_somaxconn = SOMAXCONN`
+/// and `register_net_sysctl(net, "net/core", netns_core_table)`.
+pub fn sysctl_core_net_init<S: PernetSpec>(net: &mut Net<S>) -> Result<SysctlCoreNet, Errno> {
+    let sysctl_hdr = CtlTableHeader { net_cookie: net.cookie(), path: "net/core", procnames: vec!["somaxconn"] };
+    Ok(SysctlCoreNet { sysctl_somaxconn: SOMAXCONN, sysctl_hdr: Some(sysctl_hdr) })
+}
+
+/// `sysctl_core_net_exit(net)`: `unregister_net_sysctl_table(net->core.sysctl_hdr)`.
+pub fn sysctl_core_net_exit<S: PernetSpec>(net: &mut Net<S>)
+where
+    SysctlCoreNet: PernetState<S>,
+{
+    if let Ok(core) = net.get_mut::<SysctlCoreNet>() {
+        core.sysctl_hdr = None;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net_namespace::net_ns_init;
 
     #[test]
-    fn needs_init_net() {
+    fn defaults() {
         let mut k = Kernel::new(1);
-        assert_eq!(sysctl_core_init(&mut k), Err(Errno::ENOENT));
-        assert_eq!(proc_sys_net_core(&k, "somaxconn"), Err(Errno::ENOENT));
-    }
-
-    #[test]
-    fn defaults_and_somaxconn() {
-        let mut k = Kernel::new(1);
-        net_ns_init(&mut k).unwrap();
-        assert_eq!(k.get::<InitNetState>().unwrap().init_net().core.sysctl_somaxconn, 0);
         sysctl_core_init(&mut k).unwrap();
-        assert_eq!(proc_sys_net_core(&k, "somaxconn"), Ok(4096));
-        assert_eq!(proc_sys_net_core(&k, "netdev_max_backlog"), Ok(1000));
-        assert_eq!(proc_sys_net_core(&k, "wmem_max"), Ok(212_992));
-        assert_eq!(proc_sys_net_core(&k, "dev_weight"), Ok(64));
-        assert_eq!(proc_sys_net_core(&k, "nope"), Err(Errno::ENOENT));
         let s = k.get::<SysctlNetCoreState>().unwrap();
-        assert_eq!(s.headers().len(), 2);
-        assert_eq!(s.headers()[1].procnames, ["somaxconn"]);
-        let last = k.get::<InitNetState>().unwrap().pernet_list().last().map(|o| o.name);
-        assert_eq!(last, Some("sysctl_core_ops"));
+        assert_eq!(
+            (s.get("netdev_max_backlog"), s.get("wmem_max"), s.get("dev_weight")),
+            (Some(1000), Some(212_992), Some(64))
+        );
+        assert_eq!(s.get("nope"), None);
+        assert_eq!(s.headers().len(), 1);
         assert_eq!(sysctl_core_init(&mut k), Err(Errno::EEXIST));
     }
 

@@ -110,13 +110,12 @@ pub fn igb_exit_module(k: &mut Kernel) -> InitResult {
 mod tests {
     use super::*;
     use netgen_runtime::dev::net_dev_init;
-    use netgen_runtime::net_namespace::net_ns_init;
     use netgen_runtime::pci::{pci_bus_add_device, pci_driver_init, pci_match_id, PciDev};
     use netgen_runtime::socket::sock_init;
     use netgen_runtime::softirq::spawn_ksoftirqd;
 
     fn ready() -> Kernel {
-        Kernel::with_initcalls(1, &[spawn_ksoftirqd, net_ns_init, sock_init, pci_driver_init, net_dev_init]).unwrap()
+        Kernel::with_initcalls(1, &[spawn_ksoftirqd, sock_init, pci_driver_init, net_dev_init]).unwrap()
     }
 
     #[test]
@@ -126,10 +125,7 @@ mod tests {
         let log = k.log();
         assert_eq!(
             log[log.len() - 2..],
-            [
-                "igb: Intel(R) Gigabit Ethernet Network Driver",
-                "igb: Copyright (c) 2007-2014 Intel Corporation."
-            ]
+            ["igb: Intel(R) Gigabit Ethernet Network Driver", "igb: Copyright (c) 2007-2014 Intel Corporation."]
         );
         let drv = k.get::<PciBusState>().unwrap().driver("igb").copied();
         assert_eq!(drv.map(|d| d.id_table.len()), Some(35));
@@ -139,8 +135,7 @@ mod tests {
 
     #[test]
     fn table_covers_the_family() {
-        for device in [0x10C9, 0x10E6, 0x10E7, 0x10E8, 0x150A, 0x10A7, 0x1521, 0x1533, 0x1539, 0x1F40, 0x157C]
-        {
+        for device in [0x10C9, 0x10E6, 0x10E7, 0x10E8, 0x150A, 0x10A7, 0x1521, 0x1533, 0x1539, 0x1F40, 0x157C] {
             let dev = PciDev::new(1, 0, 0, 0x8086, device);
             assert!(pci_match_id(&IGB_PCI_TBL, &dev).is_some(), "{device:#06x}");
         }

@@ -1,17 +1,18 @@
 //! Reads every section against its schema and builds the symbol tables:
-//! constants, levels, resources and initcalls, each name declared once.
+//! constants, levels, resources, initcalls and pernet operations, each name
+//! declared once.
 
 use std::collections::HashMap;
 
 use super::suggest::closest;
 use crate::diag::Diagnostic;
+use crate::ir::PernetKind;
 use crate::parse::ast::{Ident, ItemKind, Member, Section, SpecFile, Value, ValueKind};
 use crate::source::{FileId, Span};
 
 /// Sections the grammar accepts whose code generation has not been written
 /// yet. They are errors, not silently ignored.
 const NOT_YET: &[(&str, &str)] = &[
-    ("pernet", "pernet operations"),
     ("family", "protocol families (net_families)"),
     ("inet_protocol", "inet_protos entries"),
     ("protosw", "inetsw protosw entries"),
@@ -53,12 +54,35 @@ pub struct InitcallDecl {
     pub docs: Vec<String>,
 }
 
+/// A `pernet NAME: KIND { .. }` section, its fields read but not resolved
+/// (see `super::pernet`).
+pub struct PernetDecl {
+    pub name: Ident,
+    /// `subsys` or `device` and the span of the `: TYPE`; `None` when it is
+    /// missing or unknown (reported).
+    pub kind: Option<(PernetKind, Span)>,
+    /// The initcall named in `registered_by`, unresolved.
+    pub registered_by: Option<Ident>,
+    /// Rust path of the per-namespace state type.
+    pub state: Option<(String, Span)>,
+    pub requires: Vec<Ident>,
+    /// Names of pernet operations, unresolved.
+    pub uses: Vec<Ident>,
+    pub init: Option<(String, Span)>,
+    pub pre_exit: Option<(String, Span)>,
+    pub exit: Option<(String, Span)>,
+    pub exit_batch: Option<(String, Span)>,
+    pub docs: Vec<String>,
+}
+
 #[derive(Default)]
 pub struct Decls {
     pub consts: Vec<ConstDecl>,
     pub levels: Vec<LevelDecl>,
     pub resources: Vec<ResourceDecl>,
     pub initcalls: Vec<InitcallDecl>,
+    /// In declaration order.
+    pub pernet: Vec<PernetDecl>,
     pub resource_index: HashMap<String, usize>,
 }
 
@@ -77,12 +101,8 @@ impl<'a> Names<'a> {
     fn declare(&mut self, name: &Ident, diags: &mut Vec<Diagnostic>) -> bool {
         if let Some(&first) = self.seen.get(&name.name) {
             diags.push(
-                Diagnostic::error(
-                    format!("duplicate {} `{}`", self.what, name.name),
-                    name.span,
-                    "declared again here",
-                )
-                .with_label(first, "first declared here"),
+                Diagnostic::error(format!("duplicate {} `{}`", self.what, name.name), name.span, "declared again here")
+                    .with_label(first, "first declared here"),
             );
             return false;
         }
@@ -97,25 +117,38 @@ pub fn collect(files: &[(FileId, SpecFile)], diags: &mut Vec<Diagnostic>) -> Dec
     let mut level_names = Names::new("level");
     let mut resource_names = Names::new("resource");
     let mut initcall_names = Names::new("initcall");
+    let mut pernet_names = Names::new("pernet operation");
     let mut levels_block: Option<Span> = None;
     let mut initcall_sections = Vec::new();
+    let mut pernet_sections = Vec::new();
 
     for (_, file) in files {
         for item in &file.items {
             match &item.kind {
                 ItemKind::Include { .. } => {}
                 ItemKind::Const { name, value } => {
-                    let Some(v) = const_value(value, &d.consts, diags) else { continue };
+                    let Some(v) = const_value(value, &d.consts, diags) else {
+                        continue;
+                    };
                     if const_names.declare(name, diags) {
-                        d.consts.push(ConstDecl { name: name.clone(), value: v, docs: item.docs.clone(), span: item.span });
+                        d.consts.push(ConstDecl {
+                            name: name.clone(),
+                            value: v,
+                            docs: item.docs.clone(),
+                            span: item.span,
+                        });
                     }
                 }
                 ItemKind::Section(s) => match s.keyword.name.as_str() {
                     "levels" => {
                         if let Some(first) = levels_block {
                             diags.push(
-                                Diagnostic::error("a second `levels` block", s.keyword.span, "levels are declared once")
-                                    .with_label(first, "first `levels` block"),
+                                Diagnostic::error(
+                                    "a second `levels` block",
+                                    s.keyword.span,
+                                    "levels are declared once",
+                                )
+                                .with_label(first, "first `levels` block"),
                             );
                             continue;
                         }
@@ -132,6 +165,7 @@ pub fn collect(files: &[(FileId, SpecFile)], diags: &mut Vec<Diagnostic>) -> Dec
                         }
                     }
                     "initcall" => initcall_sections.push((s, item.docs.clone())),
+                    "pernet" => pernet_sections.push((s, item.docs.clone())),
                     kw => {
                         let what = NOT_YET.iter().find(|(k, _)| *k == kw).map_or(kw, |(_, w)| *w);
                         diags.push(
@@ -149,12 +183,14 @@ pub fn collect(files: &[(FileId, SpecFile)], diags: &mut Vec<Diagnostic>) -> Dec
     }
     if levels_block.is_none() && files.iter().any(|(_, f)| !f.items.is_empty()) {
         if let Some(first) = initcall_sections.first() {
-            diags.push(Diagnostic::error(
-                "the spec declares no levels",
-                first.0.keyword.span,
-                "this initcall has no level to run at",
-            )
-            .with_note("add a `levels { early @ early; pure @ 0; .. }` block, usually in spec/levels.ng"));
+            diags.push(
+                Diagnostic::error(
+                    "the spec declares no levels",
+                    first.0.keyword.span,
+                    "this initcall has no level to run at",
+                )
+                .with_note("add a `levels { early @ early; pure @ 0; .. }` block, usually in spec/levels.ng"),
+            );
         }
     }
     // Initcalls last, so levels and resources declared anywhere are known.
@@ -162,6 +198,13 @@ pub fn collect(files: &[(FileId, SpecFile)], diags: &mut Vec<Diagnostic>) -> Dec
         if let Some(c) = initcall(s, docs, &d, diags) {
             if check_case(&c.name, Case::Fn, "initcall", diags) && initcall_names.declare(&c.name, diags) {
                 d.initcalls.push(c);
+            }
+        }
+    }
+    for (s, docs) in pernet_sections {
+        if let Some(op) = pernet(s, docs, &d, diags) {
+            if check_case(&op.name, Case::Fn, "pernet operation", diags) && pernet_names.declare(&op.name, diags) {
+                d.pernet.push(op);
             }
         }
     }
@@ -174,7 +217,11 @@ fn const_value(v: &Value, consts: &[ConstDecl], diags: &mut Vec<Diagnostic>) -> 
         ValueKind::Path(p) if !p.contains("::") => match consts.iter().find(|c| c.name.name == *p) {
             Some(c) => Some(c.value),
             None => {
-                diags.push(Diagnostic::error(format!("unknown constant `{p}`"), v.span, "not declared before this line"));
+                diags.push(Diagnostic::error(
+                    format!("unknown constant `{p}`"),
+                    v.span,
+                    "not declared before this line",
+                ));
                 None
             }
         },
@@ -195,7 +242,11 @@ fn levels(s: &Section, names: &mut Names, d: &mut Decls, diags: &mut Vec<Diagnos
     }
     no_at_or_type(s, "levels", diags);
     let Some(body) = &s.body else {
-        diags.push(Diagnostic::error("`levels` needs a body", s.keyword.span, "expected `levels { early @ early; .. }`"));
+        diags.push(Diagnostic::error(
+            "`levels` needs a body",
+            s.keyword.span,
+            "expected `levels { early @ early; .. }`",
+        ));
         return;
     };
     for m in body {
@@ -262,7 +313,8 @@ fn initcall(s: &Section, docs: Vec<String>, d: &Decls, diags: &mut Vec<Diagnosti
     };
     let level_index = d.levels.iter().position(|l| l.name.name == level.name);
     if level_index.is_none() && !d.levels.is_empty() {
-        let mut diag = Diagnostic::error(format!("unknown level `{}`", level.name), level.span, "not declared in `levels { .. }`");
+        let mut diag =
+            Diagnostic::error(format!("unknown level `{}`", level.name), level.span, "not declared in `levels { .. }`");
         if let Some(s) = closest(&level.name, d.levels.iter().map(|l| l.name.name.as_str())) {
             diag = diag.with_note(format!("did you mean `{s}`?"));
         }
@@ -277,6 +329,131 @@ fn initcall(s: &Section, docs: Vec<String>, d: &Decls, diags: &mut Vec<Diagnosti
         ));
         return None;
     };
+    let seen = fields(body, diags, |m, value, diags| match m.name.name.as_str() {
+        "requires" => c.requires = resource_list(value, d, diags),
+        "provides" => c.provides = resource_list(value, d, diags),
+        "run" => c.run = rust_path("run", value, "netgen_runtime::socket::sock_init", diags),
+        other => unknown_field(other, "initcall", &c.name, INITCALL_FIELDS, m, diags),
+    });
+    if c.run.is_none() && !seen.contains_key("run") {
+        diags.push(Diagnostic::error(
+            format!("initcall `{}` has no `run`", c.name.name),
+            c.name.span,
+            "add `run: path::to::function;`",
+        ));
+    }
+    Some(c)
+}
+
+const PERNET_FIELDS: &[&str] =
+    &["registered_by", "state", "requires", "uses", "init", "pre_exit", "exit", "exit_batch"];
+
+/// The example path in messages about a pernet function field.
+const FN_EXAMPLE: &str = "netgen_runtime::dev::netdev_init";
+
+/// `pernet NAME: subsys|device { .. }`: Linux's `struct pernet_operations`.
+fn pernet(s: &Section, docs: Vec<String>, d: &Decls, diags: &mut Vec<Diagnostic>) -> Option<PernetDecl> {
+    let name = named(s, "pernet", "pernet netdev_net_ops: subsys { .. }", diags)?.clone();
+    if let Some(at) = &s.at {
+        diags.push(
+            Diagnostic::error("a pernet operation takes no `@`", at.span, "remove this")
+                .with_note("the initcall named in `registered_by` decides when it is registered"),
+        );
+    }
+    let kind = match &s.ty {
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    format!("pernet operation `{}` has no kind", name.name),
+                    name.span,
+                    format!("write `pernet {}: subsys {{ .. }}` or `pernet {}: device {{ .. }}`", name.name, name.name),
+                )
+                .with_note(
+                    "`subsys` is registered with `register_pernet_subsys`, `device` with `register_pernet_device`",
+                ),
+            );
+            None
+        }
+        Some(ty) => match ty.name.as_str() {
+            "subsys" => Some((PernetKind::Subsys, ty.span)),
+            "device" => Some((PernetKind::Device, ty.span)),
+            other => {
+                let mut diag = Diagnostic::error(
+                    format!("unknown pernet kind `{other}`"),
+                    ty.span,
+                    "expected `subsys` or `device`",
+                )
+                .with_note(
+                    "`subsys` is registered with `register_pernet_subsys`, `device` with `register_pernet_device`",
+                );
+                if let Some(s) = closest(other, ["subsys", "device"]) {
+                    diag = diag.with_note(format!("did you mean `{s}`?"));
+                }
+                diags.push(diag);
+                None
+            }
+        },
+    };
+    let Some(body) = &s.body else {
+        diags.push(Diagnostic::error(
+            format!("pernet operation `{}` needs a body", name.name),
+            name.span,
+            "expected `{ registered_by: <initcall>; init: path::to::fn; .. }`",
+        ));
+        return None;
+    };
+    let mut op = PernetDecl {
+        name,
+        kind,
+        registered_by: None,
+        state: None,
+        requires: Vec::new(),
+        uses: Vec::new(),
+        init: None,
+        pre_exit: None,
+        exit: None,
+        exit_batch: None,
+        docs,
+    };
+    let seen = fields(body, diags, |m, value, diags| match m.name.name.as_str() {
+        "registered_by" => match value.kind.as_name() {
+            Some(n) => op.registered_by = Some(Ident { name: n.to_string(), span: value.span }),
+            None => diags.push(Diagnostic::error(
+                format!("`registered_by` must be an initcall name, found {}", value.kind.describe()),
+                value.span,
+                "expected the initcall whose `run` registers it, such as `net_dev_init`",
+            )),
+        },
+        "state" => op.state = rust_path("state", value, "netgen_runtime::dev::NetdevNet", diags),
+        "requires" => op.requires = resource_list(value, d, diags),
+        "uses" => op.uses = name_list(value, "pernet operation", "netdev_net_ops", diags),
+        "init" => op.init = rust_path("init", value, FN_EXAMPLE, diags),
+        "pre_exit" => op.pre_exit = rust_path("pre_exit", value, FN_EXAMPLE, diags),
+        "exit" => op.exit = rust_path("exit", value, FN_EXAMPLE, diags),
+        "exit_batch" => op.exit_batch = rust_path("exit_batch", value, FN_EXAMPLE, diags),
+        other => unknown_field(other, "pernet", &op.name, PERNET_FIELDS, m, diags),
+    });
+    if !seen.contains_key("registered_by") {
+        diags.push(
+            Diagnostic::error(
+                format!("pernet operation `{}` has no `registered_by`", op.name.name),
+                op.name.span,
+                "add `registered_by: <initcall>;`",
+            )
+            .with_note("`registered_by` names the initcall whose `run` registers it, as `net_dev_init` registers `netdev_net_ops`"),
+        );
+    }
+    Some(op)
+}
+
+/// Reads the `name: value;` members of a section body: reports duplicate
+/// fields and members that are not `name: value;`, hands each value to
+/// `field`, and returns every field name given.
+fn fields<'a>(
+    body: &'a [Member],
+    diags: &mut Vec<Diagnostic>,
+    mut field: impl FnMut(&'a Member, &'a Value, &mut Vec<Diagnostic>),
+) -> HashMap<&'a str, Span> {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for m in body {
         no_member_extras(m, diags);
@@ -288,40 +465,75 @@ fn initcall(s: &Section, docs: Vec<String>, d: &Decls, diags: &mut Vec<Diagnosti
             continue;
         }
         seen.insert(&m.name.name, m.name.span);
-        let Some(value) = field_value(m, diags) else { continue };
-        match m.name.name.as_str() {
-            "requires" => c.requires = resource_list(value, d, diags),
-            "provides" => c.provides = resource_list(value, d, diags),
-            "run" => match &value.kind {
-                ValueKind::Path(p) if p.contains("::") => c.run = Some((p.clone(), value.span)),
-                other => diags.push(Diagnostic::error(
-                    format!("`run` must be a full Rust path, found {}", other.describe()),
-                    value.span,
-                    "expected a path such as `netgen_runtime::socket::sock_init`",
-                )),
-            },
-            other => {
-                let mut diag = Diagnostic::error(
-                    format!("unknown field `{other}` in initcall `{}`", c.name.name),
-                    m.name.span,
-                    "not a field of `initcall`",
-                )
-                .with_note(format!("the fields are {}", fields_list(INITCALL_FIELDS)));
-                if let Some(s) = closest(other, INITCALL_FIELDS.iter().copied()) {
-                    diag = diag.with_note(format!("did you mean `{s}`?"));
-                }
-                diags.push(diag);
-            }
+        let Some(value) = field_value(m, diags) else {
+            continue;
+        };
+        field(m, value, diags);
+    }
+    seen
+}
+
+/// "unknown field `x` in initcall `y`", listing the fields of `kw`.
+fn unknown_field(field: &str, kw: &str, owner: &Ident, fields: &[&str], m: &Member, diags: &mut Vec<Diagnostic>) {
+    let what = if kw == "pernet" { "pernet operation" } else { kw };
+    let mut diag = Diagnostic::error(
+        format!("unknown field `{field}` in {what} `{}`", owner.name),
+        m.name.span,
+        format!("not a field of `{kw}`"),
+    )
+    .with_note(format!("the fields are {}", fields_list(fields)));
+    if let Some(s) = closest(field, fields.iter().copied()) {
+        diag = diag.with_note(format!("did you mean `{s}`?"));
+    }
+    diags.push(diag);
+}
+
+/// A full Rust path (with `::`, maybe ending in generic arguments): a
+/// function or type of the runtime or a user crate.
+fn rust_path(field: &str, v: &Value, example: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Span)> {
+    match &v.kind {
+        ValueKind::Path(p) if p.contains("::") => Some((p.clone(), v.span)),
+        other => {
+            diags.push(Diagnostic::error(
+                format!("`{field}` must be a full Rust path, found {}", other.describe()),
+                v.span,
+                format!("expected a path such as `{example}`"),
+            ));
+            None
         }
     }
-    if c.run.is_none() && !seen.contains_key("run") {
+}
+
+/// A list of plain names of `what` (resolved later); duplicates are reported.
+fn name_list(v: &Value, what: &str, example: &str, diags: &mut Vec<Diagnostic>) -> Vec<Ident> {
+    let ValueKind::List(items) = &v.kind else {
         diags.push(Diagnostic::error(
-            format!("initcall `{}` has no `run`", c.name.name),
-            c.name.span,
-            "add `run: path::to::function;`",
+            format!("expected a list of {what}s, found {}", v.kind.describe()),
+            v.span,
+            format!("write `[{example}]`"),
         ));
+        return Vec::new();
+    };
+    let mut out: Vec<Ident> = Vec::new();
+    for item in items {
+        let Some(name) = item.kind.as_name() else {
+            diags.push(Diagnostic::error(
+                format!("expected a {what} name, found {}", item.kind.describe()),
+                item.span,
+                format!("{what}s are names such as `{example}`"),
+            ));
+            continue;
+        };
+        if let Some(first) = out.iter().find(|o| o.name == name) {
+            diags.push(
+                Diagnostic::error(format!("`{name}` is listed twice"), item.span, "listed again here")
+                    .with_label(first.span, "first listed here"),
+            );
+            continue;
+        }
+        out.push(Ident { name: name.to_string(), span: item.span });
     }
-    Some(c)
+    out
 }
 
 fn fields_list(fields: &[&str]) -> String {
@@ -330,11 +542,19 @@ fn fields_list(fields: &[&str]) -> String {
 
 fn field_value<'a>(m: &'a Member, diags: &mut Vec<Diagnostic>) -> Option<&'a Value> {
     if m.body.is_some() {
-        diags.push(Diagnostic::error(format!("field `{}` takes a value, not a block", m.name.name), m.span, "write `name: value;`"));
+        diags.push(Diagnostic::error(
+            format!("field `{}` takes a value, not a block", m.name.name),
+            m.span,
+            "write `name: value;`",
+        ));
         return None;
     }
     if m.value.is_none() {
-        diags.push(Diagnostic::error(format!("field `{}` has no value", m.name.name), m.name.span, "write `name: value;`"));
+        diags.push(Diagnostic::error(
+            format!("field `{}` has no value", m.name.name),
+            m.name.span,
+            "write `name: value;`",
+        ));
     }
     m.value.as_ref()
 }
@@ -351,7 +571,7 @@ fn resource_list(v: &Value, d: &Decls, diags: &mut Vec<Diagnostic>) -> Vec<Ident
     };
     let mut out: Vec<Ident> = Vec::new();
     for item in items {
-        let ValueKind::Path(name) = &item.kind else {
+        let Some(name) = item.kind.as_name() else {
             diags.push(Diagnostic::error(
                 format!("expected a resource name, found {}", item.kind.describe()),
                 item.span,
@@ -360,8 +580,9 @@ fn resource_list(v: &Value, d: &Decls, diags: &mut Vec<Diagnostic>) -> Vec<Ident
             continue;
         };
         if !d.resource_index.contains_key(name) {
-            let mut diag = Diagnostic::error(format!("unknown resource `{name}`"), item.span, "not declared with `resource`")
-                .with_note(format!("declare it with `resource {name};` (usually in spec/resources.ng)"));
+            let mut diag =
+                Diagnostic::error(format!("unknown resource `{name}`"), item.span, "not declared with `resource`")
+                    .with_note(format!("declare it with `resource {name};` (usually in spec/resources.ng)"));
             if let Some(s) = closest(name, d.resources.iter().map(|r| r.name.name.as_str())) {
                 diag = diag.with_note(format!("did you mean `{s}`?"));
             }
@@ -375,7 +596,7 @@ fn resource_list(v: &Value, d: &Decls, diags: &mut Vec<Diagnostic>) -> Vec<Ident
             );
             continue;
         }
-        out.push(Ident { name: name.clone(), span: item.span });
+        out.push(Ident { name: name.to_string(), span: item.span });
     }
     out
 }
@@ -426,6 +647,9 @@ fn check_case(name: &Ident, case: Case, what: &str, diags: &mut Vec<Diagnostic>)
     if !ok {
         let (rule, example) = match case {
             Case::Type => ("start with an uppercase letter, like Rust types", "SockRegistry"),
+            Case::Fn if what == "pernet operation" => {
+                ("are lowercase, like the C structs they model", "netdev_net_ops")
+            }
             Case::Fn => ("are lowercase, like the C functions and levels they model", "sock_init"),
         };
         diags.push(Diagnostic::error(

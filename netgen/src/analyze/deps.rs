@@ -20,9 +20,13 @@ pub fn check<'a>(d: &'a Decls, diags: &mut Vec<Diagnostic>) -> Graph<'a> {
                 let f = &d.initcalls[first];
                 let first_span = f.provides.iter().find(|q| q.name == p.name).map_or(f.name.span, |q| q.span);
                 diags.push(
-                    Diagnostic::error(format!("resource `{}` is provided twice", p.name), p.span, format!("provided again by `{}`", c.name.name))
-                        .with_label(first_span, format!("first provided by `{}`", f.name.name))
-                        .with_note("a resource has exactly one provider; give the second one a resource of its own"),
+                    Diagnostic::error(
+                        format!("resource `{}` is provided twice", p.name),
+                        p.span,
+                        format!("provided again by `{}`", c.name.name),
+                    )
+                    .with_label(first_span, format!("first provided by `{}`", f.name.name))
+                    .with_note("a resource has exactly one provider; give the second one a resource of its own"),
                 );
             } else {
                 provider.insert(&p.name, i);
@@ -32,11 +36,14 @@ pub fn check<'a>(d: &'a Decls, diags: &mut Vec<Diagnostic>) -> Graph<'a> {
     for c in &d.initcalls {
         for r in &c.requires {
             let Some(&p) = provider.get(r.name.as_str()) else {
-                diags.push(Diagnostic::error(
-                    format!("`{}` is required by `{}` but no initcall provides it", r.name, c.name.name),
-                    r.span,
-                    "never provided",
-                ).with_note(format!("add `{}` to the `provides` of the initcall that creates it", r.name)));
+                diags.push(
+                    Diagnostic::error(
+                        format!("`{}` is required by `{}` but no initcall provides it", r.name, c.name.name),
+                        r.span,
+                        "never provided",
+                    )
+                    .with_note(format!("add `{}` to the `provides` of the initcall that creates it", r.name)),
+                );
                 continue;
             };
             let pc = &d.initcalls[p];
@@ -52,7 +59,10 @@ pub fn check<'a>(d: &'a Decls, diags: &mut Vec<Diagnostic>) -> Graph<'a> {
                             r.span,
                             format!("required here, at level `{}`", c.level.name),
                         )
-                        .with_label(provided_at, format!("provided here by `{}`, at level `{}`", pc.name.name, pc.level.name))
+                        .with_label(
+                            provided_at,
+                            format!("provided here by `{}`, at level `{}`", pc.name.name, pc.level.name),
+                        )
                         .with_note(format!(
                             "move `{}` to level `{}` or later, or provide `{}` earlier",
                             c.name.name, pc.level.name, r.name

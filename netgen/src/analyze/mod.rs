@@ -3,11 +3,13 @@
 //! Every problem is collected, none stops the pass: [`decls`] reads each
 //! section against its schema and builds the symbol tables, [`deps`] checks
 //! requires/provides against levels and finds cycles, [`order`] decides the
-//! boot order. Errors mean no IR.
+//! boot order, and [`pernet`] checks pernet operations against it and decides
+//! their registration order. Errors mean no IR.
 
 mod decls;
 mod deps;
 mod order;
+mod pernet;
 mod suggest;
 
 use sha2::{Digest, Sha256};
@@ -24,6 +26,7 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
     let decls = decls::collect(files, &mut diags);
     let graph = deps::check(&decls, &mut diags);
     let boot_order = order::boot_order(&decls, &graph, &mut diags);
+    let registration = pernet::check(&decls, &graph, &boot_order, &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
@@ -71,9 +74,35 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
                     requires: c.requires.iter().map(|r| r.name.clone()).collect(),
                     provides: c.provides.iter().map(|r| r.name.clone()).collect(),
                     run: c.run.clone().map(|(p, _)| p).unwrap_or_default(),
+                    registers: registration
+                        .iter()
+                        .filter(|&&(_, r)| r == i)
+                        .map(|&(op, _)| decls.pernet[op].name.name.clone())
+                        .collect(),
                     docs: c.docs.clone(),
                     origin: loc(c.name.span),
                 }
+            })
+            .collect(),
+        pernet: registration
+            .iter()
+            .filter_map(|&(i, r)| {
+                let p = &decls.pernet[i];
+                let path = |f: &Option<(String, _)>| f.as_ref().map(|(p, _)| p.clone());
+                Some(ir::Pernet {
+                    name: p.name.name.clone(),
+                    kind: p.kind?.0,
+                    registered_by: decls.initcalls[r].name.name.clone(),
+                    state: path(&p.state),
+                    requires: p.requires.iter().map(|r| r.name.clone()).collect(),
+                    uses: p.uses.iter().map(|u| u.name.clone()).collect(),
+                    init: path(&p.init),
+                    pre_exit: path(&p.pre_exit),
+                    exit: path(&p.exit),
+                    exit_batch: path(&p.exit_batch),
+                    docs: p.docs.clone(),
+                    origin: loc(p.name.span),
+                })
             })
             .collect(),
     };

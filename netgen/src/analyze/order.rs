@@ -38,7 +38,8 @@ pub fn boot_order(d: &Decls, g: &Graph, diags: &mut Vec<Diagnostic>) -> Vec<usiz
     let mut order = Vec::with_capacity(n);
     for level in 0..d.levels.len() {
         let members: Vec<usize> = (0..n).filter(|&i| d.initcalls[i].level_index == Some(level)).collect();
-        let mut ready: BinaryHeap<Reverse<usize>> = members.iter().filter(|&&i| indegree[i] == 0).map(|&i| Reverse(i)).collect();
+        let mut ready: BinaryHeap<Reverse<usize>> =
+            members.iter().filter(|&&i| indegree[i] == 0).map(|&i| Reverse(i)).collect();
         let mut placed = 0;
         while let Some(Reverse(i)) = ready.pop() {
             order.push(i);
@@ -72,7 +73,9 @@ fn report_cycles(d: &Decls, g: &Graph, members: &[usize], indegree: &[usize], di
         let mut path: Vec<(usize, Option<crate::source::Span>)> = vec![(start, None)];
         let cycle = loop {
             let last = path.last().map_or(start, |p| p.0);
-            let Some((next, span)) = preds(d, g, last).into_iter().find(|&(p, _)| stuck[p]) else { break None };
+            let Some((next, span)) = preds(d, g, last).into_iter().find(|&(p, _)| stuck[p]) else {
+                break None;
+            };
             if let Some(p) = path.last_mut() {
                 p.1 = Some(span);
             }
@@ -102,7 +105,8 @@ fn report_cycles(d: &Decls, g: &Graph, members: &[usize], indegree: &[usize], di
             reported[i] = true;
             if let Some(span) = span {
                 let c = &d.initcalls[i];
-                let provider = d.initcalls[preds(d, g, i).iter().find(|(_, s)| *s == span).map_or(i, |p| p.0)].name.name.clone();
+                let provider =
+                    d.initcalls[preds(d, g, i).iter().find(|(_, s)| *s == span).map_or(i, |p| p.0)].name.name.clone();
                 diag = diag.with_label(span, format!("`{}` requires this, from `{provider}`", c.name.name));
             }
         }

@@ -16,4 +16,3 @@ pub fn emit(ir: &Ir) -> Vec<super::Chunk> {
         #(#items)*
     })]
 }
-

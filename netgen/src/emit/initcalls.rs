@@ -47,9 +47,14 @@ fn const_name(c: &Initcall) -> proc_macro2::Ident {
 }
 
 /// `run` as an absolute path, so a crate named like a module of `generated`
-/// cannot shadow it.
+/// cannot shadow it; for an initcall that registers pernet operations, its
+/// wrapper in `pernet.rs`, which calls `run` and then registers them.
 fn func_path(c: &Initcall) -> String {
-    format!("::{}", c.run.trim_start_matches("::"))
+    if c.registers.is_empty() {
+        format!("::{}", c.run.trim_start_matches("::"))
+    } else {
+        format!("super::pernet::{}", c.name)
+    }
 }
 
 fn extra_doc(c: &Initcall) -> String {
@@ -59,6 +64,10 @@ fn extra_doc(c: &Initcall) -> String {
     }
     if !c.provides.is_empty() {
         extra.push_str(&format!("; provides {}", code_list(&c.provides)));
+    }
+    if !c.registers.is_empty() {
+        let what = if c.registers.len() == 1 { "operation" } else { "operations" };
+        extra.push_str(&format!("; then registers pernet {what} {}", code_list(&c.registers)));
     }
     extra.push('.');
     extra
@@ -95,7 +104,8 @@ fn desc(c: &Initcall) -> Chunk {
         line = c.origin.line,
         column = c.origin.column,
     );
-    if !plain(&c.origin.file) {
+    // Generic arguments print as prettyplease spaces them, not as written.
+    if !plain(&c.origin.file) || c.run.contains('<') {
         return Chunk::Rust(desc_tokens(c));
     }
     item(text, || desc_tokens(c))

@@ -50,4 +50,3 @@ pub fn emit(ir: &Ir) -> Vec<super::Chunk> {
         pub const LEVELS: &[LevelDesc] = &[#(#descs),*];
     })]
 }
-

@@ -8,6 +8,7 @@
 mod consts;
 mod initcalls;
 mod levels;
+mod pernet;
 mod resources;
 
 use std::path::{Path, PathBuf};
@@ -30,11 +31,12 @@ pub struct GeneratedFile {
 /// its own.
 pub fn emit(ir: &Ir) -> Vec<GeneratedFile> {
     type Emitter = fn(&Ir) -> Vec<Chunk>;
-    const EMITTERS: [(&str, Emitter); 4] = [
+    const EMITTERS: [(&str, Emitter); 5] = [
         ("consts.rs", consts::emit),
         ("levels.rs", levels::emit),
         ("resources.rs", resources::emit),
         ("initcalls.rs", initcalls::emit),
+        ("pernet.rs", pernet::emit),
     ];
     std::thread::scope(|s| {
         let handles: Vec<_> = EMITTERS.iter().map(|&(name, f)| s.spawn(move || file(ir, name, f(ir)))).collect();
@@ -62,13 +64,7 @@ const TEMPLATE_WIDTH: usize = 80;
 /// doc line and string (the emitter checks those) is plain. Otherwise the item goes through prettyplease. The test
 /// `emitted_text_items_are_what_prettyplease_prints` keeps the two in step.
 pub(crate) fn item(text: String, tokens: impl FnOnce() -> TokenStream) -> Chunk {
-    let fits = text.lines().all(|l| {
-        if l.starts_with("///") {
-            plain(l)
-        } else {
-            l.chars().count() <= TEMPLATE_WIDTH
-        }
-    });
+    let fits = text.lines().all(|l| if l.starts_with("///") { plain(l) } else { l.chars().count() <= TEMPLATE_WIDTH });
     if fits {
         Chunk::Text(text)
     } else {

@@ -77,11 +77,20 @@ pub enum ValueKind {
     Int(u64),
     /// A Linux initcall section id with the `s` suffix: `1s`.
     SectionId(String),
-    /// `name` or `a::b::c`.
+    /// `name`, `a::b::c`, or a path ending in generic arguments,
+    /// `a::b::<c::D>`. Only a `name` (no `::`) is a plain identifier.
     Path(String),
 }
 
 impl ValueKind {
+    /// The identifier, if the value is a plain name (not a path).
+    pub fn as_name(&self) -> Option<&str> {
+        match self {
+            ValueKind::Path(p) if !p.contains("::") => Some(p),
+            _ => None,
+        }
+    }
+
     /// What the value is, for "expected X, found Y" messages.
     pub fn describe(&self) -> &'static str {
         match self {

@@ -89,20 +89,19 @@ fn load_text(loaded: &mut Loaded, base: &Path, path: &Path, text: String, stack:
         let target = path.parent().unwrap_or(Path::new(".")).join(&inc);
         let canonical = target.canonicalize().unwrap_or_else(|_| target.clone());
         if let Some(pos) = stack.iter().position(|p| *p == canonical) {
-            let chain: Vec<String> =
-                stack[pos..].iter().chain([&canonical]).map(|p| display(base, p)).collect();
+            let chain: Vec<String> = stack[pos..].iter().chain([&canonical]).map(|p| display(base, p)).collect();
             loaded.diagnostics.push(
-                Diagnostic::error(format!("include cycle: {}", chain.join(" -> ")), span, "includes a file that includes this one")
-                    .with_note("each spec file may be included once along any chain of includes"),
+                Diagnostic::error(
+                    format!("include cycle: {}", chain.join(" -> ")),
+                    span,
+                    "includes a file that includes this one",
+                )
+                .with_note("each spec file may be included once along any chain of includes"),
             );
             continue;
         }
         if loaded.sources.files().iter().any(|f| base.join(&f.name).canonicalize().ok() == Some(canonical.clone())) {
-            loaded.diagnostics.push(Diagnostic::error(
-                format!("`{inc}` is included twice"),
-                span,
-                "already included",
-            ));
+            loaded.diagnostics.push(Diagnostic::error(format!("`{inc}` is included twice"), span, "already included"));
             continue;
         }
         match std::fs::read_to_string(&target) {

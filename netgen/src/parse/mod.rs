@@ -174,7 +174,11 @@ fn value(file: FileId, pair: Pair<Rule>) -> Result<Value, Diagnostic> {
     let inner = pair.into_inner().next().expect("grammar: a value has one alternative");
     let kind = match inner.as_rule() {
         Rule::list => ValueKind::List(
-            inner.into_inner().filter(|p| p.as_rule() == Rule::value).map(|p| value(file, p)).collect::<Result<_, _>>()?,
+            inner
+                .into_inner()
+                .filter(|p| p.as_rule() == Rule::value)
+                .map(|p| value(file, p))
+                .collect::<Result<_, _>>()?,
         ),
         Rule::string => ValueKind::Str(unescape(&inner)),
         Rule::int => ValueKind::Int(int(file, &inner)?),
@@ -217,10 +221,7 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         None => "end of file".to_string(),
         Some(c) if c.is_whitespace() => "whitespace".to_string(),
         Some(_) => {
-            let tok: String = text[pos..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
+            let tok: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
             if tok.is_empty() {
                 format!("`{}`", text[pos..].chars().next().unwrap_or(' '))
             } else {
@@ -248,7 +249,12 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
 /// The name a user knows a grammar rule by.
 fn rule_name(rule: Rule) -> &'static str {
     match rule {
-        Rule::item | Rule::include | Rule::constant | Rule::section | Rule::keyword | Rule::kw_include
+        Rule::item
+        | Rule::include
+        | Rule::constant
+        | Rule::section
+        | Rule::keyword
+        | Rule::kw_include
         | Rule::kw_const => "an item (`include`, `const`, `levels`, `resource`, `initcall`, ...)",
         Rule::doc | Rule::doc_text => "a `///` doc comment",
         Rule::member => "a member name",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::dev::{dev_add_pack, PacketType, ETH_P_ARP};
 use crate::errno::Errno;
 use crate::kernel::Kernel;
-use crate::net_namespace::register_pernet_subsys_init;
+use crate::netns::{Net, PernetSpec};
 use crate::socket::PF_INET;
 
 /// `NEIGH_VAR_*` of a neighbour table's default `neigh_parms`, in
@@ -93,8 +93,7 @@ fn arp_tbl() -> NeighTable {
 }
 
 /// `arp_packet_type`: ARP frames go to `arp_rcv`.
-pub const ARP_PACKET_TYPE: PacketType =
-    PacketType { type_: ETH_P_ARP, name: "arp_packet_type", func: "arp_rcv" };
+pub const ARP_PACKET_TYPE: PacketType = PacketType { type_: ETH_P_ARP, name: "arp_packet_type", func: "arp_rcv" };
 
 /// ARP's table and packet type (resource `Arp`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,13 +103,23 @@ pub struct ArpState {
 
 /// `arp_init()` (net/ipv4/arp.c), called from `inet_init`:
 /// `neigh_table_init(NEIGH_ARP_TABLE, &arp_tbl)`, `dev_add_pack(&arp_packet_type)`
-/// and `arp_proc_init` (pernet `arp_net_ops`: /proc/net/arp). The sysctl
-/// and netdevice-notifier registrations have no counterpart yet.
+/// and `arp_proc_init`, whose pernet `arp_net_ops` (/proc/net/arp) is the
+/// spec's, registered when `inet_init` returns. The sysctl and
+/// netdevice-notifier registrations have no counterpart yet.
 pub fn arp_init(k: &mut Kernel) -> Result<(), Errno> {
     if k.has::<ArpState>() {
         return Err(Errno::EEXIST);
     }
     dev_add_pack(k, ARP_PACKET_TYPE)?;
-    register_pernet_subsys_init(k, "arp_net_ops", |net| net.proc_net.proc_create("arp"))?;
     k.provide(ArpState { arp_tbl: arp_tbl() })
+}
+
+/// `arp_net_init(net)` (`arp_net_ops.init`): creates /proc/net/arp.
+pub fn arp_net_init<S: PernetSpec>(net: &mut Net<S>) -> Result<(), Errno> {
+    net.proc_net.proc_create("arp")
+}
+
+/// `arp_net_exit(net)`: removes /proc/net/arp.
+pub fn arp_net_exit<S: PernetSpec>(net: &mut Net<S>) {
+    crate::dev::proc_net_remove_all(net, &["arp"]);
 }

@@ -6,6 +6,8 @@
 //! and the generated packet path dispatches on them statically.
 
 pub mod arp;
+pub mod mib;
+pub mod netns_ipv4;
 pub mod protocol;
 
 use std::mem::size_of;
@@ -16,7 +18,7 @@ use crate::dev::{
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::net_namespace::{register_pernet_subsys_init, InitNetState};
+use crate::netns::{Net, PernetSpec};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
 use crate::sock::{proto_register, ProtInuseState, Proto};
 use crate::socket::{
@@ -54,14 +56,9 @@ pub const INET_PROTS: [Proto; 4] = [
 ];
 
 /// `inet_family_ops`.
-pub const INET_FAMILY_OPS: NetProtoFamily =
-    NetProtoFamily { family: PF_INET, create: "inet_create", owner: "kernel" };
+pub const INET_FAMILY_OPS: NetProtoFamily = NetProtoFamily { family: PF_INET, create: "inet_create", owner: "kernel" };
 
-const fn net_protocol(
-    name: &'static str,
-    handler: &'static str,
-    err_handler: Option<&'static str>,
-) -> NetProtocol {
+const fn net_protocol(name: &'static str, handler: &'static str, err_handler: Option<&'static str>) -> NetProtocol {
     NetProtocol { name, handler, err_handler, no_policy: true, netns_ok: true }
 }
 
@@ -225,18 +222,28 @@ pub struct IpPacketTypeState {
 }
 
 /// `ip_init()` (net/ipv4/ip_output.c): `ip_rt_init` (the dst cache),
-/// `inet_initpeers` (the peer cache) and `igmp_mc_init` (pernet
-/// `igmp_net_ops`: /proc/net/igmp and mcfilter). Returns the caches.
-fn ip_init(k: &mut Kernel) -> Result<(KmemCache, KmemCache), Errno> {
+/// `inet_initpeers` (the peer cache); `igmp_mc_init`'s pernet
+/// `igmp_net_ops` is the spec's, registered when `inet_init` returns.
+/// Returns the caches.
+fn ip_init() -> Result<(KmemCache, KmemCache), Errno> {
     let flags = SLAB_HWCACHE_ALIGN | SLAB_PANIC;
     let ip_dst_cache = KmemCache::create("ip_dst_cache", size_of::<Rtable>(), 0, flags)?;
     let inet_peer_cache = KmemCache::create("inet_peer_cache", size_of::<InetPeer>(), 0, flags)?;
-    register_pernet_subsys_init(k, "igmp_net_ops", |net| {
-        net.proc_net.proc_create("igmp")?;
-        net.proc_net.proc_create("mcfilter")
-    })?;
     Ok((ip_dst_cache, inet_peer_cache))
 }
+
+/// `igmp_net_init(net)` (`igmp_net_ops.init`, net/ipv4/igmp.c):
+/// /proc/net/igmp and /proc/net/mcfilter.
+pub fn igmp_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
+    crate::dev::proc_net_create_all(net, IGMP_PROC_ENTRIES)
+}
+
+/// `igmp_net_exit(net)`: removes them.
+pub fn igmp_net_exit<S: PernetSpec>(net: &mut Net<S>) {
+    crate::dev::proc_net_remove_all(net, IGMP_PROC_ENTRIES);
+}
+
+const IGMP_PROC_ENTRIES: &[&str] = &["igmp", "mcfilter"];
 
 /// `inet_init()` (net/ipv4/af_inet.c, fs_initcall), in Linux 3.19's order:
 /// 1. `proto_register` tcp_prot, udp_prot, raw_prot, ping_prot (with slabs);
@@ -255,8 +262,8 @@ pub fn inet_init(k: &mut Kernel) -> InitResult {
     k.get::<SockCacheState>()?;
     k.get::<ProtInuseState>()?;
     k.get::<PtypeBaseState>()?;
-    k.get::<InitNetState>()?;
-    if k.has::<InetProtoListState>() || k.has::<InetProtosState>() || k.has::<InetswState>() || k.has::<arp::ArpState>() {
+    if k.has::<InetProtoListState>() || k.has::<InetProtosState>() || k.has::<InetswState>() || k.has::<arp::ArpState>()
+    {
         return Err(Errno::EEXIST);
     }
     if k.get::<SockRegistryState>()?.family(PF_INET).is_some() {
@@ -288,7 +295,7 @@ pub fn inet_init(k: &mut Kernel) -> InitResult {
     }
 
     arp_init(k)?;
-    let (ip_dst_cache, inet_peer_cache) = ip_init(k)?;
+    let (ip_dst_cache, inet_peer_cache) = ip_init()?;
     dev_add_pack(k, IP_PACKET_TYPE)?;
     k.provide(IpPacketTypeState { ip_packet_type: IP_PACKET_TYPE, ip_dst_cache, inet_peer_cache })
 }
@@ -302,8 +309,7 @@ pub struct Ipv4OffloadState {
 }
 
 /// `ip_packet_offload`: IPv4's GRO/GSO entry in `offload_base`.
-pub const IP_PACKET_OFFLOAD: PacketOffload =
-    PacketOffload { type_: ETH_P_IP, name: "ip_packet_offload", priority: 0 };
+pub const IP_PACKET_OFFLOAD: PacketOffload = PacketOffload { type_: ETH_P_IP, name: "ip_packet_offload", priority: 0 };
 
 /// `udpv4_offload` and `tcpv4_offload` with their protocol numbers.
 pub const IPV4_L4_OFFLOADS: [(NetOffload, u8, &str); 2] = [
@@ -352,19 +358,17 @@ pub fn ipv4_offload_init(k: &mut Kernel) -> InitResult {
 mod tests {
     use super::*;
     use crate::dev::net_dev_init;
-    use crate::net_namespace::net_ns_init;
     use crate::sock::net_inuse_init;
     use crate::socket::sock_init;
     use crate::softirq::spawn_ksoftirqd;
 
     fn ready() -> Kernel {
-        Kernel::with_initcalls(1, &[spawn_ksoftirqd, net_ns_init, sock_init, net_inuse_init, net_dev_init]).unwrap()
+        Kernel::with_initcalls(1, &[spawn_ksoftirqd, sock_init, net_inuse_init, net_dev_init]).unwrap()
     }
 
     #[test]
     fn missing_prerequisites_are_errors() {
         let mut k = Kernel::new(1);
-        net_ns_init(&mut k).unwrap();
         sock_init(&mut k).unwrap();
         assert_eq!(inet_init(&mut k), Err(Errno::ENOENT));
         assert!(k.get::<SockCacheState>().unwrap().proto_list.is_empty());
@@ -404,8 +408,6 @@ mod tests {
         assert_eq!(ptype.handlers(0x0806).map(|p| p.func).collect::<Vec<_>>(), ["arp_rcv"]);
         assert_eq!(k.get::<ArpState>().unwrap().arp_tbl.id, "arp_cache");
         assert_eq!(k.get::<IpPacketTypeState>().unwrap().ip_dst_cache.name, "ip_dst_cache");
-        let proc = &k.get::<InitNetState>().unwrap().init_net().proc_net;
-        assert!(proc.contains("arp") && proc.contains("igmp"));
         assert!(k.has::<InetFamilyState>());
 
         assert_eq!(inet_init(&mut k), Err(Errno::EEXIST));

@@ -58,11 +58,7 @@ impl BootReport {
 
     /// Names in the order they ran (skipped ones excluded).
     pub fn ran(&self) -> Vec<&'static str> {
-        self.records
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Returned { .. }))
-            .map(|r| r.name)
-            .collect()
+        self.records.iter().filter(|r| matches!(r.outcome, Outcome::Returned { .. })).map(|r| r.name).collect()
     }
 
     /// Counts of (ok, failed, skipped, blacklisted).
@@ -158,9 +154,7 @@ pub fn do_initcalls(kernel: &mut Kernel, plan: &Plan, opts: &BootOptions) -> Boo
                     unavailable.insert(r, (d.name, why.clone()));
                 }
                 match other {
-                    Outcome::Skipped { reason } => {
-                        kernel.printk(format!("initcall {} skipped: {reason}", d.name))
-                    }
+                    Outcome::Skipped { reason } => kernel.printk(format!("initcall {} skipped: {reason}", d.name)),
                     Outcome::Blacklisted => kernel.printk(format!("initcall {} blacklisted", d.name)),
                     Outcome::Returned { .. } => {}
                 }
@@ -187,8 +181,12 @@ fn missing_requirement(
 ) -> Option<String> {
     let r = requires.iter().find(|r| !provided.contains(*r))?;
     Some(match unavailable.get(r) {
-        Some((by, Missing::Failed(rc))) => format!("requires {r}, which {by} failed to provide ({rc})"),
-        Some((by, Missing::NotRun)) => format!("requires {r}, which {by} did not provide (it did not run)"),
+        Some((by, Missing::Failed(rc))) => {
+            format!("requires {r}, which {by} failed to provide ({rc})")
+        }
+        Some((by, Missing::NotRun)) => {
+            format!("requires {r}, which {by} did not provide (it did not run)")
+        }
         None => format!("requires {r}, which nothing provided before it"),
     })
 }

@@ -97,8 +97,7 @@ impl Plan {
     /// Merges `spec` (in table order) and `collected` (in the order given)
     /// into one checked order.
     pub fn build(levels: &[LevelDesc], spec: &[InitcallDesc], collected: &[InitcallDesc]) -> Plan {
-        let level_of: BTreeMap<&str, usize> =
-            levels.iter().enumerate().map(|(i, l)| (l.name, i)).collect();
+        let level_of: BTreeMap<&str, usize> = levels.iter().enumerate().map(|(i, l)| (l.name, i)).collect();
         let mut rejected = Vec::new();
         let mut names: BTreeMap<&str, InitcallDesc> = BTreeMap::new();
         let mut steps: Vec<Step> = Vec::new();
@@ -109,10 +108,7 @@ impl Plan {
                 continue;
             };
             if let Some(first) = names.get(desc.name) {
-                rejected.push(PlanProblem::DuplicateName {
-                    initcall: desc.name,
-                    first: first.origin.to_string(),
-                });
+                rejected.push(PlanProblem::DuplicateName { initcall: desc.name, first: first.origin.to_string() });
                 continue;
             }
             names.insert(desc.name, desc);
@@ -192,9 +188,7 @@ fn order_level(steps: &mut [Step], members: &[usize], provider: &BTreeMap<&str, 
     let mut placed: BTreeMap<usize, bool> = members.iter().map(|&i| (i, false)).collect();
     let mut out = Vec::with_capacity(members.len());
     while out.len() < members.len() {
-        let ready = members.iter().copied().find(|&i| {
-            !placed[&i] && level_preds(steps, i).iter().all(|p| placed[p])
-        });
+        let ready = members.iter().copied().find(|&i| !placed[&i] && level_preds(steps, i).iter().all(|p| placed[p]));
         if let Some(i) = ready {
             placed.insert(i, true);
             out.push(i);

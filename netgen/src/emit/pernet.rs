@@ -1,0 +1,398 @@
+//! `pernet.rs`: the spec's pernet operations, their per-namespace state, the
+//! `PernetSpec` impl that dispatches to their functions, and the wrappers
+//! that register them after their initcall's `run`.
+//!
+//! Emitted whole through prettyplease: there are few operations, and their
+//! `match` arms are laid out best by the formatter.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{docs, Chunk};
+use crate::ir::{Initcall, Ir, Pernet, PernetKind};
+
+pub fn emit(ir: &Ir) -> Vec<Chunk> {
+    let ops = &ir.pernet;
+    let stateful: Vec<&Pernet> = ops.iter().filter(|p| p.state.is_some()).collect();
+    let registrars: Vec<&Initcall> = ir.initcalls.iter().filter(|c| !c.registers.is_empty()).collect();
+    let imports = imports(ir);
+    let op_enum = op_enum(ops);
+    let states = states_struct(&stateful);
+    let descs = ops.iter().map(desc);
+    let spec_impl = spec_impl(ops);
+    let state_impls = stateful.iter().map(|p| state_impl(p));
+    let wrappers = registrars.iter().map(|c| wrapper(ir, c));
+    // Like initcalls.rs: a requirement provided after the registrar's level
+    // does not compile. An operation's requirements are checked at the level
+    // of the initcall that registers it, since that is when its `init` runs.
+    let proofs = ops.iter().filter(|p| !p.requires.is_empty()).filter_map(|p| proof(ir, p));
+    vec![Chunk::Rust(quote! {
+        #![doc = " The spec's pernet operations (Linux's `struct pernet_operations`), in"]
+        #![doc = " registration order: by the boot order of the initcalls that register them,"]
+        #![doc = " then in spec order."]
+        #![doc = ""]
+        #![doc = " [`Pernet`] is the spec's `pernet_list`: its `PernetSpec` impl dispatches on"]
+        #![doc = " [`PernetOp`] to the functions the spec names, and each state type finds its"]
+        #![doc = " slot in [`PernetStates`] through `PernetState`. An initcall that registers"]
+        #![doc = " operations runs through a wrapper at the end of this file, which"]
+        #![doc = " `initcalls.rs` names instead of its `run`."]
+        #![allow(non_camel_case_types)]
+
+        #imports
+
+        #op_enum
+
+        #states
+
+        /// The spec's pernet operations, in registration order.
+        pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[#(#descs),*];
+
+        /// The spec's `pernet_list`: its operations and how to run them.
+        pub struct Pernet;
+
+        #spec_impl
+
+        #(#state_impls)*
+
+        #(#wrappers)*
+
+        #(#proofs)*
+    })]
+}
+
+/// Exactly the imports the file uses: it must compile without warnings for
+/// any spec, including one without pernet operations.
+fn imports(ir: &Ir) -> TokenStream {
+    let ops = &ir.pernet;
+    let stateful = ops.iter().any(|p| p.state.is_some());
+    let proofs = ops.iter().any(|p| !p.requires.is_empty());
+    let wrappers = ir.initcalls.iter().any(|c| !c.registers.is_empty());
+    let mut init_items = vec![quote!(InitResult)];
+    let mut netns_items = vec![quote!(Net), quote!(PernetDesc)];
+    if !ops.is_empty() {
+        init_items.push(quote!(Origin));
+        netns_items.push(quote!(PernetKind));
+    }
+    netns_items.push(quote!(PernetSpec));
+    if stateful {
+        netns_items.push(quote!(PernetState));
+    }
+    let requires = proofs.then(|| quote! { use ::netgen_runtime::init::check::requires; });
+    let init = use_item(quote!(::netgen_runtime::init), &init_items);
+    let netns = use_item(quote!(::netgen_runtime::netns), &netns_items);
+    let kernel = wrappers.then(|| quote! { use ::netgen_runtime::Kernel; });
+    let local = proofs.then(|| quote! { use super::{levels, resources}; });
+    quote! { #requires #init #netns #kernel #local }
+}
+
+fn op_enum(ops: &[Pernet]) -> TokenStream {
+    let variants = ops.iter().map(|p| {
+        let docs = docs(&p.docs, &p.origin, &variant_doc(p));
+        let v = op_ident(p);
+        quote! { #docs #v }
+    });
+    quote! {
+        /// The spec's pernet operations, in registration order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum PernetOp {
+            #(#variants),*
+        }
+    }
+}
+
+fn states_struct(stateful: &[&Pernet]) -> TokenStream {
+    let fields = stateful.iter().map(|p| {
+        let extra = format!("The state of [`PernetOp::{}`], built by its `init`, dropped by `free`.", p.name);
+        let docs = docs(&[], &p.origin, &extra);
+        let field = op_ident(p);
+        let ty = state_type(p);
+        quote! { #docs pub #field: Option<#ty> }
+    });
+    quote! {
+        /// Per-namespace state of the spec's pernet operations: one field per
+        /// operation that has a `state`, `None` until its `init` has run.
+        #[derive(Default)]
+        pub struct PernetStates {
+            #(#fields),*
+        }
+    }
+}
+
+/// How a state type finds its slot in `PernetStates`.
+fn state_impl(p: &Pernet) -> TokenStream {
+    let ty = state_type(p);
+    let field = op_ident(p);
+    quote! {
+        impl PernetState<Pernet> for #ty {
+            fn slot(states: &PernetStates) -> &Option<Self> {
+                &states.#field
+            }
+            fn slot_mut(states: &mut PernetStates) -> &mut Option<Self> {
+                &mut states.#field
+            }
+        }
+    }
+}
+
+fn use_item(base: TokenStream, items: &[TokenStream]) -> TokenStream {
+    match items {
+        [one] => quote! { use #base::#one; },
+        _ => quote! { use #base::{#(#items),*}; },
+    }
+}
+
+fn op_ident(p: &Pernet) -> Ident {
+    format_ident!("{}", p.name)
+}
+
+/// A user path as an absolute path, so a crate named like a module of
+/// `generated` cannot shadow it (as initcalls.rs does for `run`).
+fn absolute(path: &str) -> String {
+    format!("::{}", path.trim_start_matches("::"))
+}
+
+fn fn_path(path: &str) -> syn::Path {
+    syn::parse_str(&absolute(path)).unwrap_or_else(|_| syn::parse_quote!(invalid_pernet_path))
+}
+
+fn state_type(p: &Pernet) -> syn::Type {
+    let path = p.state.as_deref().unwrap_or_default();
+    syn::parse_str(&absolute(path)).unwrap_or_else(|_| syn::parse_quote!(invalid_state_type))
+}
+
+fn kind_ident(kind: PernetKind) -> Ident {
+    match kind {
+        PernetKind::Subsys => format_ident!("Subsys"),
+        PernetKind::Device => format_ident!("Device"),
+    }
+}
+
+fn code_list(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn variant_doc(p: &Pernet) -> String {
+    let mut extra = format!("`{}`, by initcall `{}`", p.kind.register_fn(), p.registered_by);
+    if let Some(state) = &p.state {
+        extra.push_str(&format!("; state `{}`", state.trim_start_matches("::")));
+    }
+    if !p.requires.is_empty() {
+        extra.push_str(&format!("; requires {}", code_list(&p.requires)));
+    }
+    if !p.uses.is_empty() {
+        extra.push_str(&format!("; uses {}", code_list(&p.uses)));
+    }
+    extra.push('.');
+    extra
+}
+
+fn desc(p: &Pernet) -> TokenStream {
+    let op = op_ident(p);
+    let name = &p.name;
+    let kind = kind_ident(p.kind);
+    let registered_by = &p.registered_by;
+    let uses = &p.uses;
+    let state = match &p.state {
+        Some(s) => {
+            let s = s.trim_start_matches("::");
+            quote!(Some(#s))
+        }
+        None => quote!(None),
+    };
+    let file = &p.origin.file;
+    let line = proc_macro2::Literal::u32_unsuffixed(p.origin.line as u32);
+    let column = proc_macro2::Literal::u32_unsuffixed(p.origin.column as u32);
+    quote! {
+        PernetDesc {
+            op: PernetOp::#op,
+            name: #name,
+            kind: PernetKind::#kind,
+            registered_by: #registered_by,
+            uses: &[#(#uses),*],
+            state: #state,
+            origin: Origin { file: #file, line: #line, column: #column },
+        }
+    }
+}
+
+/// The body of one hook and which of its arguments it reads.
+struct Body {
+    tokens: TokenStream,
+    reads_op: bool,
+    reads_net: bool,
+}
+
+impl Body {
+    /// `match op {}`: the spec has no operations, so there is nothing to
+    /// run (and `PernetOp` has no values).
+    fn empty() -> Body {
+        Body { tokens: quote! { match op {} }, reads_op: true, reads_net: false }
+    }
+
+    /// A body that ignores both arguments.
+    fn constant(tokens: TokenStream) -> Body {
+        Body { tokens, reads_op: false, reads_net: false }
+    }
+
+    /// A body that dispatches on `op` and passes the namespace on.
+    fn dispatch(tokens: TokenStream) -> Body {
+        Body { tokens, reads_op: true, reads_net: true }
+    }
+}
+
+/// Dispatch of a hook that returns nothing: `arms` for the operations that
+/// have it. Written the way clippy wants it: `match op {}` without
+/// operations, `if op == ..` for one arm among several operations (a `match`
+/// with a single arm and `_ => {}` is `clippy::single_match`), and no
+/// unreachable `_` arm when every operation has the hook.
+fn unit_dispatch(ops: &[Pernet], arms: Vec<(Ident, TokenStream)>) -> Body {
+    if ops.is_empty() {
+        return Body::empty();
+    }
+    if arms.is_empty() {
+        return Body::constant(quote! {});
+    }
+    let tokens = if arms.len() == 1 && ops.len() > 1 {
+        let (v, body) = &arms[0];
+        quote! {
+            if op == PernetOp::#v {
+                #body;
+            }
+        }
+    } else {
+        let rest = (arms.len() < ops.len()).then(|| quote! { _ => {} });
+        let arms = arms.iter().map(|(v, body)| quote! { PernetOp::#v => #body, });
+        quote! {
+            match op {
+                #(#arms)*
+                #rest
+            }
+        }
+    };
+    Body::dispatch(tokens)
+}
+
+/// `init`: each operation's `init`, storing the state it builds; `Ok(())`
+/// for the operations without one, named so a reader sees which they are.
+fn init_body(ops: &[Pernet]) -> Body {
+    if ops.is_empty() {
+        return Body::empty();
+    }
+    if ops.iter().all(|p| p.init.is_none()) {
+        return Body::constant(quote! { Ok(()) });
+    }
+    let arms = ops.iter().filter_map(|p| {
+        let init = fn_path(p.init.as_deref()?);
+        let v = op_ident(p);
+        Some(if p.state.is_some() {
+            quote! {
+                PernetOp::#v => {
+                    let state = #init(net)?;
+                    net.states.#v = Some(state);
+                    Ok(())
+                }
+            }
+        } else {
+            quote! { PernetOp::#v => #init(net), }
+        })
+    });
+    let without: Vec<Ident> = ops.iter().filter(|p| p.init.is_none()).map(op_ident).collect();
+    let rest = (!without.is_empty()).then(|| quote! { #(PernetOp::#without)|* => Ok(()), });
+    Body::dispatch(quote! { match op { #(#arms)* #rest } })
+}
+
+/// The arms of a hook `fn(arg)` for the operations that have it.
+fn hook_arms(ops: &[Pernet], hook: impl Fn(&Pernet) -> Option<&String>, arg: &str) -> Vec<(Ident, TokenStream)> {
+    let arg = format_ident!("{arg}");
+    ops.iter()
+        .filter_map(|p| {
+            let f = fn_path(hook(p)?);
+            Some((op_ident(p), quote! { #f(#arg) }))
+        })
+        .collect()
+}
+
+/// One method of the `PernetSpec` impl; its parameters are `op` and `net`,
+/// `_`-prefixed when the body ignores them.
+fn method(name: &str, body: Body, net: &str, net_ty: &TokenStream, ret: TokenStream) -> TokenStream {
+    let name = format_ident!("{name}");
+    let op = if body.reads_op { format_ident!("op") } else { format_ident!("_op") };
+    let net = if body.reads_net { format_ident!("{net}") } else { format_ident!("_{net}") };
+    let tokens = body.tokens;
+    quote! {
+        fn #name(#op: PernetOp, #net: #net_ty) #ret {
+            #tokens
+        }
+    }
+}
+
+fn spec_impl(ops: &[Pernet]) -> TokenStream {
+    let net = quote!(&mut Net<Pernet>);
+    let nets = quote!(&mut [&mut Net<Pernet>]);
+    let frees = ops
+        .iter()
+        .filter(|p| p.state.is_some())
+        .map(|p| {
+            let v = op_ident(p);
+            (v.clone(), quote! { net.states.#v = None })
+        })
+        .collect();
+    let methods = [
+        method("init", init_body(ops), "net", &net, quote!(-> InitResult)),
+        method("pre_exit", unit_dispatch(ops, hook_arms(ops, |p| p.pre_exit.as_ref(), "net")), "net", &net, quote!()),
+        method("exit", unit_dispatch(ops, hook_arms(ops, |p| p.exit.as_ref(), "net")), "net", &net, quote!()),
+        method(
+            "exit_batch",
+            unit_dispatch(ops, hook_arms(ops, |p| p.exit_batch.as_ref(), "nets")),
+            "nets",
+            &nets,
+            quote!(),
+        ),
+        method("free", unit_dispatch(ops, frees), "net", &net, quote!()),
+    ];
+    quote! {
+        impl PernetSpec for Pernet {
+            type Op = PernetOp;
+            type States = PernetStates;
+            const OPS: &'static [PernetDesc<PernetOp>] = PERNET_OPS;
+            #(#methods)*
+        }
+    }
+}
+
+/// The initcall function of a registrar: its `run`, then
+/// `register_pernet_subsys`/`register_pernet_device` of each operation it
+/// registers, in registration order.
+fn wrapper(ir: &Ir, c: &Initcall) -> TokenStream {
+    let registered: Vec<&Pernet> = c.registers.iter().filter_map(|n| ir.pernet.iter().find(|p| p.name == *n)).collect();
+    let mut lines = vec![format!(
+        "Initcall `{}`: `{}`, then the pernet operations it registers, in spec order:",
+        c.name,
+        c.run.trim_start_matches("::")
+    )];
+    lines.extend(registered.iter().map(|p| format!("- `{}(&{})`", p.kind.register_fn(), p.name)));
+    let docs = docs(&lines, &c.origin, "");
+    let name = format_ident!("{}", c.name);
+    let run = fn_path(&c.run);
+    let ops = registered.iter().map(|p| op_ident(p));
+    quote! {
+        #docs
+        pub fn #name(k: &mut Kernel) -> InitResult {
+            #run(k)?;
+            let ops = [#(PernetOp::#ops),*];
+            ::netgen_runtime::netns::register_spec_ops::<Pernet>(k, &ops)
+        }
+    }
+}
+
+fn proof(ir: &Ir, p: &Pernet) -> Option<TokenStream> {
+    let level = format_ident!("{}", ir.initcall(&p.registered_by)?.level);
+    let marker = op_ident(p);
+    let reqs = p.requires.iter().map(|r| format_ident!("{}", r));
+    Some(quote! {
+        const _: () = {
+            enum #marker {}
+            #(requires::<resources::#reqs, levels::#level, #marker>();)*
+        };
+    })
+}

@@ -1,0 +1,142 @@
+//! `struct net`: one network namespace.
+
+use std::any::Any;
+
+use super::{PernetSpec, PernetState};
+use crate::errno::Errno;
+
+/// Data an operation registered outside the spec keeps in a namespace
+/// (`net_generic(net, id)`); reached by id and a downcast, the slow path.
+pub type GenericData = Box<dyn Any + Send + Sync>;
+
+/// `struct net_generic`: the data of operations registered at run time,
+/// `ptr[id]` for the id `register_pernet_operations` gave them.
+#[derive(Default)]
+pub struct NetGeneric {
+    ptr: Vec<Option<GenericData>>,
+}
+
+impl NetGeneric {
+    /// `net_assign_generic(net, id, data)`, growing the array as Linux's does.
+    pub(crate) fn assign(&mut self, id: usize, data: Option<GenericData>) {
+        if self.ptr.len() <= id {
+            self.ptr.resize_with(id + 1, || None);
+        }
+        self.ptr[id] = data;
+    }
+
+    /// `ops_free(ops, net)`: drops `ptr[id]`.
+    pub(crate) fn free(&mut self, id: usize) {
+        if let Some(slot) = self.ptr.get_mut(id) {
+            *slot = None;
+        }
+    }
+
+    /// Slots that hold data: what is still allocated in this namespace.
+    pub fn live(&self) -> usize {
+        self.ptr.iter().filter(|p| p.is_some()).count()
+    }
+}
+
+/// A `/proc/net` directory: the names of its entries, in creation order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcDir {
+    entries: Vec<&'static str>,
+}
+
+impl ProcDir {
+    /// `proc_create(name, ..., net->proc_net, ...)`. A name already present
+    /// is `EEXIST` (Linux warns and returns NULL).
+    pub fn proc_create(&mut self, name: &'static str) -> Result<(), Errno> {
+        if self.contains(name) {
+            return Err(Errno::EEXIST);
+        }
+        self.entries.push(name);
+        Ok(())
+    }
+
+    /// `remove_proc_entry(name, net->proc_net)`; `ENOENT` if absent.
+    pub fn remove_proc_entry(&mut self, name: &str) -> Result<(), Errno> {
+        let i = self.entries.iter().position(|e| *e == name).ok_or(Errno::ENOENT)?;
+        self.entries.remove(i);
+        Ok(())
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.contains(&name)
+    }
+
+    pub fn entries(&self) -> &[&'static str] {
+        &self.entries
+    }
+}
+
+/// One network namespace (`struct net`): a few fields every namespace has,
+/// the spec's typed per-operation state, and the data of operations
+/// registered at run time.
+pub struct Net<S: PernetSpec> {
+    cookie: u64,
+    nr_cpus: usize,
+    /// One `Option` per spec operation with state; reached through
+    /// [`Net::get`].
+    pub states: S::States,
+    /// `net->gen`: data of operations registered outside the spec.
+    pub(crate) gen: NetGeneric,
+    /// `net->proc_net`: this namespace's /proc/net.
+    pub proc_net: ProcDir,
+}
+
+impl<S: PernetSpec> Net<S> {
+    /// `net_alloc()`: an empty namespace, not yet set up.
+    pub(crate) fn alloc(cookie: u64, nr_cpus: usize) -> Self {
+        Net { cookie, nr_cpus, states: S::States::default(), gen: NetGeneric::default(), proc_net: ProcDir::default() }
+    }
+
+    /// `net->net_cookie`: unique for the life of the stack; `init_net` has 1.
+    pub fn cookie(&self) -> u64 {
+        self.cookie
+    }
+
+    /// Whether this is `init_net`.
+    pub fn is_init_net(&self) -> bool {
+        self.cookie == super::INIT_NET_COOKIE
+    }
+
+    /// CPUs per-CPU state is built for (`for_each_possible_cpu`).
+    pub fn nr_cpus(&self) -> usize {
+        self.nr_cpus
+    }
+
+    /// The state of the spec operation that keeps a `T`, or `ENOENT` while
+    /// that operation is not registered. A `T` no operation keeps does not
+    /// compile.
+    pub fn get<T: PernetState<S>>(&self) -> Result<&T, Errno> {
+        T::slot(&self.states).as_ref().ok_or(Errno::ENOENT)
+    }
+
+    /// Mutable access to the state of type `T`, or `ENOENT`.
+    pub fn get_mut<T: PernetState<S>>(&mut self) -> Result<&mut T, Errno> {
+        T::slot_mut(&mut self.states).as_mut().ok_or(Errno::ENOENT)
+    }
+
+    /// `net_generic(net, id)`: the data a run-time operation keeps here, if
+    /// it is a `T`.
+    pub fn net_generic<T: Any>(&self, id: PernetId) -> Option<&T> {
+        self.gen.ptr.get(id.0)?.as_ref()?.downcast_ref()
+    }
+
+    /// Mutable `net_generic`.
+    pub fn net_generic_mut<T: Any>(&mut self, id: PernetId) -> Option<&mut T> {
+        self.gen.ptr.get_mut(id.0)?.as_mut()?.downcast_mut()
+    }
+
+    /// How many run-time operations hold data in this namespace.
+    pub fn generic_live(&self) -> usize {
+        self.gen.live()
+    }
+}
+
+/// The id `register_pernet_operations` gave an operation registered at run
+/// time (Linux's `*ops->id`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PernetId(pub usize);

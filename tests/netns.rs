@@ -1,0 +1,240 @@
+//! Network namespaces of the full stack: the spec's pernet operations as
+//! generated, run by the namespace core, against Linux's rules
+//! (net/core/net_namespace.c).
+
+use netgen_generated::pernet::{PernetOp, PERNET_OPS};
+use netgen_runtime::dev::{LoopbackDev, NetDevTables, LOOPBACK_IFINDEX};
+use netgen_runtime::inet::mib::Ipv4Mib;
+use netgen_runtime::inet::netns_ipv4::Ipv4Net;
+use netgen_runtime::init::BootOptions;
+use netgen_runtime::netns::net_ns_ops::NsCommon;
+use netgen_runtime::netns::{Hook, PernetKind, PernetOperations};
+use netgen_runtime::sock::{proc_net_protocols, ProtInuseCounters};
+use netgen_runtime::sysctl::{proc_sys_net_core, SysctlCoreNet};
+use netgen_runtime::{Errno, Kernel};
+use netgen_stack::Namespaces;
+
+fn boot() -> (Kernel, Namespaces) {
+    let (k, report) = netgen_stack::boot(2, &BootOptions::default());
+    let (_, failed, skipped, _) = report.counts();
+    assert_eq!((failed, skipped), (0, 0), "{:?}", k.log());
+    let ns = netgen_stack::namespaces(&k).unwrap();
+    (k, ns)
+}
+
+/// Subsys operations in registration order, then device operations.
+const PERNET_LIST: [&str; 15] = [
+    "net_ns_ops",
+    "net_inuse_ops",
+    "proto_net_ops",
+    "dev_proc_ops",
+    "dev_mc_net_ops",
+    "netdev_net_ops",
+    "sysctl_core_ops",
+    "arp_net_ops",
+    "igmp_net_ops",
+    "ipv4_mib_ops",
+    "af_inet_ops",
+    "packet_net_ops",
+    "loopback_net_ops",
+    "default_device_ops",
+    "",
+];
+
+fn pernet_names(ns: &Namespaces) -> Vec<String> {
+    ns.pernet_list().into_iter().map(|(n, _)| n).collect()
+}
+
+#[test]
+fn boot_registers_the_spec_operations_subsys_before_device() {
+    let (_, ns) = boot();
+    assert_eq!(pernet_names(&ns), PERNET_LIST[..14]);
+    let kinds: Vec<_> = ns.pernet_list().into_iter().map(|(_, k)| k).collect();
+    let first_device = kinds.iter().position(|k| *k == PernetKind::Device).unwrap();
+    assert!(kinds[first_device..].iter().all(|k| *k == PernetKind::Device));
+    assert_eq!(PERNET_OPS.len(), 14, "every spec operation is registered at boot");
+}
+
+#[test]
+fn every_namespace_gets_lo_counters_and_settings() {
+    let (k, ns) = boot();
+    let a = ns.copy_net_ns().unwrap();
+    for net in [ns.init_net(), a] {
+        let n = net.read();
+        let devs: Vec<_> = n.get::<NetDevTables>().unwrap().devices().map(|d| (d.ifindex, d.name.clone())).collect();
+        assert_eq!(devs, [(LOOPBACK_IFINDEX, "lo".to_string())], "namespace {}", n.cookie());
+        assert_eq!(n.get::<LoopbackDev>().map(|l| l.ifindex), Ok(LOOPBACK_IFINDEX));
+        assert_eq!(proc_sys_net_core(&k, &n, "somaxconn"), Ok(4096));
+        assert_eq!(n.get::<Ipv4Net>().map(|s| s.default_ttl()), Ok(64));
+        assert!(n.get::<Ipv4Mib>().is_ok());
+        assert!(n.get::<NsCommon>().unwrap().inum >= netgen_runtime::netns::net_ns_ops::PROC_DYNAMIC_FIRST);
+        assert_eq!(
+            n.proc_net.entries(),
+            ["protocols", "dev", "softnet_stat", "ptype", "dev_mcast", "arp", "igmp", "mcfilter", "packet"]
+        );
+        let protocols = proc_net_protocols(&k, &n).unwrap();
+        let names: Vec<_> = protocols.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+        assert_eq!(names, ["PACKET", "PING", "RAW", "UDP", "TCP"]);
+    }
+}
+
+#[test]
+fn namespaces_are_independent() {
+    let (_, ns) = boot();
+    let a = ns.copy_net_ns().unwrap();
+    let b = ns.copy_net_ns().unwrap();
+    a.write().get_mut::<ProtInuseCounters>().unwrap().add(0, 0, 5).unwrap();
+    a.write()
+        .get_mut::<NetDevTables>()
+        .unwrap()
+        .register_netdevice(netgen_runtime::dev::NetDevice::ether("eth%d", [2; 6]))
+        .unwrap();
+    assert_eq!(a.read().get::<ProtInuseCounters>().unwrap().get(0), 5);
+    assert_eq!(b.read().get::<ProtInuseCounters>().unwrap().get(0), 0);
+    assert_eq!(b.read().get::<NetDevTables>().unwrap().devices().count(), 1);
+    let inums = [&a, &b].map(|n| n.read().get::<NsCommon>().unwrap().inum);
+    assert_ne!(inums[0], inums[1]);
+    // default_device_ops' exit_batch unregisters eth0 and lo.
+    ns.set_tracing(true);
+    ns.put_net(a).unwrap();
+    let trace = ns.take_trace();
+    assert!(trace.iter().any(|e| e.hook == Hook::Exit && e.ops == "default_device_ops"));
+    assert_eq!(ns.count(), 2);
+    ns.put_net(b).unwrap();
+    assert_eq!((ns.count(), ns.nr_net_namespaces()), (1, 0));
+}
+
+/// The steps of a failed `copy_net_ns` when `failing` fails: every
+/// operation before it initialized, then undone in reverse: all
+/// `pre_exit`s, all `exit`s, all frees.
+fn expected_undo(before: &[&str], failing: &str, e: Errno) -> Vec<(Hook, String)> {
+    let mut t: Vec<(Hook, String)> = before.iter().map(|o| (Hook::Init, o.to_string())).collect();
+    t.push((Hook::InitFailed(e), failing.to_string()));
+    for hook in [Hook::PreExit, Hook::Exit, Hook::Free] {
+        t.extend(before.iter().rev().map(|o| (hook, o.to_string())));
+    }
+    t
+}
+
+#[test]
+fn a_failing_init_in_setup_net_undoes_exactly_what_ran() {
+    let (_, ns) = boot();
+    for (i, failing) in PERNET_LIST[..14].iter().enumerate() {
+        ns.set_tracing(true);
+        ns.inject_init_fault(failing, Errno::ENOMEM, 0);
+        assert_eq!(ns.copy_net_ns().err(), Some(Errno::ENOMEM), "{failing}");
+        ns.clear_faults();
+        let trace: Vec<_> = ns.take_trace().into_iter().map(|e| (e.hook, e.ops)).collect();
+        assert_eq!(trace, expected_undo(&PERNET_LIST[..i], failing, Errno::ENOMEM), "{failing}");
+        assert_eq!((ns.count(), ns.nr_net_namespaces()), (1, 0), "{failing}: nothing visible, nothing counted");
+    }
+    ns.set_tracing(false);
+    let net = ns.copy_net_ns().unwrap();
+    assert_eq!(net.read().get::<NetDevTables>().unwrap().devices().count(), 1);
+}
+
+#[test]
+fn a_failing_late_registration_is_undone_on_the_namespaces_already_done() {
+    let (_, ns) = boot();
+    let nets: Vec<_> = (0..3).map(|_| ns.copy_net_ns().unwrap()).collect();
+    let cookies: Vec<u64> = ns.nets().iter().map(|n| n.cookie()).collect();
+    for d in PERNET_OPS {
+        // Operations others use cannot go (EBUSY): take their users out first.
+        let users: Vec<_> = PERNET_OPS.iter().filter(|u| u.uses.contains(&d.name)).collect();
+        for u in &users {
+            ns.unregister_spec(u.op).unwrap();
+        }
+        ns.unregister_spec(d.op).unwrap();
+        let before = pernet_names(&ns);
+        ns.set_tracing(true);
+        // init succeeds on init_net and the first namespace, fails on the second.
+        ns.inject_init_fault(d.name, Errno::EIO, 2);
+        assert_eq!(ns.register_spec(d.op), Err(Errno::EIO), "{}", d.name);
+        ns.clear_faults();
+        let trace: Vec<_> = ns.take_trace().into_iter().map(|e| (e.hook, e.ops, e.nets)).collect();
+        let done = cookies[..2].to_vec();
+        let mut expect = vec![
+            (Hook::Init, d.name.to_string(), vec![cookies[0]]),
+            (Hook::Init, d.name.to_string(), vec![cookies[1]]),
+            (Hook::InitFailed(Errno::EIO), d.name.to_string(), vec![cookies[2]]),
+        ];
+        expect.extend([Hook::PreExit, Hook::Exit, Hook::Free].map(|h| (h, d.name.to_string(), done.clone())));
+        assert_eq!(trace, expect, "{}", d.name);
+        assert_eq!(pernet_names(&ns), before, "{} left no entry", d.name);
+        ns.set_tracing(false);
+        ns.register_spec(d.op).unwrap();
+        for u in &users {
+            ns.register_spec(u.op).unwrap();
+        }
+    }
+    // Everything is back, with working state in every namespace.
+    for n in ns.nets() {
+        let n = n.read();
+        assert_eq!(n.get::<LoopbackDev>().map(|l| l.ifindex), Ok(LOOPBACK_IFINDEX));
+        assert!(n.get::<SysctlCoreNet>().is_ok() && n.proc_net.contains("packet"));
+    }
+    for n in nets {
+        ns.put_net(n).unwrap();
+    }
+}
+
+#[test]
+fn a_subsys_registered_after_device_ops_still_runs_before_them() {
+    let (_, ns) = boot();
+    ns.register_pernet_subsys(PernetOperations::new("late_subsys_ops")).unwrap();
+    ns.register_pernet_device(PernetOperations::new("late_device_ops")).unwrap();
+    let names = pernet_names(&ns);
+    let pos = |n: &str| names.iter().position(|x| x == n).unwrap();
+    assert!(pos("late_subsys_ops") < pos("loopback_net_ops"));
+    assert_eq!(names.last().map(String::as_str), Some("late_device_ops"));
+    ns.set_tracing(true);
+    let net = ns.copy_net_ns().unwrap();
+    let inits: Vec<_> = ns.take_trace().into_iter().filter(|e| e.hook == Hook::Init).map(|e| e.ops).collect();
+    assert_eq!(inits, names, "a namespace runs init in pernet_list order");
+    ns.put_net(net).unwrap();
+    let exits: Vec<_> = ns.take_trace().into_iter().filter(|e| e.hook == Hook::Exit).map(|e| e.ops).collect();
+    assert_eq!(exits, names.iter().rev().cloned().collect::<Vec<_>>(), "exits in reverse");
+}
+
+#[test]
+fn bad_requests_are_clear_errors() {
+    let (_, ns) = boot();
+    assert_eq!(ns.register_spec(PernetOp::loopback_net_ops), Err(Errno::EEXIST));
+    assert_eq!(ns.unregister_pernet_subsys("no_such_ops"), Err(Errno::ENOENT));
+    assert_eq!(ns.unregister_pernet_subsys("loopback_net_ops"), Err(Errno::ENOENT), "it is a device operation");
+    assert_eq!(ns.unregister_spec(PernetOp::netdev_net_ops), Err(Errno::EBUSY), "lo lives in its tables");
+    ns.set_max_net_namespaces(1);
+    let a = ns.copy_net_ns().unwrap();
+    assert_eq!(ns.copy_net_ns().err(), Some(Errno::ENOSPC));
+    ns.put_net(a).unwrap();
+    ns.copy_net_ns().unwrap();
+}
+
+#[test]
+fn threads_create_and_destroy_namespaces_while_operations_come_and_go() {
+    let (_, ns) = boot();
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            let ns = ns.clone();
+            s.spawn(move || {
+                for _ in 0..50 {
+                    let net = ns.copy_net_ns().unwrap();
+                    {
+                        let n = net.read();
+                        assert_eq!(n.get::<LoopbackDev>().map(|l| l.ifindex), Ok(LOOPBACK_IFINDEX));
+                    }
+                    ns.put_net(net).unwrap();
+                }
+            });
+        }
+        let ns2 = ns.clone();
+        s.spawn(move || {
+            for _ in 0..50 {
+                ns2.unregister_spec(PernetOp::packet_net_ops).unwrap();
+                ns2.register_spec(PernetOp::packet_net_ops).unwrap();
+            }
+        });
+    });
+    assert_eq!((ns.count(), ns.nr_net_namespaces()), (1, 0));
+    assert!(ns.init_net().read().proc_net.contains("packet"));
+}
