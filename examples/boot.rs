@@ -37,10 +37,8 @@ fn parse_args() -> Result<Args, String> {
                 args.opts.blacklist.extend(value("--initcall_blacklist")?.split(',').map(str::to_string))
             }
             "--fail" => {
-                let v = value("--fail")?;
-                let (name, errno) = v.split_once('=').ok_or(format!("--fail takes NAME=ERRNO, got `{v}`"))?;
-                let e = Errno::from_name(errno).ok_or(format!("--fail: unknown errno `{errno}`"))?;
-                args.opts.inject.insert(name.to_string(), e);
+                let (name, e) = netgen_stack::parse_fault(&value("--fail")?)?;
+                args.opts.inject.insert(name, e);
             }
             "--quiet" => args.quiet = true,
             "-h" | "--help" => return Err(USAGE.to_string()),

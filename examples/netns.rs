@@ -38,10 +38,7 @@ fn parse_args() -> Result<Args, String> {
             "--count" => args.count = number("--count", value("--count")?)?,
             "--max" => args.max = Some(number("--max", value("--max")?)?),
             "--fail" => {
-                let v = value("--fail")?;
-                let (ops, errno) = v.split_once('=').ok_or(format!("--fail takes OPS=ERRNO, got `{v}`"))?;
-                let e = Errno::from_name(errno).ok_or(format!("--fail: unknown errno `{errno}`"))?;
-                args.fail = Some((ops.to_string(), e));
+                args.fail = Some(netgen_stack::parse_fault(&value("--fail")?)?);
             }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -53,8 +50,8 @@ fn parse_args() -> Result<Args, String> {
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
+        Err(usage) => {
+            eprintln!("{usage}");
             return ExitCode::from(2);
         }
     };

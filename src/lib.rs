@@ -27,3 +27,10 @@ pub fn boot(nr_cpus: usize, opts: &BootOptions) -> (Kernel, BootReport) {
     let report = do_initcalls(&mut kernel, &plan, opts);
     (kernel, report)
 }
+
+/// Parses an example's `--fail NAME=ERRNO` value (`sock_init=ENOMEM`).
+pub fn parse_fault(v: &str) -> Result<(String, Errno), String> {
+    let (name, errno) = v.split_once('=').ok_or(format!("--fail takes NAME=ERRNO, got `{v}`"))?;
+    let e = Errno::from_name(errno).ok_or(format!("--fail: unknown errno `{errno}`"))?;
+    Ok((name.to_string(), e))
+}

@@ -5,38 +5,10 @@
 
 use netgen_runtime::dev::{self, PtypeBaseState, ETH_P_ARP, ETH_P_IP};
 use netgen_runtime::init::InitFn;
-use netgen_runtime::init::InitResult;
-use netgen_runtime::netns::{self, Net, PernetDesc, PernetSpec};
+use netgen_runtime::netns::{self, NoPernet};
 use netgen_runtime::socket::{SockRegistryState, PF_INET, PF_PACKET};
 use netgen_runtime::softirq::{KsoftirqdState, Softirq, SoftirqAction};
 use netgen_runtime::{inet, netpoll, packet, pci, sock, socket, softirq, sysctl, Errno, Kernel};
-
-/// A spec without pernet operations.
-struct NoPernet;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum NoOp {}
-
-impl PernetSpec for NoPernet {
-    type Op = NoOp;
-    type States = ();
-    const OPS: &'static [PernetDesc<NoOp>] = &[];
-    fn init(op: NoOp, _: &mut Net<Self>) -> InitResult {
-        match op {}
-    }
-    fn pre_exit(op: NoOp, _: &mut Net<Self>) {
-        match op {}
-    }
-    fn exit(op: NoOp, _: &mut Net<Self>) {
-        match op {}
-    }
-    fn exit_batch(op: NoOp, _: &mut [&mut Net<Self>]) {
-        match op {}
-    }
-    fn free(op: NoOp, _: &mut Net<Self>) {
-        match op {}
-    }
-}
 
 /// spec/initcalls.ng, in boot order (igb lives in drivers/igb).
 const BOOT: [(&str, InitFn); 12] = [

@@ -542,35 +542,7 @@ pub fn ipv4_mib_init_net<S: PernetSpec>(net: &mut Net<S>) -> Result<Ipv4Mib, Err
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::init::{InitResult, Origin};
-    use crate::netns::{PernetDesc, PernetKind};
-
-    /// The smallest spec a `Net` can be built for.
-    struct Spec;
-
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    struct Op;
-
-    impl PernetSpec for Spec {
-        type Op = Op;
-        type States = ();
-        const OPS: &'static [PernetDesc<Op>] = &[PernetDesc {
-            op: Op,
-            name: "ipv4_mib_ops",
-            kind: PernetKind::Subsys,
-            registered_by: "inet_init",
-            uses: &[],
-            state: Some("Ipv4Mib"),
-            origin: Origin { file: "test", line: 1, column: 1 },
-        }];
-        fn init(_: Op, _: &mut Net<Self>) -> InitResult {
-            Ok(())
-        }
-        fn pre_exit(_: Op, _: &mut Net<Self>) {}
-        fn exit(_: Op, _: &mut Net<Self>) {}
-        fn exit_batch(_: Op, _: &mut [&mut Net<Self>]) {}
-        fn free(_: Op, _: &mut Net<Self>) {}
-    }
+    use crate::netns::NoPernet;
 
     /// Linux 6.0's /proc/net/snmp of a fresh namespace (x86_64, HZ any).
     const FRESH: &str = "\
@@ -588,7 +560,7 @@ UdpLite: 0 0 0 0 0 0 0 0 0
 
     #[test]
     fn init_net_allocates_one_block_per_cpu() {
-        let mut net = Net::<Spec>::alloc(2, 4);
+        let mut net = Net::<NoPernet>::alloc(2, 4);
         let mib = ipv4_mib_init_net(&mut net).unwrap();
         assert_eq!(mib.nr_cpus(), 4);
         assert_eq!(mib, Ipv4Mib::new(4));

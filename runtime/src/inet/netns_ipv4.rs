@@ -324,37 +324,10 @@ pub fn inet_init_net<S: PernetSpec>(_net: &mut Net<S>) -> Result<Ipv4Net, Errno>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::init::{InitResult, Origin};
-    use crate::netns::{PernetDesc, PernetKind};
-
-    struct Spec;
-
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    struct Op;
-
-    impl PernetSpec for Spec {
-        type Op = Op;
-        type States = ();
-        const OPS: &'static [PernetDesc<Op>] = &[PernetDesc {
-            op: Op,
-            name: "af_inet_ops",
-            kind: PernetKind::Subsys,
-            registered_by: "inet_init",
-            uses: &[],
-            state: Some("Ipv4Net"),
-            origin: Origin { file: "test", line: 1, column: 1 },
-        }];
-        fn init(_: Op, _: &mut Net<Self>) -> InitResult {
-            Ok(())
-        }
-        fn pre_exit(_: Op, _: &mut Net<Self>) {}
-        fn exit(_: Op, _: &mut Net<Self>) {}
-        fn exit_batch(_: Op, _: &mut [&mut Net<Self>]) {}
-        fn free(_: Op, _: &mut Net<Self>) {}
-    }
+    use crate::netns::NoPernet;
 
     fn fresh() -> Ipv4Net {
-        let mut net = Net::<Spec>::alloc(1, 2);
+        let mut net = Net::<NoPernet>::alloc(1, 2);
         inet_init_net(&mut net).unwrap()
     }
 

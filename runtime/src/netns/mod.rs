@@ -16,6 +16,7 @@
 //! * [`namespaces`]: `copy_net_ns`, `put_net`, `cleanup_net`, registration.
 //! * [`boot`]: the `net_ns_init` initcall and spec registration.
 //! * [`net_ns_ops`]: `net_ns_ops`, the first operation every namespace runs.
+//! * [`no_pernet`]: a spec with no operations, for tests and tools.
 
 pub mod boot;
 pub mod desc;
@@ -23,12 +24,14 @@ pub mod ida;
 pub mod namespaces;
 pub mod net;
 pub mod net_ns_ops;
+pub mod no_pernet;
 pub mod ops;
 
 pub use boot::{net_ns_init, register_pernet_device, register_pernet_subsys, register_spec_ops, NetCacheState};
 pub use desc::{PernetDesc, PernetKind, PernetSpec, PernetState};
 pub use namespaces::{Hook, NetNamespaces, NetRef, TraceEvent, DEFAULT_MAX_NET_NAMESPACES, INIT_NET_COOKIE};
 pub use net::{GenericData, Net, NetGeneric, PernetId, ProcDir};
+pub use no_pernet::NoPernet;
 pub use ops::PernetOperations;
 
 #[cfg(test)]
