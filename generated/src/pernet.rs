@@ -13,7 +13,10 @@
 #![allow(non_camel_case_types)]
 
 use ::netgen_runtime::init::{InitResult, Origin};
-use ::netgen_runtime::netns::{Net, PernetDesc, PernetKind, PernetSpec, PernetState};
+use ::netgen_runtime::netns::{
+    Net, PernetDesc, PernetKind, PernetMethods, PernetSpec, PernetState,
+};
+
 use ::netgen_runtime::Kernel;
 
 /// The spec's pernet operations, in registration order.
@@ -106,6 +109,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "net_ns_init",
         uses: &[],
         state: Some("netgen_runtime::netns::net_ns_ops::NsCommon"),
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 13,
@@ -119,6 +128,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "net_inuse_init",
         uses: &[],
         state: Some("netgen_runtime::sock::ProtInuseCounters"),
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: false,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 21,
@@ -132,6 +147,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "proto_init",
         uses: &[],
         state: None,
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 28,
@@ -145,6 +166,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "net_dev_init",
         uses: &[],
         state: None,
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 35,
@@ -158,6 +185,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "net_dev_init",
         uses: &[],
         state: None,
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 42,
@@ -171,6 +204,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "net_dev_init",
         uses: &[],
         state: Some("netgen_runtime::dev::NetDevTables"),
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: false,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 49,
@@ -184,6 +223,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "net_dev_init",
         uses: &["netdev_net_ops"],
         state: Some("netgen_runtime::dev::LoopbackDev"),
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 56,
@@ -197,6 +242,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "net_dev_init",
         uses: &["netdev_net_ops"],
         state: None,
+        methods: PernetMethods {
+            init: false,
+            pre_exit: false,
+            exit: false,
+            exit_batch: true,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 65,
@@ -210,6 +261,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "sysctl_core_init",
         uses: &[],
         state: Some("netgen_runtime::sysctl::SysctlCoreNet"),
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 72,
@@ -223,6 +280,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "inet_init",
         uses: &[],
         state: None,
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 80,
@@ -236,6 +299,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "inet_init",
         uses: &[],
         state: None,
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 87,
@@ -249,6 +318,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "inet_init",
         uses: &[],
         state: Some("netgen_runtime::inet::mib::Ipv4Mib"),
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: false,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 94,
@@ -262,6 +337,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "inet_init",
         uses: &[],
         state: Some("netgen_runtime::inet::netns_ipv4::Ipv4Net"),
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: false,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 101,
@@ -275,6 +356,12 @@ pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[
         registered_by: "packet_init",
         uses: &[],
         state: None,
+        methods: PernetMethods {
+            init: true,
+            pre_exit: false,
+            exit: true,
+            exit_batch: false,
+        },
         origin: Origin {
             file: "spec/pernet.ng",
             line: 108,

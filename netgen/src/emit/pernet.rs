@@ -72,6 +72,7 @@ fn imports(ir: &Ir) -> TokenStream {
     if !ops.is_empty() {
         init_items.push(quote!(Origin));
         netns_items.push(quote!(PernetKind));
+        netns_items.push(quote!(PernetMethods));
     }
     netns_items.push(quote!(PernetSpec));
     if stateful {
@@ -202,6 +203,8 @@ fn desc(p: &Pernet) -> TokenStream {
     let file = &p.origin.file;
     let line = proc_macro2::Literal::u32_unsuffixed(p.origin.line as u32);
     let column = proc_macro2::Literal::u32_unsuffixed(p.origin.column as u32);
+    let [init, pre_exit, exit, exit_batch] =
+        [&p.init, &p.pre_exit, &p.exit, &p.exit_batch].map(|m| if m.is_some() { quote!(true) } else { quote!(false) });
     quote! {
         PernetDesc {
             op: PernetOp::#op,
@@ -210,6 +213,7 @@ fn desc(p: &Pernet) -> TokenStream {
             registered_by: #registered_by,
             uses: &[#(#uses),*],
             state: #state,
+            methods: PernetMethods { init: #init, pre_exit: #pre_exit, exit: #exit, exit_batch: #exit_batch },
             origin: Origin { file: #file, line: #line, column: #column },
         }
     }

@@ -28,6 +28,15 @@ impl PernetKind {
     }
 }
 
+/// Which of `struct pernet_operations`' methods an operation has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PernetMethods {
+    pub init: bool,
+    pub pre_exit: bool,
+    pub exit: bool,
+    pub exit_batch: bool,
+}
+
 /// One `pernet` section of the spec.
 #[derive(Clone, Copy, Debug)]
 pub struct PernetDesc<Op: 'static> {
@@ -41,6 +50,7 @@ pub struct PernetDesc<Op: 'static> {
     pub uses: &'static [&'static str],
     /// The Rust path of its per-namespace state, if it has one.
     pub state: Option<&'static str>,
+    pub methods: PernetMethods,
     pub origin: Origin,
 }
 

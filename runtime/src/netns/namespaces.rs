@@ -91,7 +91,8 @@ pub enum Hook {
     Free,
 }
 
-/// One step of one operation, recorded while tracing is on.
+/// One step of one operation, recorded while tracing is on; only steps
+/// where the operation has the method (or state to free) are recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceEvent {
     pub hook: Hook,
@@ -459,7 +460,9 @@ impl<S: PernetSpec> NetNamespaces<S> {
     }
 
     fn record(&self, hook: Hook, ops: &Ops<S>, nets: &[u64]) {
-        if self.shared.tracing.load(Ordering::Acquire) {
+        // A fault injected into an operation without `init` still fails it.
+        let ran = ops.has(hook) || matches!(hook, Hook::InitFailed(_));
+        if ran && self.shared.tracing.load(Ordering::Acquire) {
             let ev = TraceEvent { hook, ops: ops.name().to_string(), nets: nets.to_vec() };
             lock(&self.shared.trace).push(ev);
         }

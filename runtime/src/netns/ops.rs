@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::net::{GenericData, Net, PernetId};
-use super::{PernetKind, PernetSpec};
+use super::{Hook, PernetKind, PernetSpec};
 use crate::errno::Errno;
 use crate::init::InitResult;
 
@@ -78,6 +78,25 @@ impl<S: PernetSpec> Clone for Ops<S> {
 }
 
 impl<S: PernetSpec> Ops<S> {
+    /// Whether the operation has anything to do at step `hook`: the trace
+    /// records only steps that ran something.
+    pub(crate) fn has(&self, hook: Hook) -> bool {
+        match self {
+            Ops::Spec(op) => S::desc(*op).is_some_and(|d| match hook {
+                Hook::Init | Hook::InitFailed(_) => d.methods.init,
+                Hook::PreExit => d.methods.pre_exit,
+                Hook::Exit => d.methods.exit || d.methods.exit_batch,
+                Hook::Free => d.state.is_some(),
+            }),
+            Ops::Dyn(ops, _) => match hook {
+                Hook::Init | Hook::InitFailed(_) => ops.init.is_some(),
+                Hook::PreExit => ops.pre_exit.is_some(),
+                Hook::Exit => ops.exit.is_some() || ops.exit_batch.is_some(),
+                Hook::Free => ops.init.is_some(),
+            },
+        }
+    }
+
     pub(crate) fn name(&self) -> &str {
         match self {
             Ops::Spec(op) => S::desc(*op).map_or("?", |d| d.name),
