@@ -559,45 +559,24 @@ fn field_value<'a>(m: &'a Member, diags: &mut Vec<Diagnostic>) -> Option<&'a Val
     m.value.as_ref()
 }
 
-/// A list of resource names; unknown names are reported, duplicates too.
+/// A list of resource names; duplicates and unknown names are reported
+/// and left out.
 fn resource_list(v: &Value, d: &Decls, diags: &mut Vec<Diagnostic>) -> Vec<Ident> {
-    let ValueKind::List(items) = &v.kind else {
-        diags.push(Diagnostic::error(
-            format!("expected a list of resources, found {}", v.kind.describe()),
-            v.span,
-            "write `[A, B]`",
-        ));
-        return Vec::new();
-    };
-    let mut out: Vec<Ident> = Vec::new();
-    for item in items {
-        let Some(name) = item.kind.as_name() else {
-            diags.push(Diagnostic::error(
-                format!("expected a resource name, found {}", item.kind.describe()),
-                item.span,
-                "resources are names such as `SockRegistry`",
-            ));
-            continue;
-        };
-        if !d.resource_index.contains_key(name) {
+    let mut out = name_list(v, "resource", "SockRegistry", diags);
+    out.retain(|r| {
+        let known = d.resource_index.contains_key(&r.name);
+        if !known {
+            let name = &r.name;
             let mut diag =
-                Diagnostic::error(format!("unknown resource `{name}`"), item.span, "not declared with `resource`")
+                Diagnostic::error(format!("unknown resource `{name}`"), r.span, "not declared with `resource`")
                     .with_note(format!("declare it with `resource {name};` (usually in spec/resources.ng)"));
             if let Some(s) = closest(name, d.resources.iter().map(|r| r.name.name.as_str())) {
                 diag = diag.with_note(format!("did you mean `{s}`?"));
             }
             diags.push(diag);
-            continue;
         }
-        if let Some(first) = out.iter().find(|o| o.name == *name) {
-            diags.push(
-                Diagnostic::error(format!("`{name}` is listed twice"), item.span, "listed again here")
-                    .with_label(first.span, "first listed here"),
-            );
-            continue;
-        }
-        out.push(Ident { name: name.to_string(), span: item.span });
-    }
+        known
+    });
     out
 }
 

@@ -196,12 +196,7 @@ fn late_registration_runs_init_everywhere_and_undoes_on_failure() {
     assert_eq!(ns.register_spec(Op::Proc), Err(Errno::EIO));
     assert_eq!(
         trace(&ns),
-        [
-            "Init proc_ops [1]",
-            "Init proc_ops [2]",
-            "InitFailed(EIO) proc_ops [3]",
-            "PreExit proc_ops [1,2]",
-        ]
+        ["Init proc_ops [1]", "Init proc_ops [2]", "InitFailed(EIO) proc_ops [3]", "PreExit proc_ops [1,2]",]
     );
     assert_eq!(names(&ns), ["counter_ops"]);
     assert!(ns.nets().iter().all(|n| !n.read().proc_net.contains("proc_ops")), "nothing left behind");
