@@ -291,7 +291,12 @@ impl<S: PernetSpec> NetNamespaces<S> {
     where
         S: 'a,
     {
-        let cookies: Vec<u64> = nets.iter().map(|n| n.cookie()).collect();
+        // Only the trace needs the cookies; without it, no allocation.
+        let cookies: Vec<u64> = if self.shared.tracing.load(Ordering::Acquire) {
+            nets.iter().map(|n| n.cookie()).collect()
+        } else {
+            Vec::new()
+        };
         for o in ops.clone() {
             o.pre_exit_list(nets);
             self.record(Hook::PreExit, o, &cookies);
@@ -308,7 +313,7 @@ impl<S: PernetSpec> NetNamespaces<S> {
 
     /// `ops_init`, with fault injection and tracing.
     fn ops_init(&self, ops: &Ops<S>, net: &mut Net<S>) -> InitResult {
-        let result = match self.injected(ops.name()) {
+        let result = match self.injected(ops) {
             Some(e) => Err(e),
             None => ops.init(net),
         };
@@ -436,10 +441,14 @@ impl<S: PernetSpec> NetNamespaces<S> {
         self.shared.faults_armed.store(false, Ordering::Release);
     }
 
-    fn injected(&self, name: &str) -> Option<Errno> {
+    /// The error to inject into `ops`' `init`, if any. Checks the flag
+    /// before naming the operation: a spec operation's name is a lookup in
+    /// `S::OPS`, which setting up a namespace should not pay for.
+    fn injected(&self, ops: &Ops<S>) -> Option<Errno> {
         if !self.shared.faults_armed.load(Ordering::Acquire) {
             return None;
         }
+        let name = ops.name();
         let mut faults = lock(&self.shared.faults);
         let f = faults.iter_mut().find(|f| f.ops == name)?;
         if f.skip > 0 {
@@ -460,9 +469,12 @@ impl<S: PernetSpec> NetNamespaces<S> {
     }
 
     fn record(&self, hook: Hook, ops: &Ops<S>, nets: &[u64]) {
+        // The flag first: `has` and `name` look the operation up in `S::OPS`.
+        if !self.shared.tracing.load(Ordering::Acquire) {
+            return;
+        }
         // A fault injected into an operation without `init` still fails it.
-        let ran = ops.has(hook) || matches!(hook, Hook::InitFailed(_));
-        if ran && self.shared.tracing.load(Ordering::Acquire) {
+        if ops.has(hook) || matches!(hook, Hook::InitFailed(_)) {
             let ev = TraceEvent { hook, ops: ops.name().to_string(), nets: nets.to_vec() };
             lock(&self.shared.trace).push(ev);
         }
