@@ -449,12 +449,12 @@ where
 /// `dev_proc_net_init(net)` (`dev_proc_ops.init`, net/core/net-procfs.c):
 /// /proc/net/dev, softnet_stat and ptype.
 pub fn dev_proc_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
-    proc_net_create_all(net, DEV_PROC_ENTRIES)
+    net.proc_net.proc_create_all(DEV_PROC_ENTRIES)
 }
 
 /// `dev_proc_net_exit(net)`: removes them.
 pub fn dev_proc_net_exit<S: PernetSpec>(net: &mut Net<S>) {
-    proc_net_remove_all(net, DEV_PROC_ENTRIES);
+    net.proc_net.remove_all(DEV_PROC_ENTRIES);
 }
 
 /// `dev_mc_net_init(net)` (`dev_mc_net_ops.init`): /proc/net/dev_mcast.
@@ -464,29 +464,10 @@ pub fn dev_mc_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
 
 /// `dev_mc_net_exit(net)`.
 pub fn dev_mc_net_exit<S: PernetSpec>(net: &mut Net<S>) {
-    proc_net_remove_all(net, &["dev_mcast"]);
+    net.proc_net.remove_all(&["dev_mcast"]);
 }
 
 const DEV_PROC_ENTRIES: &[&str] = &["dev", "softnet_stat", "ptype"];
-
-/// Creates `names` in /proc/net; if one fails, removes those created
-/// before it (as `dev_proc_net_init` unwinds with its `out_*` labels).
-pub fn proc_net_create_all<S: PernetSpec>(net: &mut Net<S>, names: &[&'static str]) -> InitResult {
-    for (i, name) in names.iter().enumerate() {
-        if let Err(e) = net.proc_net.proc_create(name) {
-            proc_net_remove_all(net, &names[..i]);
-            return Err(e);
-        }
-    }
-    Ok(())
-}
-
-/// Removes `names` from /proc/net, last first; absent names are skipped.
-pub fn proc_net_remove_all<S: PernetSpec>(net: &mut Net<S>, names: &[&str]) {
-    for name in names.iter().rev() {
-        let _ = net.proc_net.remove_proc_entry(name);
-    }
-}
 
 /// `net_dev_init()` (net/core/dev.c, subsys_initcall), in Linux 3.19's order:
 /// empty `ptype_all`, `ptype_base` and `offload_base`; per-CPU

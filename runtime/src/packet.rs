@@ -49,7 +49,7 @@ pub fn packet_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
 
 /// `packet_net_exit(net)`: removes /proc/net/packet.
 pub fn packet_net_exit<S: PernetSpec>(net: &mut Net<S>) {
-    crate::dev::proc_net_remove_all(net, &["packet"]);
+    net.proc_net.remove_all(&["packet"]);
 }
 
 #[cfg(test)]

@@ -139,7 +139,7 @@ pub fn proto_init_net<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
 
 /// `proto_exit_net(net)`: removes /proc/net/protocols.
 pub fn proto_exit_net<S: PernetSpec>(net: &mut Net<S>) {
-    crate::dev::proc_net_remove_all(net, &["protocols"]);
+    net.proc_net.remove_all(&["protocols"]);
 }
 
 /// Reads /proc/net/protocols of `net` (`proto_seq_show`): one line per

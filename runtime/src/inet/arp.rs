@@ -121,5 +121,5 @@ pub fn arp_net_init<S: PernetSpec>(net: &mut Net<S>) -> Result<(), Errno> {
 
 /// `arp_net_exit(net)`: removes /proc/net/arp.
 pub fn arp_net_exit<S: PernetSpec>(net: &mut Net<S>) {
-    crate::dev::proc_net_remove_all(net, &["arp"]);
+    net.proc_net.remove_all(&["arp"]);
 }

@@ -235,12 +235,12 @@ fn ip_init() -> Result<(KmemCache, KmemCache), Errno> {
 /// `igmp_net_init(net)` (`igmp_net_ops.init`, net/ipv4/igmp.c):
 /// /proc/net/igmp and /proc/net/mcfilter.
 pub fn igmp_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
-    crate::dev::proc_net_create_all(net, IGMP_PROC_ENTRIES)
+    net.proc_net.proc_create_all(IGMP_PROC_ENTRIES)
 }
 
 /// `igmp_net_exit(net)`: removes them.
 pub fn igmp_net_exit<S: PernetSpec>(net: &mut Net<S>) {
-    crate::dev::proc_net_remove_all(net, IGMP_PROC_ENTRIES);
+    net.proc_net.remove_all(IGMP_PROC_ENTRIES);
 }
 
 const IGMP_PROC_ENTRIES: &[&str] = &["igmp", "mcfilter"];

@@ -62,6 +62,26 @@ impl ProcDir {
         Ok(())
     }
 
+    /// Creates `names`; if one fails, removes those created before it (as
+    /// `dev_proc_net_init` unwinds with its `out_*` labels).
+    pub fn proc_create_all(&mut self, names: &[&'static str]) -> Result<(), Errno> {
+        for (i, name) in names.iter().enumerate() {
+            if let Err(e) = self.proc_create(name) {
+                self.remove_all(&names[..i]);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `names`, last first; absent names are skipped (an exit
+    /// undoing an `init` that created them).
+    pub fn remove_all(&mut self, names: &[&str]) {
+        for name in names.iter().rev() {
+            let _ = self.remove_proc_entry(name);
+        }
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.entries.contains(&name)
     }

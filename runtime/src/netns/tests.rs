@@ -357,3 +357,14 @@ fn concurrent_create_destroy_and_register_keep_init_and_exit_paired() {
     assert!(!l.is_empty(), "the operations ran on some namespaces");
     assert_eq!((ns.count(), ns.nr_net_namespaces(), ns.generic_ids_in_use()), (1, 0, 0));
 }
+
+#[test]
+fn proc_dir_create_all_unwinds_on_failure() {
+    let mut d = ProcDir::default();
+    d.proc_create("ptype").unwrap();
+    assert_eq!(d.proc_create_all(&["dev", "softnet_stat", "ptype"]), Err(Errno::EEXIST));
+    assert_eq!(d.entries(), ["ptype"], "dev and softnet_stat were removed again");
+    d.remove_all(&["ptype", "absent"]);
+    assert!(d.entries().is_empty());
+    assert_eq!(d.remove_proc_entry("ptype"), Err(Errno::ENOENT));
+}
