@@ -54,6 +54,14 @@ pub struct InitcallDecl {
     pub docs: Vec<String>,
 }
 
+impl InitcallDecl {
+    /// Where this initcall lists `resource` in `provides` (its name if it
+    /// does not), for labels pointing at a provider.
+    pub fn provides_span(&self, resource: &str) -> Span {
+        self.provides.iter().find(|q| q.name == resource).map_or(self.name.span, |q| q.span)
+    }
+}
+
 /// A `pernet NAME: KIND { .. }` section, its fields read but not resolved
 /// (see `super::pernet`).
 pub struct PernetDecl {

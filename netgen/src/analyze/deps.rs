@@ -18,7 +18,7 @@ pub fn check<'a>(d: &'a Decls, diags: &mut Vec<Diagnostic>) -> Graph<'a> {
         for p in &c.provides {
             if let Some(&first) = provider.get(p.name.as_str()) {
                 let f = &d.initcalls[first];
-                let first_span = f.provides.iter().find(|q| q.name == p.name).map_or(f.name.span, |q| q.span);
+                let first_span = f.provides_span(&p.name);
                 diags.push(
                     Diagnostic::error(
                         format!("resource `{}` is provided twice", p.name),
@@ -49,7 +49,7 @@ pub fn check<'a>(d: &'a Decls, diags: &mut Vec<Diagnostic>) -> Graph<'a> {
             let pc = &d.initcalls[p];
             if let (Some(mine), Some(theirs)) = (c.level_index, pc.level_index) {
                 if theirs > mine {
-                    let provided_at = pc.provides.iter().find(|q| q.name == r.name).map_or(pc.name.span, |q| q.span);
+                    let provided_at = pc.provides_span(&r.name);
                     diags.push(
                         Diagnostic::error(
                             format!(

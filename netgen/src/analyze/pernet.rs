@@ -154,7 +154,7 @@ impl Ctx<'_> {
             let (Some(theirs), Some(mine)) = (pc.level_index, rc.level_index) else {
                 continue;
             };
-            let provided_at = pc.provides.iter().find(|q| q.name == r.name).map_or(pc.name.span, |q| q.span);
+            let provided_at = pc.provides_span(&r.name);
             if theirs > mine {
                 diags.push(
                     Diagnostic::error(
