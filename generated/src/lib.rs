@@ -37,6 +37,8 @@ pub mod levels;
 pub mod pernet;
 #[rustfmt::skip]
 pub mod resources;
+#[rustfmt::skip]
+pub mod tables;
 
 pub use initcalls::Stack;
 pub use netgen_macros::{

@@ -2,10 +2,13 @@
 //! level, an edge provider -> requirer labelled with the resource. Pernet
 //! operations are ellipses in their registrar's cluster, hanging off it by a
 //! dashed edge; a dotted edge joins an operation to one that `uses` it.
+//! Protocol-table entries are notes in their registrar's cluster, hanging
+//! off it by a dashed edge labelled with the Linux function that registers
+//! them.
 
 use std::fmt::Write;
 
-use crate::ir::Ir;
+use crate::ir::{Ir, TableRegistration};
 
 pub fn dot(ir: &Ir) -> String {
     let mut out = String::from("digraph initcalls {\n    rankdir=LR;\n    node [shape=box, fontname=\"monospace\"];\n");
@@ -25,6 +28,17 @@ pub fn dot(ir: &Ir) -> String {
         for c in &calls {
             for op in &c.registers {
                 let _ = writeln!(out, "        \"{}\" [label=\"{op}\", shape=ellipse];", pernet_node(op));
+            }
+        }
+        for c in &calls {
+            for e in &c.table_entries {
+                let _ = writeln!(
+                    out,
+                    "        \"{}\" [label=\"{} {}\", shape=note];",
+                    table_node(e),
+                    e.kind.keyword(),
+                    e.name
+                );
             }
         }
         out.push_str("    }\n");
@@ -53,6 +67,12 @@ pub fn dot(ir: &Ir) -> String {
             let _ = writeln!(out, "    \"{}\" -> \"{node}\" [style=dotted, label=\"uses\"];", pernet_node(u));
         }
     }
+    for c in &ir.initcalls {
+        for e in &c.table_entries {
+            let register = e.kind.register_fn().unwrap_or_default();
+            let _ = writeln!(out, "    \"{}\" -> \"{}\" [style=dashed, label=\"{register}\"];", c.name, table_node(e));
+        }
+    }
     out.push_str("}\n");
     out
 }
@@ -60,4 +80,10 @@ pub fn dot(ir: &Ir) -> String {
 /// A pernet operation's node id, apart from initcall names.
 fn pernet_node(name: &str) -> String {
     format!("pernet:{name}")
+}
+
+/// A table entry's node id, apart from initcalls and pernet operations
+/// (names are unique per kind).
+fn table_node(e: &TableRegistration) -> String {
+    format!("{}:{}", e.kind.keyword(), e.name)
 }

@@ -25,6 +25,9 @@ pub struct Ir {
     /// register them, then in declaration order.
     #[serde(default)]
     pub pernet: Vec<Pernet>,
+    /// The protocol tables, each in spec order.
+    #[serde(default)]
+    pub tables: Tables,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +69,12 @@ pub struct Initcall {
     /// registration order.
     #[serde(default)]
     pub registers: Vec<String>,
+    /// The protocol-table entries it registers after `run` returns (before
+    /// its pernet operations), in Linux's `inet_init` order: protos,
+    /// families, inet protocols, protosw entries, packet types, each kind in
+    /// spec order.
+    #[serde(default)]
+    pub table_entries: Vec<TableRegistration>,
     pub docs: Vec<String>,
     pub origin: Location,
 }
@@ -129,5 +138,227 @@ impl Ir {
     /// The initcall record named `name`.
     pub fn initcall(&self, name: &str) -> Option<&Initcall> {
         self.initcalls.iter().find(|c| c.name == name)
+    }
+}
+
+// ---- protocol tables (spec/protocols.ng) ---------------------------------
+
+/// The six kinds of protocol-table section, in the order an initcall
+/// registers them (Linux's `inet_init`: `proto_register`, `sock_register`,
+/// `inet_add_protocol`, `inet_register_protosw`, `dev_add_pack`); `proto_ops`
+/// vtables are not registered, only named by `protosw`s and families'
+/// `create` functions. The derived `Ord` is that registration order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableKind {
+    Proto,
+    Family,
+    InetProtocol,
+    Protosw,
+    PacketType,
+    ProtoOps,
+}
+
+impl TableKind {
+    pub const ALL: [TableKind; 6] = [
+        TableKind::Proto,
+        TableKind::ProtoOps,
+        TableKind::Family,
+        TableKind::InetProtocol,
+        TableKind::Protosw,
+        TableKind::PacketType,
+    ];
+
+    /// The spec keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            TableKind::Proto => "proto",
+            TableKind::ProtoOps => "proto_ops",
+            TableKind::Family => "family",
+            TableKind::InetProtocol => "inet_protocol",
+            TableKind::Protosw => "protosw",
+            TableKind::PacketType => "packet_type",
+        }
+    }
+
+    pub fn from_keyword(kw: &str) -> Option<TableKind> {
+        TableKind::ALL.into_iter().find(|k| k.keyword() == kw)
+    }
+
+    /// The Linux function that registers an entry; `None` for `proto_ops`.
+    pub fn register_fn(self) -> Option<&'static str> {
+        match self {
+            TableKind::Proto => Some("proto_register"),
+            TableKind::Family => Some("sock_register"),
+            TableKind::InetProtocol => Some("inet_add_protocol"),
+            TableKind::Protosw => Some("inet_register_protosw"),
+            TableKind::PacketType => Some("dev_add_pack"),
+            TableKind::ProtoOps => None,
+        }
+    }
+
+    /// The resource holding the table an entry is registered in: its
+    /// registrar must require or provide it.
+    pub fn resource(self) -> Option<&'static str> {
+        match self {
+            TableKind::Proto => Some("SockCache"),
+            TableKind::Family => Some("SockRegistry"),
+            TableKind::InetProtocol => Some("InetProtos"),
+            TableKind::Protosw => Some("Inetsw"),
+            TableKind::PacketType => Some("PtypeBase"),
+            TableKind::ProtoOps => None,
+        }
+    }
+}
+
+/// A number as the spec wrote it: a literal, or a constant's name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Number {
+    pub value: u64,
+    /// The constant it was written as (`IPPROTO_UDP`), if any.
+    pub constant: Option<String>,
+}
+
+impl Number {
+    /// `IPPROTO_UDP`, or the value.
+    pub fn written(&self) -> String {
+        self.constant.clone().unwrap_or_else(|| self.value.to_string())
+    }
+}
+
+/// A function field of a vtable section: `bind: path::to::fn;`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodImpl {
+    /// The field: `bind`.
+    pub method: String,
+    /// The Rust path, as written.
+    pub path: String,
+}
+
+/// `struct proto` (`proto NAME { .. }`), registered with `proto_register`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proto {
+    /// The C variable: `tcp_prot`.
+    pub name: String,
+    /// `prot->name`: `"TCP"`.
+    pub display_name: String,
+    pub obj_size: u64,
+    /// `proto_register(prot, alloc_slab)`.
+    pub slab: bool,
+    pub registered_by: String,
+    /// The methods the spec gives, in `struct proto` order.
+    pub methods: Vec<MethodImpl>,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// `struct proto_ops` (`proto_ops NAME { .. }`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtoOps {
+    pub name: String,
+    pub family: Number,
+    /// The methods the spec gives, in `struct proto_ops` order.
+    pub methods: Vec<MethodImpl>,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// `struct net_proto_family` (`family NAME { .. }`), for `sock_register`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Family {
+    pub name: String,
+    pub family: Number,
+    pub create: String,
+    pub registered_by: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// `struct net_protocol` (`inet_protocol NAME { .. }`), for `inet_add_protocol`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InetProtocol {
+    pub name: String,
+    pub protocol: Number,
+    pub handler: String,
+    pub err_handler: Option<String>,
+    pub no_policy: bool,
+    pub netns_ok: bool,
+    pub registered_by: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// `struct inet_protosw` (`protosw NAME { .. }`), for `inet_register_protosw`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protosw {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: Number,
+    pub protocol: Number,
+    /// The `proto` section it names.
+    pub prot: String,
+    /// The `proto_ops` section it names.
+    pub ops: String,
+    /// `PERMANENT`, `REUSE`, `ICSK`, in that order.
+    pub flags: Vec<String>,
+    pub registered_by: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// `struct packet_type` (`packet_type NAME { .. }`), for `dev_add_pack`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketType {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: Number,
+    pub func: String,
+    pub registered_by: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// The spec's protocol tables, each in spec order: an entry's index is its
+/// position.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tables {
+    pub protos: Vec<Proto>,
+    pub proto_ops: Vec<ProtoOps>,
+    pub families: Vec<Family>,
+    pub inet_protocols: Vec<InetProtocol>,
+    pub protosw: Vec<Protosw>,
+    pub packet_types: Vec<PacketType>,
+}
+
+impl Tables {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entries of every kind.
+    pub fn len(&self) -> usize {
+        self.protos.len()
+            + self.proto_ops.len()
+            + self.families.len()
+            + self.inet_protocols.len()
+            + self.protosw.len()
+            + self.packet_types.len()
+    }
+}
+
+/// One table entry an initcall registers after its `run`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRegistration {
+    pub kind: TableKind,
+    pub name: String,
+    /// How Linux writes the call: `inet_add_protocol(&udp_protocol, IPPROTO_UDP)`.
+    pub call: String,
+}
+
+impl Initcall {
+    /// Whether it runs through a generated wrapper (in `pernet.rs`) that
+    /// registers what it registers after its `run`.
+    pub fn has_wrapper(&self) -> bool {
+        !self.registers.is_empty() || !self.table_entries.is_empty()
     }
 }

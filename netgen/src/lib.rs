@@ -17,6 +17,7 @@ pub mod ir;
 pub mod parse;
 pub mod source;
 pub mod synthetic;
+pub mod vtable;
 
 use std::path::Path;
 

@@ -66,11 +66,13 @@ fn main() -> ExitCode {
                         eprintln!("wrote {}", w.display());
                     }
                     eprintln!(
-                        "netgen: {} levels, {} resources, {} initcalls, {} pernet operations; {} of {} files changed",
+                        "netgen: {} levels, {} resources, {} initcalls, {} pernet operations, {} protocol-table entries; \
+                         {} of {} files changed",
                         ir.levels.len(),
                         ir.resources.len(),
                         ir.initcalls.len(),
                         ir.pernet.len(),
+                        ir.tables.len(),
                         written.len(),
                         files.len()
                     );

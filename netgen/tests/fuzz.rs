@@ -8,13 +8,16 @@ const REAL: &[&str] = &[
     include_str!("../../spec/resources.ng"),
     include_str!("../../spec/initcalls.ng"),
     include_str!("../../spec/pernet.ng"),
+    include_str!("../../spec/protocols.ng"),
     // The whole spec in one file, so mutations reach the checks that need
-    // every section: requirements against levels, pernet registrars, `uses`.
+    // every section: requirements against levels, pernet registrars, `uses`,
+    // table registrars, numbers and references between tables.
     concat!(
         include_str!("../../spec/levels.ng"),
         include_str!("../../spec/resources.ng"),
         include_str!("../../spec/initcalls.ng"),
         include_str!("../../spec/pernet.ng"),
+        include_str!("../../spec/protocols.ng"),
     ),
 ];
 
@@ -66,6 +69,21 @@ fn edit() -> impl Strategy<Value = Edit> {
         ">",
         "uses: [netdev_net_ops];",
         "registered_by: inet_init;",
+        "registered_by: packet_init;",
+        "proto",
+        "proto_ops",
+        "protosw",
+        "family",
+        "inet_protocol",
+        "packet_type",
+        "flags: [PERMANENT];",
+        "flags: [no_policy];",
+        "protocol: 17;",
+        "family: 2;",
+        "type: 300;",
+        "prot: udp_prot;",
+        "ops: packet_ops;",
+        "slab: maybe;",
     ]);
     prop_oneof![
         (any::<usize>(), 0usize..20).prop_map(|(a, n)| Edit::Delete(a, n)),
@@ -117,7 +135,9 @@ proptest! {
 fn the_whole_real_spec_in_one_file_compiles() {
     let c = netgen::compile_str("spec/x.ng", REAL[REAL.len() - 1]);
     assert!(!c.has_errors(), "{}", c.render_diagnostics());
-    assert!(!c.ir.expect("no errors").pernet.is_empty());
+    let ir = c.ir.expect("no errors");
+    assert!(!ir.pernet.is_empty());
+    assert!(!ir.tables.is_empty());
 }
 
 #[test]

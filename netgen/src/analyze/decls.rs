@@ -6,23 +6,14 @@ use std::collections::HashMap;
 
 use super::suggest::closest;
 use crate::diag::Diagnostic;
-use crate::ir::PernetKind;
+use crate::ir::{PernetKind, TableKind};
 use crate::parse::ast::{Ident, ItemKind, Member, Section, SpecFile, Value, ValueKind};
 use crate::source::{FileId, Span};
 
 /// Sections the grammar accepts whose code generation has not been written
 /// yet. They are errors, not silently ignored.
-const NOT_YET: &[(&str, &str)] = &[
-    ("family", "protocol families (net_families)"),
-    ("inet_protocol", "inet_protos entries"),
-    ("protosw", "inetsw protosw entries"),
-    ("packet_type", "packet types (ptype_base)"),
-    ("proto", "struct proto vtables"),
-    ("proto_ops", "struct proto_ops vtables"),
-    ("netdev", "net devices"),
-    ("register", "NIC registers"),
-    ("descriptor", "DMA descriptors"),
-];
+const NOT_YET: &[(&str, &str)] =
+    &[("netdev", "net devices"), ("register", "NIC registers"), ("descriptor", "DMA descriptors")];
 
 pub struct ConstDecl {
     pub name: Ident,
@@ -95,18 +86,18 @@ pub struct Decls {
 }
 
 /// One namespace of names: reports the second declaration of a name.
-struct Names<'a> {
+pub(super) struct Names<'a> {
     what: &'a str,
     seen: HashMap<String, Span>,
 }
 
 impl<'a> Names<'a> {
-    fn new(what: &'a str) -> Self {
+    pub(super) fn new(what: &'a str) -> Self {
         Names { what, seen: HashMap::new() }
     }
 
     /// Whether `name` is new; reports it when it is not.
-    fn declare(&mut self, name: &Ident, diags: &mut Vec<Diagnostic>) -> bool {
+    pub(super) fn declare(&mut self, name: &Ident, diags: &mut Vec<Diagnostic>) -> bool {
         if let Some(&first) = self.seen.get(&name.name) {
             diags.push(
                 Diagnostic::error(format!("duplicate {} `{}`", self.what, name.name), name.span, "declared again here")
@@ -174,6 +165,9 @@ pub fn collect(files: &[(FileId, SpecFile)], diags: &mut Vec<Diagnostic>) -> Dec
                     }
                     "initcall" => initcall_sections.push((s, item.docs.clone())),
                     "pernet" => pernet_sections.push((s, item.docs.clone())),
+                    // Protocol tables: read by `super::tables` once every
+                    // constant and initcall is known.
+                    kw if TableKind::from_keyword(kw).is_some() => {}
                     kw => {
                         let what = NOT_YET.iter().find(|(k, _)| *k == kw).map_or(kw, |(_, w)| *w);
                         diags.push(
@@ -457,7 +451,7 @@ fn pernet(s: &Section, docs: Vec<String>, d: &Decls, diags: &mut Vec<Diagnostic>
 /// Reads the `name: value;` members of a section body: reports duplicate
 /// fields and members that are not `name: value;`, hands each value to
 /// `field`, and returns every field name given.
-fn fields<'a>(
+pub(super) fn fields<'a>(
     body: &'a [Member],
     diags: &mut Vec<Diagnostic>,
     mut field: impl FnMut(&'a Member, &'a Value, &mut Vec<Diagnostic>),
@@ -482,7 +476,14 @@ fn fields<'a>(
 }
 
 /// "unknown field `x` in initcall `y`", listing the fields of `kw`.
-fn unknown_field(field: &str, kw: &str, owner: &Ident, fields: &[&str], m: &Member, diags: &mut Vec<Diagnostic>) {
+pub(super) fn unknown_field(
+    field: &str,
+    kw: &str,
+    owner: &Ident,
+    fields: &[&str],
+    m: &Member,
+    diags: &mut Vec<Diagnostic>,
+) {
     let what = if kw == "pernet" { "pernet operation" } else { kw };
     let mut diag = Diagnostic::error(
         format!("unknown field `{field}` in {what} `{}`", owner.name),
@@ -498,7 +499,7 @@ fn unknown_field(field: &str, kw: &str, owner: &Ident, fields: &[&str], m: &Memb
 
 /// A full Rust path (with `::`, maybe ending in generic arguments): a
 /// function or type of the runtime or a user crate.
-fn rust_path(field: &str, v: &Value, example: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Span)> {
+pub(super) fn rust_path(field: &str, v: &Value, example: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Span)> {
     match &v.kind {
         ValueKind::Path(p) if p.contains("::") => Some((p.clone(), v.span)),
         other => {
@@ -513,7 +514,7 @@ fn rust_path(field: &str, v: &Value, example: &str, diags: &mut Vec<Diagnostic>)
 }
 
 /// A list of plain names of `what` (resolved later); duplicates are reported.
-fn name_list(v: &Value, what: &str, example: &str, diags: &mut Vec<Diagnostic>) -> Vec<Ident> {
+pub(super) fn name_list(v: &Value, what: &str, example: &str, diags: &mut Vec<Diagnostic>) -> Vec<Ident> {
     let ValueKind::List(items) = &v.kind else {
         diags.push(Diagnostic::error(
             format!("expected a list of {what}s, found {}", v.kind.describe()),
@@ -588,14 +589,14 @@ fn resource_list(v: &Value, d: &Decls, diags: &mut Vec<Diagnostic>) -> Vec<Ident
     out
 }
 
-fn named<'a>(s: &'a Section, kw: &str, example: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a Ident> {
+pub(super) fn named<'a>(s: &'a Section, kw: &str, example: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a Ident> {
     if s.name.is_none() {
         diags.push(Diagnostic::error(format!("`{kw}` needs a name"), s.keyword.span, format!("as in `{example}`")));
     }
     s.name.as_ref()
 }
 
-fn no_at_or_type(s: &Section, kw: &str, diags: &mut Vec<Diagnostic>) {
+pub(super) fn no_at_or_type(s: &Section, kw: &str, diags: &mut Vec<Diagnostic>) {
     if let Some(at) = &s.at {
         diags.push(Diagnostic::error(format!("`{kw}` takes no `@`"), at.span, "remove this"));
     }
@@ -618,18 +619,34 @@ fn no_member_extras(m: &Member, diags: &mut Vec<Diagnostic>) {
 }
 
 #[derive(Clone, Copy)]
-enum Case {
+pub(super) enum Case {
     /// Rust type names: `SockRegistry`.
     Type,
     /// C function and level names: `sock_init`, `core_sync`.
     Fn,
 }
 
-fn check_case(name: &Ident, case: Case, what: &str, diags: &mut Vec<Diagnostic>) -> bool {
+/// A name of a section of `kind`, for messages.
+pub(super) fn table_example(kind: TableKind) -> &'static str {
+    match kind {
+        TableKind::Proto => "udp_prot",
+        TableKind::ProtoOps => "inet_dgram_ops",
+        TableKind::Family => "inet_family_ops",
+        TableKind::InetProtocol => "udp_protocol",
+        TableKind::Protosw => "udp",
+        TableKind::PacketType => "ip_packet_type",
+    }
+}
+
+pub(super) fn check_case(name: &Ident, case: Case, what: &str, diags: &mut Vec<Diagnostic>) -> bool {
     let first = name.name.chars().next().unwrap_or('_');
     let ok = match case {
         Case::Type => first.is_ascii_uppercase(),
-        Case::Fn => name.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+        // A letter, so the name stays a name when uppercased (`_` is not).
+        Case::Fn => {
+            name.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && name.name.chars().any(|c| c.is_ascii_lowercase())
+        }
     };
     if !ok {
         let (rule, example) = match case {
@@ -637,7 +654,10 @@ fn check_case(name: &Ident, case: Case, what: &str, diags: &mut Vec<Diagnostic>)
             Case::Fn if what == "pernet operation" => {
                 ("are lowercase, like the C structs they model", "netdev_net_ops")
             }
-            Case::Fn => ("are lowercase, like the C functions and levels they model", "sock_init"),
+            Case::Fn => match TableKind::from_keyword(what) {
+                Some(kind) => ("are lowercase, like the C variables they model", table_example(kind)),
+                None => ("are lowercase, like the C functions and levels they model", "sock_init"),
+            },
         };
         diags.push(Diagnostic::error(
             format!("{what} name `{}` is not allowed", name.name),

@@ -3,14 +3,16 @@
 //! Every problem is collected, none stops the pass: [`decls`] reads each
 //! section against its schema and builds the symbol tables, [`deps`] checks
 //! requires/provides against levels and finds cycles, [`order`] decides the
-//! boot order, and [`pernet`] checks pernet operations against it and decides
-//! their registration order. Errors mean no IR.
+//! boot order, [`pernet`] checks pernet operations against it and decides
+//! their registration order, and [`tables`] checks the protocol tables and
+//! vtables. Errors mean no IR.
 
 mod decls;
 mod deps;
 mod order;
 mod pernet;
 mod suggest;
+mod tables;
 
 use sha2::{Digest, Sha256};
 
@@ -27,6 +29,7 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
     let graph = deps::check(&decls, &mut diags);
     let boot_order = order::boot_order(&decls, &graph, &mut diags);
     let registration = pernet::check(&decls, &graph, &boot_order, &mut diags);
+    let tables = tables::check(files, &decls, &boot_order, &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
@@ -79,6 +82,7 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
                         .filter(|&&(_, r)| r == i)
                         .map(|&(op, _)| decls.pernet[op].name.name.clone())
                         .collect(),
+                    table_entries: tables.registrations(i),
                     docs: c.docs.clone(),
                     origin: loc(c.name.span),
                 }
@@ -105,6 +109,7 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
                 })
             })
             .collect(),
+        tables: tables.lower(&loc),
     };
     (Some(ir), diags)
 }

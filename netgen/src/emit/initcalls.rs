@@ -47,10 +47,11 @@ fn const_name(c: &Initcall) -> proc_macro2::Ident {
 }
 
 /// `run` as an absolute path, so a crate named like a module of `generated`
-/// cannot shadow it; for an initcall that registers pernet operations, its
-/// wrapper in `pernet.rs`, which calls `run` and then registers them.
+/// cannot shadow it; for an initcall that registers pernet operations or
+/// protocol-table entries, its wrapper in `pernet.rs`, which calls `run`
+/// and then registers them.
 fn func_path(c: &Initcall) -> String {
-    if c.registers.is_empty() {
+    if !c.has_wrapper() {
         format!("::{}", c.run.trim_start_matches("::"))
     } else {
         format!("super::pernet::{}", c.name)
@@ -64,6 +65,11 @@ fn extra_doc(c: &Initcall) -> String {
     }
     if !c.provides.is_empty() {
         extra.push_str(&format!("; provides {}", code_list(&c.provides)));
+    }
+    if !c.table_entries.is_empty() {
+        let n = c.table_entries.len();
+        let what = if n == 1 { "entry" } else { "entries" };
+        extra.push_str(&format!("; then registers {n} protocol-table {what} (listed at `pernet::{}`)", c.name));
     }
     if !c.registers.is_empty() {
         let what = if c.registers.len() == 1 { "operation" } else { "operations" };

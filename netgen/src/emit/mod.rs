@@ -10,6 +10,7 @@ mod initcalls;
 mod levels;
 mod pernet;
 mod resources;
+mod tables;
 
 use std::path::{Path, PathBuf};
 
@@ -31,12 +32,13 @@ pub struct GeneratedFile {
 /// its own.
 pub fn emit(ir: &Ir) -> Vec<GeneratedFile> {
     type Emitter = fn(&Ir) -> Vec<Chunk>;
-    const EMITTERS: [(&str, Emitter); 5] = [
+    const EMITTERS: [(&str, Emitter); 6] = [
         ("consts.rs", consts::emit),
         ("levels.rs", levels::emit),
         ("resources.rs", resources::emit),
         ("initcalls.rs", initcalls::emit),
         ("pernet.rs", pernet::emit),
+        ("tables.rs", tables::emit),
     ];
     std::thread::scope(|s| {
         let handles: Vec<_> = EMITTERS.iter().map(|&(name, f)| s.spawn(move || file(ir, name, f(ir)))).collect();
@@ -128,6 +130,15 @@ fn space_items(text: &str) -> String {
             let same_run = (p.starts_with("use ") && line.starts_with("use "))
                 || (p.starts_with("impl") && p.ends_with("{}") && line.starts_with("impl") && line.ends_with("{}"));
             if top && prev_ended && !same_run {
+                out.push('\n');
+            }
+            // Inside an `impl` or `mod`: a method or documented item after
+            // the end of the previous one.
+            let inner = ["    fn ", "    ///", "    #["].iter().any(|s| line.starts_with(s));
+            let inner_prev_ended = p.starts_with("    ")
+                && !p.starts_with("     ")
+                && (p == "    }" || p.ends_with("{}") || (p.ends_with(';') && !p.starts_with("    use ")));
+            if inner && inner_prev_ended {
                 out.push('\n');
             }
         }

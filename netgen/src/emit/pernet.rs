@@ -1,6 +1,7 @@
 //! `pernet.rs`: the spec's pernet operations, their per-namespace state, the
 //! `PernetSpec` impl that dispatches to their functions, and the wrappers
-//! that register them after their initcall's `run`.
+//! that register them (and the initcall's protocol-table entries, see
+//! `tables.rs`) after their initcall's `run`.
 //!
 //! Emitted whole through prettyplease: there are few operations, and their
 //! `match` arms are laid out best by the formatter.
@@ -14,7 +15,7 @@ use crate::ir::{Initcall, Ir, Pernet, PernetKind};
 pub fn emit(ir: &Ir) -> Vec<Chunk> {
     let ops = &ir.pernet;
     let stateful: Vec<&Pernet> = ops.iter().filter(|p| p.state.is_some()).collect();
-    let registrars: Vec<&Initcall> = ir.initcalls.iter().filter(|c| !c.registers.is_empty()).collect();
+    let registrars: Vec<&Initcall> = ir.initcalls.iter().filter(|c| c.has_wrapper()).collect();
     let imports = imports(ir);
     let op_enum = op_enum(ops);
     let states = states_struct(&stateful);
@@ -34,8 +35,8 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         #![doc = " [`Pernet`] is the spec's `pernet_list`: its `PernetSpec` impl dispatches on"]
         #![doc = " [`PernetOp`] to the functions the spec names, and each state type finds its"]
         #![doc = " slot in [`PernetStates`] through `PernetState`. An initcall that registers"]
-        #![doc = " operations runs through a wrapper at the end of this file, which"]
-        #![doc = " `initcalls.rs` names instead of its `run`."]
+        #![doc = " operations or protocol-table entries runs through a wrapper at the end of"]
+        #![doc = " this file, which `initcalls.rs` names instead of its `run`."]
         #![allow(non_camel_case_types)]
 
         #imports
@@ -66,7 +67,7 @@ fn imports(ir: &Ir) -> TokenStream {
     let ops = &ir.pernet;
     let stateful = ops.iter().any(|p| p.state.is_some());
     let proofs = ops.iter().any(|p| !p.requires.is_empty());
-    let wrappers = ir.initcalls.iter().any(|c| !c.registers.is_empty());
+    let wrappers = ir.initcalls.iter().any(Initcall::has_wrapper);
     let mut init_items = vec![quote!(InitResult)];
     let mut netns_items = vec![quote!(Net), quote!(PernetDesc)];
     if !ops.is_empty() {
@@ -364,27 +365,69 @@ fn spec_impl(ops: &[Pernet]) -> TokenStream {
     }
 }
 
-/// The initcall function of a registrar: its `run`, then
+/// The initcall function of a registrar: its `run`; then the protocol-table
+/// entries it registers (`register_spec_entries`, which registers them in
+/// Linux's `inet_init` order and undoes them if one fails); then
 /// `register_pernet_subsys`/`register_pernet_device` of each operation it
-/// registers, in registration order.
+/// registers, in registration order, unregistering its table entries if
+/// that fails.
 fn wrapper(ir: &Ir, c: &Initcall) -> TokenStream {
     let registered: Vec<&Pernet> = c.registers.iter().filter_map(|n| ir.pernet.iter().find(|p| p.name == *n)).collect();
-    let mut lines = vec![format!(
-        "Initcall `{}`: `{}`, then the pernet operations it registers, in spec order:",
-        c.name,
-        c.run.trim_start_matches("::")
-    )];
-    lines.extend(registered.iter().map(|p| format!("- `{}(&{})`", p.kind.register_fn(), p.name)));
+    let run_text = c.run.trim_start_matches("::");
+    let mut lines = vec![if c.table_entries.is_empty() {
+        format!("Initcall `{}`: `{run_text}`, then the pernet operations it registers, in spec order:", c.name)
+    } else {
+        format!("Initcall `{}`: `{run_text}`, then what it registers:", c.name)
+    }];
+    lines.extend(
+        c.table_entries
+            .iter()
+            .map(|e| e.call.clone())
+            .chain(registered.iter().map(|p| format!("{}(&{})", p.kind.register_fn(), p.name)))
+            .map(|call| format!("- `{call}`")),
+    );
+    if !c.table_entries.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "`register_spec_entries` registers the protocol-table entries in Linux's `inet_init` order (protos, \
+             families, inet protocols, protosw entries, packet types){}",
+            if registered.is_empty() {
+                "."
+            } else {
+                ", then the pernet operations are registered in spec order; if one fails, the table entries are \
+                 unregistered again."
+            }
+        ));
+    }
     let docs = docs(&lines, &c.origin, "");
     let name = format_ident!("{}", c.name);
+    let registrar = &c.name;
     let run = fn_path(&c.run);
     let ops = registered.iter().map(|p| op_ident(p));
+    let register_ops = quote! { ::netgen_runtime::netns::register_spec_ops::<Pernet>(k, &ops) };
+    let body = match (c.table_entries.is_empty(), registered.is_empty()) {
+        (true, _) => quote! {
+            let ops = [#(PernetOp::#ops),*];
+            #register_ops
+        },
+        (false, true) => quote! {
+            ::netgen_runtime::tables::register_spec_entries::<Pernet>(k, #registrar)
+        },
+        (false, false) => quote! {
+            ::netgen_runtime::tables::register_spec_entries::<Pernet>(k, #registrar)?;
+            let ops = [#(PernetOp::#ops),*];
+            if let Err(e) = #register_ops {
+                ::netgen_runtime::tables::unregister_spec_entries::<Pernet>(k, #registrar);
+                return Err(e);
+            }
+            Ok(())
+        },
+    };
     quote! {
         #docs
         pub fn #name(k: &mut Kernel) -> InitResult {
             #run(k)?;
-            let ops = [#(PernetOp::#ops),*];
-            ::netgen_runtime::netns::register_spec_ops::<Pernet>(k, &ops)
+            #body
         }
     }
 }
