@@ -4,6 +4,9 @@
 pub use netgen_generated as generated;
 pub use netgen_runtime as runtime;
 
+pub mod frames;
+pub mod pcap;
+
 use netgen_generated::pernet::Pernet;
 use netgen_generated::Stack;
 use netgen_runtime::init::{do_initcalls, BootOptions, BootReport, Plan};

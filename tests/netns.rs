@@ -25,6 +25,7 @@ fn boot() -> (Kernel, Namespaces) {
 /// Subsys operations in registration order, then device operations.
 const PERNET_LIST: [&str; 15] = [
     "net_ns_ops",
+    "sock_net_ops",
     "net_inuse_ops",
     "proto_net_ops",
     "dev_proc_ops",
@@ -38,7 +39,6 @@ const PERNET_LIST: [&str; 15] = [
     "packet_net_ops",
     "loopback_net_ops",
     "default_device_ops",
-    "",
 ];
 
 fn pernet_names(ns: &Namespaces) -> Vec<String> {
@@ -48,11 +48,11 @@ fn pernet_names(ns: &Namespaces) -> Vec<String> {
 #[test]
 fn boot_registers_the_spec_operations_subsys_before_device() {
     let (_, ns) = boot();
-    assert_eq!(pernet_names(&ns), PERNET_LIST[..14]);
+    assert_eq!(pernet_names(&ns), PERNET_LIST);
     let kinds: Vec<_> = ns.pernet_list().into_iter().map(|(_, k)| k).collect();
     let first_device = kinds.iter().position(|k| *k == PernetKind::Device).unwrap();
     assert!(kinds[first_device..].iter().all(|k| *k == PernetKind::Device));
-    assert_eq!(PERNET_OPS.len(), 14, "every spec operation is registered at boot");
+    assert_eq!(PERNET_OPS.len(), 15, "every spec operation is registered at boot");
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn expected_undo(before: &[&str], failing: &str, e: Errno) -> Vec<(Hook, String)
 #[test]
 fn a_failing_init_in_setup_net_undoes_exactly_what_ran() {
     let (_, ns) = boot();
-    for (i, failing) in PERNET_LIST[..14].iter().enumerate() {
+    for (i, failing) in PERNET_LIST.iter().enumerate() {
         ns.set_tracing(true);
         ns.inject_init_fault(failing, Errno::ENOMEM, 0);
         assert_eq!(ns.copy_net_ns().err(), Some(Errno::ENOMEM), "{failing}");

@@ -39,30 +39,44 @@ errnos! {
     EINTR = 4, "Interrupted system call";
     EIO = 5, "I/O error";
     ENXIO = 6, "No such device or address";
+    EBADF = 9, "Bad file number";
     EAGAIN = 11, "Try again";
     ENOMEM = 12, "Out of memory";
+    EACCES = 13, "Permission denied";
     EFAULT = 14, "Bad address";
     EBUSY = 16, "Device or resource busy";
     EEXIST = 17, "File exists";
     ENODEV = 19, "No such device";
     EINVAL = 22, "Invalid argument";
     ENFILE = 23, "File table overflow";
+    ENOTTY = 25, "Not a typewriter";
     ENOSPC = 28, "No space left on device";
+    EPIPE = 32, "Broken pipe";
     ENOSYS = 38, "Function not implemented";
+    ENONET = 64, "Machine is not on the network";
+    EPROTO = 71, "Protocol error";
     ENOTSOCK = 88, "Socket operation on non-socket";
+    EDESTADDRREQ = 89, "Destination address required";
+    EMSGSIZE = 90, "Message too long";
     EPROTOTYPE = 91, "Protocol wrong type for socket";
+    ENOPROTOOPT = 92, "Protocol not available";
     EPROTONOSUPPORT = 93, "Protocol not supported";
     ESOCKTNOSUPPORT = 94, "Socket type not supported";
     EOPNOTSUPP = 95, "Operation not supported on transport endpoint";
     EAFNOSUPPORT = 97, "Address family not supported by protocol";
     EADDRINUSE = 98, "Address already in use";
     EADDRNOTAVAIL = 99, "Cannot assign requested address";
+    ENETDOWN = 100, "Network is down";
     ENETUNREACH = 101, "Network is unreachable";
     ENOBUFS = 105, "No buffer space available";
     EISCONN = 106, "Transport endpoint is already connected";
     ENOTCONN = 107, "Transport endpoint is not connected";
+    ECONNRESET = 104, "Connection reset by peer";
     ECONNREFUSED = 111, "Connection refused";
+    EHOSTDOWN = 112, "Host is down";
     EHOSTUNREACH = 113, "No route to host";
+    EALREADY = 114, "Operation already in progress";
+    EINPROGRESS = 115, "Operation now in progress";
 }
 
 impl Errno {

@@ -5,10 +5,23 @@
 //! (`generated/`, emitted from `spec/`) supplies the concrete levels,
 //! resources and the ordered initcall table, and implements the traits here.
 //!
-//! Modules are named after the Linux source they model.
+//! Modules are named after the Linux source they model. The packet path:
+//!
+//! * [`tables`]: the contract with the generated crate ([`tables::ProtoSpec`],
+//!   the table entries, [`tables::NetCx`]) and the registration of the
+//!   spec's protocol entries.
+//! * [`skbuff`], [`ethernet`], [`checksum`]: buffers, framing, checksums.
+//! * [`dev`]: devices (loopback, veth, external), `ptype_all`/`ptype_base`,
+//!   `netif_receive_skb`, `net_rx_action`, `dev_queue_xmit`.
+//! * [`inet`]: ARP, IPv4 input/output/routing, ICMP, UDP, raw, ping, TCP
+//!   (sockets only), IGMP, the MIBs.
+//! * [`socket`]: `net_families`, `struct sock`, the system calls;
+//!   [`packet`]: PF_PACKET.
 
+pub mod checksum;
 pub mod dev;
 pub mod errno;
+pub mod ethernet;
 pub mod inet;
 pub mod init;
 pub mod kernel;
@@ -21,7 +34,12 @@ pub mod slab;
 pub mod sock;
 pub mod socket;
 pub mod softirq;
+#[cfg(test)]
+mod stack_tests;
 pub mod sysctl;
+pub mod tables;
+#[cfg(test)]
+pub(crate) mod testspec;
 
 pub use errno::Errno;
 pub use kernel::Kernel;

@@ -58,7 +58,7 @@ mod tests {
         refill_skbs(&mut k).unwrap();
         let pool = &k.get::<SkbPoolState>().unwrap().skb_pool;
         assert_eq!(pool.len(), MAX_SKBS);
-        assert!(pool.iter().all(|s| s.data.len() == MAX_SKB_SIZE));
+        assert!(pool.iter().all(|s| s.len() == MAX_SKB_SIZE));
         assert_eq!(k.get::<SkbCacheState>().unwrap().skbuff_head_cache.active_objs(), MAX_SKBS);
     }
 }

@@ -1,44 +1,50 @@
-//! PF_PACKET sockets (net/packet/af_packet.c): raw access to frames, which
-//! bind by adding a packet type (`ETH_P_ALL` for taps) to `ptype_all` or
-//! `ptype_base`.
+//! PF_PACKET sockets (net/packet/af_packet.c): raw access to frames.
+//!
+//! `packet_init` only checks what it needs; the spec registers
+//! `packet_proto` and `packet_family_ops` right after it. A packet socket
+//! of protocol P receives a copy of every frame of ethertype P
+//! (`ETH_P_ALL`: every frame, and every transmitted one as
+//! `PACKET_OUTGOING`) on its bound device or any; `SOCK_RAW` sockets get
+//! the Ethernet header, `SOCK_DGRAM` ones start at the network header.
+//! Linux gives each socket a `packet_type` in `ptype_all`/`ptype_base`;
+//! here the namespace's `packet_sklist` is served at those two points of
+//! `__netif_receive_skb_core` (and in `dev_queue_xmit_nit`). Protocols are
+//! ethertypes in host order (Linux takes `htons(ETH_P_ALL)`).
+//!
+//! Not built: `SOCK_DGRAM` sends (they need `sll_addr`, which
+//! [`SockAddr::Packet`] does not carry: `EOPNOTSUPP`), ring buffers,
+//! fanout, `PACKET_*` socket options.
 
-use crate::dev::PtypeBaseState;
+use crate::dev::{dev_queue_xmit, NetDevTables, PtypeBaseState, ETH_P_ALL};
 use crate::errno::Errno;
+use crate::ethernet::ETH_HLEN;
+use crate::inet::af_inet::{SIOCINQ, SIOCOUTQ};
 use crate::init::InitResult;
 use crate::kernel::Kernel;
 use crate::netns::{Net, PernetSpec};
-use crate::sock::{proto_register, Proto};
-use crate::socket::{sock_register, NetProtoFamily, SockCacheState, SockRegistryState, PF_PACKET};
+use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_OUTGOING};
+use crate::socket::sock::{sk, Sock, Sockets, MSG_PEEK, MSG_TRUNC};
+use crate::socket::{SockCacheState, SockRegistryState, SOCK_DGRAM, SOCK_PACKET, SOCK_RAW};
+use crate::tables::{spec_proto, spec_proto_ops, Entry, Fd, NetCx, ProtoSpec, SockAddr};
 
-/// `obj_size` of `packet_proto`: a typical x86_64 `sizeof(struct packet_sock)`.
-const PACKET_SOCK_SIZE: usize = 1472;
-
-/// `packet_proto`.
-pub const PACKET_PROTO: Proto = Proto::new("PACKET", PACKET_SOCK_SIZE);
-
-/// `packet_family_ops`.
-pub const PACKET_FAMILY_OPS: NetProtoFamily =
-    NetProtoFamily { family: PF_PACKET, create: "packet_create", owner: "kernel" };
-
-/// `PF_PACKET` is registered (resource `PacketFamily`); sockets of it add
-/// their packet types to `ptype_all`/`ptype_base` when bound.
+/// `PF_PACKET`'s prerequisites are there (resource `PacketFamily`); the
+/// family itself is the spec's `packet_family_ops`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PacketFamilyState;
 
 /// `packet_init()` (net/packet/af_packet.c, module_init = device_initcall):
-/// `proto_register(&packet_proto, 0)` (no slab: packet socks come from
-/// `sk_alloc`'s generic path) and `sock_register(&packet_family_ops)`; the
-/// spec registers its `packet_net_ops` (/proc/net/packet) when this
-/// returns. The netdevice notifier has no counterpart yet.
+/// Linux's `proto_register(&packet_proto, 0)` and
+/// `sock_register(&packet_family_ops)` are the spec's entries, registered
+/// by the generated wrapper right after this returns, and its
+/// `packet_net_ops` (/proc/net/packet) then. The netdevice notifier has no
+/// counterpart.
 pub fn packet_init(k: &mut Kernel) -> InitResult {
     k.get::<SockRegistryState>()?;
     k.get::<SockCacheState>()?;
     k.get::<PtypeBaseState>()?;
-    if k.has::<PacketFamilyState>() || k.get::<SockRegistryState>()?.family(PF_PACKET).is_some() {
+    if k.has::<PacketFamilyState>() {
         return Err(Errno::EEXIST);
     }
-    proto_register(k, PACKET_PROTO, false)?;
-    sock_register(k, PACKET_FAMILY_OPS)?;
     k.provide(PacketFamilyState)
 }
 
@@ -52,32 +58,191 @@ pub fn packet_net_exit<S: PernetSpec>(net: &mut Net<S>) {
     net.proc_net.remove_all(&["packet"]);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dev::net_dev_init;
-    use crate::socket::sock_init;
-    use crate::softirq::spawn_ksoftirqd;
-
-    #[test]
-    fn needs_socket_and_ptype() {
-        let mut k = Kernel::new(1);
-        sock_init(&mut k).unwrap();
-        assert_eq!(packet_init(&mut k), Err(Errno::ENOENT));
-        assert!(k.get::<SockCacheState>().unwrap().proto_list.is_empty());
+/// `packet_create(net, sock, protocol, kern)` (the spec's
+/// `packet_family_ops` create): `SOCK_RAW`, `SOCK_DGRAM` or the obsolete
+/// `SOCK_PACKET`, else `ESOCKTNOSUPPORT`; `EINVAL` for a protocol outside
+/// 16 bits. The socket gets `packet_ops` and `packet_proto`, and joins
+/// `packet_sklist` when it gets its descriptor; with a protocol it runs
+/// (`register_prot_hook`) from then on. `CAP_NET_RAW` is not modelled.
+pub fn packet_create<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    sock: &mut Sock,
+    protocol: i32,
+    _kern: bool,
+) -> Result<(), Errno> {
+    if ![SOCK_DGRAM, SOCK_RAW, SOCK_PACKET].contains(&sock.type_) {
+        return Err(Errno::ESOCKTNOSUPPORT);
     }
+    let proto = u16::try_from(protocol).map_err(|_| Errno::EINVAL)?;
+    let ops = spec_proto_ops::<S>("packet_ops").ok_or(Errno::EAFNOSUPPORT)?;
+    sock.ops = Entry::Spec(ops);
+    sock.prot = spec_proto::<S>("packet_proto");
+    sock.inuse_idx = sock.prot.and_then(|p| cx.tables.protos.spec_proto(p)).map(|p| p.inuse_idx);
+    sock.protocol = proto;
+    sock.num = proto;
+    Ok(())
+}
 
-    #[test]
-    fn registers_pf_packet() {
-        let mut k = Kernel::new(1);
-        spawn_ksoftirqd(&mut k).unwrap();
-        sock_init(&mut k).unwrap();
-        net_dev_init(&mut k).unwrap();
-        packet_init(&mut k).unwrap();
-        assert_eq!(k.get::<SockRegistryState>().unwrap().family(PF_PACKET).map(|f| f.create), Some("packet_create"));
-        assert_eq!(k.log().last().map(String::as_str), Some("NET: Registered protocol family 17"));
-        let packet = k.get::<SockCacheState>().unwrap().proto("PACKET").unwrap();
-        assert!(packet.slab.is_none());
-        assert_eq!(packet_init(&mut k), Err(Errno::EEXIST));
+/// `packet_release(sock)`: the hook unregistered; the socket leaves
+/// `packet_sklist` when its descriptor is freed.
+pub fn packet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+    let socks = cx.state_mut::<Sockets>()?;
+    socks.packet_set_proto(fd, 0);
+    if let Some(s) = socks.get_mut(fd) {
+        s.purge();
+    }
+    Ok(())
+}
+
+/// `packet_bind(sock, uaddr, addr_len)` → `packet_do_bind`: a
+/// [`SockAddr::Packet`] (`EINVAL` otherwise); its device must exist
+/// (`ENODEV`; 0 is any); its protocol, if not 0, replaces the socket's.
+pub fn packet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+    let SockAddr::Packet { protocol, ifindex } = *addr else { return Err(Errno::EINVAL) };
+    if ifindex != 0 && cx.state::<NetDevTables>()?.get_by_index(ifindex).is_none() {
+        return Err(Errno::ENODEV);
+    }
+    let socks = cx.state_mut::<Sockets>()?;
+    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
+    s.bound_dev_if = ifindex;
+    let proto = if protocol != 0 { protocol } else { s.num };
+    socks.packet_set_proto(fd, proto);
+    Ok(())
+}
+
+/// `packet_getname(sock, uaddr, peer)`: the protocol and device; a packet
+/// socket has no peer (`EOPNOTSUPP`).
+pub fn packet_getname<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, peer: bool) -> Result<SockAddr, Errno> {
+    let s = sk(cx, fd)?;
+    if peer {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    Ok(SockAddr::Packet { protocol: s.num, ifindex: s.bound_dev_if })
+}
+
+/// `packet_ioctl(sock, cmd, arg)`: `SIOCINQ` (the next frame's length),
+/// `SIOCOUTQ` (0); others `ENOTTY`.
+pub fn packet_ioctl<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, _arg: u64) -> Result<i64, Errno> {
+    let s = sk(cx, fd)?;
+    match cmd {
+        SIOCINQ => Ok(s.receive_queue.peek().map_or(0, SkBuff::len) as i64),
+        SIOCOUTQ => Ok(0),
+        _ => Err(Errno::ENOTTY),
+    }
+}
+
+/// `packet_sendmsg(sock, msg, len)` → `packet_snd`, `SOCK_RAW`: the message
+/// is a whole frame (`EINVAL` below an Ethernet header, `EMSGSIZE` above
+/// the MTU plus the header) sent on the device of `to` or the bound one
+/// (`ENXIO` if none, `ENETDOWN` if down) by `dev_queue_xmit`.
+pub fn packet_sendmsg<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    msg: &[u8],
+    to: Option<&SockAddr>,
+    _flags: i32,
+) -> Result<usize, Errno> {
+    let s = sk(cx, fd)?;
+    let (ifindex, proto) = match to {
+        Some(SockAddr::Packet { protocol, ifindex }) => (*ifindex, *protocol),
+        Some(_) => return Err(Errno::EINVAL),
+        None => (s.bound_dev_if, s.num),
+    };
+    if s.type_ == SOCK_DGRAM {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let dev = cx.state::<NetDevTables>()?.get_by_index(ifindex).ok_or(Errno::ENXIO)?;
+    if !dev.is_up() {
+        return Err(Errno::ENETDOWN);
+    }
+    if msg.len() < ETH_HLEN {
+        return Err(Errno::EINVAL);
+    }
+    if msg.len() > dev.mtu as usize + ETH_HLEN {
+        return Err(Errno::EMSGSIZE);
+    }
+    let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
+    skb.reset_mac_header();
+    skb.protocol = if proto != 0 { proto } else { u16::from_be_bytes([msg[12], msg[13]]) };
+    skb.ifindex = ifindex;
+    dev_queue_xmit(cx, skb)?;
+    Ok(msg.len())
+}
+
+/// `packet_recvmsg(sock, msg, len, flags)`: the oldest frame (from the
+/// Ethernet header for `SOCK_RAW`, the network header for `SOCK_DGRAM`)
+/// and where it came from (its protocol and device). `EAGAIN` when nothing
+/// is queued.
+pub fn packet_recvmsg<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    buf: &mut [u8],
+    flags: i32,
+) -> Result<(usize, Option<SockAddr>), Errno> {
+    let s = sk(cx, fd)?;
+    let Some(skb) = s.receive_queue.peek() else { return Err(Errno::EAGAIN) };
+    let d = skb.data();
+    let n = d.len().min(buf.len());
+    buf[..n].copy_from_slice(&d[..n]);
+    let len = d.len();
+    let addr = SockAddr::Packet { protocol: skb.protocol, ifindex: skb.ifindex };
+    if flags & MSG_PEEK == 0 {
+        s.dequeue();
+    }
+    Ok((if flags & MSG_TRUNC != 0 { len } else { n }, Some(addr)))
+}
+
+/// Queues a copy of `skb` (`data` at the network header) on packet socket
+/// `s` (`packet_rcv`): `SOCK_RAW` from the MAC header. A full receive
+/// buffer drops it (`sk_drops`, Linux's `tp_drops`).
+fn packet_rcv(s: &mut Sock, skb: &SkBuff) {
+    let mut c = skb.clone();
+    if s.type_ != SOCK_DGRAM {
+        c.push_to_mac_header();
+    }
+    let _ = s.queue_rcv_skb(c);
+}
+
+/// The packet sockets' share of `__netif_receive_skb_core`: a copy of the
+/// received `skb` to every running packet socket of its protocol or
+/// `ETH_P_ALL`, on its device or any. Returns whether one took it.
+pub fn packet_rcv_all<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) -> bool {
+    let Ok(socks) = cx.state_mut::<Sockets>() else { return false };
+    let mut any = false;
+    for i in 0..socks.packet_sklist.len() {
+        let Some(&fd) = socks.packet_sklist.get(i) else { break };
+        let Some(s) = socks.get_mut(fd) else { continue };
+        if s.num == 0 || (s.num != ETH_P_ALL && s.num != skb.protocol) {
+            continue;
+        }
+        if s.bound_dev_if != 0 && s.bound_dev_if != skb.ifindex {
+            continue;
+        }
+        any = true;
+        packet_rcv(s, skb);
+    }
+    any
+}
+
+/// `dev_queue_xmit_nit` for packet sockets: a copy of the transmitted
+/// frame (`data` at its MAC header, `PACKET_OUTGOING`) to every running
+/// `ETH_P_ALL` socket on its device or any.
+pub fn packet_xmit_nit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
+    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    if socks.packet_taps == 0 {
+        return;
+    }
+    let mut out = skb.clone();
+    out.pkt_type = PACKET_OUTGOING;
+    out.reset_mac_header();
+    out.pull(ETH_HLEN);
+    out.reset_network_header();
+    for i in 0..socks.packet_sklist.len() {
+        let Some(&fd) = socks.packet_sklist.get(i) else { break };
+        let Some(s) = socks.get_mut(fd) else { continue };
+        if s.num != ETH_P_ALL || (s.bound_dev_if != 0 && s.bound_dev_if != skb.ifindex) {
+            continue;
+        }
+        packet_rcv(s, &out);
     }
 }

@@ -1,8 +1,8 @@
 //! Socket buffers (net/core/skbuff.c): the `sk_buff` caches `skb_init`
 //! creates and the `sk_buff_head` queues the rest of the stack is built from.
 //!
-//! `sk_buff` here carries only what boot-time code touches; the packet path
-//! will grow it.
+//! `sk_buff` carries one data buffer with headroom, the header offsets
+//! and the fields the receive path dispatches on.
 
 use std::collections::VecDeque;
 use std::mem::size_of;
@@ -10,16 +10,368 @@ use std::mem::size_of;
 use crate::errno::Errno;
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
 
-/// A packet buffer (`struct sk_buff`), reduced to its payload and the
-/// fields the receive path dispatches on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// `skb->pkt_type` (include/uapi/linux/if_packet.h): to us.
+pub const PACKET_HOST: u8 = 0;
+/// To all (Ethernet broadcast).
+pub const PACKET_BROADCAST: u8 = 1;
+/// To a group (Ethernet multicast).
+pub const PACKET_MULTICAST: u8 = 2;
+/// To someone else (another station's MAC address).
+pub const PACKET_OTHERHOST: u8 = 3;
+/// Outgoing, of any type (what taps see of transmitted frames).
+pub const PACKET_OUTGOING: u8 = 4;
+/// Looped back (`PACKET_LOOPBACK`).
+pub const PACKET_LOOPBACK: u8 = 5;
+
+/// `skb_rtable(skb)->rt_flags` as the input route sets them, reduced to
+/// what the receive path asks: `RTCF_LOCAL`.
+pub const RTCF_LOCAL: u8 = 0x1;
+/// `RTCF_BROADCAST`: a limited or directed broadcast.
+pub const RTCF_BROADCAST: u8 = 0x2;
+/// `RTCF_MULTICAST`.
+pub const RTCF_MULTICAST: u8 = 0x4;
+
+/// Headroom output paths reserve for the headers they push in front of a
+/// payload (`MAX_HEADER`: Ethernet, an IPv4 header with options, and the
+/// largest transport header this stack builds), rounded to 16 bytes.
+pub const MAX_HEADER: usize = 96;
+
+/// Buffers a thread keeps for reuse (at most).
+pub const SKB_POOL_MAX: usize = 512;
+/// The smallest buffer handed out (Linux's receive buffers are 2 KiB
+/// fragments): one size fits an Ethernet frame, so buffers recycle.
+pub const SKB_MIN_ALLOC: usize = 2048;
+/// Buffers above this size are freed, not kept.
+const SKB_POOL_BUF_MAX: usize = 16 * 1024;
+
+thread_local! {
+    /// The per-thread free list of data buffers (Linux: the per-CPU
+    /// free lists of `skbuff_head_cache` and the page pools): a freed
+    /// `SkBuff` gives its buffer back, the next one takes it, so the
+    /// packet path does not call the allocator in the steady state.
+    static SKB_POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer of at least `cap` bytes, from the thread's pool if it
+/// has one.
+#[inline]
+fn buf_alloc(cap: usize) -> Vec<u8> {
+    let cap = cap.max(SKB_MIN_ALLOC);
+    let reused = SKB_POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop())).ok().flatten();
+    match reused {
+        Some(mut v) => {
+            v.clear();
+            v.reserve(cap);
+            v
+        }
+        None => Vec::with_capacity(cap),
+    }
+}
+
+/// Gives a buffer back to the thread's pool (or frees it).
+#[inline]
+fn buf_free(v: Vec<u8>) {
+    if v.capacity() < SKB_MIN_ALLOC || v.capacity() > SKB_POOL_BUF_MAX {
+        return;
+    }
+    let _ = SKB_POOL.try_with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut() {
+            if p.len() < SKB_POOL_MAX {
+                p.push(v);
+            }
+        }
+    });
+}
+
+/// A packet buffer (`struct sk_buff`) with its one data buffer.
+///
+/// `head..end` is `buf`; `data..tail` the bytes in use; the headers are
+/// offsets into `buf` (`skb->mac_header`, `network_header`,
+/// `transport_header`), so a handler can step back to a header a lower
+/// layer pulled (`skb_push(skb, skb->data - skb_network_header(skb))`).
+/// A received frame is copied once ([`SkBuff::from_frame`], into a
+/// buffer recycled through the thread's pool) or not at all
+/// ([`SkBuff::from_vec`]); nothing on the receive path copies it again.
+/// Dropping an `SkBuff` (`kfree_skb`) returns its buffer to the pool.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct SkBuff {
-    /// Bytes from `skb->data` on.
-    pub data: Vec<u8>,
+    buf: Vec<u8>,
+    data: u32,
+    tail: u32,
+    mac_header: u32,
+    network_header: u32,
+    transport_header: u32,
     /// `skb->protocol`: the ethertype, in host order.
     pub protocol: u16,
-    /// `skb->skb_iif` / `dev->ifindex` of the device it arrived on (0: none).
+    /// `skb->pkt_type`: `PACKET_HOST`, ...
+    pub pkt_type: u8,
+    /// `skb->skb_iif` / `skb->dev->ifindex`: the device it arrived on or
+    /// leaves by (0: none).
     pub ifindex: i32,
+    /// `RTCF_*` of the input route (`skb_rtable(skb)->rt_flags`).
+    pub rt_flags: u8,
+}
+
+impl Clone for SkBuff {
+    /// `skb_copy`: a new buffer (from the pool) with the same bytes and
+    /// fields.
+    fn clone(&self) -> Self {
+        let mut buf = buf_alloc(self.buf.len());
+        buf.extend_from_slice(&self.buf);
+        SkBuff {
+            buf,
+            data: self.data,
+            tail: self.tail,
+            mac_header: self.mac_header,
+            network_header: self.network_header,
+            transport_header: self.transport_header,
+            protocol: self.protocol,
+            pkt_type: self.pkt_type,
+            ifindex: self.ifindex,
+            rt_flags: self.rt_flags,
+        }
+    }
+}
+
+impl Drop for SkBuff {
+    /// `kfree_skb`: the buffer goes back to the thread's pool.
+    #[inline]
+    fn drop(&mut self) {
+        buf_free(std::mem::take(&mut self.buf));
+    }
+}
+
+/// Offsets are kept in 32 bits; buffers are far smaller.
+#[inline]
+fn off(x: usize) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
+impl SkBuff {
+    /// `alloc_skb(headroom + len)` + `skb_reserve(headroom)` + `skb_put(len)`:
+    /// `len` zero bytes of data after `headroom` bytes of room for headers.
+    pub fn alloc(headroom: usize, len: usize) -> SkBuff {
+        let total = headroom.saturating_add(len);
+        let mut buf = buf_alloc(total);
+        buf.resize(total, 0);
+        let mut skb = SkBuff::from_vec(buf, 0);
+        skb.data = off(headroom);
+        skb
+    }
+
+    /// An skb holding `payload` after `headroom` bytes of header room: the
+    /// one buffer and copy a send makes (`sock_alloc_send_skb` +
+    /// `memcpy_from_msg`).
+    pub fn with_payload(headroom: usize, payload: &[u8]) -> SkBuff {
+        let mut buf = buf_alloc(headroom + payload.len());
+        buf.resize(headroom, 0);
+        buf.extend_from_slice(payload);
+        let mut skb = SkBuff::from_vec(buf, 0);
+        skb.data = off(headroom);
+        skb
+    }
+
+    /// A received frame, copied once into a buffer from the thread's pool
+    /// (what a driver's `napi_alloc_skb` + copy does), arriving on
+    /// `ifindex`. `data` is at the Ethernet header.
+    #[inline]
+    pub fn from_frame(frame: &[u8], ifindex: i32) -> SkBuff {
+        let mut buf = buf_alloc(frame.len());
+        buf.extend_from_slice(frame);
+        SkBuff::from_vec(buf, ifindex)
+    }
+
+    /// A received frame, taking ownership of its buffer: no copy.
+    #[inline]
+    pub fn from_vec(frame: Vec<u8>, ifindex: i32) -> SkBuff {
+        let tail = off(frame.len());
+        SkBuff {
+            buf: frame,
+            data: 0,
+            tail,
+            mac_header: 0,
+            network_header: 0,
+            transport_header: 0,
+            protocol: 0,
+            pkt_type: 0,
+            ifindex,
+            rt_flags: 0,
+        }
+    }
+
+    /// `skb->len`: bytes from `data` to `tail`.
+    #[inline]
+    pub fn len(&self) -> usize {
+        (self.tail - self.data) as usize
+    }
+
+    /// Whether no bytes are in use.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.tail == self.data
+    }
+
+    /// The bytes from `skb->data` on.
+    #[inline]
+    pub fn data(&self) -> &[u8] {
+        self.buf.get(self.data as usize..self.tail as usize).unwrap_or(&[])
+    }
+
+    /// Mutable bytes from `skb->data` on.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        self.buf.get_mut(self.data as usize..self.tail as usize).unwrap_or(&mut [])
+    }
+
+    /// `skb_headroom`.
+    pub fn headroom(&self) -> usize {
+        self.data as usize
+    }
+
+    /// `skb->truesize`: what the buffer costs a socket's receive budget
+    /// (`SKB_TRUESIZE`: the data buffer plus the `sk_buff` itself).
+    #[inline]
+    pub fn truesize(&self) -> usize {
+        self.buf.capacity() + std::mem::size_of::<SkBuff>()
+    }
+
+    /// `pskb_may_pull(skb, n)`: whether `n` bytes are there.
+    #[inline]
+    pub fn may_pull(&self, n: usize) -> bool {
+        n <= self.len()
+    }
+
+    /// `skb_pull(skb, n)`: drops `n` bytes from the front (a header done
+    /// with). `false`, and nothing changes, if there are fewer.
+    #[inline]
+    pub fn pull(&mut self, n: usize) -> bool {
+        if n > self.len() {
+            return false;
+        }
+        self.data += n as u32;
+        true
+    }
+
+    /// `skb_push(skb, n)`: `n` more bytes in front, returned for the
+    /// caller to fill. Without enough headroom the buffer is reallocated
+    /// with [`MAX_HEADER`] more (`pskb_expand_head`).
+    pub fn push(&mut self, n: usize) -> &mut [u8] {
+        if n > self.data as usize {
+            let grow = n - self.data as usize + MAX_HEADER;
+            let mut buf = buf_alloc(self.buf.len() + grow);
+            buf.resize(grow, 0);
+            buf.extend_from_slice(&self.buf);
+            buf_free(std::mem::replace(&mut self.buf, buf));
+            let g = off(grow);
+            self.data += g;
+            self.tail += g;
+            self.mac_header += g;
+            self.network_header += g;
+            self.transport_header += g;
+        }
+        self.data -= n as u32;
+        let d = self.data as usize;
+        self.buf.get_mut(d..d + n).unwrap_or(&mut [])
+    }
+
+    /// `skb_put(skb, n)`: `n` more (zeroed) bytes at the tail.
+    pub fn put(&mut self, n: usize) -> &mut [u8] {
+        let t = self.tail as usize;
+        let end = t + n;
+        if end > self.buf.len() {
+            self.buf.resize(end, 0);
+        }
+        self.tail = off(end);
+        self.buf.get_mut(t..end).unwrap_or(&mut [])
+    }
+
+    /// `pskb_trim(skb, len)`: drops bytes past `len` (link-layer padding,
+    /// bytes beyond an IP datagram's total length).
+    #[inline]
+    pub fn trim(&mut self, len: usize) {
+        if len < self.len() {
+            self.tail = self.data + len as u32;
+        }
+    }
+
+    /// `skb_reset_mac_header`: the MAC header starts at `data`.
+    #[inline]
+    pub fn reset_mac_header(&mut self) {
+        self.mac_header = self.data;
+    }
+
+    /// `skb_reset_network_header`.
+    #[inline]
+    pub fn reset_network_header(&mut self) {
+        self.network_header = self.data;
+    }
+
+    /// `skb_reset_transport_header`.
+    #[inline]
+    pub fn reset_transport_header(&mut self) {
+        self.transport_header = self.data;
+    }
+
+    /// `skb_mac_header(skb)`: the bytes from the MAC header to the tail.
+    #[inline]
+    pub fn mac_header(&self) -> &[u8] {
+        self.buf.get(self.mac_header as usize..self.tail as usize).unwrap_or(&[])
+    }
+
+    /// Mutable bytes from the MAC header on.
+    pub fn mac_header_mut(&mut self) -> &mut [u8] {
+        self.buf.get_mut(self.mac_header as usize..self.tail as usize).unwrap_or(&mut [])
+    }
+
+    /// `skb_network_header(skb)`: the bytes from the network header on.
+    #[inline]
+    pub fn network_header(&self) -> &[u8] {
+        self.buf.get(self.network_header as usize..self.tail as usize).unwrap_or(&[])
+    }
+
+    /// Mutable bytes from the network header on.
+    pub fn network_header_mut(&mut self) -> &mut [u8] {
+        self.buf.get_mut(self.network_header as usize..self.tail as usize).unwrap_or(&mut [])
+    }
+
+    /// `skb_transport_header(skb)`: the bytes from the transport header on.
+    #[inline]
+    pub fn transport_header(&self) -> &[u8] {
+        self.buf.get(self.transport_header as usize..self.tail as usize).unwrap_or(&[])
+    }
+
+    /// `skb_network_offset`-style: bytes between the MAC and network headers.
+    pub fn mac_len(&self) -> usize {
+        self.network_header.saturating_sub(self.mac_header) as usize
+    }
+
+    /// `skb_push(skb, skb->data - skb_network_header(skb))`: moves `data`
+    /// back to the network header (raw sockets want the IP header).
+    pub fn push_to_network_header(&mut self) {
+        if self.network_header <= self.tail {
+            self.data = self.network_header;
+        }
+    }
+
+    /// Moves `data` back to the MAC header (packet sockets of type
+    /// `SOCK_RAW`, `dev_queue_xmit_nit`).
+    pub fn push_to_mac_header(&mut self) {
+        if self.mac_header <= self.tail {
+            self.data = self.mac_header;
+        }
+    }
+
+    /// The bytes from `data` on, consuming the skb (what a driver's
+    /// transmit hands the wire: `data` is at the Ethernet header there).
+    /// No copy when they start the buffer.
+    pub fn into_frame(mut self) -> Vec<u8> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.truncate(self.tail as usize);
+        if self.data > 0 {
+            buf.drain(..self.data as usize);
+        }
+        buf
+    }
 }
 
 /// `struct sk_buff_fclones`: an skb and its fast clone, allocated together.
@@ -54,11 +406,25 @@ impl SkBuffHead {
     }
 
     /// `skb_queue_tail`.
+    #[inline]
     pub fn queue_tail(&mut self, skb: SkBuff) {
         self.queue.push_back(skb);
     }
 
+    /// `skb_peek`: the head of the queue, left there.
+    pub fn peek(&self) -> Option<&SkBuff> {
+        self.queue.front()
+    }
+
+    /// `skb_queue_purge`: frees every queued packet; returns how many.
+    pub fn purge(&mut self) -> usize {
+        let n = self.queue.len();
+        self.queue.clear();
+        n
+    }
+
     /// `skb_dequeue`: the head of the queue, if any.
+    #[inline]
     pub fn dequeue(&mut self) -> Option<SkBuff> {
         self.queue.pop_front()
     }
@@ -81,7 +447,7 @@ impl SkbCacheState {
     /// accounted to `skbuff_head_cache`.
     pub fn alloc_skb(&mut self, size: usize) -> SkBuff {
         self.skbuff_head_cache.alloc();
-        SkBuff { data: vec![0; size], ..SkBuff::default() }
+        SkBuff::alloc(0, size)
     }
 
     /// `kfree_skb`: returns the buffer to the cache (`EINVAL` if the cache
@@ -110,12 +476,45 @@ mod tests {
     fn queue_is_fifo() {
         let mut q = SkBuffHead::new();
         assert!(q.is_empty());
-        q.queue_tail(SkBuff { protocol: 1, ..SkBuff::default() });
-        q.queue_tail(SkBuff { protocol: 2, ..SkBuff::default() });
+        for protocol in [1, 2] {
+            let mut skb = SkBuff::default();
+            skb.protocol = protocol;
+            q.queue_tail(skb);
+        }
         assert_eq!(q.len(), 2);
         assert_eq!(q.dequeue().map(|s| s.protocol), Some(1));
         assert_eq!(q.dequeue().map(|s| s.protocol), Some(2));
         assert_eq!(q.dequeue(), None);
+    }
+
+    #[test]
+    fn push_pull_and_headers() {
+        let mut skb = SkBuff::with_payload(8, b"payload");
+        assert_eq!((skb.len(), skb.headroom()), (7, 8));
+        skb.reset_transport_header();
+        skb.push(4).copy_from_slice(b"UDP:");
+        skb.reset_network_header();
+        // more than the headroom left: the buffer grows, offsets follow
+        skb.push(20).fill(0x45);
+        skb.reset_mac_header();
+        assert_eq!(skb.len(), 31);
+        assert_eq!(&skb.network_header()[..4], b"UDP:");
+        assert_eq!(&skb.transport_header()[..7], b"payload");
+        assert!(skb.pull(24));
+        assert!(!skb.pull(100));
+        assert_eq!(skb.data(), b"payload");
+        skb.trim(3);
+        assert_eq!(skb.data(), b"pay");
+        skb.push_to_network_header();
+        assert_eq!(skb.data(), b"UDP:pay");
+        skb.put(2).copy_from_slice(b"!!");
+        assert_eq!(skb.data(), b"UDP:pay!!");
+        assert_eq!(skb.clone().into_frame(), b"UDP:pay!!");
+
+        let f = SkBuff::from_frame(&[1, 2, 3], 4);
+        assert_eq!((f.data(), f.ifindex, f.mac_header()), (&[1u8, 2, 3][..], 4, &[1u8, 2, 3][..]));
+        assert!(f.truesize() >= 3);
+        assert!(SkBuff::default().is_empty());
     }
 
     #[test]
@@ -125,7 +524,7 @@ mod tests {
         assert_eq!(c.skbuff_fclone_cache.name, "skbuff_fclone_cache");
         assert!(c.skbuff_fclone_cache.object_size > 2 * c.skbuff_head_cache.object_size);
         let skb = c.alloc_skb(60);
-        assert_eq!(skb.data.len(), 60);
+        assert_eq!(skb.len(), 60);
         assert_eq!(c.skbuff_head_cache.active_objs(), 1);
         c.kfree_skb(skb).unwrap();
         assert_eq!(c.kfree_skb(SkBuff::default()), Err(Errno::EINVAL));

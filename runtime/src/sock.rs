@@ -10,6 +10,7 @@ use crate::kernel::Kernel;
 use crate::netns::{Net, PernetSpec, PernetState};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN};
 use crate::socket::SockCacheState;
+use crate::tables::ProtoDesc;
 
 /// Slots in `struct prot_inuse` (`PROTO_INUSE_NR`); the last is never
 /// handed out, so at most 63 protocols can be registered.
@@ -28,12 +29,19 @@ pub struct Proto {
     pub slab: Option<KmemCache>,
     /// `prot->inuse_idx`: this protocol's slot in `prot_inuse`.
     pub inuse_idx: usize,
+    /// The spec `proto` it is (its index in `ProtoSpec::PROTOS`), if any.
+    pub spec: Option<u16>,
 }
 
 impl Proto {
     /// A protocol not yet registered (no slab, no inuse slot).
     pub const fn new(name: &'static str, obj_size: usize) -> Proto {
-        Proto { name, obj_size, owner: "kernel", slab: None, inuse_idx: 0 }
+        Proto { name, obj_size, owner: "kernel", slab: None, inuse_idx: 0, spec: None }
+    }
+
+    /// Spec `proto` `i`, as its descriptor gives it.
+    pub fn spec(desc: &ProtoDesc, i: u16) -> Proto {
+        Proto { spec: Some(i), ..Proto::new(desc.name, desc.obj_size) }
     }
 }
 
@@ -84,6 +92,11 @@ impl ProtInuseCounters {
     /// `alloc_percpu(struct prot_inuse)`: zeroed counters for `nr_cpus` CPUs.
     pub fn new(nr_cpus: usize) -> Self {
         ProtInuseCounters { per_cpu: vec![[0; PROTO_INUSE_NR]; nr_cpus] }
+    }
+
+    /// CPUs the counters are kept for.
+    pub fn nr_cpus(&self) -> usize {
+        self.per_cpu.len()
     }
 
     /// `sock_prot_inuse_add(net, prot, val)` on `cpu`. `EINVAL` for a CPU

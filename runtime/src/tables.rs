@@ -94,6 +94,13 @@ impl<'a, S: ProtoSpec> NetCx<'a, S> {
         }
     }
 
+    /// This CPU's MIB counters, for a path that bumps several.
+    #[inline]
+    pub fn mib_row(&mut self) -> Option<crate::inet::mib::MibRow<'_>> {
+        let cpu = self.cpu;
+        self.state_mut::<crate::inet::mib::Ipv4Mib>().ok()?.row(cpu)
+    }
+
     /// `*_ADD_STATS(net, field, n)` on this context's CPU.
     #[inline]
     pub fn mib_add(&mut self, counter: impl Into<crate::inet::mib::Ipv4Counter>, n: u64) {
@@ -118,13 +125,7 @@ impl<'a> Tables<'a> {
     /// Takes the references from the booted kernel: `ENOENT` until
     /// `sock_init`, `net_dev_init` and `inet_init` have run.
     pub fn new(k: &'a Kernel) -> Result<Tables<'a>, Errno> {
-        Ok(Tables {
-            families: k.get()?,
-            inet_protos: k.get()?,
-            inetsw: k.get()?,
-            ptype: k.get()?,
-            protos: k.get()?,
-        })
+        Ok(Tables { families: k.get()?, inet_protos: k.get()?, inetsw: k.get()?, ptype: k.get()?, protos: k.get()? })
     }
 }
 
@@ -323,8 +324,13 @@ pub trait ProtoSpec:
     const PACKET_TYPES: &'static [PacketTypeDesc];
 
     /// `net_families[family]->create(..)` for spec family `i`.
-    fn family_create(i: u16, cx: &mut NetCx<'_, Self>, sock: &mut crate::socket::sock::Sock, protocol: i32, kern: bool)
-        -> Result<(), Errno>;
+    fn family_create(
+        i: u16,
+        cx: &mut NetCx<'_, Self>,
+        sock: &mut crate::socket::sock::Sock,
+        protocol: i32,
+        kern: bool,
+    ) -> Result<(), Errno>;
     /// `pt_prev->func(skb, ..)` for spec packet type `i`.
     fn packet_type_rcv(i: u16, cx: &mut NetCx<'_, Self>, skb: SkBuff) -> NetRx;
     /// `ipprot->handler(skb)` for spec inet protocol `i`.
@@ -343,14 +349,37 @@ pub trait ProtoSpec:
     fn ops_ioctl(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, cmd: u32, arg: u64) -> Result<i64, Errno>;
     fn ops_listen(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, backlog: i32) -> Result<(), Errno>;
     fn ops_shutdown(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, how: i32) -> Result<(), Errno>;
-    fn ops_setsockopt(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, level: i32, name: i32, val: &[u8])
-        -> Result<(), Errno>;
-    fn ops_getsockopt(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, level: i32, name: i32, val: &mut [u8])
-        -> Result<usize, Errno>;
-    fn ops_sendmsg(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, msg: &[u8], to: Option<&SockAddr>, flags: i32)
-        -> Result<usize, Errno>;
-    fn ops_recvmsg(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, buf: &mut [u8], flags: i32)
-        -> Result<(usize, Option<SockAddr>), Errno>;
+    fn ops_setsockopt(
+        ops: u16,
+        cx: &mut NetCx<'_, Self>,
+        fd: Fd,
+        level: i32,
+        name: i32,
+        val: &[u8],
+    ) -> Result<(), Errno>;
+    fn ops_getsockopt(
+        ops: u16,
+        cx: &mut NetCx<'_, Self>,
+        fd: Fd,
+        level: i32,
+        name: i32,
+        val: &mut [u8],
+    ) -> Result<usize, Errno>;
+    fn ops_sendmsg(
+        ops: u16,
+        cx: &mut NetCx<'_, Self>,
+        fd: Fd,
+        msg: &[u8],
+        to: Option<&SockAddr>,
+        flags: i32,
+    ) -> Result<usize, Errno>;
+    fn ops_recvmsg(
+        ops: u16,
+        cx: &mut NetCx<'_, Self>,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: i32,
+    ) -> Result<(usize, Option<SockAddr>), Errno>;
 
     // `struct proto`, by spec index `prot`.
     fn prot_init(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno>;
@@ -359,10 +388,21 @@ pub trait ProtoSpec:
     fn prot_bind(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, addr: &SockAddr) -> Result<(), Errno>;
     fn prot_connect(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, addr: &SockAddr) -> Result<(), Errno>;
     fn prot_disconnect(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, flags: i32) -> Result<(), Errno>;
-    fn prot_sendmsg(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, msg: &[u8], to: Option<&SockAddr>, flags: i32)
-        -> Result<usize, Errno>;
-    fn prot_recvmsg(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, buf: &mut [u8], flags: i32)
-        -> Result<(usize, Option<SockAddr>), Errno>;
+    fn prot_sendmsg(
+        prot: u16,
+        cx: &mut NetCx<'_, Self>,
+        fd: Fd,
+        msg: &[u8],
+        to: Option<&SockAddr>,
+        flags: i32,
+    ) -> Result<usize, Errno>;
+    fn prot_recvmsg(
+        prot: u16,
+        cx: &mut NetCx<'_, Self>,
+        fd: Fd,
+        buf: &mut [u8],
+        flags: i32,
+    ) -> Result<(usize, Option<SockAddr>), Errno>;
     fn prot_hash(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno>;
     fn prot_unhash(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd);
     fn prot_get_port(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, snum: u16) -> Result<(), Errno>;
@@ -384,11 +424,20 @@ pub struct DynProtoOps<S: ProtoSpec> {
     pub ioctl: fn(&mut NetCx<'_, S>, Fd, u32, u64) -> Result<i64, Errno>,
     pub listen: fn(&mut NetCx<'_, S>, Fd, i32) -> Result<(), Errno>,
     pub shutdown: fn(&mut NetCx<'_, S>, Fd, i32) -> Result<(), Errno>,
-    pub setsockopt: fn(&mut NetCx<'_, S>, Fd, i32, i32, &[u8]) -> Result<(), Errno>,
-    pub getsockopt: fn(&mut NetCx<'_, S>, Fd, i32, i32, &mut [u8]) -> Result<usize, Errno>,
-    pub sendmsg: fn(&mut NetCx<'_, S>, Fd, &[u8], Option<&SockAddr>, i32) -> Result<usize, Errno>,
-    pub recvmsg: fn(&mut NetCx<'_, S>, Fd, &mut [u8], i32) -> Result<(usize, Option<SockAddr>), Errno>,
+    pub setsockopt: SetsockoptFn<S>,
+    pub getsockopt: GetsockoptFn<S>,
+    pub sendmsg: SendmsgFn<S>,
+    pub recvmsg: RecvmsgFn<S>,
 }
+
+/// `proto_ops.setsockopt`: `(cx, fd, level, optname, optval)`.
+pub type SetsockoptFn<S> = fn(&mut NetCx<'_, S>, Fd, i32, i32, &[u8]) -> Result<(), Errno>;
+/// `proto_ops.getsockopt`: `(cx, fd, level, optname, optval)` → bytes written.
+pub type GetsockoptFn<S> = fn(&mut NetCx<'_, S>, Fd, i32, i32, &mut [u8]) -> Result<usize, Errno>;
+/// `proto_ops.sendmsg`: `(cx, fd, msg, to, flags)` → bytes sent.
+pub type SendmsgFn<S> = fn(&mut NetCx<'_, S>, Fd, &[u8], Option<&SockAddr>, i32) -> Result<usize, Errno>;
+/// `proto_ops.recvmsg`: `(cx, fd, buf, flags)` → bytes and source.
+pub type RecvmsgFn<S> = fn(&mut NetCx<'_, S>, Fd, &mut [u8], i32) -> Result<(usize, Option<SockAddr>), Errno>;
 
 impl<S: ProtoSpec> Clone for DynProtoOps<S> {
     fn clone(&self) -> Self {
@@ -461,9 +510,7 @@ fn undo(k: &mut Kernel, r: Registered) {
     let _ = match r {
         Registered::Proto(name) => crate::sock::proto_unregister(k, name),
         Registered::Family(f) => crate::socket::sock_unregister(k, f),
-        Registered::InetProtocol(nr, i) => {
-            crate::inet::protocol::inet_del_protocol_entry(k, &Entry::Spec(i), nr)
-        }
+        Registered::InetProtocol(nr, i) => crate::inet::protocol::inet_del_protocol_entry(k, &Entry::Spec(i), nr),
         Registered::Protosw(p) => crate::inet::inetsw_remove(k, &p),
         Registered::Pack(pt) => crate::dev::dev_remove_pack(k, &pt),
     };
@@ -570,8 +617,15 @@ pub fn unregister_spec_entries<S: ProtoSpec>(k: &mut Kernel, registrar: &str) {
             let _ = crate::inet::protocol::inet_del_protocol_entry(k, &Entry::Spec(i), p.protocol);
         }
     }
-    for f in S::FAMILIES.iter().rev().filter(|f| f.registered_by == registrar) {
-        let _ = crate::socket::sock_unregister(k, f.family);
+    for (i, f) in S::FAMILIES.iter().enumerate().rev().filter(|(_, f)| f.registered_by == registrar) {
+        let ours = k
+            .get::<crate::socket::SockRegistryState>()
+            .ok()
+            .and_then(|r| r.family(f.family))
+            .is_some_and(|r| u16::try_from(i).is_ok_and(|i| r.entry == Entry::Spec(i)));
+        if ours {
+            let _ = crate::socket::sock_unregister(k, f.family);
+        }
     }
     for p in S::PROTOS.iter().rev().filter(|p| p.registered_by == registrar) {
         let _ = crate::sock::proto_unregister(k, p.name);

@@ -1,13 +1,30 @@
-//! ARP (net/ipv4/arp.c, net/core/neighbour.c): `arp_tbl` and the ARP
-//! packet type `arp_init` installs.
+//! ARP (net/ipv4/arp.c) and the neighbour table (net/core/neighbour.c):
+//! each namespace's `arp_tbl` entries are the state of `arp_net_ops`.
+//!
+//! Output to an unresolved next hop creates an `NUD_INCOMPLETE` entry,
+//! queues the packet on it (bounded by `queue_len_bytes`, the oldest
+//! dropped and counted in `unres_discards` beyond) and broadcasts a
+//! request; the reply (or a request from that host) makes the entry valid
+//! and sends what was queued. There are no timers: what Linux's
+//! `neigh_timer_handler` does happens when the next packet for the entry
+//! is sent — a request is repeated once `retrans_time` has passed since
+//! the last, at most `mcast_probes` times; after that, one more
+//! `retrans_time` makes the entry fail (`res_failed`): what it queued is
+//! dropped (`unres_discards`) and the entry removed, so the next packet
+//! starts over. Resolved entries do not age.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Write as _;
 
-use crate::dev::{dev_add_pack, PacketType, ETH_P_ARP};
+use crate::dev::{dev_queue_xmit, NetDevTables, ETH_P_ARP, ETH_P_IP, IFF_NOARP};
 use crate::errno::Errno;
+use crate::ethernet::{eth_header, eth_set_dest, ETH_ALEN, ETH_BROADCAST};
+use crate::inet::mib::ExtMib;
 use crate::kernel::Kernel;
 use crate::netns::{Net, PernetSpec};
+use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_HOST, PACKET_LOOPBACK, PACKET_OTHERHOST};
 use crate::socket::PF_INET;
+use crate::tables::{NetCx, NetRx, ProtoSpec};
 
 /// `NEIGH_VAR_*` of a neighbour table's default `neigh_parms`, in
 /// milliseconds where Linux uses jiffies.
@@ -30,19 +47,66 @@ pub struct NeighParms {
 pub const NUD_INCOMPLETE: u8 = 0x01;
 pub const NUD_REACHABLE: u8 = 0x02;
 pub const NUD_STALE: u8 = 0x04;
+pub const NUD_DELAY: u8 = 0x08;
+pub const NUD_PROBE: u8 = 0x10;
+pub const NUD_FAILED: u8 = 0x20;
+pub const NUD_NOARP: u8 = 0x40;
 pub const NUD_PERMANENT: u8 = 0x80;
+/// `NUD_VALID`: states with a usable hardware address.
+pub const NUD_VALID: u8 = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY;
+
+/// `ARPOP_REQUEST`, `ARPOP_REPLY`.
+pub const ARPOP_REQUEST: u16 = 1;
+pub const ARPOP_REPLY: u16 = 2;
+/// `ARPHRD_IEEE802`, accepted like Ethernet.
+pub const ARPHRD_IEEE802: u16 = 6;
+/// An Ethernet/IPv4 ARP message: 8 bytes of header, two MAC and two IPv4
+/// addresses (`arp_hdr_len(dev)`).
+pub const ARP_HDR_LEN: usize = 28;
 
 /// `struct neighbour`: one resolved (or resolving) address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Neighbour {
     /// `ha`: the hardware address.
     pub ha: [u8; 6],
     pub nud_state: u8,
-    /// The device it was learnt on.
+    /// The device (`n->dev`).
     pub ifindex: i32,
+    /// `arp_queue`: packets waiting for the address, their Ethernet header
+    /// built but for the destination.
+    pub arp_queue: VecDeque<SkBuff>,
+    /// `arp_queue_len_bytes`: truesize of what is queued.
+    pub arp_queue_len_bytes: usize,
+    /// `probes`: requests sent while unresolved.
+    pub probes: u32,
+    /// When the last request was sent (`n->updated` of the probe timer).
+    pub probed_at: Option<std::time::Instant>,
 }
 
-/// `struct neigh_table`.
+/// `struct neigh_statistics` (/proc/net/stat/arp_cache).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NeighStatistics {
+    /// Entries created.
+    pub allocs: u64,
+    /// Entries destroyed.
+    pub destroys: u64,
+    /// Lookups by the output path.
+    pub lookups: u64,
+    /// Lookups that found a usable address.
+    pub hits: u64,
+    /// Resolutions given up.
+    pub res_failed: u64,
+    /// Requests for us received broadcast.
+    pub rcv_probes_mcast: u64,
+    /// Requests for us received unicast.
+    pub rcv_probes_ucast: u64,
+    /// Packets dropped because too much was queued on an unresolved entry.
+    pub unres_discards: u64,
+}
+
+/// `struct neigh_table`: `arp_tbl` of one namespace (Linux has one
+/// table whose entries carry their namespace; here each namespace has its
+/// own).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NeighTable {
     /// `id`, also the name of its /proc/net/stat file (`"arp_cache"`).
@@ -54,19 +118,28 @@ pub struct NeighTable {
     pub gc_thresh2: u32,
     pub gc_thresh3: u32,
     pub parms: NeighParms,
-    /// Entries by IPv4 address (network order bytes).
-    pub entries: BTreeMap<[u8; 4], Neighbour>,
+    /// Entries by (ifindex, IPv4 address in host order).
+    pub entries: BTreeMap<(i32, u32), Neighbour>,
+    pub stats: NeighStatistics,
 }
 
 impl NeighTable {
     /// `neigh_lookup(tbl, key, dev)`.
-    pub fn lookup(&self, key: [u8; 4], ifindex: i32) -> Option<&Neighbour> {
-        self.entries.get(&key).filter(|n| n.ifindex == ifindex)
+    pub fn lookup(&self, addr: u32, ifindex: i32) -> Option<&Neighbour> {
+        self.entries.get(&(ifindex, addr))
+    }
+
+    /// `neigh_flush_dev`: drops every entry of a device (and what is
+    /// queued on them).
+    pub fn flush_dev(&mut self, ifindex: i32) {
+        let before = self.entries.len();
+        self.entries.retain(|&(i, _), _| i != ifindex);
+        self.stats.destroys += (before - self.entries.len()) as u64;
     }
 }
 
 /// `arp_tbl` as Linux 3.19 initializes it.
-fn arp_tbl() -> NeighTable {
+pub fn arp_tbl() -> NeighTable {
     NeighTable {
         id: "arp_cache",
         family: PF_INET,
@@ -89,37 +162,345 @@ fn arp_tbl() -> NeighTable {
             locktime_ms: 1000,
         },
         entries: BTreeMap::new(),
+        stats: NeighStatistics::default(),
     }
 }
 
-/// `arp_packet_type`: ARP frames go to `arp_rcv`.
-pub const ARP_PACKET_TYPE: PacketType = PacketType { type_: ETH_P_ARP, name: "arp_packet_type", func: "arp_rcv" };
-
-/// ARP's table and packet type (resource `Arp`).
+/// ARP's table template (resource `Arp`); each namespace's table starts as
+/// a copy of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArpState {
     pub arp_tbl: NeighTable,
 }
 
 /// `arp_init()` (net/ipv4/arp.c), called from `inet_init`:
-/// `neigh_table_init(NEIGH_ARP_TABLE, &arp_tbl)`, `dev_add_pack(&arp_packet_type)`
-/// and `arp_proc_init`, whose pernet `arp_net_ops` (/proc/net/arp) is the
-/// spec's, registered when `inet_init` returns. The sysctl and
-/// netdevice-notifier registrations have no counterpart yet.
+/// `neigh_table_init(NEIGH_ARP_TABLE, &arp_tbl)`. `dev_add_pack(&arp_packet_type)`
+/// is the spec's `arp_packet_type`, registered after `inet_init`, and
+/// `arp_proc_init`'s pernet `arp_net_ops` (/proc/net/arp and the table of
+/// each namespace) the spec's, registered then too. The sysctl and
+/// netdevice-notifier registrations have no counterpart.
 pub fn arp_init(k: &mut Kernel) -> Result<(), Errno> {
     if k.has::<ArpState>() {
         return Err(Errno::EEXIST);
     }
-    dev_add_pack(k, ARP_PACKET_TYPE)?;
     k.provide(ArpState { arp_tbl: arp_tbl() })
 }
 
-/// `arp_net_init(net)` (`arp_net_ops.init`): creates /proc/net/arp.
-pub fn arp_net_init<S: PernetSpec>(net: &mut Net<S>) -> Result<(), Errno> {
-    net.proc_net.proc_create("arp")
+/// `arp_net_init(net)` (`arp_net_ops.init`): creates /proc/net/arp and
+/// returns the namespace's empty neighbour table.
+pub fn arp_net_init<S: PernetSpec>(net: &mut Net<S>) -> Result<NeighTable, Errno> {
+    net.proc_net.proc_create("arp")?;
+    Ok(arp_tbl())
 }
 
-/// `arp_net_exit(net)`: removes /proc/net/arp.
+/// `arp_net_exit(net)`: removes /proc/net/arp (the table and what it
+/// queued go with the state).
 pub fn arp_net_exit<S: PernetSpec>(net: &mut Net<S>) {
     net.proc_net.remove_all(&["arp"]);
+}
+
+/// `__neigh_event_send`'s queueing: appends `skb`, dropping the oldest
+/// while over `queue_len_bytes` (counted in `unres_discards`).
+fn neigh_enqueue(n: &mut Neighbour, stats: &mut NeighStatistics, limit: usize, skb: SkBuff) {
+    let size = skb.truesize();
+    while n.arp_queue_len_bytes + size > limit {
+        let Some(old) = n.arp_queue.pop_front() else { break };
+        n.arp_queue_len_bytes = n.arp_queue_len_bytes.saturating_sub(old.truesize());
+        stats.unres_discards += 1;
+    }
+    if n.arp_queue_len_bytes + size > limit {
+        // A single packet larger than the whole queue.
+        stats.unres_discards += 1;
+        return;
+    }
+    n.arp_queue_len_bytes += size;
+    n.arp_queue.push_back(skb);
+}
+
+/// `neigh_resolve_output(n, skb)` / `neigh_output`: `skb` (an IP packet
+/// with its Ethernet header pushed, `data` at it, `ifindex` set) goes to
+/// `nexthop` on device `ifindex`. With a valid entry the destination is
+/// filled in and the frame transmitted; otherwise it is queued on the
+/// (possibly new, `NUD_INCOMPLETE`) entry and a request broadcast (see the
+/// module's notes on timing). A queued packet is a success, as in Linux.
+pub fn neigh_output<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    ifindex: i32,
+    nexthop: u32,
+    mut skb: SkBuff,
+) -> Result<(), Errno> {
+    enum Next {
+        Xmit([u8; 6]),
+        Solicit,
+        Wait,
+    }
+    let saddr = skb.network_header().get(12..16).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let next = {
+        let tbl = cx.state_mut::<NeighTable>()?;
+        let limit = tbl.parms.queue_len_bytes as usize;
+        let max_probes = tbl.parms.mcast_probes;
+        let retrans = std::time::Duration::from_millis(u64::from(tbl.parms.retrans_time_ms));
+        let NeighTable { entries, stats, .. } = tbl;
+        stats.lookups += 1;
+        let key = (ifindex, nexthop);
+        match entries.get_mut(&key) {
+            Some(n) if n.nud_state & NUD_VALID != 0 => {
+                stats.hits += 1;
+                Next::Xmit(n.ha)
+            }
+            Some(n) => {
+                let due = n.probed_at.is_none_or(|t| t.elapsed() >= retrans);
+                if due && n.probes >= max_probes {
+                    // neigh_invalidate: give up on it, start over.
+                    stats.res_failed += 1;
+                    stats.unres_discards += n.arp_queue.len() as u64;
+                    stats.destroys += 1;
+                    entries.remove(&key);
+                    stats.allocs += 1;
+                    let mut n = Neighbour::incomplete(ifindex);
+                    neigh_enqueue(&mut n, stats, limit, std::mem::take(&mut skb));
+                    entries.insert(key, n);
+                    Next::Solicit
+                } else {
+                    neigh_enqueue(n, stats, limit, std::mem::take(&mut skb));
+                    if due {
+                        n.probes += 1;
+                        n.probed_at = Some(std::time::Instant::now());
+                        Next::Solicit
+                    } else {
+                        Next::Wait
+                    }
+                }
+            }
+            None => {
+                stats.allocs += 1;
+                let mut n = Neighbour::incomplete(ifindex);
+                neigh_enqueue(&mut n, stats, limit, std::mem::take(&mut skb));
+                entries.insert(key, n);
+                Next::Solicit
+            }
+        }
+    };
+    match next {
+        Next::Xmit(ha) => {
+            eth_set_dest(&mut skb, &ha);
+            dev_queue_xmit(cx, skb)
+        }
+        Next::Solicit => {
+            // A request the device drops is counted there; the packet is queued.
+            let _ = arp_solicit(cx, ifindex, nexthop, saddr);
+            Ok(())
+        }
+        Next::Wait => Ok(()),
+    }
+}
+
+impl Neighbour {
+    /// A new `NUD_INCOMPLETE` entry whose first request goes out now.
+    fn incomplete(ifindex: i32) -> Neighbour {
+        Neighbour {
+            ha: [0; 6],
+            nud_state: NUD_INCOMPLETE,
+            ifindex,
+            arp_queue: VecDeque::new(),
+            arp_queue_len_bytes: 0,
+            probes: 1,
+            probed_at: Some(std::time::Instant::now()),
+        }
+    }
+}
+
+/// `arp_solicit(neigh, skb)`: broadcasts "who has `target`", from the
+/// packet's source address if it is local, else the device's address
+/// (`inet_select_addr`).
+pub fn arp_solicit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, target: u32, saddr: u32) -> Result<(), Errno> {
+    let (src_ip, src_hw) = {
+        let devs = cx.state::<NetDevTables>()?;
+        let dev = devs.get_by_index(ifindex).ok_or(Errno::ENODEV)?;
+        let src = if saddr != 0 && devs.inet_addr_local(saddr).is_some() {
+            saddr
+        } else {
+            devs.inet_select_addr(ifindex, target)
+        };
+        (src, dev.dev_addr)
+    };
+    arp_send(cx, ARPOP_REQUEST, target, ifindex, src_ip, None, src_hw, [0; 6])
+}
+
+/// `arp_send(type, ptype, dest_ip, dev, src_ip, dest_hw, src_hw,
+/// target_hw)` → `arp_create` + `arp_xmit`: an ARP message to `dest_hw`
+/// (broadcast if `None`).
+#[allow(clippy::too_many_arguments)]
+pub fn arp_send<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    op: u16,
+    dest_ip: u32,
+    ifindex: i32,
+    src_ip: u32,
+    dest_hw: Option<[u8; 6]>,
+    src_hw: [u8; 6],
+    target_hw: [u8; 6],
+) -> Result<(), Errno> {
+    let mut skb = SkBuff::alloc(MAX_HEADER, ARP_HDR_LEN);
+    let a = skb.data_mut();
+    a[0..2].copy_from_slice(&crate::dev::ARPHRD_ETHER.to_be_bytes());
+    a[2..4].copy_from_slice(&ETH_P_IP.to_be_bytes());
+    a[4] = ETH_ALEN as u8;
+    a[5] = 4;
+    a[6..8].copy_from_slice(&op.to_be_bytes());
+    a[8..14].copy_from_slice(&src_hw);
+    a[14..18].copy_from_slice(&src_ip.to_be_bytes());
+    a[18..24].copy_from_slice(&target_hw);
+    a[24..28].copy_from_slice(&dest_ip.to_be_bytes());
+    skb.reset_network_header();
+    eth_header(&mut skb, &dest_hw.unwrap_or(ETH_BROADCAST), &src_hw, ETH_P_ARP);
+    skb.protocol = ETH_P_ARP;
+    skb.ifindex = ifindex;
+    dev_queue_xmit(cx, skb)
+}
+
+/// `neigh_update(n, lladdr, new, ..)`: records `ha` for `addr` on
+/// `ifindex` in state `state` (creating the entry if `create`, as
+/// `neigh_event_ns` does) and, once valid, sends what was queued.
+pub fn neigh_update<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    ifindex: i32,
+    addr: u32,
+    ha: [u8; 6],
+    state: u8,
+    create: bool,
+) -> Result<(), Errno> {
+    let queue = {
+        let tbl = cx.state_mut::<NeighTable>()?;
+        let NeighTable { entries, stats, .. } = tbl;
+        let n = match entries.get_mut(&(ifindex, addr)) {
+            Some(n) => n,
+            None if create => {
+                stats.allocs += 1;
+                entries.entry((ifindex, addr)).or_insert(Neighbour {
+                    ha,
+                    nud_state: state,
+                    ifindex,
+                    arp_queue: VecDeque::new(),
+                    arp_queue_len_bytes: 0,
+                    probes: 0,
+                    probed_at: None,
+                })
+            }
+            None => return Ok(()),
+        };
+        if n.nud_state & NUD_PERMANENT != 0 {
+            return Ok(());
+        }
+        n.ha = ha;
+        n.nud_state = state;
+        n.probes = 0;
+        n.probed_at = None;
+        n.arp_queue_len_bytes = 0;
+        std::mem::take(&mut n.arp_queue)
+    };
+    for mut skb in queue {
+        eth_set_dest(&mut skb, &ha);
+        // A failed transmit is counted by the device.
+        let _ = dev_queue_xmit(cx, skb);
+    }
+    Ok(())
+}
+
+fn be32(b: &[u8]) -> u32 {
+    match b {
+        [a, b, c, d, ..] => u32::from_be_bytes([*a, *b, *c, *d]),
+        _ => 0,
+    }
+}
+
+fn mac(b: &[u8]) -> [u8; 6] {
+    let mut m = [0; 6];
+    if let Some(s) = b.get(..6) {
+        m.copy_from_slice(s);
+    }
+    m
+}
+
+fn arp_drop<S: ProtoSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
+    cx.mib_inc(ExtMib::ArpDrops);
+    NetRx::Drop
+}
+
+/// `arp_rcv(skb, dev, pt, orig_dev)` + `arp_process` (Linux 6.0, the
+/// default sysctls: `arp_ignore` 0, `arp_accept` 0). Dropped and counted
+/// (`ArpDrops`): frames on a `NOARP` device, for another host or looped
+/// back, shorter than an Ethernet/IPv4 ARP message, with other address
+/// sizes, hardware type or protocol, an operation other than request and
+/// reply, or a multicast or loopback target. A request (or duplicate
+/// address probe) for one of our addresses is answered, and its sender
+/// learnt (`neigh_event_ns`: `NUD_STALE`); otherwise an existing entry for
+/// the sender is updated, `NUD_REACHABLE` for a unicast reply, else
+/// `NUD_STALE`. Unsolicited replies create no entry.
+pub fn arp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
+    let ifindex = skb.ifindex;
+    let (dev_addr, noarp) = match cx.state::<NetDevTables>().ok().and_then(|t| t.get_by_index(ifindex)) {
+        Some(d) => (d.dev_addr, d.flags & IFF_NOARP != 0),
+        None => return arp_drop(cx),
+    };
+    if noarp || skb.pkt_type == PACKET_OTHERHOST || skb.pkt_type == PACKET_LOOPBACK {
+        return arp_drop(cx);
+    }
+    let a = skb.data();
+    if a.len() < ARP_HDR_LEN {
+        return arp_drop(cx);
+    }
+    let hrd = u16::from_be_bytes([a[0], a[1]]);
+    let pro = u16::from_be_bytes([a[2], a[3]]);
+    let op = u16::from_be_bytes([a[6], a[7]]);
+    if usize::from(a[4]) != ETH_ALEN
+        || a[5] != 4
+        || (hrd != crate::dev::ARPHRD_ETHER && hrd != ARPHRD_IEEE802)
+        || pro != ETH_P_IP
+        || (op != ARPOP_REQUEST && op != ARPOP_REPLY)
+    {
+        return arp_drop(cx);
+    }
+    let sha = mac(&a[8..14]);
+    let sip = be32(&a[14..18]);
+    let tip = be32(&a[24..28]);
+    if tip >> 28 == 0xe || tip >> 24 == 127 {
+        return arp_drop(cx);
+    }
+    let tip_local = cx.state::<NetDevTables>().is_ok_and(|t| t.inet_addr_local(tip).is_some());
+    if sip == 0 {
+        // RFC 2131 duplicate address detection: answer, learn nothing.
+        if op == ARPOP_REQUEST && tip_local {
+            let _ = arp_send(cx, ARPOP_REPLY, sip, ifindex, tip, Some(sha), dev_addr, sha);
+        }
+        return NetRx::Success;
+    }
+    if op == ARPOP_REQUEST && tip_local {
+        if let Ok(tbl) = cx.state_mut::<NeighTable>() {
+            if skb.pkt_type == PACKET_HOST {
+                tbl.stats.rcv_probes_ucast += 1;
+            } else {
+                tbl.stats.rcv_probes_mcast += 1;
+            }
+        }
+        let _ = neigh_update(cx, ifindex, sip, sha, NUD_STALE, true);
+        let _ = arp_send(cx, ARPOP_REPLY, sip, ifindex, tip, Some(sha), dev_addr, sha);
+        return NetRx::Success;
+    }
+    let state = if op == ARPOP_REPLY && skb.pkt_type == PACKET_HOST { NUD_REACHABLE } else { NUD_STALE };
+    let _ = neigh_update(cx, ifindex, sip, sha, state, false);
+    NetRx::Success
+}
+
+/// /proc/net/arp (`arp_seq_show`): one line per entry.
+pub fn arp_seq_show(tbl: &NeighTable, devs: &NetDevTables) -> String {
+    let mut out = String::from("IP address       HW type     Flags       HW address            Mask     Device\n");
+    for (&(ifindex, addr), n) in &tbl.entries {
+        let ip = std::net::Ipv4Addr::from(addr).to_string();
+        let flags = if n.nud_state & NUD_VALID != 0 { 0x2 } else { 0x0 };
+        let hw = n.ha.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":");
+        let dev = devs.get_by_index(ifindex).map_or("?", |d| d.name.as_str());
+        let _ = writeln!(out, "{ip:<16} 0x1         0x{flags:<10x}{hw:<22}*        {dev}");
+    }
+    out
 }

@@ -11,6 +11,8 @@
 //!
 //! Not modelled: `net->mib.net_statistics` (`LINUX_MIB_*`, the TcpExt part
 //! of /proc/net/netstat) and the IPv6-only `IPSTATS_MIB_INTOOBIGERRORS`.
+//! [`ExtMib`] holds netgen's own named counters for drops Linux does not
+//! count in a MIB.
 //! `icmpmsg_statistics` is modelled only for the eleven ICMP types
 //! /proc/net/snmp names (see [`IcmpMib`]).
 
@@ -318,6 +320,26 @@ mib! {
     }
 }
 
+mib! {
+    /// netgen's own counters, for drops Linux leaves uncounted (or counts
+    /// only as a `kfree_skb` drop reason) and for what is not built; shown
+    /// in /proc/net/netstat as `NetgenExt:` ([`Ipv4Mib::netstat_seq_show`]).
+    pub enum ExtMib {
+        TcpNotImplemented = NETGEN_MIB_TCPNOTIMPLEMENTED, "TCPNotImplemented",
+            "well-formed segments `tcp_v4_rcv` dropped because the TCP state machine is not built.";
+        PingNoSocket = NETGEN_MIB_PINGNOSOCKET, "PingNoSocket",
+            "echo replies no ping socket wanted (`ping_rcv`).";
+        IcmpEchoIgnored = NETGEN_MIB_ICMPECHOIGNORED, "IcmpEchoIgnored",
+            "echo requests not answered because of `icmp_echo_ignore_all`.";
+        IgmpDrops = NETGEN_MIB_IGMPDROPS, "IGMPDrops",
+            "IGMP messages dropped as short or with a bad checksum (`igmp_rcv`).";
+        IgmpIgnored = NETGEN_MIB_IGMPIGNORED, "IGMPIgnored",
+            "valid IGMP messages not acted on (group membership is not modelled).";
+        ArpDrops = NETGEN_MIB_ARPDROPS, "ArpDrops",
+            "ARP messages dropped by `arp_rcv`/`arp_process` (malformed, not for us).";
+    }
+}
+
 /// `TCP_MIB_RTOALGORITHM` as `tcp_mib_init` sets it: 1, "other" (RFC 2012).
 pub const TCP_RTO_ALGORITHM: i64 = 1;
 /// `TCP_MIB_RTOMIN`: `TCP_RTO_MIN * 1000 / HZ` = 200 ms.
@@ -337,6 +359,7 @@ pub enum Ipv4Counter {
     Tcp(TcpMib),
     Udp(UdpMib),
     UdpLite(UdpMib),
+    Ext(ExtMib),
 }
 
 const IP_OFF: usize = 0;
@@ -344,8 +367,9 @@ const ICMP_OFF: usize = IP_OFF + IpMib::COUNT;
 const TCP_OFF: usize = ICMP_OFF + IcmpMib::COUNT;
 const UDP_OFF: usize = TCP_OFF + TcpMib::COUNT;
 const UDPLITE_OFF: usize = UDP_OFF + UdpMib::COUNT;
+const EXT_OFF: usize = UDPLITE_OFF + UdpMib::COUNT;
 /// Counters per CPU, all MIBs together.
-const NR_COUNTERS: usize = UDPLITE_OFF + UdpMib::COUNT;
+const NR_COUNTERS: usize = EXT_OFF + ExtMib::COUNT;
 
 impl Ipv4Counter {
     /// The counter `UDP_INC_STATS(net, field, is_udplite)` picks.
@@ -366,6 +390,7 @@ impl Ipv4Counter {
             Ipv4Counter::Tcp(c) => TCP_OFF + c as usize,
             Ipv4Counter::Udp(c) => UDP_OFF + c as usize,
             Ipv4Counter::UdpLite(c) => UDPLITE_OFF + c as usize,
+            Ipv4Counter::Ext(c) => EXT_OFF + c as usize,
         }
     }
 }
@@ -394,6 +419,12 @@ impl From<UdpMib> for Ipv4Counter {
     }
 }
 
+impl From<ExtMib> for Ipv4Counter {
+    fn from(c: ExtMib) -> Self {
+        Ipv4Counter::Ext(c)
+    }
+}
+
 /// `net->mib` for IPv4 (`struct netns_mib`): the state of `ipv4_mib_ops`.
 /// Per CPU, every counter of the IP, ICMP, TCP, UDP and UDP-Lite MIBs.
 ///
@@ -416,6 +447,14 @@ impl Ipv4Mib {
     /// CPUs the counters are kept for.
     pub fn nr_cpus(&self) -> usize {
         self.per_cpu.len()
+    }
+
+    /// The counters of `cpu` (clamped to the last CPU), for a path that
+    /// bumps several: one lookup, then plain adds (`this_cpu_ptr`).
+    #[inline]
+    pub fn row(&mut self, cpu: usize) -> Option<MibRow<'_>> {
+        let cpu = cpu.min(self.per_cpu.len().saturating_sub(1));
+        self.per_cpu.get_mut(cpu).map(MibRow)
     }
 
     /// `*_INC_STATS(net, field)` on `cpu`.
@@ -513,6 +552,23 @@ impl Ipv4Mib {
         s
     }
 
+    /// /proc/net/netstat, the parts this model has: `IpExt` (the
+    /// [`IpMib::IPEXT`] counters) and netgen's `NetgenExt` ([`ExtMib`]),
+    /// each a line of labels and a line of values.
+    pub fn netstat_seq_show(&self) -> String {
+        let mut s = String::with_capacity(1024);
+        s.push_str("IpExt:");
+        push_labels(&mut s, IpMib::IPEXT.iter().map(|c| c.label()));
+        s.push_str("\nIpExt:");
+        self.push_values(&mut s, IpMib::IPEXT.iter().copied());
+        s.push_str("\nNetgenExt:");
+        push_labels(&mut s, ExtMib::ALL.iter().map(|c| c.label()));
+        s.push_str("\nNetgenExt:");
+        self.push_values(&mut s, ExtMib::ALL);
+        s.push('\n');
+        s
+    }
+
     fn push_values<C: Into<Ipv4Counter>>(&self, s: &mut String, counters: impl IntoIterator<Item = C>) {
         for c in counters {
             let _ = write!(s, " {}", self.get(c));
@@ -524,6 +580,25 @@ fn push_labels<'a>(s: &mut String, labels: impl Iterator<Item = &'a str>) {
     for l in labels {
         s.push(' ');
         s.push_str(l);
+    }
+}
+
+/// One CPU's counters of every MIB ([`Ipv4Mib::row`]).
+pub struct MibRow<'a>(&'a mut [u64; NR_COUNTERS]);
+
+impl MibRow<'_> {
+    /// `__*_INC_STATS`.
+    #[inline]
+    pub fn inc(&mut self, counter: impl Into<Ipv4Counter>) {
+        self.add(counter, 1);
+    }
+
+    /// `__*_ADD_STATS` (wrapping).
+    #[inline]
+    pub fn add(&mut self, counter: impl Into<Ipv4Counter>, n: u64) {
+        if let Some(v) = self.0.get_mut(counter.into().slot()) {
+            *v = v.wrapping_add(n);
+        }
     }
 }
 
@@ -619,6 +694,7 @@ UdpLite: 0 0 0 0 0 0 0 0 0
         all.extend(TcpMib::ALL.map(Ipv4Counter::from));
         all.extend(UdpMib::ALL.map(Ipv4Counter::from));
         all.extend(UdpMib::ALL.map(Ipv4Counter::UdpLite));
+        all.extend(ExtMib::ALL.map(Ipv4Counter::from));
         let mut slots: Vec<usize> = all.iter().map(|c| c.slot()).collect();
         slots.sort_unstable();
         assert_eq!(slots, (0..NR_COUNTERS).collect::<Vec<_>>());

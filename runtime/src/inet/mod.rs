@@ -1,32 +1,46 @@
-//! IPv4 sockets (net/ipv4/af_inet.c): `inet_init` registers the IPv4
-//! protocols, `PF_INET`, `inet_protos`, `inetsw`, ARP and IP;
-//! `ipv4_offload_init` adds the IPv4 GRO/GSO offloads.
+//! IPv4 (net/ipv4/): `inet_init` creates the IPv4 tables (`inet_protos`,
+//! `inetsw`), ARP and the IP caches; the spec's protocol entries are then
+//! registered into them (`register_spec_entries`). `ipv4_offload_init`
+//! adds the IPv4 GRO/GSO offloads.
 //!
-//! Handlers and socket ops are recorded by name: the tables are data here,
-//! and the generated packet path dispatches on them statically.
+//! * [`af_inet`]: `inet_create` and the `inet_*_ops` socket calls.
+//! * [`ip_input`], [`ip_output`], [`route`]: the IP layer.
+//! * [`icmp`], [`udp`], [`raw`], [`ping`], [`tcp`], [`igmp`]: protocols;
+//!   [`datagram`]: `ip4_datagram_connect`.
+//! * [`arp`]: ARP and the neighbour table.
+//! * [`protocol`]: `inet_protos`; [`mib`]: SNMP counters; [`netns_ipv4`]:
+//!   per-namespace settings.
 
+pub mod af_inet;
 pub mod arp;
+pub mod datagram;
+pub mod icmp;
+pub mod igmp;
+pub mod ip_input;
+pub mod ip_output;
 pub mod mib;
 pub mod netns_ipv4;
+pub mod ping;
 pub mod protocol;
+pub mod raw;
+pub mod route;
+pub mod tcp;
+pub mod udp;
 
 use std::mem::size_of;
 
-use crate::dev::{
-    dev_add_offload, dev_add_pack, OffloadBaseState, PacketOffload, PacketType, PtypeBaseState, ETH_P_IP,
-};
+use crate::dev::{dev_add_offload, OffloadBaseState, PacketOffload, PtypeBaseState, ETH_P_IP};
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::netns::{Net, PernetSpec};
+use crate::netns::Net;
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
-use crate::sock::{proto_register, ProtInuseState, Proto};
-use crate::socket::{
-    sock_register, NetProtoFamily, SockCacheState, SockRegistryState, PF_INET, SOCK_DGRAM, SOCK_MAX, SOCK_RAW,
-    SOCK_STREAM,
-};
+use crate::sock::ProtInuseState;
+use crate::socket::{SockCacheState, SockRegistryState, SOCK_MAX};
+use crate::tables::{Entry, NetState, ProtoSpec};
 
-pub use arp::{arp_init, ArpState, NeighTable, ARP_PACKET_TYPE};
+pub use arp::{arp_init, ArpState, NeighTable};
+pub use igmp::{igmp_net_exit, igmp_net_init};
 pub use protocol::{
     inet_add_protocol, inet_del_protocol, InetOffloads, InetProtosState, NetOffload, NetProtocol, IPPROTO_ICMP,
     IPPROTO_IGMP, IPPROTO_IP, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP, MAX_INET_PROTOS,
@@ -39,83 +53,24 @@ pub const INET_PROTOSW_PERMANENT: u8 = 0x02;
 /// `inet_protosw.flags`: an `inet_connection_sock` protocol.
 pub const INET_PROTOSW_ICSK: u8 = 0x04;
 
-// `obj_size` of the IPv4 protos: typical x86_64 sizes of `struct tcp_sock`,
-// `udp_sock`, `raw_sock` and `inet_sock` (/proc/net/protocols "size").
-// They only size the slab caches.
-const TCP_SOCK_SIZE: usize = 2240;
-const UDP_SOCK_SIZE: usize = 1088;
-const RAW_SOCK_SIZE: usize = 984;
-const PING_SOCK_SIZE: usize = 976;
-
-/// `tcp_prot`, `udp_prot`, `raw_prot`, `ping_prot`, as `proto_register`ed.
-pub const INET_PROTS: [Proto; 4] = [
-    Proto::new("TCP", TCP_SOCK_SIZE),
-    Proto::new("UDP", UDP_SOCK_SIZE),
-    Proto::new("RAW", RAW_SOCK_SIZE),
-    Proto::new("PING", PING_SOCK_SIZE),
-];
-
-/// `inet_family_ops`.
-pub const INET_FAMILY_OPS: NetProtoFamily = NetProtoFamily { family: PF_INET, create: "inet_create", owner: "kernel" };
-
-const fn net_protocol(name: &'static str, handler: &'static str, err_handler: Option<&'static str>) -> NetProtocol {
-    NetProtocol { name, handler, err_handler, no_policy: true, netns_ok: true }
-}
-
-/// `icmp_protocol`, `udp_protocol`, `tcp_protocol`, `igmp_protocol` with
-/// their numbers, in the order `inet_init` adds them.
-pub const INET_BASE_PROTOCOLS: [(NetProtocol, u8, &str); 4] = [
-    (net_protocol("icmp_protocol", "icmp_rcv", Some("icmp_err")), IPPROTO_ICMP, "ICMP"),
-    (net_protocol("udp_protocol", "udp_rcv", Some("udp_err")), IPPROTO_UDP, "UDP"),
-    (net_protocol("tcp_protocol", "tcp_v4_rcv", Some("tcp_v4_err")), IPPROTO_TCP, "TCP"),
-    (net_protocol("igmp_protocol", "igmp_rcv", None), IPPROTO_IGMP, "IGMP"),
-];
+/// `IPPROTO_MAX`: protocols `inet_create` accepts are below it.
+pub const IPPROTO_MAX: i32 = 256;
 
 /// `struct inet_protosw`: what `inet_create` needs for one (type, protocol).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InetProtosw {
     /// `SOCK_STREAM`, ...
     pub type_: u16,
     /// `IPPROTO_*`; `IPPROTO_IP` is a wildcard.
     pub protocol: u8,
-    /// The `struct proto`, by name (`"TCP"`).
-    pub prot: &'static str,
-    /// The `struct proto_ops`, by name (`"inet_stream_ops"`).
-    pub ops: &'static str,
+    /// The `struct proto`: its index in the spec's `PROTOS`.
+    pub prot: u16,
+    /// The `struct proto_ops`: a spec index or a run-time `DynProtoOps`.
+    pub ops: Entry,
     pub flags: u8,
+    /// The entry's name (the spec's `protosw` name, `"udp"`).
+    pub name: &'static str,
 }
-
-/// `inetsw_array` of Linux 3.19.
-pub const INETSW_ARRAY: [InetProtosw; 4] = [
-    InetProtosw {
-        type_: SOCK_STREAM,
-        protocol: IPPROTO_TCP,
-        prot: "TCP",
-        ops: "inet_stream_ops",
-        flags: INET_PROTOSW_PERMANENT | INET_PROTOSW_ICSK,
-    },
-    InetProtosw {
-        type_: SOCK_DGRAM,
-        protocol: IPPROTO_UDP,
-        prot: "UDP",
-        ops: "inet_dgram_ops",
-        flags: INET_PROTOSW_PERMANENT,
-    },
-    InetProtosw {
-        type_: SOCK_DGRAM,
-        protocol: IPPROTO_ICMP,
-        prot: "PING",
-        ops: "inet_sockraw_ops",
-        flags: INET_PROTOSW_REUSE,
-    },
-    InetProtosw {
-        type_: SOCK_RAW,
-        protocol: IPPROTO_IP,
-        prot: "RAW",
-        ops: "inet_sockraw_ops",
-        flags: INET_PROTOSW_REUSE,
-    },
-];
 
 /// `inetsw[SOCK_MAX]` (resource `Inetsw`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,15 +84,32 @@ impl InetswState {
         self.inetsw.get(usize::from(type_)).map_or(&[], Vec::as_slice)
     }
 
-    /// The lookup `inet_create` does: the first entry of `inetsw[type]`
-    /// whose protocol is `protocol`, or a wildcard entry. `protocol` 0
-    /// takes the first entry. `ESOCKTNOSUPPORT` for a bad type,
-    /// `EPROTONOSUPPORT` if nothing matches.
-    pub fn lookup(&self, type_: u16, protocol: u8) -> Result<&InetProtosw, Errno> {
-        let list = self.inetsw.get(usize::from(type_)).ok_or(Errno::ESOCKTNOSUPPORT)?;
-        list.iter()
-            .find(|a| protocol == a.protocol || protocol == IPPROTO_IP || a.protocol == IPPROTO_IP)
-            .ok_or(Errno::EPROTONOSUPPORT)
+    /// `inet_create`'s `lookup_protocol` loop over `inetsw[type]` (Linux
+    /// 3.19/6.0, exactly): an entry of the asked protocol matches unless
+    /// that protocol is `IPPROTO_IP`; asking `IPPROTO_IP` takes the first
+    /// entry and its protocol; an `IPPROTO_IP` (wildcard) entry takes any
+    /// protocol. The error is `ESOCKTNOSUPPORT` if the list is empty (or the
+    /// type invalid), `EPROTONOSUPPORT` once an entry was looked at, so
+    /// `socket(AF_INET, SOCK_RAW, 0)` is `EPROTONOSUPPORT`. Returns the
+    /// entry and the protocol the socket gets.
+    pub fn lookup(&self, type_: u16, protocol: u8) -> Result<(&InetProtosw, u8), Errno> {
+        let mut err = Errno::ESOCKTNOSUPPORT;
+        for answer in self.list(type_) {
+            if protocol == answer.protocol {
+                if protocol != IPPROTO_IP {
+                    return Ok((answer, protocol));
+                }
+            } else {
+                if protocol == IPPROTO_IP {
+                    return Ok((answer, answer.protocol));
+                }
+                if answer.protocol == IPPROTO_IP {
+                    return Ok((answer, protocol));
+                }
+            }
+            err = Errno::EPROTONOSUPPORT;
+        }
+        Err(err)
     }
 }
 
@@ -156,7 +128,8 @@ pub fn inet_register_protosw(k: &mut Kernel, p: InetProtosw) -> Result<(), Errno
             break;
         }
         if answer.protocol == p.protocol {
-            k.printk(format!("Attempt to override permanent protocol {}", p.protocol));
+            let proto = p.protocol;
+            k.printk(format!("Attempt to override permanent protocol {proto}"));
             return Err(Errno::EPERM);
         }
         last_perm += 1;
@@ -172,25 +145,27 @@ pub fn inet_unregister_protosw(k: &mut Kernel, p: &InetProtosw) -> Result<(), Er
         k.printk(format!("Attempt to unregister permanent protocol {}", p.protocol));
         return Err(Errno::EPERM);
     }
+    inetsw_remove(k, p)
+}
+
+/// Removes `p` from `inetsw`, permanent or not (what unregistering the
+/// spec's entries needs; Linux never removes its permanent ones).
+pub fn inetsw_remove(k: &mut Kernel, p: &InetProtosw) -> Result<(), Errno> {
     let list = k.get_mut::<InetswState>()?.inetsw.get_mut(usize::from(p.type_)).ok_or(Errno::EINVAL)?;
     let i = list.iter().position(|a| a == p).ok_or(Errno::ENOENT)?;
     list.remove(i);
     Ok(())
 }
 
-/// The IPv4 protos `inet_init` registered (resource `InetProtoList`); they
-/// themselves are on `SockCacheState::proto_list`.
+/// `inet_init` ran: the IPv4 protos are registered right after it
+/// (resource `InetProtoList`); they themselves are on
+/// `SockCacheState::proto_list`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InetProtoListState {
-    pub names: [&'static str; 4],
-}
+pub struct InetProtoListState;
 
 /// `inet_family_ops` is in `net_families[PF_INET]` (resource `InetFamily`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InetFamilyState;
-
-/// `ip_packet_type`: IPv4 frames go to `ip_rcv`.
-pub const IP_PACKET_TYPE: PacketType = PacketType { type_: ETH_P_IP, name: "ip_packet_type", func: "ip_rcv" };
 
 /// `struct rtable`: a cached IPv4 route, as far as its size goes.
 #[allow(dead_code)] // only sizes ip_dst_cache until routing exists
@@ -210,11 +185,11 @@ struct InetPeer {
     rate_last: u64,
 }
 
-/// `ip_packet_type` in `ptype_base` and the caches `ip_init` creates for the
-/// receive path behind it (resource `IpPacketType`).
+/// The caches `ip_init` creates for the receive path behind
+/// `ip_packet_type` (resource `IpPacketType`; the packet type itself is
+/// the spec's, registered after `inet_init`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IpPacketTypeState {
-    pub ip_packet_type: PacketType,
     /// `ipv4_dst_ops.kmem_cachep`, "ip_dst_cache" (`ip_rt_init`).
     pub ip_dst_cache: KmemCache,
     /// `peer_cachep`, "inet_peer_cache" (`inet_initpeers`).
@@ -232,72 +207,65 @@ fn ip_init() -> Result<(KmemCache, KmemCache), Errno> {
     Ok((ip_dst_cache, inet_peer_cache))
 }
 
-/// `igmp_net_init(net)` (`igmp_net_ops.init`, net/ipv4/igmp.c):
-/// /proc/net/igmp and /proc/net/mcfilter.
-pub fn igmp_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
-    net.proc_net.proc_create_all(IGMP_PROC_ENTRIES)
-}
-
-/// `igmp_net_exit(net)`: removes them.
-pub fn igmp_net_exit<S: PernetSpec>(net: &mut Net<S>) {
-    net.proc_net.remove_all(IGMP_PROC_ENTRIES);
-}
-
-const IGMP_PROC_ENTRIES: &[&str] = &["igmp", "mcfilter"];
-
-/// `inet_init()` (net/ipv4/af_inet.c, fs_initcall), in Linux 3.19's order:
-/// 1. `proto_register` tcp_prot, udp_prot, raw_prot, ping_prot (with slabs);
-/// 2. `sock_register(&inet_family_ops)`: PF_INET;
-/// 3. `inet_add_protocol` ICMP, UDP, TCP, IGMP (a failure is logged as
-///    "inet_init: Cannot add X protocol" and boot goes on, as in Linux);
-/// 4. `inetsw` from `inetsw_array` via `inet_register_protosw`;
-/// 5. `arp_init`, `ip_init`;
-/// 6. `dev_add_pack(&ip_packet_type)`.
+/// `inet_init()` (net/ipv4/af_inet.c, fs_initcall), the part that is
+/// not a spec entry, in Linux 3.19's order: the empty `inet_protos`
+/// and `inetsw`, `arp_init` (ARP's neighbour-table template), and
+/// `ip_init` (the dst and peer caches). The spec's protos (`proto_register`),
+/// `inet_family_ops` (`sock_register`), `inet_protos` handlers,
+/// `inetsw_array` and the ARP and IP packet types are registered by the
+/// generated wrapper right after (`register_spec_entries(k, "inet_init")`),
+/// then the pernet operations (ARP's neighbour tables, the MIBs, ...).
 ///
-/// The MIBs, tcp/udp/raw/ping/icmp init, multicast routing, /proc/net
-/// snmp files and IP fragment queues come with the packet path.
+/// The MIB allocation, tcp/udp/raw/ping/icmp init, multicast routing and IP
+/// fragment queues are per namespace (pernet operations) or not built.
 pub fn inet_init(k: &mut Kernel) -> InitResult {
-    // Prerequisites first, so a refusal leaves nothing half-registered.
+    // Prerequisites first, so a refusal leaves nothing half-built.
     k.get::<SockRegistryState>()?;
     k.get::<SockCacheState>()?;
     k.get::<ProtInuseState>()?;
     k.get::<PtypeBaseState>()?;
-    if k.has::<InetProtoListState>() || k.has::<InetProtosState>() || k.has::<InetswState>() || k.has::<arp::ArpState>()
+    if k.has::<InetProtoListState>()
+        || k.has::<InetProtosState>()
+        || k.has::<InetswState>()
+        || k.has::<arp::ArpState>()
+        || k.has::<IpPacketTypeState>()
     {
         return Err(Errno::EEXIST);
     }
-    if k.get::<SockRegistryState>()?.family(PF_INET).is_some() {
-        return Err(Errno::EEXIST);
-    }
-    let cache = k.get::<SockCacheState>()?;
-    if INET_PROTS.iter().any(|p| cache.proto(p.name).is_some()) {
-        return Err(Errno::EEXIST);
-    }
-
-    for prot in INET_PROTS {
-        proto_register(k, prot, true)?;
-    }
-    k.provide(InetProtoListState { names: INET_PROTS.map(|p| p.name) })?;
-
-    sock_register(k, INET_FAMILY_OPS)?;
-    k.provide(InetFamilyState)?;
-
-    k.provide(InetProtosState::new())?;
-    for (prot, nr, what) in INET_BASE_PROTOCOLS {
-        if inet_add_protocol(k, prot, nr).is_err() {
-            k.printk(format!("inet_init: Cannot add {what} protocol"));
-        }
-    }
-
-    k.provide(InetswState { inetsw: Default::default() })?;
-    for p in INETSW_ARRAY {
-        inet_register_protosw(k, p)?;
-    }
-
-    arp_init(k)?;
     let (ip_dst_cache, inet_peer_cache) = ip_init()?;
-    dev_add_pack(k, IP_PACKET_TYPE)?;
-    k.provide(IpPacketTypeState { ip_packet_type: IP_PACKET_TYPE, ip_dst_cache, inet_peer_cache })
+    k.provide(InetProtoListState)?;
+    k.provide(InetFamilyState)?;
+    k.provide(InetProtosState::new())?;
+    k.provide(InetswState { inetsw: Default::default() })?;
+    arp_init(k)?;
+    k.provide(IpPacketTypeState { ip_dst_cache, inet_peer_cache })
+}
+
+/// /proc/net/snmp of `net` (`snmp_seq_show`): the IP, ICMP, IcmpMsg, TCP,
+/// UDP and UDP-Lite counters, with the namespace's `ip_default_ttl` and
+/// forwarding setting. `ENOENT` without the MIBs (`ipv4_mib_ops`).
+pub fn proc_net_snmp<S: ProtoSpec>(net: &Net<S>) -> Result<String, Errno> {
+    let mib = <S as NetState<mib::Ipv4Mib>>::state(net)?;
+    let (ttl, fwd) = <S as NetState<netns_ipv4::Ipv4Net>>::state(net)
+        .map_or((netns_ipv4::IPDEFTTL, false), |n| (n.default_ttl(), n.forwarding()));
+    Ok(mib.snmp_seq_show(ttl, fwd))
+}
+
+/// /proc/net/netstat of `net`, the parts this model has (`IpExt`,
+/// `NetgenExt`). `ENOENT` without the MIBs.
+pub fn proc_net_netstat<S: ProtoSpec>(net: &Net<S>) -> Result<String, Errno> {
+    Ok(<S as NetState<mib::Ipv4Mib>>::state(net)?.netstat_seq_show())
+}
+
+/// /proc/net/arp of `net` (`arp_seq_show`): `ENOENT` if the file (or the
+/// table) does not exist.
+pub fn proc_net_arp<S: ProtoSpec>(net: &Net<S>) -> Result<String, Errno> {
+    if !net.proc_net.contains("arp") {
+        return Err(Errno::ENOENT);
+    }
+    let tbl = <S as NetState<NeighTable>>::state(net)?;
+    let devs = <S as NetState<crate::dev::NetDevTables>>::state(net)?;
+    Ok(arp::arp_seq_show(tbl, devs))
 }
 
 /// IPv4's offloads (resource `Ipv4Offload`): `inet_offloads` and the
@@ -357,10 +325,11 @@ pub fn ipv4_offload_init(k: &mut Kernel) -> InitResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dev::net_dev_init;
+    use crate::dev::{net_dev_init, ETH_P_ARP};
     use crate::sock::net_inuse_init;
-    use crate::socket::sock_init;
+    use crate::socket::{sock_init, PF_INET, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
     use crate::softirq::spawn_ksoftirqd;
+    use crate::testspec;
 
     fn ready() -> Kernel {
         Kernel::with_initcalls(1, &[spawn_ksoftirqd, sock_init, net_inuse_init, net_dev_init]).unwrap()
@@ -371,67 +340,82 @@ mod tests {
         let mut k = Kernel::new(1);
         sock_init(&mut k).unwrap();
         assert_eq!(inet_init(&mut k), Err(Errno::ENOENT));
-        assert!(k.get::<SockCacheState>().unwrap().proto_list.is_empty());
+        assert!(!k.has::<InetProtosState>());
         assert_eq!(ipv4_offload_init(&mut k), Err(Errno::ENOENT));
     }
 
     #[test]
-    fn inet_init_registers_everything() {
+    fn inet_init_creates_empty_tables() {
         let mut k = ready();
         inet_init(&mut k).unwrap();
-        assert_eq!(k.get::<SockRegistryState>().unwrap().family(PF_INET), Some(&INET_FAMILY_OPS));
+        assert_eq!(k.get::<InetProtosState>().unwrap().iter().count(), 0);
+        assert!(k.get::<InetswState>().unwrap().list(SOCK_STREAM).is_empty());
+        assert!(k.get::<PtypeBaseState>().unwrap().iter().next().is_none());
+        assert_eq!(k.get::<ArpState>().unwrap().arp_tbl.id, "arp_cache");
+        assert_eq!(k.get::<IpPacketTypeState>().unwrap().ip_dst_cache.name, "ip_dst_cache");
+        assert!(k.has::<InetFamilyState>() && k.has::<InetProtoListState>());
+        assert_eq!(inet_init(&mut k), Err(Errno::EEXIST));
+    }
+
+    #[test]
+    fn spec_entries_fill_the_tables_like_inet_init() {
+        let st = testspec::boot();
+        let k = &st.k;
+        let fam = k.get::<SockRegistryState>().unwrap().family(PF_INET).unwrap();
+        assert_eq!((fam.create, &fam.entry), ("inet_create", &Entry::Spec(0)));
         assert!(k.log().iter().any(|l| l == "NET: Registered protocol family 2"));
 
         let protos: Vec<_> = k.get::<SockCacheState>().unwrap().proto_list.iter().map(|p| p.name).collect();
-        assert_eq!(protos, ["PING", "RAW", "UDP", "TCP"]);
+        assert_eq!(protos, ["PACKET", "PING", "RAW", "UDP", "TCP"]);
         let tcp = k.get::<SockCacheState>().unwrap().proto("TCP").unwrap();
-        assert_eq!(tcp.slab.as_ref().map(|s| s.object_size), Some(TCP_SOCK_SIZE));
+        assert_eq!(tcp.slab.as_ref().map(|s| s.object_size), Some(2240));
 
         let ip = k.get::<InetProtosState>().unwrap();
         assert_eq!(ip.get(IPPROTO_UDP).map(|p| p.name), Some("udp_protocol"));
         assert_eq!(ip.get(IPPROTO_TCP).map(|p| p.handler), Some("tcp_v4_rcv"));
         assert_eq!(ip.get(IPPROTO_ICMP).map(|p| p.handler), Some("icmp_rcv"));
         assert_eq!(ip.get(IPPROTO_IGMP).and_then(|p| p.err_handler), None);
+        assert_eq!(ip.get(IPPROTO_IGMP).and_then(|p| p.err_entry.clone()), None);
         assert_eq!(ip.iter().count(), 4);
 
         let sw = k.get::<InetswState>().unwrap();
-        assert_eq!(sw.list(SOCK_STREAM).iter().map(|p| p.prot).collect::<Vec<_>>(), ["TCP"]);
-        assert_eq!(sw.list(SOCK_DGRAM).iter().map(|p| p.prot).collect::<Vec<_>>(), ["UDP", "PING"]);
-        assert_eq!(sw.lookup(SOCK_DGRAM, 0).map(|p| p.prot), Ok("UDP"));
-        assert_eq!(sw.lookup(SOCK_DGRAM, IPPROTO_ICMP).map(|p| p.prot), Ok("PING"));
-        assert_eq!(sw.lookup(SOCK_RAW, IPPROTO_UDP).map(|p| p.prot), Ok("RAW"));
-        assert_eq!(sw.lookup(SOCK_STREAM, IPPROTO_UDP), Err(Errno::EPROTONOSUPPORT));
-        assert_eq!(sw.lookup(99, 0), Err(Errno::ESOCKTNOSUPPORT));
+        let names = |t| sw.list(t).iter().map(|p| p.name).collect::<Vec<_>>();
+        assert_eq!(names(SOCK_STREAM), ["tcp"]);
+        assert_eq!(names(SOCK_DGRAM), ["udp", "ping"]);
+        assert_eq!(sw.lookup(SOCK_DGRAM, 0).map(|(p, n)| (p.name, n)), Ok(("udp", IPPROTO_UDP)));
+        assert_eq!(sw.lookup(SOCK_DGRAM, IPPROTO_ICMP).map(|(p, _)| p.name), Ok("ping"));
+        assert_eq!(sw.lookup(SOCK_RAW, IPPROTO_UDP).map(|(p, n)| (p.name, n)), Ok(("raw", IPPROTO_UDP)));
+        assert_eq!(sw.lookup(SOCK_RAW, IPPROTO_IP).map(|(p, _)| p.name), Err(Errno::EPROTONOSUPPORT));
+        assert_eq!(sw.lookup(SOCK_STREAM, IPPROTO_UDP).map(|(p, _)| p.name), Err(Errno::EPROTONOSUPPORT));
+        assert_eq!(sw.lookup(5, 0).map(|(p, _)| p.name), Err(Errno::ESOCKTNOSUPPORT));
+        assert_eq!(sw.lookup(99, 0).map(|(p, _)| p.name), Err(Errno::ESOCKTNOSUPPORT));
 
         let ptype = k.get::<PtypeBaseState>().unwrap();
-        assert_eq!(ptype.bucket(usize::from(ETH_P_IP & 15)), [IP_PACKET_TYPE]);
-        assert_eq!(ptype.handlers(0x0806).map(|p| p.func).collect::<Vec<_>>(), ["arp_rcv"]);
-        assert_eq!(k.get::<ArpState>().unwrap().arp_tbl.id, "arp_cache");
-        assert_eq!(k.get::<IpPacketTypeState>().unwrap().ip_dst_cache.name, "ip_dst_cache");
-        assert!(k.has::<InetFamilyState>());
-
-        assert_eq!(inet_init(&mut k), Err(Errno::EEXIST));
+        assert_eq!(ptype.handlers(ETH_P_IP).map(|p| p.func).collect::<Vec<_>>(), ["ip_rcv"]);
+        assert_eq!(ptype.handlers(ETH_P_ARP).map(|p| p.func).collect::<Vec<_>>(), ["arp_rcv"]);
     }
 
     #[test]
     fn protosw_never_overrides_permanent() {
-        let mut k = ready();
-        inet_init(&mut k).unwrap();
-        let udp2 = InetProtosw { ops: "other_ops", flags: 0, ..INETSW_ARRAY[1] };
-        assert_eq!(inet_register_protosw(&mut k, udp2), Err(Errno::EPERM));
+        let mut st = testspec::boot();
+        let k = &mut st.k;
+        let udp = k.get::<InetswState>().unwrap().list(SOCK_DGRAM)[0].clone();
+        let udp2 = InetProtosw { flags: 0, name: "udp2", ..udp.clone() };
+        assert_eq!(inet_register_protosw(k, udp2.clone()), Err(Errno::EPERM));
         assert_eq!(k.log().last().map(String::as_str), Some("Attempt to override permanent protocol 17"));
-        let bad = InetProtosw { type_: 11, ..udp2 };
-        assert_eq!(inet_register_protosw(&mut k, bad), Err(Errno::EINVAL));
+        let bad = InetProtosw { type_: 11, ..udp2.clone() };
+        assert_eq!(inet_register_protosw(k, bad), Err(Errno::EINVAL));
 
         // A new permanent entry goes after the last permanent one, before PING.
-        let lite = InetProtosw { protocol: 136, prot: "UDP-Lite", flags: INET_PROTOSW_PERMANENT, ..udp2 };
-        inet_register_protosw(&mut k, lite).unwrap();
-        let names: Vec<_> = k.get::<InetswState>().unwrap().list(SOCK_DGRAM).iter().map(|p| p.prot).collect();
-        assert_eq!(names, ["UDP", "UDP-Lite", "PING"]);
+        let lite = InetProtosw { protocol: 136, name: "udplite", flags: INET_PROTOSW_PERMANENT, ..udp2 };
+        inet_register_protosw(k, lite).unwrap();
+        let names: Vec<_> = k.get::<InetswState>().unwrap().list(SOCK_DGRAM).iter().map(|p| p.name).collect();
+        assert_eq!(names, ["udp", "udplite", "ping"]);
 
-        assert_eq!(inet_unregister_protosw(&mut k, &INETSW_ARRAY[0]), Err(Errno::EPERM));
-        inet_unregister_protosw(&mut k, &INETSW_ARRAY[2]).unwrap();
-        assert_eq!(inet_unregister_protosw(&mut k, &INETSW_ARRAY[2]), Err(Errno::ENOENT));
+        assert_eq!(inet_unregister_protosw(k, &udp), Err(Errno::EPERM));
+        let ping = k.get::<InetswState>().unwrap().list(SOCK_DGRAM)[2].clone();
+        inet_unregister_protosw(k, &ping).unwrap();
+        assert_eq!(inet_unregister_protosw(k, &ping), Err(Errno::ENOENT));
     }
 
     #[test]

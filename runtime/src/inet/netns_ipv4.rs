@@ -95,6 +95,9 @@ pub struct Ipv4Net {
     /// bit N rate-limits ICMP type N; the default is dest unreachable (3),
     /// source quench (4), time exceeded (11), parameter problem (12).
     pub sysctl_icmp_ratemask: i32,
+    /// The next IP identification of this namespace's datagrams (Linux:
+    /// `ip_idents`, hashed per destination; here one counter).
+    pub ip_id_next: u16,
 }
 
 impl Default for Ipv4Net {
@@ -124,6 +127,7 @@ impl Default for Ipv4Net {
             sysctl_icmp_ignore_bogus_error_responses: true,
             sysctl_icmp_errors_use_inbound_ifaddr: false,
             sysctl_icmp_ratemask: 0x1818,
+            ip_id_next: 1,
         }
     }
 }

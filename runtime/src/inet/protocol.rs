@@ -3,6 +3,7 @@
 
 use crate::errno::Errno;
 use crate::kernel::Kernel;
+use crate::tables::{fn_name, DynFn, Entry, InetErrFn, InetProtocolDesc, InetRcvFn, ProtoSpec};
 
 /// Slots of `inet_protos` / `inet_offloads`: one per 8-bit protocol number.
 pub const MAX_INET_PROTOS: usize = 256;
@@ -15,7 +16,7 @@ pub const IPPROTO_UDP: u8 = 17;
 pub const IPPROTO_RAW: u8 = 255;
 
 /// `struct net_protocol`: what `ip_local_deliver_finish` calls for a protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetProtocol {
     /// The C variable (`"udp_protocol"`).
     pub name: &'static str,
@@ -27,6 +28,44 @@ pub struct NetProtocol {
     pub no_policy: bool,
     /// `netns_ok`: safe in namespaces other than `init_net`.
     pub netns_ok: bool,
+    /// `handler` itself: a spec protocol (the generated
+    /// [`ProtoSpec::inet_protocol_rcv`]) or an [`InetRcvFn`].
+    pub entry: Entry,
+    /// `err_handler` itself, if any: the spec protocol (the generated
+    /// [`ProtoSpec::inet_protocol_err`]) or an [`InetErrFn`].
+    pub err_entry: Option<Entry>,
+}
+
+impl NetProtocol {
+    /// Spec inet protocol `i`, named from its descriptor.
+    pub fn spec(desc: &InetProtocolDesc, i: u16) -> NetProtocol {
+        NetProtocol {
+            name: desc.name,
+            handler: fn_name(desc.handler),
+            err_handler: desc.err_handler.map(fn_name),
+            no_policy: desc.no_policy,
+            netns_ok: desc.netns_ok,
+            entry: Entry::Spec(i),
+            err_entry: desc.err_handler.map(|_| Entry::Spec(i)),
+        }
+    }
+
+    /// A protocol handler registered by code outside the spec.
+    pub fn dynamic<S: ProtoSpec>(
+        name: &'static str,
+        handler: InetRcvFn<S>,
+        err_handler: Option<InetErrFn<S>>,
+    ) -> NetProtocol {
+        NetProtocol {
+            name,
+            handler: name,
+            err_handler: err_handler.map(|_| name),
+            no_policy: true,
+            netns_ok: true,
+            entry: Entry::Dyn(DynFn::new(handler)),
+            err_entry: err_handler.map(|e| Entry::Dyn(DynFn::new(e))),
+        }
+    }
 }
 
 /// A `[T; MAX_INET_PROTOS]` table indexed by IP protocol number: Linux's
@@ -51,6 +90,7 @@ impl<T: Clone> InetSlots<T> {
 
 impl<T> InetSlots<T> {
     /// `table[protocol]`.
+    #[inline]
     pub fn get(&self, protocol: u8) -> Option<&T> {
         self.slots.get(usize::from(protocol))?.as_ref()
     }
@@ -83,7 +123,8 @@ impl<T> InetSlots<T> {
     }
 }
 
-/// `inet_add_protocol(prot, protocol)`: `EBUSY` if the slot is taken.
+/// `inet_add_protocol(prot, protocol)`: `EBUSY` if the slot is taken
+/// (Linux's `cmpxchg` fails and it returns -1).
 pub fn inet_add_protocol(k: &mut Kernel, prot: NetProtocol, protocol: u8) -> Result<(), Errno> {
     k.get_mut::<InetProtosState>()?.add(prot, protocol)
 }
@@ -92,6 +133,12 @@ pub fn inet_add_protocol(k: &mut Kernel, prot: NetProtocol, protocol: u8) -> Res
 /// `prot` (found by name), else `EBUSY`.
 pub fn inet_del_protocol(k: &mut Kernel, name: &str, protocol: u8) -> Result<(), Errno> {
     k.get_mut::<InetProtosState>()?.del(protocol, |p| p.name == name)
+}
+
+/// `inet_del_protocol` comparing the handler itself (`cmpxchg(.., prot,
+/// NULL)`): empties the slot only if it holds `entry`, else `EBUSY`.
+pub fn inet_del_protocol_entry(k: &mut Kernel, entry: &Entry, protocol: u8) -> Result<(), Errno> {
+    k.get_mut::<InetProtosState>()?.del(protocol, |p| p.entry == *entry)
 }
 
 /// `struct net_offload`: GSO/GRO callbacks for one IP protocol.
@@ -114,6 +161,8 @@ mod tests {
         err_handler: Some("udp_err"),
         no_policy: true,
         netns_ok: true,
+        entry: Entry::Spec(1),
+        err_entry: Some(Entry::Spec(1)),
     };
 
     #[test]
@@ -129,6 +178,8 @@ mod tests {
         inet_del_protocol(&mut k, "udp_protocol", IPPROTO_UDP).unwrap();
         assert_eq!(inet_del_protocol(&mut k, "udp_protocol", IPPROTO_UDP), Err(Errno::EBUSY));
         inet_add_protocol(&mut k, UDP, IPPROTO_RAW).unwrap();
+        assert_eq!(inet_del_protocol_entry(&mut k, &Entry::Spec(9), IPPROTO_RAW), Err(Errno::EBUSY));
+        inet_del_protocol_entry(&mut k, &Entry::Spec(1), IPPROTO_RAW).unwrap();
     }
 
     #[test]

@@ -4,6 +4,17 @@
 //!
 //! `sock_register` follows Linux 3.19: the table has `NPROTO` (= `AF_MAX`,
 //! 46) slots and registration prints "NET: Registered protocol family N".
+//!
+//! * [`sock`]: `struct sock` and each namespace's sockets (fd table, hash
+//!   tables).
+//! * [`syscalls`]: `socket(2)`, `bind(2)`, ... dispatching through
+//!   `sock->ops`.
+//! * [`no`]: Linux's `sock_no_*` defaults and the NULL `struct proto`
+//!   methods.
+
+pub mod no;
+pub mod sock;
+pub mod syscalls;
 
 use std::mem::size_of;
 
@@ -13,6 +24,7 @@ use crate::kernel::Kernel;
 use crate::skbuff::{skb_init, SkbCacheState};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_MEM_SPREAD, SLAB_PANIC, SLAB_RECLAIM_ACCOUNT};
 use crate::sock::Proto;
+use crate::tables::{DynFn, Entry, FamilyCreateFn, ProtoSpec};
 
 /// Slots in `net_families` (`NPROTO` = `AF_MAX` in Linux 3.19).
 pub const NPROTO: usize = 46;
@@ -23,6 +35,10 @@ pub const PF_INET: u16 = 2;
 pub const PF_INET6: u16 = 10;
 pub const PF_NETLINK: u16 = 16;
 pub const PF_PACKET: u16 = 17;
+
+/// `socket(2)`'s type flags (include/linux/net.h), masked off the type.
+pub const SOCK_NONBLOCK: i32 = 0o4000;
+pub const SOCK_CLOEXEC: i32 = 0o2000000;
 
 /// `SOCK_STREAM` and friends (include/linux/net.h, `enum sock_type`).
 pub const SOCK_STREAM: u16 = 1;
@@ -36,13 +52,23 @@ pub const SOCK_PACKET: u16 = 10;
 pub const SOCK_MAX: usize = SOCK_PACKET as usize + 1;
 
 /// `struct net_proto_family`: how `socket(family, ..)` creates a socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetProtoFamily {
     pub family: u16,
     /// The `create` function, by name (`"inet_create"`).
     pub create: &'static str,
     /// The module that owns it (`THIS_MODULE`), by name.
     pub owner: &'static str,
+    /// `create` itself: a spec family (dispatched by
+    /// [`ProtoSpec::family_create`]) or a [`FamilyCreateFn`].
+    pub entry: Entry,
+}
+
+impl NetProtoFamily {
+    /// A family registered by code outside the spec.
+    pub fn dynamic<S: ProtoSpec>(family: u16, create_name: &'static str, create: FamilyCreateFn<S>) -> Self {
+        NetProtoFamily { family, create: create_name, owner: "module", entry: Entry::Dyn(DynFn::new(create)) }
+    }
 }
 
 /// `net_families[NPROTO]` (resource `SockRegistry`).
@@ -102,6 +128,11 @@ impl SockCacheState {
     /// The registered `struct proto` called `name`.
     pub fn proto(&self, name: &str) -> Option<&Proto> {
         self.proto_list.iter().find(|p| p.name == name)
+    }
+
+    /// The registered `struct proto` that is spec `proto` `i`.
+    pub fn spec_proto(&self, i: u16) -> Option<&Proto> {
+        self.proto_list.iter().find(|p| p.spec == Some(i))
     }
 }
 
@@ -227,15 +258,16 @@ impl Default for NfHooksState {
 /// and a taken slot `EEXIST`. Linux prints the "Registered" line even when
 /// the slot was taken; here it is printed only on success.
 pub fn sock_register(k: &mut Kernel, ops: NetProtoFamily) -> Result<(), Errno> {
-    let Some(slot) = k.get_mut::<SockRegistryState>()?.net_families.get_mut(usize::from(ops.family)) else {
-        k.printk(format!("protocol {} >= NPROTO({NPROTO})", ops.family));
+    let family = ops.family;
+    let Some(slot) = k.get_mut::<SockRegistryState>()?.net_families.get_mut(usize::from(family)) else {
+        k.printk(format!("protocol {family} >= NPROTO({NPROTO})"));
         return Err(Errno::ENOBUFS);
     };
     if slot.is_some() {
         return Err(Errno::EEXIST);
     }
     *slot = Some(ops);
-    k.printk(format!("NET: Registered protocol family {}", ops.family));
+    k.printk(format!("NET: Registered protocol family {family}"));
     Ok(())
 }
 
@@ -267,7 +299,7 @@ pub fn sock_init(k: &mut Kernel) -> InitResult {
     {
         return Err(Errno::EEXIST);
     }
-    let registry = SockRegistryState { net_families: [None; NPROTO] };
+    let registry = SockRegistryState { net_families: std::array::from_fn(|_| None) };
     let sk_cachep = KmemCache::create("sock", size_of::<SockCommon>(), 0, SLAB_HWCACHE_ALIGN)?;
     let skb = skb_init()?;
     let sock_inode_cachep = KmemCache::create(
@@ -300,7 +332,8 @@ mod tests {
         Kernel::with_initcalls(1, &[sock_init]).unwrap()
     }
 
-    const INET: NetProtoFamily = NetProtoFamily { family: PF_INET, create: "inet_create", owner: "kernel" };
+    const INET: NetProtoFamily =
+        NetProtoFamily { family: PF_INET, create: "inet_create", owner: "kernel", entry: Entry::Spec(0) };
 
     #[test]
     fn sock_init_builds_everything_empty() {
@@ -325,6 +358,7 @@ mod tests {
         sock_init(&mut k).unwrap();
         sock_register(&mut k, INET).unwrap();
         assert_eq!(k.log().last().map(String::as_str), Some("NET: Registered protocol family 2"));
+        assert_eq!(k.get::<SockRegistryState>().unwrap().family(PF_INET).map(|f| &f.entry), Some(&Entry::Spec(0)));
         assert_eq!(sock_register(&mut k, INET), Err(Errno::EEXIST));
         let big = NetProtoFamily { family: NPROTO as u16, ..INET };
         assert_eq!(sock_register(&mut k, big), Err(Errno::ENOBUFS));

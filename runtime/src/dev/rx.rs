@@ -1,0 +1,186 @@
+//! The receive path of net/core/dev.c: `netif_rx` (a driver hands a frame
+//! in), `net_rx_action` (the NET_RX softirq polling each device's ring),
+//! and `__netif_receive_skb_core` (taps, then the handlers of the frame's
+//! ethertype).
+
+use super::netdevice::{NetDevTables, RxQueue};
+use super::ptype::{PacketType, PTYPE_HASH_MASK};
+use super::{NETDEV_BUDGET, WEIGHT_P};
+use crate::ethernet::eth_type_trans;
+use crate::skbuff::{SkBuff, PACKET_BROADCAST, PACKET_MULTICAST};
+use crate::socket::sock::Sockets;
+use crate::tables::{Entry, NetCx, NetRx, PacketRcvFn, ProtoSpec};
+
+/// `netif_rx(skb)`: queues a received frame (`data` at its Ethernet
+/// header) on the device's ring for the next `net_rx_action`. `NET_RX_DROP`,
+/// counted in the device's `rx_dropped`, if the ring is full or the device
+/// down. The caller needs no namespace lock.
+pub fn netif_rx(dev: &RxQueue, skb: SkBuff) -> NetRx {
+    dev.netif_rx(skb)
+}
+
+/// `net_rx_action` (the NET_RX softirq): polls the namespace's devices in
+/// ifindex order, at most `weight_p` (64) frames of one device per round,
+/// handing each to [`netif_receive_frame`], until `budget` frames are done
+/// or the rings are empty. Returns how many frames it processed. Each
+/// ring is emptied into a batch under one lock; the frames are processed
+/// without it, so a frame sent meanwhile (a reply over `lo`) waits for the
+/// next round.
+pub fn net_rx_action<S: ProtoSpec>(cx: &mut NetCx<'_, S>, budget: usize) -> usize {
+    let mut scratch = match cx.state_mut::<NetDevTables>() {
+        Ok(t) => std::mem::take(&mut t.rx_scratch),
+        Err(_) => return 0,
+    };
+    let mut done = 0;
+    loop {
+        let mut progress = false;
+        let mut i = 0;
+        while done < budget {
+            let (ifindex, n) = {
+                let Ok(t) = cx.state::<NetDevTables>() else { break };
+                let Some(dev) = t.device_at(i) else { break };
+                let quota = (budget - done).min(WEIGHT_P as usize);
+                (dev.ifindex, dev.rx.dequeue_batch(&mut scratch, quota))
+            };
+            i += 1;
+            if n == 0 {
+                continue;
+            }
+            progress = true;
+            for skb in scratch.drain(..) {
+                netif_receive_frame(cx, ifindex, skb);
+                done += 1;
+            }
+        }
+        if !progress || done >= budget {
+            break;
+        }
+    }
+    if let Ok(t) = cx.state_mut::<NetDevTables>() {
+        t.rx_scratch = scratch;
+    }
+    done
+}
+
+/// Whether any device of the namespace has frames waiting.
+pub fn rx_pending<S: ProtoSpec>(cx: &NetCx<'_, S>) -> bool {
+    cx.state::<NetDevTables>().is_ok_and(|t| t.devices().any(|d| !d.rx.is_empty()))
+}
+
+/// `do_softirq()` as a system call leaving `local_bh_enable` runs it:
+/// `net_rx_action` while frames are pending, at most
+/// `MAX_SOFTIRQ_RESTART` (10) times.
+pub fn do_softirq<S: ProtoSpec>(cx: &mut NetCx<'_, S>) {
+    for _ in 0..10 {
+        if !rx_pending(cx) || net_rx_action(cx, NETDEV_BUDGET as usize) == 0 {
+            break;
+        }
+    }
+}
+
+/// What a NAPI poll does for one frame a device received (`data` at the
+/// Ethernet header): drop it if the device is down (`rx_dropped`),
+/// `eth_type_trans` (a runt is `rx_length_errors` + `rx_errors` +
+/// `rx_dropped`), count `rx_packets`/`rx_bytes` (and `multicast`), then
+/// `netif_receive_skb`. A frame for a device that no longer exists is
+/// dropped.
+#[inline]
+pub fn netif_receive_frame<S: ProtoSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, mut skb: SkBuff) -> NetRx {
+    let Ok(t) = cx.state_mut::<NetDevTables>() else { return NetRx::Drop };
+    let Some(dev) = t.get_by_index_mut(ifindex) else { return NetRx::Drop };
+    if !dev.is_up() {
+        dev.stats.rx_dropped += 1;
+        return NetRx::Drop;
+    }
+    skb.ifindex = ifindex;
+    let len = skb.len() as u64;
+    if eth_type_trans(&mut skb, &dev.dev_addr).is_err() {
+        dev.stats.rx_length_errors += 1;
+        dev.stats.rx_errors += 1;
+        dev.stats.rx_dropped += 1;
+        return NetRx::Drop;
+    }
+    dev.stats.rx_packets += 1;
+    dev.stats.rx_bytes += len;
+    if skb.pkt_type == PACKET_MULTICAST || skb.pkt_type == PACKET_BROADCAST {
+        dev.stats.multicast += 1;
+    }
+    netif_receive_skb(cx, skb)
+}
+
+/// `deliver_skb(skb, pt_prev, orig_dev)`: `pt->func(skb, ..)`, the
+/// generated `match` for a spec packet type, a [`PacketRcvFn`] otherwise.
+#[inline(always)]
+fn deliver_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType, skb: SkBuff) -> NetRx {
+    match &pt.entry {
+        Entry::Spec(i) => S::packet_type_rcv(*i, cx, skb),
+        Entry::Dyn(d) => match d.get::<PacketRcvFn<S>>() {
+            Some(f) => f(cx, skb),
+            None => {
+                count_drop(cx, skb.ifindex, |s| &mut s.rx_dropped);
+                NetRx::Drop
+            }
+        },
+    }
+}
+
+/// Bumps one counter of device `ifindex`.
+pub(crate) fn count_drop<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    ifindex: i32,
+    field: impl FnOnce(&mut super::NetDevStats) -> &mut u64,
+) {
+    if let Some(dev) = cx.state_mut::<NetDevTables>().ok().and_then(|t| t.get_by_index_mut(ifindex)) {
+        *field(&mut dev.stats) += 1;
+    }
+}
+
+/// `netif_receive_skb(skb)` → `__netif_receive_skb_core` (Linux 6.0):
+/// `eth_type_trans` has run (`skb->protocol`, `pkt_type`, `data` at the
+/// network header). Delivers to every tap of `ptype_all` (and PF_PACKET
+/// sockets bound to `ETH_P_ALL`), then to the handlers of `ptype_base`
+/// whose type is `skb->protocol` (and PF_PACKET sockets of that
+/// protocol), each bound to no device or this one, in list order; every
+/// handler but the last gets a clone (Linux: a reference), the last gets
+/// the frame. With no handler at all the frame is dropped and counted in
+/// the device's `rx_nohandler`.
+///
+/// PF_PACKET sockets are kept per namespace (`Sockets::packet_sklist`)
+/// instead of each adding a `packet_type`; they are served at the two
+/// points their packet types would be.
+#[inline]
+pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
+    let ptype = cx.tables.ptype;
+    let ifindex = skb.ifindex;
+    let mut pt_prev: Option<&PacketType> = None;
+    for pt in ptype.ptype_all() {
+        if pt.dev == 0 || pt.dev == ifindex {
+            if let Some(p) = pt_prev {
+                deliver_skb(cx, p, skb.clone());
+            }
+            pt_prev = Some(pt);
+        }
+    }
+    let packet_socks = cx.state::<Sockets>().is_ok_and(|s| !s.packet_sklist.is_empty());
+    let mut to_packet = false;
+    if packet_socks {
+        to_packet = crate::packet::packet_rcv_all(cx, &skb);
+    }
+    let proto = skb.protocol;
+    for pt in ptype.bucket(usize::from(proto & PTYPE_HASH_MASK)) {
+        if pt.type_ == proto && (pt.dev == 0 || pt.dev == ifindex) {
+            if let Some(p) = pt_prev {
+                deliver_skb(cx, p, skb.clone());
+            }
+            pt_prev = Some(pt);
+        }
+    }
+    match pt_prev {
+        Some(p) => deliver_skb(cx, p, skb),
+        None if to_packet => NetRx::Success,
+        None => {
+            count_drop(cx, ifindex, |s| &mut s.rx_nohandler);
+            NetRx::Drop
+        }
+    }
+}

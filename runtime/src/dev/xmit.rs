@@ -1,0 +1,53 @@
+//! The transmit path of net/core/dev.c: `dev_queue_xmit`.
+
+use super::netdevice::NetDevTables;
+use crate::errno::Errno;
+use crate::skbuff::{SkBuff, PACKET_OUTGOING};
+use crate::socket::sock::Sockets;
+use crate::tables::{Entry, NetCx, PacketRcvFn, ProtoSpec};
+
+/// `dev_queue_xmit(skb)` (`__dev_queue_xmit`): `skb->ifindex` names the
+/// device, `data` is at the Ethernet header. Taps see the frame first
+/// (`dev_queue_xmit_nit`: a clone to each `ptype_all` handler and
+/// `ETH_P_ALL` packet socket, as `PACKET_OUTGOING`). A down device drops
+/// it (`tx_dropped`, `ENETDOWN`); otherwise the device's `ndo_start_xmit`
+/// runs ([`super::NetDevice::start_xmit`]). `ENODEV` if there is no such
+/// device.
+pub fn dev_queue_xmit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<(), Errno> {
+    let ifindex = skb.ifindex;
+    let taps = !cx.tables.ptype.ptype_all().is_empty() || cx.state::<Sockets>().is_ok_and(|s| s.packet_taps > 0);
+    if taps {
+        dev_queue_xmit_nit(cx, &skb);
+    }
+    let dev = cx.state_mut::<NetDevTables>()?.get_by_index_mut(ifindex).ok_or(Errno::ENODEV)?;
+    if !dev.is_up() {
+        dev.stats.tx_dropped += 1;
+        return Err(Errno::ENETDOWN);
+    }
+    dev.start_xmit(skb)
+}
+
+/// `dev_queue_xmit_nit(skb, dev)`: outgoing frames to the taps.
+fn dev_queue_xmit_nit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
+    let mut out = skb.clone();
+    out.pkt_type = PACKET_OUTGOING;
+    out.reset_mac_header();
+    for pt in cx.tables.ptype.ptype_all() {
+        if pt.dev != 0 && pt.dev != skb.ifindex {
+            continue;
+        }
+        let mut c = out.clone();
+        c.pull(crate::ethernet::ETH_HLEN);
+        match &pt.entry {
+            Entry::Spec(i) => {
+                S::packet_type_rcv(*i, cx, c);
+            }
+            Entry::Dyn(d) => {
+                if let Some(f) = d.get::<PacketRcvFn<S>>() {
+                    f(cx, c);
+                }
+            }
+        }
+    }
+    crate::packet::packet_xmit_nit(cx, &out);
+}

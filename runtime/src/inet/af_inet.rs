@@ -1,0 +1,318 @@
+//! PF_INET sockets (net/ipv4/af_inet.c): `inet_create` and the
+//! `inet_stream_ops` / `inet_dgram_ops` / `inet_sockraw_ops` methods,
+//! which check what is generic and call the socket's `struct proto`.
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use super::netns_ipv4::Ipv4Net;
+use super::route::{ipv4_is_lbcast, ipv4_is_multicast};
+use super::{INET_PROTOSW_REUSE, IPPROTO_MAX, IPPROTO_RAW};
+use crate::dev::NetDevTables;
+use crate::errno::Errno;
+use crate::socket::sock::{
+    sk, sk_prot, Sock, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, SS_CONNECTED,
+    SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, TCP_SYN_SENT,
+};
+use crate::socket::{SOCK_RAW, SOCK_STREAM};
+use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
+
+/// `SIOCINQ`/`FIONREAD` and `SIOCOUTQ`/`TIOCOUTQ`.
+pub const SIOCINQ: u32 = 0x541B;
+pub const SIOCOUTQ: u32 = 0x5411;
+
+/// `inet_create(net, sock, protocol, kern)` (the spec's `inet_family_ops`
+/// create): `EINVAL` for a protocol outside `0..IPPROTO_MAX`; the
+/// `inetsw[type]` lookup exactly as Linux's loop
+/// ([`InetswState::lookup`](super::InetswState::lookup):
+/// `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`, the `IPPROTO_IP` wildcard);
+/// then the socket gets the entry's `proto_ops` and `proto`, `SK_CAN_REUSE`
+/// for a `REUSE` entry, and for `SOCK_RAW` its protocol as `inet_num`
+/// (`IPPROTO_RAW` implies `IP_HDRINCL`). The tail (hash, `prot->init`)
+/// runs in `sys_socket` once the socket has its descriptor.
+/// `CAP_NET_RAW` is not modelled: raw sockets are allowed.
+pub fn inet_create<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    sock: &mut Sock,
+    protocol: i32,
+    _kern: bool,
+) -> Result<(), Errno> {
+    if !(0..IPPROTO_MAX).contains(&protocol) {
+        return Err(Errno::EINVAL);
+    }
+    sock.sock_state = SS_UNCONNECTED;
+    let tables = cx.tables;
+    let (answer, proto) = tables.inetsw.lookup(sock.type_, protocol as u8)?;
+    sock.ops = answer.ops.clone();
+    sock.prot = Some(answer.prot);
+    sock.inuse_idx = tables.protos.spec_proto(answer.prot).map(|p| p.inuse_idx);
+    sock.protocol = u16::from(proto);
+    sock.reuse = answer.flags & INET_PROTOSW_REUSE != 0;
+    if sock.type_ == SOCK_RAW {
+        sock.num = u16::from(proto);
+        sock.sport = sock.num;
+        if proto == IPPROTO_RAW {
+            sock.hdrincl = true;
+        }
+    }
+    sock.state = TCP_CLOSE;
+    Ok(())
+}
+
+/// `inet_release(sock)`: `sk->sk_prot->close(sk, timeout)`.
+pub fn inet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+    if let Ok((p, _)) = sk_prot(cx, fd) {
+        S::prot_close(p, cx, fd);
+    }
+    sk(cx, fd)?.sock_state = SS_UNCONNECTED;
+    Ok(())
+}
+
+/// `inet_addr_type`-based check of a bind address: 0, a local address, a
+/// broadcast or multicast address, or anything with `ip_nonlocal_bind`.
+pub(crate) fn inet_addr_valid_or_nonlocal<S: ProtoSpec>(cx: &NetCx<'_, S>, addr: u32) -> bool {
+    if addr == 0 || ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) {
+        return true;
+    }
+    if cx.state::<Ipv4Net>().is_ok_and(|n| n.sysctl_ip_nonlocal_bind != 0) {
+        return true;
+    }
+    cx.state::<NetDevTables>().is_ok_and(|d| {
+        d.inet_addr_local(addr).is_some() || d.ifaddrs().iter().any(|a| a.broadcast != 0 && a.broadcast == addr)
+    })
+}
+
+/// The address and port of a `struct sockaddr_in`; `AF_UNSPEC` counts as
+/// `INADDR_ANY` port 0 (Linux accepts it where it accepts `INADDR_ANY`),
+/// anything else is `EAFNOSUPPORT`.
+pub(crate) fn sockaddr_in(addr: &SockAddr) -> Result<(u32, u16), Errno> {
+    match addr {
+        SockAddr::Inet(a) => Ok((u32::from(*a.ip()), a.port())),
+        SockAddr::Unspec => Ok((0, 0)),
+        SockAddr::Packet { .. } => Err(Errno::EAFNOSUPPORT),
+    }
+}
+
+/// `inet_bind(sock, uaddr, addr_len)`: the proto's own `bind` if it has
+/// one (raw, ping), else `__inet_bind`: the address must be one a socket
+/// may bind (`EADDRNOTAVAIL`); the socket must be unbound and closed
+/// (`EINVAL`); `sk->sk_prot->get_port(sk, snum)` claims the port
+/// (`EADDRINUSE` on any failure). Binding a port below
+/// `ip_unprivileged_port_start` needs `CAP_NET_BIND_SERVICE` in Linux; the
+/// caller is taken to have it.
+pub fn inet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+    let (p, desc) = sk_prot(cx, fd)?;
+    if desc.has("bind") {
+        return S::prot_bind(p, cx, fd, addr);
+    }
+    let (a, snum) = sockaddr_in(addr)?;
+    if !inet_addr_valid_or_nonlocal(cx, a) {
+        return Err(Errno::EADDRNOTAVAIL);
+    }
+    let s = sk(cx, fd)?;
+    if s.state != TCP_CLOSE || s.num != 0 {
+        return Err(Errno::EINVAL);
+    }
+    s.rcv_saddr = a;
+    s.saddr = if ipv4_is_multicast(a) || ipv4_is_lbcast(a) { 0 } else { a };
+    if S::prot_get_port(p, cx, fd, snum).is_err() {
+        let s = sk(cx, fd)?;
+        s.rcv_saddr = 0;
+        s.saddr = 0;
+        return Err(Errno::EADDRINUSE);
+    }
+    let s = sk(cx, fd)?;
+    if a != 0 {
+        s.userlocks |= SOCK_BINDADDR_LOCK;
+    }
+    if snum != 0 {
+        s.userlocks |= SOCK_BINDPORT_LOCK;
+    }
+    s.sport = s.num;
+    s.daddr = 0;
+    s.dport = 0;
+    Ok(())
+}
+
+/// `inet_autobind(sk)`: an unbound socket gets an ephemeral port
+/// (`sk->sk_prot->get_port(sk, 0)`); `EAGAIN` if none is free.
+pub fn inet_autobind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+    if sk(cx, fd)?.num != 0 {
+        return Ok(());
+    }
+    let (p, _) = sk_prot(cx, fd)?;
+    S::prot_get_port(p, cx, fd, 0).map_err(|_| Errno::EAGAIN)?;
+    let s = sk(cx, fd)?;
+    s.sport = s.num;
+    Ok(())
+}
+
+/// `inet_dgram_connect(sock, uaddr, addr_len, flags)`: `AF_UNSPEC`
+/// dissolves the association (`sk->sk_prot->disconnect`); otherwise an
+/// unbound socket is autobound (`EAGAIN`) and `sk->sk_prot->connect` runs.
+pub fn inet_dgram_connect<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    addr: &SockAddr,
+    flags: i32,
+) -> Result<(), Errno> {
+    let (p, _) = sk_prot(cx, fd)?;
+    if *addr == SockAddr::Unspec {
+        return S::prot_disconnect(p, cx, fd, flags);
+    }
+    if sk(cx, fd)?.num == 0 {
+        inet_autobind(cx, fd)?;
+    }
+    S::prot_connect(p, cx, fd, addr)
+}
+
+/// `inet_stream_connect(sock, uaddr, addr_len, flags)`: `AF_UNSPEC`
+/// disconnects; a connected socket is `EISCONN`, a connecting one
+/// `EALREADY`; otherwise `sk->sk_prot->connect` (`tcp_v4_connect`, which
+/// is `EOPNOTSUPP`: the TCP state machine is not built).
+pub fn inet_stream_connect<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    addr: &SockAddr,
+    flags: i32,
+) -> Result<(), Errno> {
+    let (p, _) = sk_prot(cx, fd)?;
+    if *addr == SockAddr::Unspec {
+        let r = S::prot_disconnect(p, cx, fd, flags);
+        sk(cx, fd)?.sock_state = if r.is_ok() { SS_UNCONNECTED } else { SS_DISCONNECTING };
+        return r;
+    }
+    let s = sk(cx, fd)?;
+    match s.sock_state {
+        SS_CONNECTED => Err(Errno::EISCONN),
+        SS_CONNECTING => Err(Errno::EALREADY),
+        SS_UNCONNECTED => {
+            if s.state != TCP_CLOSE {
+                return Err(Errno::EISCONN);
+            }
+            S::prot_connect(p, cx, fd, addr)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `inet_accept(sock, newsock, flags, kern)`: `sk1->sk_prot->accept`,
+/// which `tcp_prot` would have as `inet_csk_accept`; with the TCP state
+/// machine not built, `EOPNOTSUPP`.
+pub fn inet_accept<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) -> Result<Fd, Errno> {
+    sk(cx, fd)?;
+    Err(Errno::EOPNOTSUPP)
+}
+
+/// `inet_getname(sock, uaddr, peer)`: the peer (`ENOTCONN` if there is
+/// none), or the local address (`inet_rcv_saddr`, else `inet_saddr`) and
+/// port.
+pub fn inet_getname<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, peer: bool) -> Result<SockAddr, Errno> {
+    let s = sk(cx, fd)?;
+    if peer {
+        if s.dport == 0 || (s.type_ == SOCK_STREAM && [TCP_CLOSE, TCP_SYN_SENT].contains(&s.state)) {
+            return Err(Errno::ENOTCONN);
+        }
+        return Ok(SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(s.daddr), s.dport)));
+    }
+    Ok(SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(s.local_addr()), s.sport)))
+}
+
+/// `inet_ioctl(sock, cmd, arg)`: `SIOCINQ` (the size of the next
+/// datagram's payload, UDP without its header) and `SIOCOUTQ` (0: nothing
+/// waits to be sent); others `ENOTTY`.
+pub fn inet_ioctl<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, _arg: u64) -> Result<i64, Errno> {
+    let s = sk(cx, fd)?;
+    match cmd {
+        SIOCINQ => {
+            let hdr = if s.protocol == u16::from(super::IPPROTO_UDP) && s.type_ != SOCK_RAW { 8 } else { 0 };
+            Ok(s.receive_queue.peek().map_or(0, |skb| skb.len().saturating_sub(hdr)) as i64)
+        }
+        SIOCOUTQ => Ok(0),
+        _ => Err(Errno::ENOTTY),
+    }
+}
+
+/// `inet_listen(sock, backlog)`: `EINVAL` unless an unconnected stream
+/// socket in `CLOSE` or `LISTEN`; then `EOPNOTSUPP` (no TCP state
+/// machine: `inet_csk_listen_start` is not built).
+pub fn inet_listen<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _backlog: i32) -> Result<(), Errno> {
+    let s = sk(cx, fd)?;
+    if s.sock_state != SS_UNCONNECTED || s.type_ != SOCK_STREAM {
+        return Err(Errno::EINVAL);
+    }
+    if s.state != TCP_CLOSE && s.state != TCP_LISTEN {
+        return Err(Errno::EINVAL);
+    }
+    Err(Errno::EOPNOTSUPP)
+}
+
+/// `inet_shutdown(sock, how)`: `how` 0..=2 (`EINVAL` otherwise) becomes
+/// `RCV_SHUTDOWN`/`SEND_SHUTDOWN`; an unconnected socket is `ENOTCONN`
+/// but is shut down all the same (Linux's "hack to wake up other
+/// listeners"); a connecting or listening one is disconnected.
+pub fn inet_shutdown<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, how: i32) -> Result<(), Errno> {
+    let how = how.wrapping_add(1);
+    if how & !i32::from(SHUTDOWN_MASK) != 0 || how == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let how = how as u8;
+    let (p, _) = sk_prot(cx, fd)?;
+    let s = sk(cx, fd)?;
+    if s.sock_state == SS_CONNECTING {
+        s.sock_state =
+            if [TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE].contains(&s.state) { SS_DISCONNECTING } else { SS_CONNECTED };
+    }
+    match s.state {
+        TCP_CLOSE => {
+            s.shutdown |= how;
+            Err(Errno::ENOTCONN)
+        }
+        TCP_LISTEN | TCP_SYN_SENT => {
+            if how & RCV_SHUTDOWN == 0 {
+                return Ok(());
+            }
+            let r = S::prot_disconnect(p, cx, fd, crate::socket::SOCK_NONBLOCK);
+            sk(cx, fd)?.sock_state = if r.is_ok() { SS_UNCONNECTED } else { SS_DISCONNECTING };
+            Ok(())
+        }
+        _ => {
+            s.shutdown |= how;
+            Ok(())
+        }
+    }
+}
+
+/// `inet_sendmsg(sock, msg, size)`: `inet_send_prepare` autobinds an
+/// unbound socket whose proto has ports (`EAGAIN` if none is free; TCP is
+/// `no_autobind`), then `sk->sk_prot->sendmsg`.
+pub fn inet_sendmsg<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    msg: &[u8],
+    to: Option<&SockAddr>,
+    flags: i32,
+) -> Result<usize, Errno> {
+    let (p, desc) = sk_prot(cx, fd)?;
+    let s = sk(cx, fd)?;
+    if s.num == 0 && s.type_ != SOCK_STREAM && desc.has("get_port") {
+        inet_autobind(cx, fd)?;
+    }
+    S::prot_sendmsg(p, cx, fd, msg, to, flags)
+}
+
+/// `inet_recvmsg(sock, msg, size, flags)`: `sk->sk_prot->recvmsg`.
+pub fn inet_recvmsg<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    buf: &mut [u8],
+    flags: i32,
+) -> Result<(usize, Option<SockAddr>), Errno> {
+    let (p, _) = sk_prot(cx, fd)?;
+    S::prot_recvmsg(p, cx, fd, buf, flags)
+}
+
+/// The socket table of `cx`'s namespace (for the protocols' hash
+/// functions).
+pub(crate) fn socks<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>) -> Result<&'c mut Sockets, Errno> {
+    cx.state_mut::<Sockets>()
+}

@@ -1,0 +1,182 @@
+//! IPv4 input (net/ipv4/ip_input.c): `ip_rcv` validates the header as
+//! `ip_rcv_core` does, routes (`ip_route_input_noref`), and delivers
+//! locally: raw sockets first, then the `inet_protos` handler.
+//!
+//! Not built: forwarding (a datagram for another host is dropped and
+//! counted in `InAddrErrors`, as Linux does with forwarding off),
+//! reassembly (a fragment, `MF` set or a non-zero offset, is dropped and
+//! counted in `ReasmReqds` and `ReasmFails`), and IP options processing
+//! (options, `ihl > 5`, are accepted and skipped).
+
+use super::icmp::{icmp_send, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH};
+use super::ip_output::{IP_MF, IP_OFFSET};
+use super::mib::IpMib;
+use super::raw::raw_local_deliver;
+use super::route::ip_route_input;
+use crate::checksum::ip_fast_csum;
+use crate::dev::rx::count_drop;
+use crate::dev::NetDevTables;
+use crate::skbuff::{SkBuff, PACKET_OTHERHOST, RTCF_BROADCAST, RTCF_MULTICAST};
+use crate::socket::sock::Sockets;
+use crate::tables::{Entry, InetRcvFn, NetCx, NetRx, ProtoSpec};
+
+/// The IPv4 header fields the input path reads, host order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Iphdr {
+    pub ihl: usize,
+    pub tos: u8,
+    pub tot_len: usize,
+    pub id: u16,
+    pub frag_off: u16,
+    pub ttl: u8,
+    pub protocol: u8,
+    pub saddr: u32,
+    pub daddr: u32,
+}
+
+impl Iphdr {
+    /// Reads the header at the start of `b` (no validation beyond length).
+    #[inline]
+    pub fn parse(b: &[u8]) -> Option<Iphdr> {
+        let h: &[u8; 20] = b.get(..20)?.try_into().ok()?;
+        Some(Iphdr {
+            ihl: usize::from(h[0] & 0xf) * 4,
+            tos: h[1],
+            tot_len: usize::from(u16::from_be_bytes([h[2], h[3]])),
+            id: u16::from_be_bytes([h[4], h[5]]),
+            frag_off: u16::from_be_bytes([h[6], h[7]]),
+            ttl: h[8],
+            protocol: h[9],
+            saddr: u32::from_be_bytes([h[12], h[13], h[14], h[15]]),
+            daddr: u32::from_be_bytes([h[16], h[17], h[18], h[19]]),
+        })
+    }
+}
+
+#[inline]
+fn drop<S: ProtoSpec>(cx: &mut NetCx<'_, S>, c: IpMib) -> NetRx {
+    cx.mib_inc(c);
+    NetRx::Drop
+}
+
+/// `ip_rcv(skb, dev, pt, orig_dev)` (the spec's `ip_packet_type`), Linux
+/// 6.0's `ip_rcv_core` then `ip_rcv_finish`:
+///
+/// * a frame for another station (`PACKET_OTHERHOST`) is dropped, counted
+///   in the device's `rx_otherhost_dropped`;
+/// * `InReceives`/`InOctets` count every datagram;
+/// * shorter than 20 bytes, version not 4, `ihl < 5`, or shorter than
+///   `ihl`: `InHdrErrors`; a bad header checksum: `InCsumErrors` and
+///   `InHdrErrors`; shorter than `tot_len`: `InTruncatedPkts`; `tot_len`
+///   below `ihl`: `InHdrErrors`; the ECN field is counted
+///   (`InNoECTPkts`, ...); bytes past `tot_len` (padding) are trimmed;
+/// * routing: martian or not for this host: `InAddrErrors`;
+///   broadcast/multicast counted (`InBcastPkts`, `InMcastPkts`);
+/// * then [`ip_local_deliver`].
+#[inline]
+pub fn ip_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
+    if skb.pkt_type == PACKET_OTHERHOST {
+        count_drop(cx, skb.ifindex, |s| &mut s.rx_otherhost_dropped);
+        return NetRx::Drop;
+    }
+    let len = skb.len();
+    let d = skb.data();
+    let iph = Iphdr::parse(d);
+    let sane = d.first().is_some_and(|&b| b >> 4 == 4) && iph.is_some_and(|h| h.ihl >= 20);
+    if let Some(mut row) = cx.mib_row() {
+        row.inc(IpMib::InPkts);
+        row.add(IpMib::InOctets, len as u64);
+        match iph {
+            Some(h) if sane => row.inc(match h.tos & 3 {
+                0 => IpMib::NoEctPkts,
+                1 => IpMib::Ect1Pkts,
+                2 => IpMib::Ect0Pkts,
+                _ => IpMib::CePkts,
+            }),
+            _ => row.inc(IpMib::InHdrErrors),
+        }
+    }
+    let (Some(iph), true) = (iph, sane) else { return NetRx::Drop };
+    let Some(hdr) = d.get(..iph.ihl) else {
+        return drop(cx, IpMib::InHdrErrors);
+    };
+    if ip_fast_csum(hdr) != 0 {
+        cx.mib_inc(IpMib::CsumErrors);
+        return drop(cx, IpMib::InHdrErrors);
+    }
+    if len < iph.tot_len {
+        return drop(cx, IpMib::InTruncatedPkts);
+    }
+    if iph.tot_len < iph.ihl {
+        return drop(cx, IpMib::InHdrErrors);
+    }
+    skb.trim(iph.tot_len);
+
+    // ip_rcv_finish: the input route.
+    let flags = match cx.state::<NetDevTables>() {
+        Ok(devs) => match ip_route_input(devs, iph.daddr, iph.saddr, skb.ifindex) {
+            Ok(f) => f,
+            Err(_) => return drop(cx, IpMib::InAddrErrors),
+        },
+        Err(_) => return drop(cx, IpMib::InDiscards),
+    };
+    skb.rt_flags = flags;
+    if flags & (RTCF_BROADCAST | RTCF_MULTICAST) != 0 {
+        let (pkts, octets) = if flags & RTCF_BROADCAST != 0 {
+            (IpMib::InBcastPkts, IpMib::InBcastOctets)
+        } else {
+            (IpMib::InMcastPkts, IpMib::InMcastOctets)
+        };
+        cx.mib_inc(pkts);
+        cx.mib_add(octets, iph.tot_len as u64);
+    }
+    ip_local_deliver(cx, skb, &iph)
+}
+
+/// `ip_local_deliver(skb)` + `ip_local_deliver_finish`: a fragment is
+/// dropped (`ReasmReqds`, `ReasmFails`: reassembly is not built);
+/// otherwise the header (options included) is pulled and the datagram
+/// handed to [`ip_protocol_deliver`].
+#[inline]
+pub fn ip_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr) -> NetRx {
+    if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
+        cx.mib_inc(IpMib::ReasmReqds);
+        return drop(cx, IpMib::ReasmFails);
+    }
+    skb.pull(iph.ihl);
+    skb.reset_transport_header();
+    ip_protocol_deliver(cx, skb, iph.protocol)
+}
+
+/// `ip_protocol_deliver_rcu(net, skb, protocol)`: raw sockets of the
+/// protocol get a clone (`raw_local_deliver`); then `inet_protos[protocol]`
+/// (the generated `match` for a spec protocol, the function for a
+/// run-time one) and `InDelivers`. With no handler: if a raw socket took
+/// it, delivered (`InDelivers`); else `InUnknownProtos` and an ICMP
+/// protocol unreachable.
+#[inline]
+pub fn ip_protocol_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> NetRx {
+    let raw = cx.state::<Sockets>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &skb, protocol);
+    let inet_protos = cx.tables.inet_protos;
+    match inet_protos.get(protocol) {
+        Some(p) => {
+            let ret = match &p.entry {
+                Entry::Spec(i) => S::inet_protocol_rcv(*i, cx, skb),
+                Entry::Dyn(d) => match d.get::<InetRcvFn<S>>() {
+                    Some(f) => f(cx, skb),
+                    None => return drop(cx, IpMib::InDiscards),
+                },
+            };
+            cx.mib_inc(IpMib::InDelivers);
+            ret
+        }
+        None if raw => {
+            cx.mib_inc(IpMib::InDelivers);
+            NetRx::Success
+        }
+        None => {
+            icmp_send(cx, &skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
+            drop(cx, IpMib::InUnknownProtos)
+        }
+    }
+}

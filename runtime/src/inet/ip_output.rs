@@ -1,0 +1,146 @@
+//! IPv4 output (net/ipv4/ip_output.c): build the header, count, pick the
+//! link-layer destination (loopback, broadcast, multicast, or ARP) and
+//! hand the frame to the device. Datagrams larger than the device MTU are
+//! refused with `EMSGSIZE` (fragmentation is not built).
+
+use super::arp::neigh_output;
+use super::mib::IpMib;
+use super::netns_ipv4::Ipv4Net;
+use super::route::{Route, RouteKind};
+use crate::checksum::ip_fast_csum;
+use crate::dev::{dev_queue_xmit, NetDevTables, ETH_P_IP, IFF_LOOPBACK};
+use crate::errno::Errno;
+use crate::ethernet::{eth_header, ip_eth_mc_map, ETH_BROADCAST};
+use crate::skbuff::SkBuff;
+use crate::tables::{NetCx, ProtoSpec};
+
+/// `IP_DF`, `IP_MF`, `IP_OFFSET` (frag_off bits, host order).
+pub const IP_DF: u16 = 0x4000;
+pub const IP_MF: u16 = 0x2000;
+pub const IP_OFFSET: u16 = 0x1fff;
+/// The largest IPv4 datagram.
+pub const IP_MAX_MTU: usize = 0xffff;
+/// `sizeof(struct iphdr)` without options.
+pub const IPV4_HLEN: usize = 20;
+
+/// What goes in the IP header of a locally generated datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpParams {
+    pub saddr: u32,
+    pub daddr: u32,
+    pub protocol: u8,
+    /// `None`: the namespace's `ip_default_ttl`.
+    pub ttl: Option<u8>,
+    pub tos: u8,
+    /// Set `IP_DF` (path MTU discovery, `IP_PMTUDISC_WANT`).
+    pub df: bool,
+}
+
+/// `ip_select_ident`: the next identification of the namespace.
+pub fn ip_select_ident<S: ProtoSpec>(cx: &mut NetCx<'_, S>) -> u16 {
+    match cx.state_mut::<Ipv4Net>() {
+        Ok(n) => {
+            let id = n.ip_id_next;
+            n.ip_id_next = n.ip_id_next.wrapping_add(1);
+            id
+        }
+        Err(_) => 0,
+    }
+}
+
+/// `ip_build_and_send_pkt` / `ip_push_pending_frames` for a datagram whose
+/// transport header and payload `skb` holds (`data` at the transport
+/// header): pushes a 20-byte header with `p`'s fields, the next
+/// identification and the checksum, and sends it on `rt`
+/// ([`ip_local_out`]). `EMSGSIZE` above 65535 bytes.
+pub fn ip_build_and_send<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    mut skb: SkBuff,
+    rt: &Route,
+    p: IpParams,
+) -> Result<(), Errno> {
+    let tot_len = skb.len() + IPV4_HLEN;
+    if tot_len > IP_MAX_MTU {
+        return Err(Errno::EMSGSIZE);
+    }
+    let ttl = match p.ttl {
+        Some(t) => t,
+        None => cx.state::<Ipv4Net>().map_or(super::netns_ipv4::IPDEFTTL, Ipv4Net::default_ttl),
+    };
+    let id = ip_select_ident(cx);
+    skb.reset_transport_header();
+    let h = skb.push(IPV4_HLEN);
+    if h.len() == IPV4_HLEN {
+        h[0] = 0x45;
+        h[1] = p.tos;
+        h[2..4].copy_from_slice(&(tot_len as u16).to_be_bytes());
+        h[4..6].copy_from_slice(&id.to_be_bytes());
+        h[6..8].copy_from_slice(&(if p.df { IP_DF } else { 0 }).to_be_bytes());
+        h[8] = ttl;
+        h[9] = p.protocol;
+        h[10..12].fill(0);
+        h[12..16].copy_from_slice(&p.saddr.to_be_bytes());
+        h[16..20].copy_from_slice(&p.daddr.to_be_bytes());
+        let c = ip_fast_csum(h);
+        h[10..12].copy_from_slice(&c.to_be_bytes());
+    }
+    skb.reset_network_header();
+    ip_local_out(cx, skb, rt)
+}
+
+/// `ip_local_out` → `ip_output` → `ip_finish_output2`: `skb` is a complete
+/// IP datagram (`data` at its header). Counts `OutRequests`/`OutOctets`
+/// (and the broadcast/multicast ones), checks the device MTU (`EMSGSIZE`,
+/// `FragFails`: fragmentation is not built), pushes the Ethernet header
+/// and sends: through `lo` for a local route, to the broadcast or
+/// multicast MAC address, else through the neighbour (ARP) to `nexthop`.
+/// A transmit failure is counted in `OutDiscards`.
+pub fn ip_local_out<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, rt: &Route) -> Result<(), Errno> {
+    let len = skb.len() as u64;
+    cx.mib_inc(IpMib::OutPkts);
+    cx.mib_add(IpMib::OutOctets, len);
+    match rt.kind {
+        RouteKind::Broadcast => {
+            cx.mib_inc(IpMib::OutBcastPkts);
+            cx.mib_add(IpMib::OutBcastOctets, len);
+        }
+        RouteKind::Multicast => {
+            cx.mib_inc(IpMib::OutMcastPkts);
+            cx.mib_add(IpMib::OutMcastOctets, len);
+        }
+        _ => {}
+    }
+    let (mtu, mac, loopback) = {
+        let dev = cx.state::<NetDevTables>()?.get_by_index(rt.ifindex).ok_or(Errno::ENODEV)?;
+        (dev.mtu as usize, dev.dev_addr, dev.flags & IFF_LOOPBACK != 0)
+    };
+    if skb.len() > mtu {
+        cx.mib_inc(IpMib::FragFails);
+        return Err(Errno::EMSGSIZE);
+    }
+    skb.protocol = ETH_P_IP;
+    skb.ifindex = rt.ifindex;
+    let r = if loopback {
+        eth_header(&mut skb, &[0; 6], &mac, ETH_P_IP);
+        dev_queue_xmit(cx, skb)
+    } else {
+        match rt.kind {
+            RouteKind::Broadcast => {
+                eth_header(&mut skb, &ETH_BROADCAST, &mac, ETH_P_IP);
+                dev_queue_xmit(cx, skb)
+            }
+            RouteKind::Multicast => {
+                eth_header(&mut skb, &ip_eth_mc_map(rt.nexthop), &mac, ETH_P_IP);
+                dev_queue_xmit(cx, skb)
+            }
+            RouteKind::Local | RouteKind::Unicast => {
+                eth_header(&mut skb, &[0; 6], &mac, ETH_P_IP);
+                neigh_output(cx, rt.ifindex, rt.nexthop, skb)
+            }
+        }
+    };
+    if r.is_err() {
+        cx.mib_inc(IpMib::OutDiscards);
+    }
+    r
+}

@@ -1,0 +1,286 @@
+//! ICMP echo ("ping") sockets (net/ipv4/ping.c): `SOCK_DGRAM` sockets of
+//! protocol `IPPROTO_ICMP` that send echo requests with the socket's
+//! identifier and receive the replies to it, without raw-socket
+//! privileges. Creating one needs the caller's group in
+//! `ping_group_range`; the caller here is taken to be in group 0 (root),
+//! which the default range (`1 0`, nobody) excludes, as in Linux.
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use super::af_inet::sockaddr_in;
+use super::icmp::{icmp_out_count, icmp_set_csum, icmp_sk_err, ICMP_ECHO, ICMP_HLEN};
+use super::ip_input::Iphdr;
+use super::ip_output::{ip_build_and_send, IpParams};
+use super::mib::{ExtMib, IpMib};
+use super::netns_ipv4::Ipv4Net;
+use super::route::{ip_route_output_cx, RouteKind};
+use super::IPPROTO_ICMP;
+use crate::dev::NetDevTables;
+use crate::errno::Errno;
+use crate::skbuff::{SkBuff, MAX_HEADER};
+use crate::socket::sock::{
+    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN, SEND_SHUTDOWN,
+    SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, TCP_ESTABLISHED,
+};
+use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
+
+/// The group the caller is taken to be in (`current_gid()`).
+pub const CURRENT_GID: u32 = 0;
+
+/// `ping_init_sock(sk)`: `EACCES` unless the caller's group is in
+/// `ping_group_range`.
+pub fn ping_init_sock<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+    sk(cx, fd)?;
+    if cx.state::<Ipv4Net>().is_ok_and(|n| n.ping_group_contains(CURRENT_GID)) {
+        Ok(())
+    } else {
+        Err(Errno::EACCES)
+    }
+}
+
+/// `ping_close(sk, timeout)` → `sk_common_release`.
+pub fn ping_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+    sk_common_release(cx, fd);
+}
+
+/// `ping_bind(sk, uaddr, addr_len)`: `ping_check_bind_addr` (an
+/// `AF_INET` address, or `AF_UNSPEC` as any: else `EAFNOSUPPORT`; 0 or a
+/// local address: else `EADDRNOTAVAIL`), `EINVAL` if already bound, then
+/// the identifier (the port; 0 picks one) through `ping_get_port`
+/// (`EADDRINUSE`).
+pub fn ping_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+    let (a, ident) = sockaddr_in(addr)?;
+    if a != 0 && cx.state::<NetDevTables>().map_or(true, |d| d.inet_addr_local(a).is_none()) {
+        return Err(Errno::EADDRNOTAVAIL);
+    }
+    let s = sk(cx, fd)?;
+    if s.num != 0 {
+        return Err(Errno::EINVAL);
+    }
+    s.rcv_saddr = a;
+    s.saddr = a;
+    if ping_get_port(cx, fd, ident).is_err() {
+        let s = sk(cx, fd)?;
+        s.rcv_saddr = 0;
+        s.saddr = 0;
+        return Err(Errno::EADDRINUSE);
+    }
+    let s = sk(cx, fd)?;
+    if a != 0 {
+        s.userlocks |= SOCK_BINDADDR_LOCK;
+    }
+    if ident != 0 {
+        s.userlocks |= SOCK_BINDPORT_LOCK;
+    }
+    s.sport = s.num;
+    s.daddr = 0;
+    s.dport = 0;
+    Ok(())
+}
+
+/// `ping_get_port(sk, ident)`: identifier `ident`, or for 0 the next free
+/// one after `ping_port_rover`; taken (by a socket not both
+/// `SO_REUSEADDR`) is `EADDRINUSE`. The socket joins `ping_table`.
+pub fn ping_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, ident: u16) -> Result<(), Errno> {
+    let socks = cx.state_mut::<Sockets>()?;
+    let reuse = socks.get(fd).ok_or(Errno::EBADF)?.reuse;
+    let taken = |socks: &Sockets, id: u16| {
+        socks
+            .ping_table
+            .chain(id)
+            .iter()
+            .any(|&f| f != fd && socks.get(f).is_some_and(|o| o.num == id && o.hashed && (!o.reuse || !reuse)))
+    };
+    let ident = if ident == 0 {
+        let mut found = None;
+        for _ in 0..u16::MAX {
+            socks.ping_port_rover = socks.ping_port_rover.wrapping_add(1);
+            if socks.ping_port_rover == 0 {
+                socks.ping_port_rover = 1;
+            }
+            if !taken(socks, socks.ping_port_rover) {
+                found = Some(socks.ping_port_rover);
+                break;
+            }
+        }
+        found.ok_or(Errno::EADDRINUSE)?
+    } else if taken(socks, ident) {
+        return Err(Errno::EADDRINUSE);
+    } else {
+        ident
+    };
+    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
+    if s.hashed {
+        return Err(Errno::EINVAL);
+    }
+    s.num = ident;
+    s.hashed = true;
+    let idx = s.inuse_idx;
+    socks.ping_table.insert(ident, fd);
+    sock_prot_inuse_add(cx, idx, 1);
+    Ok(())
+}
+
+/// `ping_hash(sk)`: Linux's is `BUG()` ("call get_port() instead").
+pub fn ping_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+    sk(cx, fd).map(|_| ())
+}
+
+/// `ping_unhash(sk)`: out of `ping_table`, identifier 0.
+pub fn ping_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    let Some(s) = socks.get_mut(fd) else { return };
+    if !s.hashed {
+        return;
+    }
+    s.hashed = false;
+    let num = std::mem::take(&mut s.num);
+    s.sport = 0;
+    let idx = s.inuse_idx;
+    socks.ping_table.remove(num, fd);
+    sock_prot_inuse_add(cx, idx, -1);
+}
+
+/// `ping_lookup(net, skb, ident)`: the socket with identifier `ident`
+/// bound to `daddr` or any address, on the device or any.
+fn ping_lookup(socks: &Sockets, ident: u16, daddr: u32, dif: i32) -> Option<Fd> {
+    socks.ping_table.chain(ident).iter().copied().find(|&fd| {
+        socks.get(fd).is_some_and(|s| {
+            s.num == ident
+                && s.hashed
+                && (s.rcv_saddr == 0 || s.rcv_saddr == daddr)
+                && (s.bound_dev_if == 0 || s.bound_dev_if == dif)
+        })
+    })
+}
+
+/// `ping_rcv(skb)`: an echo reply (`data` at the ICMP header) to the
+/// socket of its identifier; with none, `PingNoSocket` and dropped. A
+/// full receive buffer drops it for the socket (`sk_drops`).
+pub fn ping_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
+    let ident = match skb.data().get(4..6) {
+        Some(&[a, b]) => u16::from_be_bytes([a, b]),
+        _ => return false,
+    };
+    let daddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.daddr);
+    let ifindex = skb.ifindex;
+    let Ok(socks) = cx.state_mut::<Sockets>() else { return false };
+    match ping_lookup(socks, ident, daddr, ifindex).and_then(|fd| socks.get_mut(fd)) {
+        Some(s) => {
+            let _ = s.queue_rcv_skb(skb);
+            true
+        }
+        None => {
+            cx.mib_inc(ExtMib::PingNoSocket);
+            false
+        }
+    }
+}
+
+/// `ping_err(skb, offset, info)`: an ICMP error about an echo request a
+/// ping socket sent (`skb` at the quoted IP header): sets `sk_err` like
+/// `udp_err` (fatal errors on a connected socket, any with `IP_RECVERR`).
+pub fn ping_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) {
+    let Some(iph) = Iphdr::parse(skb.data()) else { return };
+    let ident = match skb.data().get(iph.ihl + 4..iph.ihl + 6) {
+        Some(&[a, b]) => u16::from_be_bytes([a, b]),
+        _ => return,
+    };
+    let Some((err, harderr)) = icmp_sk_err((info >> 8) as u8, info as u8) else { return };
+    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    let Some(s) = ping_lookup(socks, ident, iph.saddr, 0).and_then(|fd| socks.get_mut(fd)) else { return };
+    if !s.recverr && (!harderr || s.state != TCP_ESTABLISHED) {
+        return;
+    }
+    s.err = err.0;
+}
+
+/// `ping_v4_sendmsg(sk, msg, len)`: the message is an ICMP echo request
+/// (header and data; `EINVAL` if shorter than a header or not type 8 code
+/// 0, `EMSGSIZE` above 65535). The destination is `to` (`AF_INET`, else
+/// `EAFNOSUPPORT`) or the connected peer (`EDESTADDRREQ`). The kernel
+/// sets the identifier to the socket's and computes the checksum; the
+/// request is counted (`OutMsgs`, `OutEchos`). Same errors as UDP for
+/// routing, shutdown and pending errors.
+pub fn ping_v4_sendmsg<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    msg: &[u8],
+    to: Option<&SockAddr>,
+    flags: i32,
+) -> Result<usize, Errno> {
+    if msg.len() > 0xffff {
+        return Err(Errno::EMSGSIZE);
+    }
+    if flags & MSG_OOB != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if msg.len() < ICMP_HLEN || msg[0] != ICMP_ECHO || msg[1] != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let s = sk(cx, fd)?;
+    let daddr = match to {
+        Some(SockAddr::Inet(a)) => u32::from(*a.ip()),
+        Some(_) => return Err(Errno::EAFNOSUPPORT),
+        None => {
+            if s.state != TCP_ESTABLISHED {
+                return Err(Errno::EDESTADDRREQ);
+            }
+            s.daddr
+        }
+    };
+    s.sock_error()?;
+    if s.shutdown & SEND_SHUTDOWN != 0 {
+        return Err(Errno::EPIPE);
+    }
+    let (saddr, oif, bcast_ok, ttl, ident) = (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.num);
+    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
+        Ok(rt) => rt,
+        Err(e) => {
+            if e == Errno::ENETUNREACH {
+                cx.mib_inc(IpMib::OutNoRoutes);
+            }
+            return Err(e);
+        }
+    };
+    if rt.kind == RouteKind::Broadcast && !bcast_ok {
+        return Err(Errno::EACCES);
+    }
+    let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
+    let m = skb.data_mut();
+    m[4..6].copy_from_slice(&ident.to_be_bytes());
+    icmp_set_csum(m);
+    icmp_out_count(cx, ICMP_ECHO);
+    let p = IpParams { saddr: rt.saddr, daddr, protocol: IPPROTO_ICMP, ttl, tos: 0, df: false };
+    ip_build_and_send(cx, skb, &rt, p)?;
+    Ok(msg.len())
+}
+
+/// `ping_recvmsg(sk, msg, len, flags)`: the oldest echo reply, ICMP header
+/// included, and its source address (port 0); pending `sk_err` first;
+/// `EAGAIN` when nothing is queued.
+pub fn ping_recvmsg<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    buf: &mut [u8],
+    flags: i32,
+) -> Result<(usize, Option<SockAddr>), Errno> {
+    let s = sk(cx, fd)?;
+    s.sock_error()?;
+    let Some(skb) = s.receive_queue.peek() else {
+        if s.shutdown & RCV_SHUTDOWN != 0 {
+            return Ok((0, None));
+        }
+        return Err(Errno::EAGAIN);
+    };
+    let d = skb.data();
+    let n = d.len().min(buf.len());
+    buf[..n].copy_from_slice(&d[..n]);
+    let len = d.len();
+    let saddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.saddr);
+    if flags & MSG_PEEK == 0 {
+        s.dequeue();
+    }
+    let addr = SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), 0));
+    Ok((if flags & MSG_TRUNC != 0 { len } else { n }, Some(addr)))
+}

@@ -1,0 +1,246 @@
+//! IPv4 routing (net/ipv4/route.c, net/ipv4/fib_frontend.c), reduced to
+//! what a host without a routing table needs: the local table (the
+//! addresses of up devices; `127.0.0.0/8` on `lo`), a connected route per
+//! configured subnet, limited and directed broadcast, and an optional
+//! default route. Forwarding is not built: input for another host is
+//! dropped (`InAddrErrors`, as `ip_error` counts it with forwarding off).
+
+use crate::dev::{NetDevTables, LOOPBACK_IFINDEX};
+use crate::errno::Errno;
+use crate::skbuff::{RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST};
+use crate::tables::{NetCx, ProtoSpec};
+
+/// `INADDR_ALLHOSTS_GROUP`, 224.0.0.1: every host is in it.
+pub const INADDR_ALLHOSTS_GROUP: u32 = 0xe000_0001;
+
+/// `ipv4_is_multicast`: 224.0.0.0/4.
+#[inline]
+pub fn ipv4_is_multicast(a: u32) -> bool {
+    a >> 28 == 0xe
+}
+
+/// `ipv4_is_lbcast`: 255.255.255.255.
+#[inline]
+pub fn ipv4_is_lbcast(a: u32) -> bool {
+    a == u32::MAX
+}
+
+/// `ipv4_is_loopback`: 127.0.0.0/8.
+#[inline]
+pub fn ipv4_is_loopback(a: u32) -> bool {
+    a >> 24 == 127
+}
+
+/// `ipv4_is_zeronet`: 0.0.0.0/8.
+#[inline]
+pub fn ipv4_is_zeronet(a: u32) -> bool {
+    a >> 24 == 0
+}
+
+/// `rt_type` of a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteKind {
+    /// `RTN_LOCAL`: to this host, through `lo`.
+    Local,
+    /// `RTN_UNICAST`: out of a device to `nexthop`.
+    Unicast,
+    /// `RTN_BROADCAST`: limited or subnet-directed broadcast.
+    Broadcast,
+    /// `RTN_MULTICAST`.
+    Multicast,
+}
+
+/// `struct rtable` of an output route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub kind: RouteKind,
+    /// The output device (`dst.dev`).
+    pub ifindex: i32,
+    /// The preferred source address (`fl4->saddr` after the lookup).
+    pub saddr: u32,
+    /// The next hop (`rt_gateway`, or the destination itself).
+    pub nexthop: u32,
+}
+
+/// `ip_route_output_key(net, fl4)` (`ip_route_output_key_hash_rcu`):
+/// the route to `daddr` from `saddr` (0: any; else it must be local,
+/// `EINVAL`), out of `oif` if non-zero.
+///
+/// * a local address (or `127.0.0.0/8` with `lo` up): [`RouteKind::Local`]
+///   through `lo`;
+/// * 255.255.255.255 and 224.0.0.0/4: out of `oif`, or the first up
+///   device with an address;
+/// * the longest-prefix connected subnet of an up device (a subnet's
+///   broadcast address is [`RouteKind::Broadcast`]);
+/// * the default route, if set and its device up;
+/// * else `ENETUNREACH`.
+pub fn ip_route_output(devs: &NetDevTables, daddr: u32, saddr: u32, oif: i32) -> Result<Route, Errno> {
+    if saddr != 0 && !ipv4_is_multicast(saddr) && devs.inet_addr_local(saddr).is_none() {
+        return Err(Errno::EINVAL);
+    }
+    if daddr == 0 {
+        return Err(Errno::ENETUNREACH);
+    }
+    if devs.inet_addr_local(daddr).is_some() {
+        let saddr = if saddr != 0 { saddr } else { daddr };
+        return Ok(Route { kind: RouteKind::Local, ifindex: LOOPBACK_IFINDEX, saddr, nexthop: daddr });
+    }
+    let up = |i: i32| devs.get_by_index(i).is_some_and(|d| d.is_up());
+    if ipv4_is_lbcast(daddr) || ipv4_is_multicast(daddr) {
+        let kind = if ipv4_is_lbcast(daddr) { RouteKind::Broadcast } else { RouteKind::Multicast };
+        let dev = if oif != 0 {
+            oif
+        } else {
+            devs.ifaddrs()
+                .iter()
+                .map(|a| a.ifindex)
+                .find(|&i| i != LOOPBACK_IFINDEX && up(i))
+                .ok_or(Errno::ENETUNREACH)?
+        };
+        if !up(dev) {
+            return Err(Errno::ENETUNREACH);
+        }
+        let saddr = if saddr != 0 { saddr } else { devs.inet_select_addr(dev, daddr) };
+        return Ok(Route { kind, ifindex: dev, saddr, nexthop: daddr });
+    }
+    let best = devs
+        .ifaddrs()
+        .iter()
+        .filter(|a| a.matches(daddr) && (oif == 0 || a.ifindex == oif) && up(a.ifindex))
+        .filter(|a| a.ifindex != LOOPBACK_IFINDEX)
+        .max_by_key(|a| a.prefixlen);
+    if let Some(a) = best {
+        let kind = if a.broadcast != 0 && a.broadcast == daddr { RouteKind::Broadcast } else { RouteKind::Unicast };
+        let saddr = if saddr != 0 { saddr } else { a.local };
+        return Ok(Route { kind, ifindex: a.ifindex, saddr, nexthop: daddr });
+    }
+    if let Some((gw, dev)) = devs.default_route() {
+        if (oif == 0 || oif == dev) && up(dev) {
+            let saddr = if saddr != 0 { saddr } else { devs.inet_select_addr(dev, gw) };
+            return Ok(Route { kind: RouteKind::Unicast, ifindex: dev, saddr, nexthop: gw });
+        }
+    }
+    Err(Errno::ENETUNREACH)
+}
+
+/// [`ip_route_output`] in `cx`'s namespace.
+pub fn ip_route_output_cx<S: ProtoSpec>(cx: &NetCx<'_, S>, daddr: u32, saddr: u32, oif: i32) -> Result<Route, Errno> {
+    ip_route_output(cx.state::<NetDevTables>()?, daddr, saddr, oif)
+}
+
+/// Why `ip_route_input` refused a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputError {
+    /// Martian source or destination (`in_martian_src`/`in_martian_dst`).
+    Martian,
+    /// Not for this host and forwarding is not built (`ip_error`,
+    /// `EHOSTUNREACH`).
+    NotLocal,
+}
+
+/// `ip_route_input_noref(skb, daddr, saddr, tos, dev)` →
+/// `ip_route_input_slow` for a host: returns the route's `RTCF_*` flags.
+/// Martians: a multicast or limited-broadcast source, a 0.0.0.0/8 source
+/// (unless to 255.255.255.255 from 0.0.0.0, DHCP), a 0.0.0.0/8
+/// destination, and `127.0.0.0/8` on a device other than `lo`. Local: any
+/// local address (the weak host model), the limited broadcast, a directed
+/// broadcast of a subnet of the receiving device, and 224.0.0.1.
+#[inline]
+pub fn ip_route_input(devs: &NetDevTables, daddr: u32, saddr: u32, ifindex: i32) -> Result<u8, InputError> {
+    let on_lo = ifindex == LOOPBACK_IFINDEX;
+    // A source no host sends from (multicast, broadcast, 0.0.0.0/8, or
+    // 127.0.0.0/8 from outside `lo`); 0.0.0.0 is allowed to the limited
+    // broadcast (DHCP).
+    let bad_src = ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) || (!on_lo && ipv4_is_loopback(saddr));
+    if bad_src {
+        return Err(InputError::Martian);
+    }
+    if ipv4_is_lbcast(daddr) || (saddr == 0 && daddr == 0) {
+        return Ok(RTCF_BROADCAST | RTCF_LOCAL);
+    }
+    if ipv4_is_zeronet(saddr) || ipv4_is_zeronet(daddr) || (!on_lo && ipv4_is_loopback(daddr)) {
+        return Err(InputError::Martian);
+    }
+    if devs.inet_addr_local(daddr).is_some() {
+        return Ok(RTCF_LOCAL);
+    }
+    if ipv4_is_multicast(daddr) {
+        return if daddr == INADDR_ALLHOSTS_GROUP {
+            Ok(RTCF_MULTICAST | RTCF_LOCAL)
+        } else {
+            Err(InputError::NotLocal)
+        };
+    }
+    if devs.inet_addr_bcast(ifindex, daddr) {
+        return Ok(RTCF_BROADCAST | RTCF_LOCAL);
+    }
+    Err(InputError::NotLocal)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+    use crate::dev::NetDevice;
+
+    fn ip(a: [u8; 4]) -> u32 {
+        u32::from(Ipv4Addr::from(a))
+    }
+
+    fn devs() -> NetDevTables {
+        let mut t = NetDevTables::default();
+        t.register_netdevice(NetDevice::loopback()).unwrap();
+        let e = t.register_netdevice(NetDevice::ether("eth0", [2; 6])).unwrap();
+        let f = t.register_netdevice(NetDevice::ether("eth1", [3; 6])).unwrap();
+        t.inet_addr_add(e, Ipv4Addr::new(10, 0, 0, 1), 24).unwrap();
+        t.inet_addr_add(f, Ipv4Addr::new(10, 0, 0, 129), 25).unwrap();
+        for i in [1, e, f] {
+            t.dev_open(i).unwrap();
+        }
+        t
+    }
+
+    #[test]
+    fn output_routes() {
+        let t = devs();
+        let r = ip_route_output(&t, ip([10, 0, 0, 1]), 0, 0).unwrap();
+        assert_eq!((r.kind, r.ifindex, r.saddr), (RouteKind::Local, 1, ip([10, 0, 0, 1])));
+        assert_eq!(ip_route_output(&t, ip([127, 0, 0, 9]), 0, 0).map(|r| r.kind), Ok(RouteKind::Local));
+        let r = ip_route_output(&t, ip([10, 0, 0, 7]), 0, 0).unwrap();
+        assert_eq!(
+            (r.kind, r.ifindex, r.saddr, r.nexthop),
+            (RouteKind::Unicast, 2, ip([10, 0, 0, 1]), ip([10, 0, 0, 7]))
+        );
+        // longest prefix wins
+        assert_eq!(ip_route_output(&t, ip([10, 0, 0, 200]), 0, 0).map(|r| r.ifindex), Ok(3));
+        assert_eq!(ip_route_output(&t, ip([10, 0, 0, 255]), 0, 2).map(|r| r.kind), Ok(RouteKind::Broadcast));
+        assert_eq!(ip_route_output(&t, u32::MAX, 0, 0).map(|r| (r.kind, r.ifindex)), Ok((RouteKind::Broadcast, 2)));
+        assert_eq!(ip_route_output(&t, ip([192, 168, 1, 1]), 0, 0), Err(Errno::ENETUNREACH));
+        assert_eq!(ip_route_output(&t, ip([10, 0, 0, 7]), ip([1, 2, 3, 4]), 0), Err(Errno::EINVAL));
+        let mut t = t;
+        t.route_add_default(Ipv4Addr::new(10, 0, 0, 254), 2).unwrap();
+        let r = ip_route_output(&t, ip([192, 168, 1, 1]), 0, 0).unwrap();
+        assert_eq!((r.ifindex, r.nexthop), (2, ip([10, 0, 0, 254])));
+        t.dev_close(2).unwrap();
+        assert_eq!(ip_route_output(&t, ip([10, 0, 0, 7]), 0, 0), Err(Errno::ENETUNREACH));
+    }
+
+    #[test]
+    fn input_routes() {
+        let t = devs();
+        let me = ip([10, 0, 0, 1]);
+        let peer = ip([10, 0, 0, 2]);
+        assert_eq!(ip_route_input(&t, me, peer, 2), Ok(RTCF_LOCAL));
+        assert_eq!(ip_route_input(&t, ip([10, 0, 0, 129]), peer, 2), Ok(RTCF_LOCAL), "weak host model");
+        assert_eq!(ip_route_input(&t, ip([10, 0, 0, 255]), peer, 2), Ok(RTCF_BROADCAST | RTCF_LOCAL));
+        assert_eq!(ip_route_input(&t, u32::MAX, 0, 2), Ok(RTCF_BROADCAST | RTCF_LOCAL));
+        assert_eq!(ip_route_input(&t, INADDR_ALLHOSTS_GROUP, peer, 2), Ok(RTCF_MULTICAST | RTCF_LOCAL));
+        assert_eq!(ip_route_input(&t, ip([224, 0, 0, 9]), peer, 2), Err(InputError::NotLocal));
+        assert_eq!(ip_route_input(&t, ip([10, 0, 0, 9]), peer, 2), Err(InputError::NotLocal));
+        assert_eq!(ip_route_input(&t, me, ip([224, 0, 0, 1]), 2), Err(InputError::Martian));
+        assert_eq!(ip_route_input(&t, ip([127, 0, 0, 1]), peer, 2), Err(InputError::Martian));
+        assert_eq!(ip_route_input(&t, ip([127, 0, 0, 1]), ip([127, 0, 0, 1]), 1), Ok(RTCF_LOCAL));
+        assert_eq!(ip_route_input(&t, me, 0, 2), Err(InputError::Martian));
+    }
+}

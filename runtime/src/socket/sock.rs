@@ -1,0 +1,758 @@
+//! `struct sock` and a namespace's sockets (include/net/sock.h,
+//! include/net/inet_sock.h, net/core/sock.c, net/core/datagram.c).
+//!
+//! A socket is reached by its descriptor in its namespace's [`Sockets`],
+//! the state of the spec's `sock_net_ops`: the fd table (as if each
+//! namespace were one process) and the lookup tables the receive path
+//! uses, each a Linux hash table of chains indexed by `key & mask` (no
+//! hashing of addresses, no allocation per packet):
+//!
+//! * `udp_table` (net/ipv4/udp.c): chains by local port;
+//! * `tcp_bhash` (`tcp_hashinfo.bhash`): bound TCP ports;
+//! * `raw_v4_hashinfo` (net/ipv4/raw.c): raw sockets by protocol;
+//! * `ping_table` (net/ipv4/ping.c): ICMP echo sockets by identifier;
+//! * `packet_sklist` (net/packet/af_packet.c): PF_PACKET sockets.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::errno::Errno;
+use crate::netns::{Net, PernetSpec};
+use crate::skbuff::{SkBuff, SkBuffHead};
+use crate::sock::ProtInuseCounters;
+use crate::tables::{Entry, Fd, NetCx, NetState, ProtoSpec, Tables};
+
+/// `socket_state` (include/uapi/linux/net.h).
+pub const SS_FREE: u8 = 0;
+pub const SS_UNCONNECTED: u8 = 1;
+pub const SS_CONNECTING: u8 = 2;
+pub const SS_CONNECTED: u8 = 3;
+pub const SS_DISCONNECTING: u8 = 4;
+
+/// `sk->sk_state` (include/net/tcp_states.h); datagram sockets use
+/// `TCP_ESTABLISHED` for "connected" and `TCP_CLOSE` otherwise.
+pub const TCP_ESTABLISHED: u8 = 1;
+pub const TCP_SYN_SENT: u8 = 2;
+pub const TCP_SYN_RECV: u8 = 3;
+pub const TCP_CLOSE: u8 = 7;
+pub const TCP_LISTEN: u8 = 10;
+
+/// `sk->sk_userlocks`: the user bound an address / a port.
+pub const SOCK_BINDADDR_LOCK: u8 = 4;
+pub const SOCK_BINDPORT_LOCK: u8 = 8;
+
+/// `sk->sk_shutdown` bits.
+pub const RCV_SHUTDOWN: u8 = 1;
+pub const SEND_SHUTDOWN: u8 = 2;
+pub const SHUTDOWN_MASK: u8 = 3;
+
+/// `SOL_SOCKET` and its options (include/uapi/asm-generic/socket.h).
+pub const SOL_SOCKET: i32 = 1;
+pub const SO_REUSEADDR: i32 = 2;
+pub const SO_TYPE: i32 = 3;
+pub const SO_ERROR: i32 = 4;
+pub const SO_BROADCAST: i32 = 6;
+pub const SO_SNDBUF: i32 = 7;
+pub const SO_RCVBUF: i32 = 8;
+pub const SO_BINDTODEVICE: i32 = 25;
+pub const SO_PROTOCOL: i32 = 38;
+pub const SO_DOMAIN: i32 = 39;
+
+/// `SOL_IP` and its options (include/uapi/linux/in.h).
+pub const SOL_IP: i32 = 0;
+pub const IP_TTL: i32 = 2;
+pub const IP_HDRINCL: i32 = 3;
+pub const IP_RECVERR: i32 = 11;
+
+/// `msg_flags` (include/linux/socket.h).
+pub const MSG_OOB: i32 = 1;
+pub const MSG_PEEK: i32 = 2;
+pub const MSG_TRUNC: i32 = 0x20;
+pub const MSG_DONTWAIT: i32 = 0x40;
+
+/// `poll` bits (include/uapi/asm-generic/poll.h).
+pub const POLLIN: u32 = 0x1;
+pub const POLLOUT: u32 = 0x4;
+pub const POLLERR: u32 = 0x8;
+pub const POLLHUP: u32 = 0x10;
+pub const POLLRDNORM: u32 = 0x40;
+pub const POLLWRNORM: u32 = 0x100;
+pub const POLLWRBAND: u32 = 0x200;
+pub const POLLRDHUP: u32 = 0x2000;
+
+/// `sysctl_rmem_default` / `sysctl_wmem_default` (`SK_RMEM_MAX`): a new
+/// socket's `sk_rcvbuf` and `sk_sndbuf`.
+pub const SK_RMEM_DEFAULT: usize = 212_992;
+pub const SK_WMEM_DEFAULT: usize = 212_992;
+/// `sysctl_rmem_max`: the most `SO_RCVBUF` may ask for (before doubling).
+pub const SYSCTL_RMEM_MAX: usize = 212_992;
+/// `SOCK_MIN_RCVBUF` (Linux 6.0: `TCP_SKB_MIN_TRUESIZE * 2`).
+pub const SOCK_MIN_RCVBUF: usize = 4608;
+/// `SOCK_MIN_SNDBUF`.
+pub const SOCK_MIN_SNDBUF: usize = 4608;
+
+/// The first descriptor a namespace hands out (0..2 are the standard
+/// streams of the process it stands for).
+pub const FD_BASE: Fd = 3;
+
+/// `UDP_HTABLE_SIZE_MIN`: chains of `udp_table`.
+pub const UDP_HTABLE_SIZE: usize = 256;
+/// `INET_BHTABLE_SIZE` kept small: chains of the TCP bind table.
+pub const TCP_BHTABLE_SIZE: usize = 256;
+/// `RAW_HTABLE_SIZE`: chains of `raw_v4_hashinfo` (one per protocol).
+pub const RAW_HTABLE_SIZE: usize = 256;
+/// `PING_HTABLE_SIZE`: chains of `ping_table`.
+pub const PING_HTABLE_SIZE: usize = 64;
+
+/// `struct sock` with `struct inet_sock`'s fields (and the few of
+/// `struct packet_sock` a PF_PACKET socket needs), plus `struct socket`'s
+/// `state`, `type` and `ops`.
+///
+/// Addresses are IPv4 addresses as `u32` in host order and ports in host
+/// order (Linux keeps both in network order).
+#[derive(Debug)]
+pub struct Sock {
+    /// `sk->sk_family`.
+    pub family: u16,
+    /// `sk->sk_type`.
+    pub type_: u16,
+    /// `sk->sk_protocol`.
+    pub protocol: u16,
+    /// `sock->ops`: a spec `proto_ops` or a run-time `DynProtoOps`.
+    pub ops: Entry,
+    /// `sk->sk_prot`: the spec `proto`'s index.
+    pub prot: Option<u16>,
+    /// `sk->sk_prot->inuse_idx`, if the proto is registered.
+    pub inuse_idx: Option<usize>,
+    /// `sock->state` (`SS_*`).
+    pub sock_state: u8,
+    /// `sk->sk_state` (`TCP_*`).
+    pub state: u8,
+    /// `sk->sk_reuse` (`SO_REUSEADDR`; `SK_CAN_REUSE` from the protosw).
+    pub reuse: bool,
+    /// `SOCK_BROADCAST` (`SO_BROADCAST`).
+    pub broadcast: bool,
+    /// `sk->sk_userlocks`.
+    pub userlocks: u8,
+    /// `sk->sk_shutdown`.
+    pub shutdown: u8,
+    /// `inet->inet_num`: the local port (UDP, TCP), the protocol (raw),
+    /// the echo identifier (ping), the ethertype (`po->num`, packet).
+    pub num: u16,
+    /// `inet->inet_rcv_saddr`: the bound address (0: any).
+    pub rcv_saddr: u32,
+    /// `inet->inet_saddr`: the source address sends use (0: by route).
+    pub saddr: u32,
+    /// `inet->inet_sport`.
+    pub sport: u16,
+    /// `inet->inet_daddr`: the connected peer.
+    pub daddr: u32,
+    /// `inet->inet_dport`.
+    pub dport: u16,
+    /// `sk->sk_bound_dev_if` (`po->ifindex` for packet sockets).
+    pub bound_dev_if: i32,
+    /// `inet->hdrincl` (`IP_HDRINCL`).
+    pub hdrincl: bool,
+    /// `inet->recverr` (`IP_RECVERR`).
+    pub recverr: bool,
+    /// `inet->uc_ttl` (`IP_TTL`; `None`: the namespace's default).
+    pub ttl: Option<u8>,
+    /// Whether the proto's hash table holds the socket.
+    pub hashed: bool,
+    /// `sk->sk_receive_queue`.
+    pub receive_queue: SkBuffHead,
+    /// `sk->sk_rmem_alloc`: truesize of what is queued.
+    pub rmem_alloc: usize,
+    /// `sk->sk_rcvbuf`.
+    pub rcvbuf: usize,
+    /// `sk->sk_sndbuf`.
+    pub sndbuf: usize,
+    /// `sk->sk_err`: a pending error (positive errno, 0: none), reported
+    /// and cleared by the next send, receive or `SO_ERROR`.
+    pub err: i32,
+    /// `sk->sk_err_soft`.
+    pub err_soft: i32,
+    /// `sk->sk_drops`: packets dropped for this socket (receive buffer
+    /// full).
+    pub drops: u64,
+}
+
+impl Sock {
+    /// `sk_alloc` + `sock_init_data`: a socket of `family`/`type_` with no
+    /// ops yet (the family's `create` sets them).
+    pub fn new(family: u16, type_: u16, protocol: u16) -> Sock {
+        Sock {
+            family,
+            type_,
+            protocol,
+            ops: Entry::Spec(u16::MAX),
+            prot: None,
+            inuse_idx: None,
+            sock_state: SS_UNCONNECTED,
+            state: TCP_CLOSE,
+            reuse: false,
+            broadcast: false,
+            userlocks: 0,
+            shutdown: 0,
+            num: 0,
+            rcv_saddr: 0,
+            saddr: 0,
+            sport: 0,
+            daddr: 0,
+            dport: 0,
+            bound_dev_if: 0,
+            hdrincl: false,
+            recverr: false,
+            ttl: None,
+            hashed: false,
+            receive_queue: SkBuffHead::new(),
+            rmem_alloc: 0,
+            rcvbuf: SK_RMEM_DEFAULT,
+            sndbuf: SK_WMEM_DEFAULT,
+            err: 0,
+            err_soft: 0,
+            drops: 0,
+        }
+    }
+
+    /// `sock_error(sk)`: takes the pending error.
+    #[inline]
+    pub fn sock_error(&mut self) -> Result<(), Errno> {
+        if self.err == 0 {
+            return Ok(());
+        }
+        let e = std::mem::take(&mut self.err);
+        Err(Errno(e))
+    }
+
+    /// `__sock_queue_rcv_skb(sk, skb)`: queues `skb` unless the receive
+    /// buffer is full (`sk_rmem_alloc >= sk_rcvbuf`), in which case it is
+    /// freed, `sk_drops` counted and `ENOMEM` returned.
+    #[inline]
+    pub fn queue_rcv_skb(&mut self, skb: SkBuff) -> Result<(), Errno> {
+        if self.rmem_alloc >= self.rcvbuf {
+            self.drops += 1;
+            return Err(Errno::ENOMEM);
+        }
+        self.rmem_alloc += skb.truesize();
+        self.receive_queue.queue_tail(skb);
+        Ok(())
+    }
+
+    /// `skb_dequeue(&sk->sk_receive_queue)` + `skb_free_datagram`'s
+    /// uncharge.
+    #[inline]
+    pub fn dequeue(&mut self) -> Option<SkBuff> {
+        let skb = self.receive_queue.dequeue()?;
+        self.rmem_alloc = self.rmem_alloc.saturating_sub(skb.truesize());
+        Some(skb)
+    }
+
+    /// `skb_queue_purge(&sk->sk_receive_queue)` with the uncharge.
+    pub fn purge(&mut self) {
+        self.receive_queue.purge();
+        self.rmem_alloc = 0;
+    }
+
+    /// The source address `getsockname` shows: `inet_rcv_saddr`, else
+    /// `inet_saddr`.
+    pub fn local_addr(&self) -> u32 {
+        if self.rcv_saddr != 0 {
+            self.rcv_saddr
+        } else {
+            self.saddr
+        }
+    }
+}
+
+/// A Linux socket hash table: `size` chains (a power of two) of
+/// descriptors, the chain of a key being `key & (size - 1)`. The chains
+/// are allocated on the first insertion, so an unused table costs a
+/// namespace nothing.
+#[derive(Clone, Debug, Default)]
+pub struct PortTable {
+    chains: Vec<Vec<Fd>>,
+    mask: usize,
+    count: usize,
+}
+
+impl PortTable {
+    /// A table of `size` chains (rounded up to a power of two).
+    pub fn new(size: usize) -> Self {
+        PortTable { chains: Vec::new(), mask: size.max(1).next_power_of_two() - 1, count: 0 }
+    }
+
+    /// The sockets of `key`'s chain (others share it when `key`s collide
+    /// under the mask: callers compare).
+    #[inline]
+    pub fn chain(&self, key: u16) -> &[Fd] {
+        self.chains.get(usize::from(key) & self.mask).map_or(&[], Vec::as_slice)
+    }
+
+    /// Adds `fd` to `key`'s chain.
+    pub fn insert(&mut self, key: u16, fd: Fd) {
+        if self.chains.is_empty() {
+            self.chains.resize_with(self.mask + 1, Vec::new);
+        }
+        if let Some(c) = self.chains.get_mut(usize::from(key) & self.mask) {
+            c.push(fd);
+            self.count += 1;
+        }
+    }
+
+    /// Removes `fd` from `key`'s chain; `false` if it was not there.
+    pub fn remove(&mut self, key: u16, fd: Fd) -> bool {
+        let Some(c) = self.chains.get_mut(usize::from(key) & self.mask) else { return false };
+        let Some(i) = c.iter().position(|&f| f == fd) else { return false };
+        c.remove(i);
+        self.count -= 1;
+        true
+    }
+
+    /// Sockets in the table.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Every socket, chain by chain.
+    pub fn iter(&self) -> impl Iterator<Item = Fd> + '_ {
+        self.chains.iter().flatten().copied()
+    }
+}
+
+/// Seeds the ephemeral-port generators of new namespaces differently.
+static PORT_SEED: AtomicU32 = AtomicU32::new(0x9e37_79b9);
+
+/// A namespace's sockets: the state of `sock_net_ops`.
+#[derive(Debug)]
+pub struct Sockets {
+    files: Vec<Option<Sock>>,
+    used: usize,
+    /// `udp_table`: UDP sockets by local port.
+    pub udp_table: PortTable,
+    /// `tcp_hashinfo.bhash`: TCP sockets by bound port.
+    pub tcp_bhash: PortTable,
+    /// `raw_v4_hashinfo`: raw sockets by protocol.
+    pub raw_hash: PortTable,
+    /// `ping_table`: ICMP echo sockets by identifier.
+    pub ping_table: PortTable,
+    /// `net->packet.sklist`: PF_PACKET sockets with a protocol (running).
+    pub packet_sklist: Vec<Fd>,
+    /// How many of `packet_sklist` take every protocol (`ETH_P_ALL` taps).
+    pub packet_taps: usize,
+    /// `tcp_sockets_allocated` (sockstat "alloc").
+    pub tcp_sockets_allocated: u64,
+    /// `prandom` state for ephemeral ports.
+    rnd: u32,
+    /// `ping_port_rover`.
+    pub(crate) ping_port_rover: u16,
+}
+
+impl Default for Sockets {
+    fn default() -> Self {
+        Sockets::new()
+    }
+}
+
+impl Sockets {
+    /// No sockets; tables unallocated.
+    pub fn new() -> Self {
+        let seed = PORT_SEED.fetch_add(0x6d2b_79f5, Ordering::Relaxed) | 1;
+        Sockets {
+            files: Vec::new(),
+            used: 0,
+            udp_table: PortTable::new(UDP_HTABLE_SIZE),
+            tcp_bhash: PortTable::new(TCP_BHTABLE_SIZE),
+            raw_hash: PortTable::new(RAW_HTABLE_SIZE),
+            ping_table: PortTable::new(PING_HTABLE_SIZE),
+            packet_sklist: Vec::new(),
+            packet_taps: 0,
+            tcp_sockets_allocated: 0,
+            rnd: seed,
+            ping_port_rover: 0,
+        }
+    }
+
+    #[inline]
+    fn slot(fd: Fd) -> Option<usize> {
+        usize::try_from(fd.checked_sub(FD_BASE)?).ok()
+    }
+
+    /// The socket `fd` names.
+    #[inline]
+    pub fn get(&self, fd: Fd) -> Option<&Sock> {
+        self.files.get(Self::slot(fd)?)?.as_ref()
+    }
+
+    /// Mutable [`Sockets::get`].
+    #[inline]
+    pub fn get_mut(&mut self, fd: Fd) -> Option<&mut Sock> {
+        self.files.get_mut(Self::slot(fd)?)?.as_mut()
+    }
+
+    /// `sock_map_fd`: installs `sock` at the lowest free descriptor. A
+    /// PF_PACKET socket joins `packet_sklist` (`packet_create`'s
+    /// `sk_add_node_tail_rcu`).
+    pub fn install(&mut self, sock: Sock) -> Result<Fd, Errno> {
+        let packet = (sock.family == crate::socket::PF_PACKET).then_some(sock.num);
+        let i = match self.files.iter().position(Option::is_none) {
+            Some(i) => {
+                self.files[i] = Some(sock);
+                i
+            }
+            None => {
+                self.files.push(Some(sock));
+                self.files.len() - 1
+            }
+        };
+        self.used += 1;
+        let fd = Fd::try_from(i).ok().and_then(|i| i.checked_add(FD_BASE)).ok_or(Errno::ENFILE)?;
+        if let Some(proto) = packet {
+            self.packet_sklist.push(fd);
+            if proto == crate::dev::ETH_P_ALL {
+                self.packet_taps += 1;
+            }
+        }
+        Ok(fd)
+    }
+
+    /// Sets the protocol (`po->num`) of packet socket `fd`, keeping the
+    /// count of `ETH_P_ALL` taps (`register_prot_hook` /
+    /// `unregister_prot_hook`); 0 stops it.
+    pub fn packet_set_proto(&mut self, fd: Fd, proto: u16) {
+        let Some(s) = self.get_mut(fd) else { return };
+        let old = std::mem::replace(&mut s.num, proto);
+        if old == crate::dev::ETH_P_ALL {
+            self.packet_taps = self.packet_taps.saturating_sub(1);
+        }
+        if proto == crate::dev::ETH_P_ALL {
+            self.packet_taps += 1;
+        }
+    }
+
+    /// Frees descriptor `fd`, returning its socket.
+    pub fn remove(&mut self, fd: Fd) -> Option<Sock> {
+        let sock = self.files.get_mut(Self::slot(fd)?)?.take()?;
+        self.used -= 1;
+        if sock.family == crate::socket::PF_PACKET {
+            self.packet_sklist.retain(|&f| f != fd);
+            if sock.num == crate::dev::ETH_P_ALL {
+                self.packet_taps = self.packet_taps.saturating_sub(1);
+            }
+        }
+        while matches!(self.files.last(), Some(None)) {
+            self.files.pop();
+        }
+        Some(sock)
+    }
+
+    /// Sockets in use (sockstat "sockets: used").
+    pub fn len(&self) -> usize {
+        self.used
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.used == 0
+    }
+
+    /// Every socket with its descriptor.
+    pub fn iter(&self) -> impl Iterator<Item = (Fd, &Sock)> {
+        self.files.iter().enumerate().filter_map(|(i, s)| Some((Fd::try_from(i).ok()? + FD_BASE, s.as_ref()?)))
+    }
+
+    /// `prandom_u32()`: xorshift32.
+    pub(crate) fn prandom_u32(&mut self) -> u32 {
+        let mut x = self.rnd;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rnd = x;
+        x
+    }
+}
+
+/// `sock_net_ops.init`: the namespace's empty socket tables.
+pub fn sockets_net_init<S: PernetSpec>(_net: &mut Net<S>) -> Result<Sockets, Errno> {
+    Ok(Sockets::new())
+}
+
+/// The socket `fd` names in `cx`'s namespace; `EBADF` if none.
+#[inline]
+pub fn sk<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>, fd: Fd) -> Result<&'c mut Sock, Errno> {
+    cx.state_mut::<Sockets>()?.get_mut(fd).ok_or(Errno::EBADF)
+}
+
+/// `sock_prot_inuse_add(net, prot, val)` for the socket's proto, on `cx`'s
+/// CPU (clamped to the CPUs the counters have).
+pub fn sock_prot_inuse_add<S: ProtoSpec>(cx: &mut NetCx<'_, S>, inuse_idx: Option<usize>, val: i32) {
+    let Some(idx) = inuse_idx else { return };
+    let cpu = cx.cpu;
+    if let Ok(c) = cx.state_mut::<ProtInuseCounters>() {
+        let cpu = cpu.min(c.nr_cpus().saturating_sub(1));
+        let _ = c.add(cpu, idx, val);
+    }
+}
+
+/// The spec `proto` of `fd`'s socket: its index and descriptor
+/// (`sk->sk_prot`); `EOPNOTSUPP` for a socket without one.
+pub fn sk_prot<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(u16, &'static crate::tables::ProtoDesc), Errno> {
+    let p = sk(cx, fd)?.prot.ok_or(Errno::EOPNOTSUPP)?;
+    let desc = S::PROTOS.get(usize::from(p)).ok_or(Errno::EOPNOTSUPP)?;
+    Ok((p, desc))
+}
+
+/// `sk_common_release(sk)` (net/core/sock.c): `sk->sk_prot->destroy`
+/// (if any), `sk->sk_prot->unhash`, and the receive queue purged.
+pub fn sk_common_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+    if let Ok((p, desc)) = sk_prot(cx, fd) {
+        if desc.has("destroy") {
+            S::prot_destroy(p, cx, fd);
+        }
+        S::prot_unhash(p, cx, fd);
+    }
+    if let Ok(s) = sk(cx, fd) {
+        s.state = TCP_CLOSE;
+        s.purge();
+    }
+}
+
+fn int_val(val: &[u8]) -> Result<i32, Errno> {
+    let b: [u8; 4] = val.get(..4).and_then(|b| b.try_into().ok()).ok_or(Errno::EINVAL)?;
+    Ok(i32::from_ne_bytes(b))
+}
+
+fn put_int(val: &mut [u8], v: i32) -> Result<usize, Errno> {
+    let out = val.get_mut(..4).ok_or(Errno::EINVAL)?;
+    out.copy_from_slice(&v.to_ne_bytes());
+    Ok(4)
+}
+
+/// `sock_setsockopt(sock, SOL_SOCKET, optname, ..)` (net/core/sock.c):
+/// `SO_REUSEADDR`, `SO_BROADCAST`, `SO_RCVBUF` / `SO_SNDBUF` (doubled,
+/// capped at `sysctl_[rw]mem_max`, at least `SOCK_MIN_*BUF`),
+/// `SO_BINDTODEVICE` (a device name; empty unbinds; `ENODEV` if there is
+/// no such device). Integer options take a native-endian `int`; a shorter
+/// value is `EINVAL`. Others: `ENOPROTOOPT`.
+pub fn sock_setsockopt<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, name: i32, val: &[u8]) -> Result<(), Errno> {
+    if name == SO_BINDTODEVICE {
+        let name = val.split(|&b| b == 0).next().unwrap_or(&[]);
+        let ifindex = if name.is_empty() {
+            0
+        } else {
+            let name = std::str::from_utf8(name).map_err(|_| Errno::ENODEV)?;
+            let devs = cx.state::<crate::dev::NetDevTables>()?;
+            devs.get_by_name(name).map(|d| d.ifindex).ok_or(Errno::ENODEV)?
+        };
+        sk(cx, fd)?.bound_dev_if = ifindex;
+        return Ok(());
+    }
+    let v = int_val(val)?;
+    let s = sk(cx, fd)?;
+    match name {
+        SO_REUSEADDR => s.reuse = v != 0,
+        SO_BROADCAST => s.broadcast = v != 0,
+        SO_RCVBUF => {
+            let v = usize::try_from(v.max(0)).unwrap_or(0).min(SYSCTL_RMEM_MAX);
+            s.rcvbuf = (v * 2).max(SOCK_MIN_RCVBUF);
+        }
+        SO_SNDBUF => {
+            let v = usize::try_from(v.max(0)).unwrap_or(0).min(SYSCTL_RMEM_MAX);
+            s.sndbuf = (v * 2).max(SOCK_MIN_SNDBUF);
+        }
+        _ => return Err(Errno::ENOPROTOOPT),
+    }
+    Ok(())
+}
+
+/// `sock_getsockopt(sock, SOL_SOCKET, ..)`: `SO_TYPE`, `SO_ERROR` (takes
+/// the pending error), `SO_REUSEADDR`, `SO_BROADCAST`, `SO_RCVBUF`,
+/// `SO_SNDBUF`, `SO_PROTOCOL`, `SO_DOMAIN`, `SO_BINDTODEVICE` (as an
+/// ifindex here). Returns the bytes written (4).
+pub fn sock_getsockopt<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, name: i32, val: &mut [u8]) -> Result<usize, Errno> {
+    let s = sk(cx, fd)?;
+    let v = match name {
+        SO_TYPE => i32::from(s.type_),
+        SO_ERROR => std::mem::take(&mut s.err),
+        SO_REUSEADDR => i32::from(s.reuse),
+        SO_BROADCAST => i32::from(s.broadcast),
+        SO_RCVBUF => i32::try_from(s.rcvbuf).unwrap_or(i32::MAX),
+        SO_SNDBUF => i32::try_from(s.sndbuf).unwrap_or(i32::MAX),
+        SO_PROTOCOL => i32::from(s.protocol),
+        SO_DOMAIN => i32::from(s.family),
+        SO_BINDTODEVICE => s.bound_dev_if,
+        _ => return Err(Errno::ENOPROTOOPT),
+    };
+    put_int(val, v)
+}
+
+/// `sock_common_setsockopt` → `ip_setsockopt` for `SOL_IP` on an IPv4
+/// socket (net/ipv4/ip_sockglue.c): `IP_TTL` (1..=255, -1 for the
+/// default; else `EINVAL`), `IP_HDRINCL` (raw sockets only, else
+/// `ENOPROTOOPT`), `IP_RECVERR`. `SOL_SOCKET` is `sock_setsockopt`.
+/// Anything else: `ENOPROTOOPT`.
+pub fn sock_common_setsockopt<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    level: i32,
+    name: i32,
+    val: &[u8],
+) -> Result<(), Errno> {
+    if level == SOL_SOCKET {
+        return sock_setsockopt(cx, fd, name, val);
+    }
+    let s = sk(cx, fd)?;
+    if level != SOL_IP || s.family != crate::socket::PF_INET {
+        return Err(Errno::ENOPROTOOPT);
+    }
+    let v = int_val(val)?;
+    match name {
+        IP_TTL => {
+            s.ttl = match v {
+                -1 => None,
+                1..=255 => Some(v as u8),
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        IP_HDRINCL => {
+            if s.type_ != crate::socket::SOCK_RAW {
+                return Err(Errno::ENOPROTOOPT);
+            }
+            s.hdrincl = v != 0;
+        }
+        IP_RECVERR => s.recverr = v != 0,
+        _ => return Err(Errno::ENOPROTOOPT),
+    }
+    Ok(())
+}
+
+/// `sock_common_getsockopt` → `ip_getsockopt`: `IP_TTL` (the effective
+/// TTL), `IP_HDRINCL`, `IP_RECVERR`; `SOL_SOCKET` is `sock_getsockopt`.
+pub fn sock_common_getsockopt<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    level: i32,
+    name: i32,
+    val: &mut [u8],
+) -> Result<usize, Errno> {
+    if level == SOL_SOCKET {
+        return sock_getsockopt(cx, fd, name, val);
+    }
+    let default_ttl = cx.state::<crate::inet::netns_ipv4::Ipv4Net>().map_or(64, |n| n.default_ttl());
+    let s = sk(cx, fd)?;
+    if level != SOL_IP || s.family != crate::socket::PF_INET {
+        return Err(Errno::ENOPROTOOPT);
+    }
+    let v = match name {
+        IP_TTL => i32::from(s.ttl.unwrap_or(default_ttl)),
+        IP_HDRINCL => i32::from(s.hdrincl),
+        IP_RECVERR => i32::from(s.recverr),
+        _ => return Err(Errno::ENOPROTOOPT),
+    };
+    put_int(val, v)
+}
+
+/// `datagram_poll(file, sock, wait)` (net/core/datagram.c): readable when
+/// something is queued, an error when `sk_err` is set, hang-up when both
+/// directions are shut down; datagram sockets are always writable here.
+pub fn datagram_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
+    let s = sk(cx, fd)?;
+    let mut mask = 0;
+    if s.err != 0 {
+        mask |= POLLERR;
+    }
+    if s.shutdown & RCV_SHUTDOWN != 0 {
+        mask |= POLLRDHUP | POLLIN | POLLRDNORM;
+    }
+    if s.shutdown == SHUTDOWN_MASK {
+        mask |= POLLHUP;
+    }
+    if !s.receive_queue.is_empty() {
+        mask |= POLLIN | POLLRDNORM;
+    }
+    mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
+    Ok(mask)
+}
+
+/// /proc/net/sockstat of `net` (`sockstat_seq_show`, net/ipv4/proc.c):
+/// sockets in use, and per protocol the in-use counters
+/// (`sock_prot_inuse_get`) and queued memory in pages.
+pub fn sockstat_seq_show<S: ProtoSpec>(tables: &Tables<'_>, net: &Net<S>) -> String {
+    let socks = <S as NetState<Sockets>>::state(net).ok();
+    let inuse = <S as NetState<ProtInuseCounters>>::state(net).ok();
+    let get = |name: &str| -> i32 {
+        let Some(p) = tables.protos.proto(name) else { return 0 };
+        inuse.map_or(0, |c| c.get(p.inuse_idx))
+    };
+    let mem = |ty: u16| -> usize {
+        socks.map_or(0, |s| {
+            let bytes: usize = s.iter().filter(|(_, k)| k.type_ == ty).map(|(_, k)| k.rmem_alloc).sum();
+            bytes.div_ceil(4096)
+        })
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "sockets: used {}", socks.map_or(0, Sockets::len));
+    let _ = writeln!(
+        out,
+        "TCP: inuse {} orphan 0 tw 0 alloc {} mem 0",
+        get("TCP"),
+        socks.map_or(0, |s| s.tcp_sockets_allocated)
+    );
+    let _ = writeln!(out, "UDP: inuse {} mem {}", get("UDP"), mem(crate::socket::SOCK_DGRAM));
+    let _ = writeln!(out, "UDPLITE: inuse {}", get("UDP-Lite"));
+    let _ = writeln!(out, "RAW: inuse {}", get("RAW"));
+    let _ = writeln!(out, "FRAG: inuse 0 memory 0");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_table_chains_by_mask() {
+        let mut t = PortTable::new(256);
+        assert!(t.chain(53).is_empty());
+        t.insert(53, 3);
+        t.insert(53 + 256, 4);
+        t.insert(54, 5);
+        assert_eq!(t.chain(53), [3, 4], "colliding keys share a chain");
+        assert_eq!(t.len(), 3);
+        assert!(t.remove(53, 3));
+        assert!(!t.remove(53, 3));
+        assert_eq!(t.iter().collect::<Vec<_>>(), [4, 5]);
+        assert_eq!(PortTable::new(0).chain(7), [] as [Fd; 0]);
+    }
+
+    #[test]
+    fn fd_table_reuses_the_lowest_descriptor() {
+        let mut s = Sockets::new();
+        let a = s.install(Sock::new(2, 2, 17)).unwrap();
+        let b = s.install(Sock::new(2, 2, 17)).unwrap();
+        assert_eq!((a, b), (3, 4));
+        assert!(s.remove(a).is_some());
+        assert!(s.remove(a).is_none());
+        assert_eq!(s.install(Sock::new(2, 1, 6)).unwrap(), 3);
+        assert_eq!(s.len(), 2);
+        assert!(s.get(-1).is_none() && s.get(0).is_none() && s.get(99).is_none());
+        assert_eq!(s.iter().map(|(fd, _)| fd).collect::<Vec<_>>(), [3, 4]);
+    }
+
+    #[test]
+    fn receive_buffer_limit_drops_and_counts() {
+        let mut s = Sock::new(2, 2, 17);
+        s.rcvbuf = 1;
+        s.queue_rcv_skb(SkBuff::from_frame(&[0; 10], 1)).unwrap();
+        assert_eq!(s.queue_rcv_skb(SkBuff::from_frame(&[0; 10], 1)), Err(Errno::ENOMEM));
+        assert_eq!((s.drops, s.receive_queue.len()), (1, 1));
+        assert!(s.dequeue().is_some());
+        assert_eq!(s.rmem_alloc, 0);
+        s.err = 111;
+        assert_eq!(s.sock_error(), Err(Errno::ECONNREFUSED));
+        assert_eq!(s.sock_error(), Ok(()));
+    }
+}

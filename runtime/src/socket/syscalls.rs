@@ -1,0 +1,207 @@
+//! The socket system calls (net/socket.c): each finds the socket by its
+//! descriptor and calls through `sock->ops`, a spec `proto_ops` (the
+//! generated `match`, [`ProtoSpec::ops_bind`] and friends) or a
+//! [`DynProtoOps`] registered at run time. All are non-blocking
+//! (`MSG_DONTWAIT` always): a receive with nothing queued is `EAGAIN`.
+
+use crate::errno::Errno;
+use crate::socket::sock::{sk, sock_getsockopt, sock_setsockopt, Sock, Sockets, SOL_SOCKET};
+use crate::socket::{NPROTO, PF_INET, PF_PACKET, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET};
+use crate::tables::{DynProtoOps, Entry, FamilyCreateFn, Fd, NetCx, ProtoSpec, SockAddr};
+
+/// `sock->ops` of `fd`: a spec index, or (the slow path) the run-time
+/// vtable's entry.
+#[inline]
+fn ops_of<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<Result<u16, crate::tables::DynFn>, Errno> {
+    Ok(match &sk(cx, fd)?.ops {
+        Entry::Spec(i) => Ok(*i),
+        Entry::Dyn(d) => Err(d.clone()),
+    })
+}
+
+/// Calls `sock->ops->$method(..)`: the generated `match` for a spec entry,
+/// the run-time vtable for a dynamic one.
+macro_rules! call_ops {
+    ($cx:expr, $fd:expr, $spec:ident, $method:ident $(, $arg:expr)*) => {{
+        match ops_of($cx, $fd)? {
+            Ok(i) => S::$spec(i, $cx, $fd $(, $arg)*),
+            Err(d) => match d.get::<DynProtoOps<S>>() {
+                Some(o) => (o.$method)($cx, $fd $(, $arg)*),
+                None => Err(Errno::EOPNOTSUPP),
+            },
+        }
+    }};
+}
+
+/// `socket(family, type, protocol)` (`__sys_socket` → `__sock_create`):
+///
+/// * `SOCK_NONBLOCK`/`SOCK_CLOEXEC` are masked off the type (every socket
+///   here is non-blocking);
+/// * a family outside `0..NPROTO` or not registered is `EAFNOSUPPORT`;
+///   a type outside `0..SOCK_MAX` is `EINVAL`;
+/// * `(PF_INET, SOCK_PACKET)` becomes `PF_PACKET`, as in Linux;
+/// * `net_families[family]->create(..)` fills in the socket (`inet_create`:
+///   `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`, ...);
+/// * once it has its descriptor, the tail of `inet_create` runs: a socket
+///   whose `inet_num` is already set (raw) is hashed
+///   (`sk->sk_prot->hash`), then `sk->sk_prot->init`; if either fails the
+///   socket is released and the error returned.
+///
+/// For `PF_PACKET` the protocol is the ethertype in host order (Linux
+/// takes it in network order, `htons(ETH_P_ALL)`).
+pub fn sys_socket<S: ProtoSpec>(cx: &mut NetCx<'_, S>, family: i32, type_: i32, protocol: i32) -> Result<Fd, Errno> {
+    let type_ = type_ & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if !(0..NPROTO as i32).contains(&family) {
+        return Err(Errno::EAFNOSUPPORT);
+    }
+    if !(0..SOCK_MAX as i32).contains(&type_) {
+        return Err(Errno::EINVAL);
+    }
+    let mut family = family as u16;
+    let type_ = type_ as u16;
+    if family == PF_INET && type_ == SOCK_PACKET {
+        family = PF_PACKET;
+    }
+    let tables = cx.tables;
+    let pf = tables.families.family(family).ok_or(Errno::EAFNOSUPPORT)?;
+    let mut sock = Sock::new(family, type_, protocol.clamp(0, i32::from(u16::MAX)) as u16);
+    match &pf.entry {
+        Entry::Spec(i) => S::family_create(*i, cx, &mut sock, protocol, false)?,
+        Entry::Dyn(d) => {
+            let create = d.get::<FamilyCreateFn<S>>().ok_or(Errno::EAFNOSUPPORT)?;
+            create(cx, &mut sock, protocol, false)?
+        }
+    }
+    let prot = sock.prot;
+    let hash_now = sock.num != 0;
+    let fd = cx.state_mut::<Sockets>()?.install(sock)?;
+    if let Some(p) = prot {
+        let desc = S::PROTOS.get(usize::from(p));
+        let mut r = Ok(());
+        if hash_now && desc.is_some_and(|d| d.has("hash")) {
+            r = S::prot_hash(p, cx, fd);
+        }
+        if r.is_ok() && desc.is_some_and(|d| d.has("init")) {
+            r = S::prot_init(p, cx, fd);
+        }
+        if let Err(e) = r {
+            // sk_common_release: what hash did is undone by close.
+            let _ = sys_close(cx, fd);
+            return Err(e);
+        }
+    }
+    Ok(fd)
+}
+
+/// `bind(fd, addr)`: `sock->ops->bind`.
+pub fn sys_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+    call_ops!(cx, fd, ops_bind, bind, addr)
+}
+
+/// `connect(fd, addr)`: `sock->ops->connect(.., O_NONBLOCK)`.
+pub fn sys_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+    call_ops!(cx, fd, ops_connect, connect, addr, crate::socket::SOCK_NONBLOCK)
+}
+
+/// `listen(fd, backlog)`: `sock->ops->listen`, the backlog capped at
+/// `net.core.somaxconn` as Linux does.
+pub fn sys_listen<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, backlog: i32) -> Result<(), Errno> {
+    let max = i32::try_from(crate::sysctl::SOMAXCONN).unwrap_or(i32::MAX);
+    let backlog = backlog.min(max);
+    call_ops!(cx, fd, ops_listen, listen, backlog)
+}
+
+/// `accept4(fd, flags)`: `sock->ops->accept`.
+pub fn sys_accept<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, flags: i32) -> Result<Fd, Errno> {
+    call_ops!(cx, fd, ops_accept, accept, flags)
+}
+
+/// `getsockname(fd)`: `sock->ops->getname(.., 0)`.
+pub fn sys_getsockname<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<SockAddr, Errno> {
+    call_ops!(cx, fd, ops_getname, getname, false)
+}
+
+/// `getpeername(fd)`: `sock->ops->getname(.., 1)`.
+pub fn sys_getpeername<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<SockAddr, Errno> {
+    call_ops!(cx, fd, ops_getname, getname, true)
+}
+
+/// `sendto(fd, buf, flags, to)`: `sock->ops->sendmsg`. Then, as Linux
+/// runs pending softirqs when a system call re-enables bottom halves, the
+/// namespace's receive queues are processed (a datagram to a local address
+/// went through `lo` and is delivered before this returns).
+pub fn sys_sendto<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    buf: &[u8],
+    to: Option<&SockAddr>,
+    flags: i32,
+) -> Result<usize, Errno> {
+    let r = call_ops!(cx, fd, ops_sendmsg, sendmsg, buf, to, flags);
+    crate::dev::do_softirq(cx);
+    r
+}
+
+/// `recvfrom(fd, buf, flags)`: `sock->ops->recvmsg`; `EAGAIN` when nothing
+/// is queued.
+pub fn sys_recvfrom<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    buf: &mut [u8],
+    flags: i32,
+) -> Result<(usize, Option<SockAddr>), Errno> {
+    call_ops!(cx, fd, ops_recvmsg, recvmsg, buf, flags)
+}
+
+/// `shutdown(fd, how)`: `sock->ops->shutdown`.
+pub fn sys_shutdown<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, how: i32) -> Result<(), Errno> {
+    call_ops!(cx, fd, ops_shutdown, shutdown, how)
+}
+
+/// `poll` of one socket: `sock->ops->poll`.
+pub fn sys_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
+    call_ops!(cx, fd, ops_poll, poll)
+}
+
+/// `ioctl(fd, cmd, arg)`: `sock->ops->ioctl`.
+pub fn sys_ioctl<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, arg: u64) -> Result<i64, Errno> {
+    call_ops!(cx, fd, ops_ioctl, ioctl, cmd, arg)
+}
+
+/// `setsockopt(fd, level, name, val)`: `SOL_SOCKET` goes to
+/// `sock_setsockopt`, other levels to `sock->ops->setsockopt`.
+pub fn sys_setsockopt<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    level: i32,
+    name: i32,
+    val: &[u8],
+) -> Result<(), Errno> {
+    if level == SOL_SOCKET {
+        return sock_setsockopt(cx, fd, name, val);
+    }
+    call_ops!(cx, fd, ops_setsockopt, setsockopt, level, name, val)
+}
+
+/// `getsockopt(fd, level, name, val)`; returns the bytes written.
+pub fn sys_getsockopt<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    level: i32,
+    name: i32,
+    val: &mut [u8],
+) -> Result<usize, Errno> {
+    if level == SOL_SOCKET {
+        return sock_getsockopt(cx, fd, name, val);
+    }
+    call_ops!(cx, fd, ops_getsockopt, getsockopt, level, name, val)
+}
+
+/// `close(fd)` → `sock_close` → `__sock_release`: `sock->ops->release`,
+/// then the descriptor is freed (with whatever is still queued). `EBADF`
+/// for a descriptor that is not open.
+pub fn sys_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+    let r = call_ops!(cx, fd, ops_release, release);
+    cx.state_mut::<Sockets>()?.remove(fd).ok_or(Errno::EBADF)?;
+    r
+}
