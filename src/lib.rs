@@ -10,7 +10,9 @@ pub mod pcap;
 use netgen_generated::pernet::Pernet;
 use netgen_generated::Stack;
 use netgen_runtime::init::{do_initcalls, BootOptions, BootReport, Plan};
-use netgen_runtime::netns::NetNamespaces;
+use netgen_runtime::dev::net_rx_action;
+use netgen_runtime::netns::{NetNamespaces, NetRef};
+use netgen_runtime::tables::{NetCx, Tables};
 use netgen_runtime::{Errno, Kernel};
 
 /// The network namespaces of the spec's stack.
@@ -36,4 +38,36 @@ pub fn parse_fault(v: &str) -> Result<(String, Errno), String> {
     let (name, errno) = v.split_once('=').ok_or(format!("--fail takes NAME=ERRNO, got `{v}`"))?;
     let e = Errno::from_name(errno).ok_or(format!("--fail: unknown errno `{errno}`"))?;
     Ok((name.to_string(), e))
+}
+
+/// The context a system call or a NAPI poll runs in (`NetCx`) for one
+/// namespace of the spec's stack.
+pub type Cx<'a> = NetCx<'a, Pernet>;
+
+/// Runs `f` in namespace `net` on CPU 0, as a system call would: the
+/// kernel's tables are looked up once and the namespace's lock is held
+/// for the call. `ENOENT` if the tables are not there (boot failed).
+pub fn with_cx<R>(k: &Kernel, net: &NetRef<Pernet>, f: impl FnOnce(&mut Cx<'_>) -> R) -> Result<R, Errno> {
+    let tables = Tables::new(k)?;
+    let mut guard = net.write();
+    let mut cx = NetCx::new(&tables, &mut guard, 0);
+    Ok(f(&mut cx))
+}
+
+/// Runs `net_rx_action` in each of `nets` in turn until no frame moves
+/// (at most 100 rounds): what the softirqs of two hosts joined by a wire
+/// do. Returns the frames processed.
+pub fn settle(k: &Kernel, nets: &[&NetRef<Pernet>]) -> Result<usize, Errno> {
+    let mut total = 0;
+    for _ in 0..100 {
+        let mut moved = 0;
+        for net in nets {
+            moved += with_cx(k, net, |cx| net_rx_action(cx, 300))?;
+        }
+        if moved == 0 {
+            break;
+        }
+        total += moved;
+    }
+    Ok(total)
 }

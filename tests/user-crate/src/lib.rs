@@ -45,3 +45,70 @@ fn my_proto_report(k: &mut Kernel) -> InitResult {
     k.printk(format!("my_proto: {n} protocol(s) registered"));
     Ok(())
 }
+
+// ---- A protocol and a packet type of this crate's own -------------------
+//
+// What a protocol module outside the spec does in Linux: `inet_add_protocol`
+// and `dev_add_pack` from its init function. The handlers are run-time
+// entries (a function pointer in the slot: the slow path); the spec's own
+// entries keep their generated `match`.
+
+use std::sync::Mutex;
+
+use netgen_generated::pernet::Pernet;
+use netgen_generated::resources::{InetProtos, PtypeBase};
+use netgen_generated::runtime::dev::{dev_add_pack, PacketType};
+use netgen_generated::runtime::inet::{inet_add_protocol, NetProtocol};
+use netgen_generated::runtime::skbuff::SkBuff;
+use netgen_generated::runtime::tables::{NetCx, NetRx};
+
+/// An experimental IP protocol number (RFC 3692) this crate handles.
+pub const IPPROTO_EXPERIMENT: u8 = 253;
+/// The IEEE 802 local experimental ethertype this crate handles.
+pub const ETH_P_EXPERIMENT: u16 = 0x88B5;
+
+/// A packet one of this crate's handlers received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// `"ip"` (from `inet_protos`) or `"ether"` (from `ptype_base`).
+    pub via: &'static str,
+    /// Cookie of the namespace it arrived in.
+    pub net: u64,
+    /// Bytes from `skb->data` on: the transport header for `"ip"`, the
+    /// network header for `"ether"`.
+    pub data: Vec<u8>,
+}
+
+/// Everything the handlers received, in order.
+pub static SEEN: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
+
+fn record(via: &'static str, cx: &NetCx<'_, Pernet>, skb: &SkBuff) {
+    if let Ok(mut seen) = SEEN.lock() {
+        seen.push(Seen { via, net: cx.net.cookie(), data: skb.data().to_vec() });
+    }
+}
+
+/// `handler` of IP protocol 253.
+fn experiment_rcv(cx: &mut NetCx<'_, Pernet>, skb: SkBuff) -> NetRx {
+    record("ip", cx, &skb);
+    NetRx::Success
+}
+
+/// `func` of ethertype 0x88B5.
+fn experiment_packet_rcv(cx: &mut NetCx<'_, Pernet>, skb: SkBuff) -> NetRx {
+    record("ether", cx, &skb);
+    NetRx::Success
+}
+
+/// Adds IP protocol 253 once `inet_protos` exists (`inet_init`, fs).
+#[device_initcall(requires = [InetProtos])]
+fn experiment_proto_init(k: &mut Kernel) -> InitResult {
+    let prot = NetProtocol::dynamic::<Pernet>("experiment_protocol", experiment_rcv, None);
+    inet_add_protocol(k, prot, IPPROTO_EXPERIMENT)
+}
+
+/// Adds the 0x88B5 packet type once `ptype_base` exists (`net_dev_init`, subsys).
+#[device_initcall(requires = [PtypeBase])]
+fn experiment_packet_init(k: &mut Kernel) -> InitResult {
+    dev_add_pack(k, PacketType::dynamic::<Pernet>(ETH_P_EXPERIMENT, "experiment_packet_type", experiment_packet_rcv))
+}
