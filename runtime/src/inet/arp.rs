@@ -102,6 +102,10 @@ pub struct NeighStatistics {
     pub rcv_probes_ucast: u64,
     /// Packets dropped because too much was queued on an unresolved entry.
     pub unres_discards: u64,
+    /// Entries refreshed by a received ARP message that was not a request
+    /// for us (Linux counts nothing here; counting keeps every accepted ARP
+    /// message accounted for).
+    pub rcv_updates: u64,
 }
 
 /// `struct neigh_table`: `arp_tbl` of one namespace (Linux has one
@@ -472,8 +476,9 @@ pub fn arp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
         // RFC 2131 duplicate address detection: answer, learn nothing.
         if op == ARPOP_REQUEST && tip_local {
             let _ = arp_send(cx, ARPOP_REPLY, sip, ifindex, tip, Some(sha), dev_addr, sha);
+            return NetRx::Success;
         }
-        return NetRx::Success;
+        return arp_drop(cx);
     }
     if op == ARPOP_REQUEST && tip_local {
         if let Ok(tbl) = cx.state_mut::<NeighTable>() {
@@ -487,8 +492,17 @@ pub fn arp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
         let _ = arp_send(cx, ARPOP_REPLY, sip, ifindex, tip, Some(sha), dev_addr, sha);
         return NetRx::Success;
     }
+    // Not a request for us: only news about a neighbour we already have an
+    // entry for is taken (arp_accept = 0); anything else is ignored, and
+    // counted here so no frame goes unaccounted.
+    if !cx.state::<NeighTable>().is_ok_and(|t| t.lookup(sip, ifindex).is_some()) {
+        return arp_drop(cx);
+    }
     let state = if op == ARPOP_REPLY && skb.pkt_type == PACKET_HOST { NUD_REACHABLE } else { NUD_STALE };
     let _ = neigh_update(cx, ifindex, sip, sha, state, false);
+    if let Ok(tbl) = cx.state_mut::<NeighTable>() {
+        tbl.stats.rcv_updates += 1;
+    }
     NetRx::Success
 }
 
