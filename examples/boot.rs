@@ -10,7 +10,8 @@
 use std::process::ExitCode;
 
 use netgen_runtime::init::BootOptions;
-use netgen_runtime::{dev, sock, socket, Errno, Kernel};
+use netgen_runtime::tables::Entry;
+use netgen_runtime::{dev, inet, sock, socket, Errno, Kernel};
 
 // Link the example user crate so its `#[subsys_initcall]`s join the boot.
 use user_crate as _;
@@ -63,6 +64,9 @@ fn main() -> ExitCode {
         }
     }
     print_tables(&kernel);
+    if let Err(e) = move_packets(&kernel) {
+        println!("\n# packets: {e}");
+    }
     let (_, failed, skipped, _) = report.counts();
     if failed + skipped > 0 || !report.rejected.is_empty() {
         println!("\nboot finished with {failed} failed and {skipped} skipped initcalls");
@@ -80,6 +84,25 @@ fn print_tables(k: &Kernel) {
             }
         }
         Err(e) => println!("  unavailable: {e}"),
+    }
+    println!("\n# inet_protos (inet_add_protocol)");
+    if let Ok(protos) = k.get::<inet::InetProtosState>() {
+        for (nr, p) in protos.iter() {
+            let how = match p.entry {
+                Entry::Spec(_) => "spec: generated match",
+                Entry::Dyn(_) => "run time: function pointer",
+            };
+            println!("  {nr:>3}  {:<22} {:<20} {how}", p.name, p.handler);
+        }
+    }
+    println!("\n# inetsw (inet_register_protosw)");
+    if let Ok(sw) = k.get::<inet::InetswState>() {
+        for ty in 0..socket::SOCK_MAX as u16 {
+            for p in sw.list(ty) {
+                let perm = if p.flags & inet::INET_PROTOSW_PERMANENT != 0 { "permanent" } else { "" };
+                println!("  type {ty} protocol {:>3}  {:<5} {perm}", p.protocol, p.name);
+            }
+        }
     }
     let Ok(namespaces) = netgen_stack::namespaces(k) else {
         println!("\n# init_net unavailable: net_ns_init did not run");
@@ -104,6 +127,68 @@ fn print_tables(k: &Kernel) {
         }
         Err(e) => println!("  unavailable: {e}"),
     }
+}
+
+/// Two namespaces joined by a veth pair: a UDP echo and a ping from A to
+/// B (ARP resolves B first), then each side's counters.
+fn move_packets(k: &Kernel) -> Result<(), Errno> {
+    use netgen_runtime::socket::syscalls::{sys_bind, sys_recvfrom, sys_sendto, sys_socket};
+    use netgen_runtime::tables::SockAddr;
+    use netgen_stack::{settle, with_cx};
+    use std::net::{Ipv4Addr, SocketAddrV4};
+
+    let ns = netgen_stack::namespaces(k)?;
+    let (a, b) = (ns.copy_net_ns()?, ns.copy_net_ns()?);
+    let (ip_a, ip_b) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+    dev::veth_pair(&mut a.write(), "veth0", &mut b.write(), "veth1", ([2, 0, 0, 0, 0, 0xa], [2, 0, 0, 0, 0, 0xb]))?;
+    for (net, name, ip) in [(&a, "veth0", ip_a), (&b, "veth1", ip_b)] {
+        with_cx(k, net, |cx| {
+            let t = cx.state_mut::<dev::NetDevTables>()?;
+            t.ip_link_set_up(name)?;
+            t.ip_addr_add(name, ip, 24)
+        })??;
+    }
+    let to = |ip, port| SockAddr::Inet(SocketAddrV4::new(ip, port));
+    let srv = with_cx(k, &b, |cx| -> Result<i32, Errno> {
+        let fd = sys_socket(cx, 2, 2, 0)?;
+        sys_bind(cx, fd, &to(Ipv4Addr::UNSPECIFIED, 7))?;
+        Ok(fd)
+    })??;
+    let (cli, ping) = with_cx(k, &a, |cx| -> Result<(i32, i32), Errno> {
+        cx.state_mut::<inet::netns_ipv4::Ipv4Net>()?.set_ping_group_range(0, 0)?;
+        let cli = sys_socket(cx, 2, 2, 0)?;
+        sys_sendto(cx, cli, b"hello from A", Some(&to(ip_b, 7)), 0)?;
+        let ping = sys_socket(cx, 2, 2, 1)?;
+        sys_sendto(cx, ping, &[8, 0, 0, 0, 0, 0, 0, 1, b'h', b'i'], Some(&to(ip_b, 0)), 0)?;
+        Ok((cli, ping))
+    })??;
+    settle(k, &[&a, &b])?;
+    with_cx(k, &b, |cx| -> Result<(), Errno> {
+        let mut buf = [0u8; 64];
+        let (n, from) = sys_recvfrom(cx, srv, &mut buf, 0)?;
+        sys_sendto(cx, srv, &buf[..n], from.as_ref(), 0)?;
+        Ok(())
+    })??;
+    settle(k, &[&a, &b])?;
+    println!("\n# packets: A (veth0 10.0.0.1) <-> B (veth1 10.0.0.2)");
+    with_cx(k, &a, |cx| -> Result<(), Errno> {
+        let mut buf = [0u8; 64];
+        let (n, from) = sys_recvfrom(cx, cli, &mut buf, 0)?;
+        println!("  A: UDP echo {:?} from {from:?}", String::from_utf8_lossy(&buf[..n]));
+        let (n, from) = sys_recvfrom(cx, ping, &mut buf, 0)?;
+        println!("  A: ICMP echo reply ({n} bytes) from {from:?}");
+        Ok(())
+    })??;
+    for (who, net) in [("A", &a), ("B", &b)] {
+        let net = net.read();
+        println!("  {who}: /proc/net/dev");
+        print_view(dev::proc_net_dev(&net).map(|t| t.lines().map(|l| format!("  {l}\n")).collect()));
+        println!("  {who}: /proc/net/snmp (Udp)");
+        let snmp = inet::proc_net_snmp(&net)?;
+        print_view(Ok(snmp.lines().filter(|l| l.starts_with("Udp:")).map(|l| format!("  {l}\n")).collect()));
+    }
+    drop((ns.put_net(a), ns.put_net(b)));
+    Ok(())
 }
 
 fn print_view(v: Result<String, Errno>) {
