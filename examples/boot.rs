@@ -187,8 +187,8 @@ fn move_packets(k: &Kernel) -> Result<(), Errno> {
         let snmp = inet::proc_net_snmp(&net)?;
         print_view(Ok(snmp.lines().filter(|l| l.starts_with("Udp:")).map(|l| format!("  {l}\n")).collect()));
     }
-    drop((ns.put_net(a), ns.put_net(b)));
-    Ok(())
+    ns.put_net(a)?;
+    ns.put_net(b)
 }
 
 fn print_view(v: Result<String, Errno>) {
