@@ -9,8 +9,8 @@ pub mod pcap;
 
 use netgen_generated::pernet::Pernet;
 use netgen_generated::Stack;
-use netgen_runtime::init::{do_initcalls, BootOptions, BootReport, Plan};
 use netgen_runtime::dev::net_rx_action;
+use netgen_runtime::init::{do_initcalls, BootOptions, BootReport, Plan};
 use netgen_runtime::netns::{NetNamespaces, NetRef};
 use netgen_runtime::tables::{NetCx, Tables};
 use netgen_runtime::{Errno, Kernel};

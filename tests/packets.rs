@@ -158,7 +158,12 @@ fn tcp_sockets_exist_but_the_state_machine_does_not() {
 #[test]
 fn run_time_registration_keeps_linux_errors() {
     let mut k = boot();
-    fn create(_: &mut NetCx<'_, Pernet>, _: &mut netgen_runtime::socket::sock::Sock, _: i32, _: bool) -> Result<(), Errno> {
+    fn create(
+        _: &mut NetCx<'_, Pernet>,
+        _: &mut netgen_runtime::socket::sock::Sock,
+        _: i32,
+        _: bool,
+    ) -> Result<(), Errno> {
         Err(Errno::EPERM)
     }
     fn rcv(_: &mut NetCx<'_, Pernet>, _: SkBuff) -> NetRx {
