@@ -21,9 +21,13 @@
 //!   `recv_slice` until the socket is empty. The time stamp is a constant:
 //!   no clock read is measured.
 //! * `udp_rx/netgen`: [`netgen_batch`], the same work through netgen's
-//!   `netif_receive_skb` → `udp_rcv` → `sys_recvfrom`. Until the packet path
-//!   lands, [`netgen_setup`] returns why it cannot run and the id is skipped
-//!   with that reason printed.
+//!   own path: per frame `SkBuff::from_frame` (one pooled buffer and one
+//!   copy, as a driver's `napi_alloc_skb` + copy; smoltcp's device lends
+//!   the frame with neither) and `netif_receive_frame` → `eth_type_trans`
+//!   → `netif_receive_skb` → `ip_rcv` → `udp_rcv`, then `sys_recvfrom`
+//!   until `EAGAIN`. The kernel's tables and the namespace are taken once
+//!   per batch, as a NAPI poll does. If [`netgen_setup`] cannot build the
+//!   stack it says why and the id is skipped with that reason printed.
 //!
 //! ```text
 //! cargo bench --bench udp_rx
@@ -49,6 +53,16 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use criterion::{criterion_group, Criterion, Throughput};
 use netgen_stack::frames::{self, Mac};
+use netgen_stack::generated::pernet::Pernet;
+use netgen_stack::runtime::dev::{netif_receive_frame, NetDevTables};
+use netgen_stack::runtime::init::BootOptions;
+use netgen_stack::runtime::netns::NetRef;
+use netgen_stack::runtime::skbuff::SkBuff;
+use netgen_stack::runtime::socket::sock::{MSG_DONTWAIT, SOL_SOCKET, SO_RCVBUF};
+use netgen_stack::runtime::socket::syscalls::{sys_bind, sys_recvfrom, sys_setsockopt, sys_socket};
+use netgen_stack::runtime::socket::{PF_INET, SOCK_DGRAM, SOCK_NONBLOCK};
+use netgen_stack::runtime::tables::{Fd, NetCx, SockAddr, Tables};
+use netgen_stack::runtime::Kernel;
 
 /// Frames per batch (one criterion iteration).
 const BATCH: usize = 64;
@@ -218,61 +232,99 @@ mod smol {
 }
 
 // ============================================================================
-// netgen — TO BE WRITTEN BY THE ENGINEER INTEGRATING THE PACKET PATH
+// netgen
 // ============================================================================
-//
-// `netgen_setup` and `netgen_batch` are the only two functions to fill in;
-// the criterion group, the delivery assertion and the callgrind mode already
-// call them.
 
 /// netgen's receive side: what [`netgen_setup`] builds and
-/// [`netgen_batch`] uses. To hold: the booted kernel (`netgen_stack::boot`),
-/// the device standing for the NIC (`eth0`, MAC [`HOST_MAC`], 10.0.0.2/24,
-/// up, in `init_net`), the UDP socket bound to 0.0.0.0:7 (non-blocking, its
-/// receive buffer large enough for two batches), the frames of the
-/// [`Workload`], the expected payloads and a 2048-byte receive buffer.
-#[allow(dead_code)] // fields unread until `netgen_batch` is written
+/// [`netgen_batch`] uses: the booted kernel (`netgen_stack::boot`), the
+/// namespace (`init_net`) holding the device standing for the NIC (`eth0`,
+/// MAC [`HOST_MAC`], 10.0.0.2/24, up), the UDP socket bound to 0.0.0.0:7
+/// (non-blocking, its receive buffer large enough for two batches), the
+/// frames of the [`Workload`], the expected payloads and a 2048-byte
+/// receive buffer.
 struct NetgenRx {
+    kernel: Kernel,
+    net: NetRef<Pernet>,
+    ifindex: i32,
+    fd: Fd,
+    peer: SocketAddrV4,
     frames: Vec<Vec<u8>>,
     payloads: Vec<[u8; PAYLOAD]>,
     buf: Vec<u8>,
 }
 
-/// Builds [`NetgenRx`], or says why netgen cannot run this bench yet (the
-/// `netgen` id is then skipped with the reason printed, and
-/// `NETGEN_CALLGRIND=netgen` exits with it).
-///
-/// Must: boot the stack, register and open the NIC device with [`HOST_MAC`]
-/// and 10.0.0.2/24, create a UDP socket (`sys_socket(AF_INET, SOCK_DGRAM |
-/// SOCK_NONBLOCK, 0)`), bind it to port 7, and keep `w`'s frames and payloads.
-/// As with smoltcp, nothing may need ARP or a neighbour entry: receiving
-/// does not.
+/// Builds [`NetgenRx`]: boots the stack, registers the NIC as an external
+/// device of `init_net` with [`HOST_MAC`] and 10.0.0.2/24, brings it up,
+/// creates a UDP socket (`sys_socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK,
+/// 0)`), gives it room for two batches (`SO_RCVBUF`), binds it to port 7,
+/// and keeps `w`'s frames and payloads. As with smoltcp, nothing needs ARP
+/// or a neighbour entry: receiving does not.
 fn netgen_setup(w: &Workload) -> Result<NetgenRx, &'static str> {
-    let _ = w;
-    Err("netgen's packet path (SkBuff, netif_receive_skb, udp_rcv, sys_recvfrom) is not wired into this bench yet")
+    let (kernel, report) = netgen_stack::boot(1, &BootOptions::default());
+    if !report.all_ok() {
+        return Err("boot: an initcall failed or was skipped");
+    }
+    let ns = netgen_stack::namespaces(&kernel).map_err(|_| "boot: no namespaces (net_ns_init did not run)")?;
+    let net = ns.init_net();
+    let tables = Tables::new(&kernel).map_err(|_| "boot: the protocol tables are missing")?;
+    let (ifindex, fd) = {
+        let mut guard = net.write();
+        let mut cx = NetCx::new(&tables, &mut guard, 0);
+        let devs = cx.state_mut::<NetDevTables>().map_err(|_| "init_net has no device tables")?;
+        let ifindex = devs.register_external("eth0", HOST_MAC, 1000).map_err(|_| "register eth0")?.ifindex;
+        devs.inet_addr_add(ifindex, HOST_IP, 24).map_err(|_| "ip addr add 10.0.0.2/24 dev eth0")?;
+        devs.dev_open(ifindex).map_err(|_| "ip link set eth0 up")?;
+        let fd = sys_socket(&mut cx, i32::from(PF_INET), i32::from(SOCK_DGRAM) | SOCK_NONBLOCK, 0)
+            .map_err(|_| "socket(AF_INET, SOCK_DGRAM)")?;
+        // Two batches of 2 KiB buffers: SO_RCVBUF is doubled, as in Linux.
+        let rcvbuf = i32::try_from(2 * BATCH * 2200).unwrap_or(i32::MAX).to_ne_bytes();
+        sys_setsockopt(&mut cx, fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf).map_err(|_| "setsockopt(SO_RCVBUF)")?;
+        let any = SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, HOST_PORT));
+        sys_bind(&mut cx, fd, &any).map_err(|_| "bind(0.0.0.0:7)")?;
+        (ifindex, fd)
+    };
+    Ok(NetgenRx {
+        kernel,
+        net,
+        ifindex,
+        fd,
+        peer: SocketAddrV4::new(PEER_IP, PEER_PORT),
+        frames: w.frames.clone(),
+        payloads: w.payloads.clone(),
+        buf: vec![0; 2048],
+    })
 }
 
-/// NETGEN SIDE, to be written: the same work as `smol::batch`, through
-/// netgen's own path, and the same result (datagrams delivered intact).
+/// The same work as `smol::batch`, through netgen's own path, and the same
+/// result (datagrams delivered intact, in order).
 ///
-/// 1. For each of `rx.frames[..n]`: make an `SkBuff` of the frame as the
-///    igb driver's receive path would: `SkBuff::from_frame(frame, ifindex)`
-///    costs one allocation and copy, like `napi_alloc_skb` + copy, where
-///    smoltcp's device lends the frame with neither (say which when
-///    reporting numbers). `eth_type_trans` sets `protocol` and `pkt_type`;
-///    leave the checksum unverified (`CHECKSUM_NONE`) so the IPv4 header
-///    and UDP checksums are verified in software, as smoltcp does. Hand it
-///    to `netif_receive_skb` → `ip_rcv` → `ip_local_deliver` → `udp_rcv`,
-///    which queues it on the socket.
-/// 2. Then `sys_recvfrom(fd, buf, MSG_DONTWAIT)` until `EAGAIN`: for each
-///    datagram check the source is 10.0.0.1:5000 and the bytes equal
-///    `rx.payloads[count]`, and count it if so.
-/// 3. Return the count (the caller asserts it is `n`). No per-batch
-///    allocation beyond what the stack itself does per packet; no clock
-///    reads beyond the stack's own.
+/// The kernel tables and the namespace are taken once per batch, as a NAPI
+/// poll does. Each of `rx.frames[..n]` becomes an `SkBuff` as the igb
+/// driver's receive path would make it: `SkBuff::from_frame` costs one
+/// buffer (from the pool) and one copy, like `napi_alloc_skb` + copy, where
+/// smoltcp's device lends the frame with neither. The checksum is left
+/// unverified (`CHECKSUM_NONE`), so the IPv4 header and UDP checksums are
+/// verified in software, as smoltcp does. `netif_receive_frame` runs
+/// `eth_type_trans` and `netif_receive_skb` → `ip_rcv` →
+/// `ip_local_deliver` → `udp_rcv`, which queues it on the socket; then
+/// `sys_recvfrom(fd, buf, MSG_DONTWAIT)` until `EAGAIN`, checking source
+/// and payload of each datagram.
 fn netgen_batch(rx: &mut NetgenRx, n: usize) -> usize {
-    let _ = (rx, n);
-    0
+    let Ok(tables) = Tables::new(&rx.kernel) else { return 0 };
+    let mut net = rx.net.write();
+    let mut cx = NetCx::new(&tables, &mut net, 0);
+    for frame in &rx.frames[..n] {
+        let skb = SkBuff::from_frame(frame, rx.ifindex);
+        netif_receive_frame(&mut cx, rx.ifindex, skb);
+    }
+    let mut delivered = 0;
+    while let Ok((len, from)) = sys_recvfrom(&mut cx, rx.fd, &mut rx.buf, MSG_DONTWAIT) {
+        let want = rx.payloads.get(delivered).map(|p| &p[..]);
+        if matches!(from, Some(SockAddr::Inet(a)) if a == rx.peer) && rx.buf.get(..len) == want {
+            delivered += 1;
+        }
+    }
+    delivered
 }
 
 // ============================================================================

@@ -9,54 +9,48 @@
 //! pieces Linux chains, a pseudo-header and a transport segment, do).
 
 /// `csum_partial(buff, len, sum)`: adds the one's-complement sum of `data`
-/// to `sum`. The data is read as native-order 32-bit words added into four
-/// 64-bit lanes (no carry can be lost before 2^32 words; the compiler
-/// vectorizes the loop), folded to 16 bits, and swapped to network order
-/// once at the end (the one's-complement sum commutes with byte swapping).
+/// to `sum`. As arch/x86's `csum_partial` does, the data is read as
+/// native-order 64-bit words added with end-around carry (a 128-bit
+/// accumulator: one `add`/`adc` pair a word, the carries folded once at
+/// the end), the tail as one zero-padded word; the result is folded to 16
+/// bits and swapped to network order once (the one's-complement sum
+/// commutes with byte swapping).
 #[inline]
 pub fn csum_partial(data: &[u8], sum: u32) -> u32 {
-    let mut lanes = [0u64; 4];
-    let mut chunks = data.chunks_exact(16);
-    for c in &mut chunks {
-        let Ok(b) = <[u8; 16]>::try_from(c) else { continue };
-        lanes[0] += u64::from(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
-        lanes[1] += u64::from(u32::from_ne_bytes([b[4], b[5], b[6], b[7]]));
-        lanes[2] += u64::from(u32::from_ne_bytes([b[8], b[9], b[10], b[11]]));
-        lanes[3] += u64::from(u32::from_ne_bytes([b[12], b[13], b[14], b[15]]));
+    let mut acc: u128 = 0;
+    let (words, tail) = data.as_chunks::<8>();
+    for w in words {
+        acc += u128::from(u64::from_ne_bytes(*w));
     }
-    let rest = chunks.remainder();
-    let mut words = rest.chunks_exact(4);
-    for w in &mut words {
-        if let [a, b, c, d] = *w {
-            lanes[0] += u64::from(u32::from_ne_bytes([a, b, c, d]));
+    if !tail.is_empty() {
+        // Zero-padded at the end: an odd last byte is the high byte of a
+        // big-endian word, as RFC 1071 pads it.
+        let mut last = [0u8; 8];
+        if let Some(dst) = last.get_mut(..tail.len()) {
+            dst.copy_from_slice(tail);
         }
+        acc += u128::from(u64::from_ne_bytes(last));
     }
-    let tail = words.remainder();
-    let mut pairs = tail.chunks_exact(2);
-    for p in &mut pairs {
-        if let [a, b] = *p {
-            lanes[1] += u64::from(u16::from_ne_bytes([a, b]));
-        }
-    }
-    if let [last] = *pairs.remainder() {
-        // At an even offset: the high byte of a big-endian word.
-        lanes[2] += u64::from(u16::from_ne_bytes([last, 0]));
-    }
-    // Each lane is below 2^62 for any slice that fits in memory.
-    let native = fold64(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
+    // Fewer than 2^64 words fit in memory: the high half holds the carries.
+    let native = fold64(add_carry(acc as u64, (acc >> 64) as u64));
     let total = u64::from(u16::from_be(native)) + u64::from(sum);
     u32::from(fold64(total))
 }
 
-/// Folds a 64-bit one's-complement accumulator to 16 bits.
+/// `a + b` in one's-complement arithmetic (the carry out added back in).
 #[inline]
-fn fold64(mut x: u64) -> u16 {
-    x = (x & 0xffff_ffff) + (x >> 32);
-    x = (x & 0xffff_ffff) + (x >> 32);
-    x = (x & 0xffff) + (x >> 16);
-    x = (x & 0xffff) + (x >> 16);
-    x = (x & 0xffff) + (x >> 16);
-    x as u16
+fn add_carry(a: u64, b: u64) -> u64 {
+    let (s, c) = a.overflowing_add(b);
+    s + u64::from(c)
+}
+
+/// Folds a 64-bit one's-complement accumulator to 16 bits, as Linux's
+/// `csum_fold` does: adding a word to itself rotated by half its width
+/// leaves the end-around sum of the halves in the high half.
+#[inline]
+fn fold64(x: u64) -> u16 {
+    let x = (x.wrapping_add(x.rotate_left(32)) >> 32) as u32;
+    (x.wrapping_add(x.rotate_left(16)) >> 16) as u16
 }
 
 /// `csum_fold(sum)`: the final checksum field value, the complement of the
@@ -70,6 +64,12 @@ pub fn csum_fold(sum: u32) -> u16 {
 /// the checksum to store when the field is 0.
 #[inline]
 pub fn ip_fast_csum(iph: &[u8]) -> u16 {
+    // The usual header (no options) as five 32-bit words, like the x86
+    // `ip_fast_csum`: no loop.
+    if let Ok(h) = <&[u8; 20]>::try_from(iph) {
+        let w = |i: usize| u64::from(u32::from_ne_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
+        return !u16::from_be(fold64(w(0) + w(4) + w(8) + w(12) + w(16)));
+    }
     csum_fold(csum_partial(iph, 0))
 }
 

@@ -40,21 +40,22 @@ pub fn is_multicast_ether_addr(addr: &[u8]) -> bool {
 #[inline]
 pub fn eth_type_trans(skb: &mut SkBuff, dev_addr: &[u8; ETH_ALEN]) -> Result<u16, Errno> {
     let d = skb.data();
-    let (Some(dst), Some(&[t0, t1])) = (d.get(..ETH_ALEN), d.get(12..ETH_HLEN)) else {
+    let Some(h) = d.first_chunk::<ETH_HLEN>() else {
         return Err(Errno::EINVAL);
     };
-    let pkt_type = if is_multicast_ether_addr(dst) {
+    let dst = [h[0], h[1], h[2], h[3], h[4], h[5]];
+    let pkt_type = if dst == *dev_addr {
+        PACKET_HOST
+    } else if is_multicast_ether_addr(&dst) {
         if dst == ETH_BROADCAST {
             PACKET_BROADCAST
         } else {
             PACKET_MULTICAST
         }
-    } else if dst != dev_addr {
-        PACKET_OTHERHOST
     } else {
-        PACKET_HOST
+        PACKET_OTHERHOST
     };
-    let mut proto = u16::from_be_bytes([t0, t1]);
+    let mut proto = u16::from_be_bytes([h[12], h[13]]);
     if proto < ETH_P_802_3_MIN {
         proto = if d.get(ETH_HLEN..ETH_HLEN + 2) == Some(&[0xff, 0xff]) { ETH_P_802_3 } else { ETH_P_802_2 };
     }

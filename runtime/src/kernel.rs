@@ -8,17 +8,41 @@
 //! packet paths hold direct references and never look anything up here.
 
 use std::any::{type_name, Any, TypeId};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::errno::Errno;
 
 /// The booted (or booting) stack: subsystem state plus the kernel log.
 #[derive(Default)]
 pub struct Kernel {
-    slots: BTreeMap<TypeId, Slot>,
+    /// Keyed by `TypeId`, which is already a hash: [`TypeIdHasher`] keeps
+    /// it as is, so a lookup (`Tables::new`, once per NAPI poll or system
+    /// call) costs one probe rather than a tree walk of 128-bit compares.
+    slots: HashMap<TypeId, Slot, BuildHasherDefault<TypeIdHasher>>,
     log: Vec<String>,
     /// Number of CPUs the per-CPU structures are built for.
     nr_cpus: usize,
+}
+
+/// A `Hasher` for `TypeId` keys only: `TypeId` hashes by writing one `u64`
+/// of its (already random) bits, which this hasher returns unchanged.
+#[derive(Default)]
+struct TypeIdHasher(u64);
+
+impl Hasher for TypeIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for `TypeId`; mix anything else in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
 }
 
 struct Slot {
@@ -29,7 +53,7 @@ struct Slot {
 impl Kernel {
     /// A kernel with nothing initialized, for `nr_cpus` CPUs (at least one).
     pub fn new(nr_cpus: usize) -> Kernel {
-        Kernel { slots: BTreeMap::new(), log: Vec::new(), nr_cpus: nr_cpus.max(1) }
+        Kernel { slots: HashMap::default(), log: Vec::new(), nr_cpus: nr_cpus.max(1) }
     }
 
     /// A kernel for `nr_cpus` CPUs on which `initcalls` have run in the given

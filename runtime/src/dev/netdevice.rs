@@ -425,17 +425,29 @@ impl NetDevTables {
         self.get_by_index(*self.by_name.get(name)?)
     }
 
+    /// Where device `ifindex` sits in `devs`. Ifindexes are handed out in
+    /// order from 1, so until devices are unregistered device `i` is at
+    /// `i - 1` (Linux's `dev_index_head` hash hits its bucket at once, too);
+    /// otherwise a binary search.
+    #[inline]
+    fn index_of(&self, ifindex: i32) -> Option<usize> {
+        let guess = usize::try_from(ifindex).ok()?.wrapping_sub(1);
+        if self.devs.get(guess).is_some_and(|d| d.ifindex == ifindex) {
+            return Some(guess);
+        }
+        self.devs.binary_search_by_key(&ifindex, |d| d.ifindex).ok()
+    }
+
     /// `__dev_get_by_index`.
     #[inline]
     pub fn get_by_index(&self, ifindex: i32) -> Option<&NetDevice> {
-        let i = self.devs.binary_search_by_key(&ifindex, |d| d.ifindex).ok()?;
-        self.devs.get(i)
+        self.devs.get(self.index_of(ifindex)?)
     }
 
     /// Mutable [`NetDevTables::get_by_index`].
     #[inline]
     pub fn get_by_index_mut(&mut self, ifindex: i32) -> Option<&mut NetDevice> {
-        let i = self.devs.binary_search_by_key(&ifindex, |d| d.ifindex).ok()?;
+        let i = self.index_of(ifindex)?;
         self.devs.get_mut(i)
     }
 

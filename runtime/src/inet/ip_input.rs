@@ -38,8 +38,13 @@ impl Iphdr {
     /// Reads the header at the start of `b` (no validation beyond length).
     #[inline]
     pub fn parse(b: &[u8]) -> Option<Iphdr> {
-        let h: &[u8; 20] = b.get(..20)?.try_into().ok()?;
-        Some(Iphdr {
+        b.first_chunk::<20>().map(Iphdr::from_array)
+    }
+
+    /// Reads a header (no validation).
+    #[inline]
+    fn from_array(h: &[u8; 20]) -> Iphdr {
+        Iphdr {
             ihl: usize::from(h[0] & 0xf) * 4,
             tos: h[1],
             tot_len: usize::from(u16::from_be_bytes([h[2], h[3]])),
@@ -49,7 +54,7 @@ impl Iphdr {
             protocol: h[9],
             saddr: u32::from_be_bytes([h[12], h[13], h[14], h[15]]),
             daddr: u32::from_be_bytes([h[16], h[17], h[18], h[19]]),
-        })
+        }
     }
 }
 
@@ -81,22 +86,22 @@ pub fn ip_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
     }
     let len = skb.len();
     let d = skb.data();
-    let iph = Iphdr::parse(d);
-    let sane = d.first().is_some_and(|&b| b >> 4 == 4) && iph.is_some_and(|h| h.ihl >= 20);
+    // The fixed header read once; `sane`: version 4, `ihl >= 5`.
+    let iph = d.first_chunk::<20>().filter(|h| h[0] >> 4 == 4).map(Iphdr::from_array).filter(|h| h.ihl >= 20);
     if let Some(mut row) = cx.mib_row() {
         row.inc(IpMib::InPkts);
         row.add(IpMib::InOctets, len as u64);
-        match iph {
-            Some(h) if sane => row.inc(match h.tos & 3 {
+        row.inc(match iph {
+            Some(h) => match h.tos & 3 {
                 0 => IpMib::NoEctPkts,
                 1 => IpMib::Ect1Pkts,
                 2 => IpMib::Ect0Pkts,
                 _ => IpMib::CePkts,
-            }),
-            _ => row.inc(IpMib::InHdrErrors),
-        }
+            },
+            None => IpMib::InHdrErrors,
+        });
     }
-    let (Some(iph), true) = (iph, sane) else { return NetRx::Drop };
+    let Some(iph) = iph else { return NetRx::Drop };
     let Some(hdr) = d.get(..iph.ihl) else {
         return drop(cx, IpMib::InHdrErrors);
     };
@@ -137,7 +142,7 @@ pub fn ip_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
 /// dropped (`ReasmReqds`, `ReasmFails`: reassembly is not built);
 /// otherwise the header (options included) is pulled and the datagram
 /// handed to [`ip_protocol_deliver`].
-#[inline]
+#[inline(always)] // one caller on the hot path: no second move of the skb
 pub fn ip_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr) -> NetRx {
     if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
         cx.mib_inc(IpMib::ReasmReqds);
@@ -154,7 +159,7 @@ pub fn ip_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, ip
 /// run-time one) and `InDelivers`. With no handler: if a raw socket took
 /// it, delivered (`InDelivers`); else `InUnknownProtos` and an ICMP
 /// protocol unreachable.
-#[inline]
+#[inline(always)] // ip_rcv's tail: no call (and skb move) for it
 pub fn ip_protocol_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> NetRx {
     let raw = cx.state::<Sockets>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &skb, protocol);
     let inet_protos = cx.tables.inet_protos;

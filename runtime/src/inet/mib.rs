@@ -453,8 +453,17 @@ impl Ipv4Mib {
     /// bumps several: one lookup, then plain adds (`this_cpu_ptr`).
     #[inline]
     pub fn row(&mut self, cpu: usize) -> Option<MibRow<'_>> {
-        let cpu = cpu.min(self.per_cpu.len().saturating_sub(1));
-        self.per_cpu.get_mut(cpu).map(MibRow)
+        self.cpu_row(cpu).map(MibRow)
+    }
+
+    /// `this_cpu_ptr`: the counters of `cpu`, or of the last CPU for one
+    /// past it (the in-range case costs one bounds check, no clamping).
+    #[inline]
+    fn cpu_row(&mut self, cpu: usize) -> Option<&mut [u64; NR_COUNTERS]> {
+        if cpu < self.per_cpu.len() {
+            return self.per_cpu.get_mut(cpu);
+        }
+        self.per_cpu.last_mut()
     }
 
     /// `*_INC_STATS(net, field)` on `cpu`.
@@ -467,8 +476,7 @@ impl Ipv4Mib {
     #[inline]
     pub fn add(&mut self, cpu: usize, counter: impl Into<Ipv4Counter>, n: u64) {
         let slot = counter.into().slot();
-        let cpu = cpu.min(self.per_cpu.len().saturating_sub(1));
-        if let Some(v) = self.per_cpu.get_mut(cpu).and_then(|c| c.get_mut(slot)) {
+        if let Some(v) = self.cpu_row(cpu).and_then(|c| c.get_mut(slot)) {
             *v = v.wrapping_add(n);
         }
     }

@@ -145,7 +145,7 @@ pub enum InputError {
 /// destination, and `127.0.0.0/8` on a device other than `lo`. Local: any
 /// local address (the weak host model), the limited broadcast, a directed
 /// broadcast of a subnet of the receiving device, and 224.0.0.1.
-#[inline]
+#[inline(always)] // once per datagram, from ip_rcv only
 pub fn ip_route_input(devs: &NetDevTables, daddr: u32, saddr: u32, ifindex: i32) -> Result<u8, InputError> {
     let on_lo = ifindex == LOOPBACK_IFINDEX;
     // A source no host sends from (multicast, broadcast, 0.0.0.0/8, or

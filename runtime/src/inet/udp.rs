@@ -38,14 +38,6 @@ fn be16(b: &[u8], at: usize) -> u16 {
     }
 }
 
-#[inline]
-fn be32(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at + 4) {
-        Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
-        _ => 0,
-    }
-}
-
 /// `compute_score(sk, net, saddr, sport, daddr, hnum, dif, sdif)`: -1 if
 /// `sk` does not take a datagram from `saddr:sport` to `daddr:hnum` on
 /// device `dif`; otherwise higher for each bound or connected field.
@@ -118,48 +110,55 @@ fn rcv_error<S: ProtoSpec>(cx: &mut NetCx<'_, S>, csum: bool) -> NetRx {
 /// socket, `NoPorts` and an ICMP port unreachable.
 #[inline]
 pub fn udp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
+    // The header as one fixed-size read; the length checks first, then
+    // the checksum over exactly `ulen` bytes (the trim comes after).
     let d = skb.data();
-    if d.len() < UDP_HLEN {
+    let Some(&[s0, s1, d0, d1, l0, l1, c0, c1]) = d.first_chunk::<UDP_HLEN>() else {
         return rcv_error(cx, false);
-    }
-    let sport = be16(d, 0);
-    let dport = be16(d, 2);
-    let ulen = usize::from(be16(d, 4));
-    let check = be16(d, 6);
-    if ulen > d.len() || ulen < UDP_HLEN {
+    };
+    let (sport, dport) = (u16::from_be_bytes([s0, s1]), u16::from_be_bytes([d0, d1]));
+    let ulen = usize::from(u16::from_be_bytes([l0, l1]));
+    let check = u16::from_be_bytes([c0, c1]);
+    let Some(datagram) = d.get(..ulen).filter(|_| ulen >= UDP_HLEN) else {
         return rcv_error(cx, false);
-    }
-    skb.trim(ulen);
-    let nh = skb.network_header();
-    let saddr = be32(nh, 12);
-    let daddr = be32(nh, 16);
+    };
+    let (saddr, daddr) = iph_addrs(skb.network_header());
     if check != 0 {
-        let sum = csum_partial(skb.data(), csum_tcpudp_nofold(saddr, daddr, ulen as u16, IPPROTO_UDP, 0));
+        let sum = csum_partial(datagram, csum_tcpudp_nofold(saddr, daddr, ulen as u16, IPPROTO_UDP, 0));
         if csum_fold(sum) != 0 {
             return rcv_error(cx, true);
         }
     }
+    skb.trim(ulen);
     if skb.rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST) != 0 {
         return udp4_lib_mcast_deliver(cx, skb, saddr, sport, daddr, dport);
     }
     let ifindex = skb.ifindex;
     let Ok(socks) = cx.state_mut::<Sockets>() else { return rcv_error(cx, false) };
-    match udp4_lib_lookup(socks, saddr, sport, daddr, dport, ifindex) {
-        Some(fd) => {
-            let queued = socks.get_mut(fd).map(|s| s.queue_rcv_skb(skb));
-            match queued {
-                Some(Ok(())) => NetRx::Success,
-                _ => {
-                    cx.mib_inc(UdpMib::RcvbufErrors);
-                    rcv_error(cx, false)
-                }
+    let sk = udp4_lib_lookup(socks, saddr, sport, daddr, dport, ifindex).and_then(|fd| socks.get_mut(fd));
+    match sk {
+        Some(sk) => match sk.queue_rcv_skb(skb) {
+            Ok(()) => NetRx::Success,
+            Err(_) => {
+                cx.mib_inc(UdpMib::RcvbufErrors);
+                rcv_error(cx, false)
             }
-        }
+        },
         None => {
             cx.mib_inc(UdpMib::NoPorts);
             icmp_send(cx, &skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
             NetRx::Drop
         }
+    }
+}
+
+/// `ip_hdr(skb)->saddr, daddr` (host order) of the IPv4 header `nh`
+/// starts with; zeros if it is shorter than a header.
+#[inline]
+fn iph_addrs(nh: &[u8]) -> (u32, u32) {
+    match nh.first_chunk::<20>() {
+        Some(h) => (u32::from_be_bytes([h[12], h[13], h[14], h[15]]), u32::from_be_bytes([h[16], h[17], h[18], h[19]])),
+        None => (0, 0),
     }
 }
 
@@ -443,27 +442,37 @@ pub fn udp_recvmsg<S: ProtoSpec>(
     buf: &mut [u8],
     flags: i32,
 ) -> Result<(usize, Option<SockAddr>), Errno> {
-    let peek = flags & MSG_PEEK != 0;
     let s = sk(cx, fd)?;
     s.sock_error()?;
-    let Some(skb) = s.receive_queue.peek() else {
+    // Without MSG_PEEK the datagram is taken off the queue at once (one
+    // queue operation, not a peek and then a dequeue).
+    let peeked;
+    let taken;
+    let skb = if flags & MSG_PEEK != 0 {
+        peeked = s.receive_queue.peek();
+        peeked
+    } else {
+        taken = s.dequeue();
+        taken.as_ref()
+    };
+    let Some(skb) = skb else {
         if s.shutdown & RCV_SHUTDOWN != 0 {
             return Ok((0, None));
         }
         return Err(Errno::EAGAIN);
     };
-    let payload = skb.data().get(UDP_HLEN..).unwrap_or(&[]);
+    let d = skb.data();
+    let payload = d.get(UDP_HLEN..).unwrap_or(&[]);
     let copied = payload.len().min(buf.len());
     if let (Some(dst), Some(src)) = (buf.get_mut(..copied), payload.get(..copied)) {
         dst.copy_from_slice(src);
     }
     let ulen = payload.len();
-    let saddr = be32(skb.network_header(), 12);
-    let sport = be16(skb.data(), 0);
-    if !peek {
-        s.dequeue();
+    let (saddr, _) = iph_addrs(skb.network_header());
+    let sport = be16(d, 0);
+    let addr = SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), sport));
+    if flags & MSG_PEEK == 0 {
         cx.mib_inc(UdpMib::InDatagrams);
     }
-    let addr = SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), sport));
     Ok((if flags & MSG_TRUNC != 0 { ulen } else { copied }, Some(addr)))
 }
