@@ -17,8 +17,7 @@ use crate::checksum::ip_fast_csum;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, MAX_HEADER};
 use crate::socket::sock::{
-    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN, SEND_SHUTDOWN,
-    TCP_CLOSE, TCP_ESTABLISHED,
+    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_CLOSE, TCP_ESTABLISHED,
 };
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
 
@@ -210,21 +209,10 @@ pub fn raw_recvmsg<S: ProtoSpec>(
     flags: i32,
 ) -> Result<(usize, Option<SockAddr>), Errno> {
     let s = sk(cx, fd)?;
-    s.sock_error()?;
-    let Some(skb) = s.receive_queue.peek() else {
-        if s.shutdown & RCV_SHUTDOWN != 0 {
-            return Ok((0, None));
-        }
-        return Err(Errno::EAGAIN);
-    };
-    let d = skb.data();
-    let n = d.len().min(buf.len());
-    buf[..n].copy_from_slice(&d[..n]);
-    let len = d.len();
-    let saddr = Iphdr::parse(d).map_or(0, |h| h.saddr);
-    if flags & MSG_PEEK == 0 {
-        s.dequeue();
-    }
-    let addr = SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), 0));
-    Ok((if flags & MSG_TRUNC != 0 { len } else { n }, Some(addr)))
+    // `skb->data` at the IP header for raw, at the ICMP header for ping:
+    // the source is read from the network header either way.
+    s.recv_datagram(buf, flags, |skb| {
+        let saddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.saddr);
+        SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), 0))
+    })
 }

@@ -20,7 +20,7 @@ use crate::errno::Errno;
 use crate::netns::{Net, PernetSpec};
 use crate::skbuff::{SkBuff, SkBuffHead};
 use crate::sock::ProtInuseCounters;
-use crate::tables::{Entry, Fd, NetCx, NetState, ProtoSpec, Tables};
+use crate::tables::{Entry, Fd, NetCx, NetState, ProtoSpec, SockAddr, Tables};
 
 /// `socket_state` (include/uapi/linux/net.h).
 pub const SS_FREE: u8 = 0;
@@ -246,6 +246,36 @@ impl Sock {
         let skb = self.receive_queue.dequeue()?;
         self.rmem_alloc = self.rmem_alloc.saturating_sub(skb.truesize());
         Some(skb)
+    }
+
+    /// `skb_recv_datagram` + `skb_copy_datagram_msg` for sockets that hand
+    /// the whole queued buffer to the reader (raw, ping): a pending
+    /// `sk_err` first; then the oldest datagram copied into `buf`
+    /// (truncated; `MSG_TRUNC` returns its real length, `MSG_PEEK` leaves it
+    /// queued) with the address `addr` reads off it; 0 after a receive
+    /// shutdown; `EAGAIN` when nothing is queued.
+    pub fn recv_datagram(
+        &mut self,
+        buf: &mut [u8],
+        flags: i32,
+        addr: impl FnOnce(&SkBuff) -> SockAddr,
+    ) -> Result<(usize, Option<SockAddr>), Errno> {
+        self.sock_error()?;
+        let Some(skb) = self.receive_queue.peek() else {
+            if self.shutdown & RCV_SHUTDOWN != 0 {
+                return Ok((0, None));
+            }
+            return Err(Errno::EAGAIN);
+        };
+        let d = skb.data();
+        let n = d.len().min(buf.len());
+        buf[..n].copy_from_slice(&d[..n]);
+        let len = d.len();
+        let addr = addr(skb);
+        if flags & MSG_PEEK == 0 {
+            self.dequeue();
+        }
+        Ok((if flags & MSG_TRUNC != 0 { len } else { n }, Some(addr)))
     }
 
     /// `skb_queue_purge(&sk->sk_receive_queue)` with the uncharge.
