@@ -3,16 +3,18 @@
 
 pub use netgen_generated as generated;
 pub use netgen_runtime as runtime;
+/// Run a call in a namespace (`with_cx`) and let frames move between
+/// namespaces until the wires are quiet (`settle`).
+pub use netgen_runtime::{dev::settle, tables::with_cx};
 
 pub mod frames;
 pub mod pcap;
 
 use netgen_generated::pernet::Pernet;
 use netgen_generated::Stack;
-use netgen_runtime::dev::net_rx_action;
 use netgen_runtime::init::{do_initcalls, BootOptions, BootReport, Plan};
-use netgen_runtime::netns::{NetNamespaces, NetRef};
-use netgen_runtime::tables::{NetCx, Tables};
+use netgen_runtime::netns::NetNamespaces;
+use netgen_runtime::tables::NetCx;
 use netgen_runtime::{Errno, Kernel};
 
 /// The network namespaces of the spec's stack.
@@ -43,31 +45,3 @@ pub fn parse_fault(v: &str) -> Result<(String, Errno), String> {
 /// The context a system call or a NAPI poll runs in (`NetCx`) for one
 /// namespace of the spec's stack.
 pub type Cx<'a> = NetCx<'a, Pernet>;
-
-/// Runs `f` in namespace `net` on CPU 0, as a system call would: the
-/// kernel's tables are looked up once and the namespace's lock is held
-/// for the call. `ENOENT` if the tables are not there (boot failed).
-pub fn with_cx<R>(k: &Kernel, net: &NetRef<Pernet>, f: impl FnOnce(&mut Cx<'_>) -> R) -> Result<R, Errno> {
-    let tables = Tables::new(k)?;
-    let mut guard = net.write();
-    let mut cx = NetCx::new(&tables, &mut guard, 0);
-    Ok(f(&mut cx))
-}
-
-/// Runs `net_rx_action` in each of `nets` in turn until no frame moves
-/// (at most 100 rounds): what the softirqs of two hosts joined by a wire
-/// do. Returns the frames processed.
-pub fn settle(k: &Kernel, nets: &[&NetRef<Pernet>]) -> Result<usize, Errno> {
-    let mut total = 0;
-    for _ in 0..100 {
-        let mut moved = 0;
-        for net in nets {
-            moved += with_cx(k, net, |cx| net_rx_action(cx, 300))?;
-        }
-        if moved == 0 {
-            break;
-        }
-        total += moved;
-    }
-    Ok(total)
-}

@@ -59,6 +59,20 @@ pub struct NetCx<'a, S: ProtoSpec> {
     pub cpu: usize,
 }
 
+/// Runs `f` in namespace `net` on CPU 0, as a system call would: the
+/// kernel's tables are looked up once and the namespace's lock is held for
+/// the call. `ENOENT` if the tables are not there (boot did not build them).
+pub fn with_cx<S: ProtoSpec, R>(
+    k: &crate::Kernel,
+    net: &crate::netns::NetRef<S>,
+    f: impl FnOnce(&mut NetCx<'_, S>) -> R,
+) -> Result<R, Errno> {
+    let tables = Tables::new(k)?;
+    let mut guard = net.write();
+    let mut cx = NetCx::new(&tables, &mut guard, 0);
+    Ok(f(&mut cx))
+}
+
 impl<'a, S: ProtoSpec> NetCx<'a, S> {
     /// A context for `net` on `cpu`.
     pub fn new(tables: &'a Tables<'a>, net: &'a mut Net<S>, cpu: usize) -> Self {

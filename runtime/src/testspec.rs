@@ -771,22 +771,11 @@ pub fn boot() -> Stack {
 impl Stack {
     /// Runs `f` in namespace `net` (its lock held).
     pub fn cx<R>(&self, net: &NetRef<TestSpec>, f: impl FnOnce(&mut NetCx<'_, TestSpec>) -> R) -> R {
-        let tables = Tables::new(&self.k).unwrap();
-        let mut g = net.write();
-        let mut cx = NetCx::new(&tables, &mut g, 0);
-        f(&mut cx)
+        crate::tables::with_cx(&self.k, net, f).unwrap()
     }
 
     /// Runs `net_rx_action` in every namespace until no frame moves.
     pub fn settle(&self, nets: &[&NetRef<TestSpec>]) -> usize {
-        let mut total = 0;
-        for _ in 0..100 {
-            let n: usize = nets.iter().map(|n| self.cx(n, |cx| dev::net_rx_action(cx, 300))).sum();
-            if n == 0 {
-                return total;
-            }
-            total += n;
-        }
-        total
+        dev::settle(&self.k, nets).unwrap()
     }
 }

@@ -67,6 +67,24 @@ pub fn rx_pending<S: ProtoSpec>(cx: &NetCx<'_, S>) -> bool {
     cx.state::<NetDevTables>().is_ok_and(|t| t.devices().any(|d| !d.rx.is_empty()))
 }
 
+/// Runs `net_rx_action` in each of `nets` in turn until no frame moves
+/// (at most 100 rounds): what the softirqs of hosts joined by wires do.
+/// Returns the frames processed.
+pub fn settle<S: ProtoSpec>(k: &crate::Kernel, nets: &[&crate::netns::NetRef<S>]) -> Result<usize, crate::Errno> {
+    let mut total = 0;
+    for _ in 0..100 {
+        let mut moved = 0;
+        for net in nets {
+            moved += crate::tables::with_cx(k, net, |cx| net_rx_action(cx, 300))?;
+        }
+        if moved == 0 {
+            break;
+        }
+        total += moved;
+    }
+    Ok(total)
+}
+
 /// `do_softirq()` as a system call leaving `local_bh_enable` runs it:
 /// `net_rx_action` while frames are pending, at most
 /// `MAX_SOFTIRQ_RESTART` (10) times.
