@@ -9,6 +9,7 @@
 
 use std::process::ExitCode;
 
+use netgen_generated::pernet::Pernet;
 use netgen_runtime::init::BootOptions;
 use netgen_runtime::tables::Entry;
 use netgen_runtime::{dev, inet, sock, socket, Errno, Kernel};
@@ -77,7 +78,7 @@ fn main() -> ExitCode {
 /// The tables after boot, in the style of /proc/net.
 fn print_tables(k: &Kernel) {
     println!("\n# net_families (sock_register)");
-    match k.get::<socket::SockRegistryState>() {
+    match k.get::<socket::SockRegistryState<Pernet>>() {
         Ok(reg) => {
             for f in reg.families() {
                 println!("  {:>3}  {}", f.family, f.create);
@@ -86,17 +87,17 @@ fn print_tables(k: &Kernel) {
         Err(e) => println!("  unavailable: {e}"),
     }
     println!("\n# inet_protos (inet_add_protocol)");
-    if let Ok(protos) = k.get::<inet::InetProtosState>() {
+    if let Ok(protos) = k.get::<inet::InetProtosState<Pernet>>() {
         for (nr, p) in protos.iter() {
             let how = match p.entry {
                 Entry::Spec(_) => "spec: generated match",
-                Entry::Dyn(_) => "run time: function pointer",
+                Entry::Fn(..) => "run time: function pointer",
             };
             println!("  {nr:>3}  {:<22} {:<20} {how}", p.name, p.handler);
         }
     }
     println!("\n# inetsw (inet_register_protosw)");
-    if let Ok(sw) = k.get::<inet::InetswState>() {
+    if let Ok(sw) = k.get::<inet::InetswState<Pernet>>() {
         for ty in 0..socket::SOCK_MAX as u16 {
             for p in sw.list(ty) {
                 let perm = if p.flags & inet::INET_PROTOSW_PERMANENT != 0 { "permanent" } else { "" };

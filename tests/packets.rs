@@ -78,15 +78,15 @@ fn pair(k: &Kernel) -> (NetRef<Pernet>, NetRef<Pernet>) {
 #[test]
 fn boot_fills_the_tables_with_the_spec_entries() {
     let k = boot();
-    let protos = k.get::<InetProtosState>().unwrap();
+    let protos = k.get::<InetProtosState<Pernet>>().unwrap();
     assert_eq!(protos.get(17).map(|p| &p.entry), Some(&Entry::Spec(inet_protocols::UDP_PROTOCOL)));
     assert_eq!(protos.get(1).map(|p| &p.entry), Some(&Entry::Spec(inet_protocols::ICMP_PROTOCOL)));
     assert_eq!(protos.get(6).map(|p| p.handler), Some("tcp_v4_rcv"));
-    assert!(matches!(protos.get(IPPROTO_EXPERIMENT).map(|p| &p.entry), Some(Entry::Dyn(_))), "user crate's");
-    let fam = k.get::<SockRegistryState>().unwrap();
+    assert!(matches!(protos.get(IPPROTO_EXPERIMENT).map(|p| &p.entry), Some(Entry::Fn(..))), "user crate's");
+    let fam = k.get::<SockRegistryState<Pernet>>().unwrap();
     assert_eq!(fam.family(2).map(|f| &f.entry), Some(&Entry::Spec(families::INET_FAMILY_OPS)));
     assert_eq!(fam.family(17).map(|f| &f.entry), Some(&Entry::Spec(families::PACKET_FAMILY_OPS)));
-    let sw = k.get::<InetswState>().unwrap();
+    let sw = k.get::<InetswState<Pernet>>().unwrap();
     let dgram: Vec<_> = sw.list(2).iter().map(|p| (p.name, p.prot, p.ops.clone())).collect();
     assert_eq!(
         dgram,
@@ -95,8 +95,8 @@ fn boot_fills_the_tables_with_the_spec_entries() {
             ("ping", protos::PING_PROT, Entry::Spec(proto_ops::INET_SOCKRAW_OPS))
         ]
     );
-    let ptype = k.get::<dev::PtypeBaseState>().unwrap();
-    let ip: Vec<_> = ptype.handlers(0x0800).map(|p| p.entry.clone()).collect();
+    let ptype = k.get::<dev::PtypeBaseState<Pernet>>().unwrap();
+    let ip: Vec<_> = ptype.handlers(0x0800).map(|p| p.entry).collect();
     assert_eq!(ip, [Entry::Spec(packet_types::IP_PACKET_TYPE)]);
     let arp: Vec<_> = ptype.handlers(0x0806).map(|p| p.func).collect();
     assert_eq!(arp, ["arp_rcv"]);
@@ -158,32 +158,27 @@ fn tcp_sockets_exist_but_the_state_machine_does_not() {
 #[test]
 fn run_time_registration_keeps_linux_errors() {
     let mut k = boot();
-    fn create(
-        _: &mut NetCx<'_, Pernet>,
-        _: &mut netgen_runtime::socket::sock::Sock,
-        _: i32,
-        _: bool,
-    ) -> Result<(), Errno> {
+    fn create(_: &mut NetCx<'_, Pernet>, _: netgen_runtime::tables::Fd, _: i32, _: bool) -> Result<(), Errno> {
         Err(Errno::EPERM)
     }
     fn rcv(_: &mut NetCx<'_, Pernet>, _: SkBuff) -> NetRx {
         NetRx::Success
     }
-    let inet = NetProtoFamily::dynamic::<Pernet>(2, "my_create", create);
+    let inet = NetProtoFamily::<Pernet>::dynamic(2, "my_create", create);
     assert_eq!(sock_register(&mut k, inet), Err(Errno::EEXIST), "PF_INET is the spec's");
-    let big = NetProtoFamily::dynamic::<Pernet>(NPROTO as u16, "my_create", create);
+    let big = NetProtoFamily::<Pernet>::dynamic(NPROTO as u16, "my_create", create);
     assert_eq!(sock_register(&mut k, big), Err(Errno::ENOBUFS));
-    let udp2 = NetProtocol::dynamic::<Pernet>("my_udp", rcv, None);
+    let udp2 = NetProtocol::<Pernet>::dynamic("my_udp", rcv, None);
     assert_eq!(inet_add_protocol(&mut k, udp2.clone(), 17), Err(Errno::EBUSY), "udp_protocol holds the slot");
     assert_eq!(inet_add_protocol(&mut k, udp2, IPPROTO_EXPERIMENT), Err(Errno::EBUSY), "the user crate's");
 
-    let sw = k.get::<InetswState>().unwrap().list(2)[0].clone();
-    let over = InetProtosw { flags: 0, name: "my_udp", ..sw.clone() };
+    let sw = k.get::<InetswState<Pernet>>().unwrap().list(2)[0].clone();
+    let over = InetProtosw::new(sw.type_, sw.protocol, sw.prot, sw.ops.clone(), 0, "my_udp");
     assert_eq!(inet_register_protosw(&mut k, over), Err(Errno::EPERM), "udp is PERMANENT");
     assert_eq!(inet_unregister_protosw(&mut k, &sw), Err(Errno::EPERM));
     assert!(sw.flags & INET_PROTOSW_PERMANENT != 0);
     // A reusable entry is overridden by a newer one of the same protocol.
-    let ping = k.get::<InetswState>().unwrap().list(2)[1].clone();
+    let ping = k.get::<InetswState<Pernet>>().unwrap().list(2)[1].clone();
     inet_unregister_protosw(&mut k, &ping).unwrap();
     assert_eq!(inet_unregister_protosw(&mut k, &ping), Err(Errno::ENOENT));
 }
@@ -206,12 +201,13 @@ fn several_handlers_of_one_type_each_get_the_packet_taps_first() {
     }
     let mut k = boot();
     const TYPE: u16 = 0x88B6;
-    let first_pt = PacketType::dynamic::<Pernet>(TYPE, "first", first);
+    let first_pt = PacketType::<Pernet>::dynamic(TYPE, "first", first);
     dev_add_pack(&mut k, first_pt.clone()).unwrap();
-    dev_add_pack(&mut k, PacketType::dynamic::<Pernet>(TYPE, "second", second)).unwrap();
-    dev_add_pack(&mut k, PacketType::dynamic::<Pernet>(ETH_P_ALL, "tap", tap)).unwrap();
-    let dup = PacketType::dynamic::<Pernet>(TYPE, "first", first);
-    assert_eq!(dev_add_pack(&mut k, dup.clone()), Err(Errno::EEXIST));
+    dev_add_pack(&mut k, PacketType::<Pernet>::dynamic(TYPE, "second", second)).unwrap();
+    dev_add_pack(&mut k, PacketType::<Pernet>::dynamic(ETH_P_ALL, "tap", tap)).unwrap();
+    assert_eq!(dev_add_pack(&mut k, first_pt.clone()), Err(Errno::EEXIST), "the same registration twice");
+    // Same name, same handler: another registration (Linux: another struct).
+    let dup = PacketType::<Pernet>::dynamic(TYPE, "first", first);
 
     let net = netgen_stack::namespaces(&k).unwrap().copy_net_ns().unwrap();
     let ext = with_cx(&k, &net, |cx| {

@@ -6,18 +6,28 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// netgen: compile the network stack spec into the `generated/` crate.
+///
+/// Without `--spec`, `generate` and `check` work on the workspace's two
+/// specs: the stack's (`spec/netgen.ng` -> `generated/src`) and the
+/// runtime's test spec (`runtime/testspec/netgen.ng` ->
+/// `runtime/src/testspec`, what the runtime's own tests run against);
+/// `graph` and `ir` show the stack's.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
     /// The root spec file.
-    #[arg(long, global = true, default_value = "spec/netgen.ng")]
-    spec: PathBuf,
-    /// Where generated files go.
-    #[arg(long, global = true, default_value = "generated/src")]
-    out: PathBuf,
+    #[arg(long, global = true)]
+    spec: Option<PathBuf>,
+    /// Where generated files go (with `--spec`; default `generated/src`).
+    #[arg(long, global = true, requires = "spec")]
+    out: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
+
+/// The workspace's specs and where each one's code goes, the stack's first.
+const WORKSPACE_SPECS: [(&str, &str); 2] =
+    [("spec/netgen.ng", "generated/src"), ("runtime/testspec/netgen.ng", "runtime/src/testspec")];
 
 #[derive(Subcommand)]
 enum Command {
@@ -48,8 +58,26 @@ fn resolve(p: &Path) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let spec = resolve(&cli.spec);
-    let out = resolve(&cli.out);
+    let projects: Vec<(PathBuf, PathBuf)> = match (&cli.spec, &cli.command) {
+        (Some(spec), _) => vec![(spec.clone(), cli.out.clone().unwrap_or_else(|| PathBuf::from("generated/src")))],
+        (None, Command::Generate | Command::Check) => {
+            WORKSPACE_SPECS.iter().map(|(s, o)| (PathBuf::from(s), PathBuf::from(o))).collect()
+        }
+        (None, _) => vec![(PathBuf::from(WORKSPACE_SPECS[0].0), PathBuf::from(WORKSPACE_SPECS[0].1))],
+    };
+    let mut code = ExitCode::SUCCESS;
+    for (spec, out) in projects {
+        if run(&cli.command, &resolve(&spec), &resolve(&out)) != ExitCode::SUCCESS {
+            code = ExitCode::FAILURE;
+        }
+    }
+    code
+}
+
+/// Runs `command` on one spec.
+fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
+    let spec = spec.to_path_buf();
+    let out = out.to_path_buf();
     let compiled = netgen::compile(&spec);
     if !compiled.diagnostics.is_empty() {
         eprint!("{}", compiled.render_diagnostics());
@@ -57,7 +85,7 @@ fn main() -> ExitCode {
     let Some(ir) = compiled.ir else {
         return ExitCode::FAILURE;
     };
-    match cli.command {
+    match command {
         Command::Generate => {
             let files = netgen::emit::emit(&ir);
             match netgen::emit::write(&out, &files) {
@@ -90,7 +118,7 @@ fn main() -> ExitCode {
                 eprintln!("error: {} is stale: {}", s.path.display(), s.reason);
             }
             if stale.is_empty() {
-                eprintln!("netgen: spec OK, generated files up to date");
+                eprintln!("netgen: {} OK, generated files in {} up to date", spec.display(), out.display());
                 ExitCode::SUCCESS
             } else {
                 eprintln!("run `cargo run -p netgen -- generate` and commit the result");

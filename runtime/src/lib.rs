@@ -18,6 +18,10 @@
 //! * [`socket`]: `net_families`, `struct sock`, the system calls;
 //!   [`packet`]: PF_PACKET.
 
+// Generated code names runtime items as `::netgen_runtime::..`; this lets
+// the runtime's own test spec (`testspec`) compile inside the runtime.
+extern crate self as netgen_runtime;
+
 pub mod checksum;
 pub mod dev;
 pub mod errno;
@@ -38,8 +42,12 @@ pub mod softirq;
 mod stack_tests;
 pub mod sysctl;
 pub mod tables;
-#[cfg(test)]
-pub(crate) mod testspec;
+/// The runtime's test spec, generated from `runtime/testspec/`: for the
+/// runtime's tests and, with the `testspec` feature, for the tests of
+/// crates below the generated one (drivers).
+#[cfg(any(test, feature = "testspec"))]
+#[doc(hidden)]
+pub mod testspec;
 
 pub use errno::Errno;
 pub use kernel::Kernel;

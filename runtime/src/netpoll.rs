@@ -48,7 +48,7 @@ mod tests {
     fn pool_starts_empty_and_refills_to_max() {
         let mut k = Kernel::new(1);
         assert_eq!(netpoll_init(&mut k), Err(Errno::ENOENT));
-        sock_init(&mut k).unwrap();
+        sock_init::<crate::testspec::TestSpec>(&mut k).unwrap();
         netpoll_init(&mut k).unwrap();
         assert!(k.get::<SkbPoolState>().unwrap().skb_pool.is_empty());
         assert_eq!(netpoll_init(&mut k), Err(Errno::EEXIST));

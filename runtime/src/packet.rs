@@ -38,10 +38,10 @@ pub struct PacketFamilyState;
 /// by the generated wrapper right after this returns, and its
 /// `packet_net_ops` (/proc/net/packet) then. The netdevice notifier has no
 /// counterpart.
-pub fn packet_init(k: &mut Kernel) -> InitResult {
-    k.get::<SockRegistryState>()?;
+pub fn packet_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
+    k.get::<SockRegistryState<S>>()?;
     k.get::<SockCacheState>()?;
-    k.get::<PtypeBaseState>()?;
+    k.get::<PtypeBaseState<S>>()?;
     if k.has::<PacketFamilyState>() {
         return Err(Errno::EEXIST);
     }
@@ -64,12 +64,10 @@ pub fn packet_net_exit<S: PernetSpec>(net: &mut Net<S>) {
 /// 16 bits. The socket gets `packet_ops` and `packet_proto`, and joins
 /// `packet_sklist` when it gets its descriptor; with a protocol it runs
 /// (`register_prot_hook`) from then on. `CAP_NET_RAW` is not modelled.
-pub fn packet_create<S: ProtoSpec>(
-    cx: &mut NetCx<'_, S>,
-    sock: &mut Sock,
-    protocol: i32,
-    _kern: bool,
-) -> Result<(), Errno> {
+pub fn packet_create<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
+    let tables = cx.tables;
+    let socks = cx.state_mut::<Sockets<S>>()?;
+    let sock = socks.get_mut(fd).ok_or(Errno::EBADF)?;
     if ![SOCK_DGRAM, SOCK_RAW, SOCK_PACKET].contains(&sock.type_) {
         return Err(Errno::ESOCKTNOSUPPORT);
     }
@@ -77,16 +75,17 @@ pub fn packet_create<S: ProtoSpec>(
     let ops = spec_proto_ops::<S>("packet_ops").ok_or(Errno::EAFNOSUPPORT)?;
     sock.ops = Entry::Spec(ops);
     sock.prot = spec_proto::<S>("packet_proto");
-    sock.inuse_idx = sock.prot.and_then(|p| cx.tables.protos.spec_proto(p)).map(|p| p.inuse_idx);
+    sock.inuse_idx = sock.prot.and_then(|p| tables.protos.spec_proto(p)).map(|p| p.inuse_idx);
     sock.protocol = proto;
     sock.num = proto;
+    socks.packet_join(fd);
     Ok(())
 }
 
 /// `packet_release(sock)`: the hook unregistered; the socket leaves
 /// `packet_sklist` when its descriptor is freed.
 pub fn packet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
-    let socks = cx.state_mut::<Sockets>()?;
+    let socks = cx.state_mut::<Sockets<S>>()?;
     socks.packet_set_proto(fd, 0);
     if let Some(s) = socks.get_mut(fd) {
         s.purge();
@@ -102,7 +101,7 @@ pub fn packet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr)
     if ifindex != 0 && cx.state::<NetDevTables>()?.get_by_index(ifindex).is_none() {
         return Err(Errno::ENODEV);
     }
-    let socks = cx.state_mut::<Sockets>()?;
+    let socks = cx.state_mut::<Sockets<S>>()?;
     let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
     s.bound_dev_if = ifindex;
     let proto = if protocol != 0 { protocol } else { s.num };
@@ -195,7 +194,7 @@ pub fn packet_recvmsg<S: ProtoSpec>(
 /// Queues a copy of `skb` (`data` at the network header) on packet socket
 /// `s` (`packet_rcv`): `SOCK_RAW` from the MAC header. A full receive
 /// buffer drops it (`sk_drops`, Linux's `tp_drops`).
-fn packet_rcv(s: &mut Sock, skb: &SkBuff) {
+fn packet_rcv<S: PernetSpec>(s: &mut Sock<S>, skb: &SkBuff) {
     let mut c = skb.clone();
     if s.type_ != SOCK_DGRAM {
         c.push_to_mac_header();
@@ -207,7 +206,7 @@ fn packet_rcv(s: &mut Sock, skb: &SkBuff) {
 /// received `skb` to every running packet socket of its protocol or
 /// `ETH_P_ALL`, on its device or any. Returns whether one took it.
 pub fn packet_rcv_all<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) -> bool {
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return false };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return false };
     let mut any = false;
     for i in 0..socks.packet_sklist.len() {
         let Some(&fd) = socks.packet_sklist.get(i) else { break };
@@ -228,7 +227,7 @@ pub fn packet_rcv_all<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) -> bool
 /// frame (`data` at its MAC header, `PACKET_OUTGOING`) to every running
 /// `ETH_P_ALL` socket on its device or any.
 pub fn packet_xmit_nit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
     if socks.packet_taps == 0 {
         return;
     }

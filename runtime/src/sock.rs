@@ -29,19 +29,34 @@ pub struct Proto {
     pub slab: Option<KmemCache>,
     /// `prot->inuse_idx`: this protocol's slot in `prot_inuse`.
     pub inuse_idx: usize,
-    /// The spec `proto` it is (its index in `ProtoSpec::PROTOS`), if any.
-    pub spec: Option<u16>,
+    /// Which `struct proto` this is: the spec's `proto` (its index in
+    /// `ProtoSpec::PROTOS`) or one registered at run time (Linux compares
+    /// the pointer in `proto_unregister`).
+    pub id: ProtoHandle,
 }
 
+/// The identity of a registered `struct proto`.
+pub type ProtoHandle = crate::tables::EntryId;
+
 impl Proto {
-    /// A protocol not yet registered (no slab, no inuse slot).
-    pub const fn new(name: &'static str, obj_size: usize) -> Proto {
-        Proto { name, obj_size, owner: "kernel", slab: None, inuse_idx: 0, spec: None }
+    /// A protocol not yet registered (no slab, no inuse slot), a new
+    /// registration whatever its name.
+    pub fn new(name: &'static str, obj_size: usize) -> Proto {
+        let id = ProtoHandle::Dyn(crate::tables::Handle::new());
+        Proto { name, obj_size, owner: "kernel", slab: None, inuse_idx: 0, id }
     }
 
     /// Spec `proto` `i`, as its descriptor gives it.
     pub fn spec(desc: &ProtoDesc, i: u16) -> Proto {
-        Proto { spec: Some(i), ..Proto::new(desc.name, desc.obj_size) }
+        Proto { id: ProtoHandle::Spec(i), ..Proto::new(desc.name, desc.obj_size) }
+    }
+
+    /// The spec `proto` it is, if any.
+    pub fn spec_index(&self) -> Option<u16> {
+        match self.id {
+            ProtoHandle::Spec(i) => Some(i),
+            ProtoHandle::Dyn(_) => None,
+        }
     }
 }
 
@@ -49,12 +64,15 @@ impl Proto {
 /// if `alloc_slab`, a slab cache named after it, then adds it at the head
 /// of `proto_list` (Linux `list_add`, so newest first).
 ///
-/// `EEXIST` if a protocol of that name is registered (Linux does not check);
+/// Returns its handle, which [`proto_unregister`] takes.
+///
+/// `EEXIST` if a protocol of that name is registered (Linux does not check,
+/// but /proc/net/protocols and the slab caches are named after it);
 /// `ENOSPC` once `PROTO_INUSE_NR - 1` slots are taken, as `assign_proto_idx`
 /// fails in Linux 6.0; `ENOENT` before `sock_init`.
-pub fn proto_register(k: &mut Kernel, mut prot: Proto, alloc_slab: bool) -> Result<(), Errno> {
+pub fn proto_register(k: &mut Kernel, mut prot: Proto, alloc_slab: bool) -> Result<ProtoHandle, Errno> {
     let cache = k.get_mut::<SockCacheState>()?;
-    if cache.proto(prot.name).is_some() {
+    if cache.proto(prot.name).is_some() || cache.proto_list.iter().any(|p| p.id == prot.id) {
         return Err(Errno::EEXIST);
     }
     let idx = (!cache.proto_inuse_idx).trailing_zeros() as usize;
@@ -67,15 +85,16 @@ pub fn proto_register(k: &mut Kernel, mut prot: Proto, alloc_slab: bool) -> Resu
     }
     prot.inuse_idx = idx;
     cache.proto_inuse_idx |= 1 << idx;
+    let id = prot.id;
     cache.proto_list.insert(0, prot);
-    Ok(())
+    Ok(id)
 }
 
-/// `proto_unregister(prot)`: removes it from `proto_list` and frees its
-/// in-use slot; `ENOENT` if it is not registered.
-pub fn proto_unregister(k: &mut Kernel, name: &str) -> Result<(), Errno> {
+/// `proto_unregister(prot)`: removes that registration from `proto_list`
+/// and frees its in-use slot; `ENOENT` if it is not registered.
+pub fn proto_unregister(k: &mut Kernel, prot: ProtoHandle) -> Result<(), Errno> {
     let cache = k.get_mut::<SockCacheState>()?;
-    let i = cache.proto_list.iter().position(|p| p.name == name).ok_or(Errno::ENOENT)?;
+    let i = cache.proto_list.iter().position(|p| p.id == prot).ok_or(Errno::ENOENT)?;
     let prot = cache.proto_list.remove(i);
     cache.proto_inuse_idx &= !(1 << prot.inuse_idx);
     Ok(())
@@ -182,7 +201,7 @@ mod tests {
     use crate::socket::sock_init;
 
     fn booted() -> Kernel {
-        Kernel::with_initcalls(2, &[sock_init]).unwrap()
+        Kernel::with_initcalls(2, &[sock_init::<crate::testspec::TestSpec>]).unwrap()
     }
 
     #[test]
@@ -190,18 +209,18 @@ mod tests {
         let mut k = Kernel::new(1);
         assert_eq!(proto_register(&mut k, Proto::new("TCP", 2048), true), Err(Errno::ENOENT));
         let mut k = booted();
-        proto_register(&mut k, Proto::new("TCP", 2048), true).unwrap();
+        let tcp = proto_register(&mut k, Proto::new("TCP", 2048), true).unwrap();
         proto_register(&mut k, Proto::new("PACKET", 1400), false).unwrap();
         assert_eq!(proto_register(&mut k, Proto::new("TCP", 1), false), Err(Errno::EEXIST));
         let c = k.get::<SockCacheState>().unwrap();
         let names: Vec<_> = c.proto_list.iter().map(|p| p.name).collect();
         assert_eq!(names, ["PACKET", "TCP"]);
-        let tcp = c.proto("TCP").unwrap();
-        assert_eq!((tcp.inuse_idx, tcp.slab.as_ref().map(|s| s.name)), (0, Some("TCP")));
+        let tcp_prot = c.proto("TCP").unwrap();
+        assert_eq!((tcp_prot.inuse_idx, tcp_prot.slab.as_ref().map(|s| s.name)), (0, Some("TCP")));
         assert_eq!(c.proto("PACKET").map(|p| (p.inuse_idx, p.slab.is_none())), Some((1, true)));
 
-        proto_unregister(&mut k, "TCP").unwrap();
-        assert_eq!(proto_unregister(&mut k, "TCP"), Err(Errno::ENOENT));
+        proto_unregister(&mut k, tcp).unwrap();
+        assert_eq!(proto_unregister(&mut k, tcp), Err(Errno::ENOENT), "a handle unregisters once");
         proto_register(&mut k, Proto::new("UDP", 1024), true).unwrap();
         assert_eq!(k.get::<SockCacheState>().unwrap().proto("UDP").map(|p| p.inuse_idx), Some(0));
     }

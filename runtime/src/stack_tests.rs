@@ -15,8 +15,7 @@ use crate::inet::{self, InetProtosw, InetswState, NetProtocol, INET_PROTOSW_PERM
 use crate::netns::NetRef;
 use crate::skbuff::SkBuff;
 use crate::socket::sock::{
-    self as socksock, Sock, Sockets, MSG_PEEK, MSG_TRUNC, SOL_SOCKET, SO_BROADCAST, SO_PROTOCOL, SO_RCVBUF,
-    SO_REUSEADDR,
+    self as socksock, Sockets, MSG_PEEK, MSG_TRUNC, SOL_SOCKET, SO_BROADCAST, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR,
 };
 use crate::socket::syscalls::*;
 use crate::socket::{self, NetProtoFamily, SockCacheState, PF_INET, PF_PACKET, SOCK_DGRAM, SOCK_STREAM};
@@ -182,36 +181,35 @@ fn socket_errors_follow_linux() {
         assert_eq!(proto(cx, p), 1);
         // (PF_INET, SOCK_PACKET) is PF_PACKET's.
         let pk = sys_socket(cx, 2, socket::SOCK_PACKET.into(), 0).unwrap();
-        assert_eq!(cx.state::<Sockets>().unwrap().get(pk).map(|s| s.family), Some(PF_PACKET));
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().get(pk).map(|s| s.family), Some(PF_PACKET));
         for fd in [u, t, r, p, pk] {
             sys_close(cx, fd).unwrap();
         }
         assert_eq!(sys_close(cx, u), Err(Errno::EBADF));
         assert_eq!(sys_bind(cx, 77, &sa(IP_A, 1)), Err(Errno::EBADF));
-        assert!(cx.state::<Sockets>().unwrap().is_empty());
+        assert!(cx.state::<Sockets<TestSpec>>().unwrap().is_empty());
     });
 }
 
-fn my_create(cx: &mut Cx<'_>, sock: &mut Sock, protocol: i32, _kern: bool) -> Result<(), Errno> {
+fn my_create(cx: &mut Cx<'_>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
     if protocol != 0 {
         return Err(Errno::EPROTONOSUPPORT);
     }
     let mut ops = DynProtoOps::<TestSpec>::no("my_ops", 30);
     ops.bind = |_, _, _| Err(Errno::EADDRNOTAVAIL);
     ops.getname = |_, _, _| Ok(SockAddr::Unspec);
-    sock.ops = ops.entry();
-    let _ = cx.cpu;
+    socksock::sk(cx, fd)?.ops = ops.entry();
     Ok(())
 }
 
 #[test]
 fn sock_register_and_dynamic_families() {
     let mut st = boot();
-    let inet = NetProtoFamily { family: PF_INET, create: "x", owner: "m", entry: Entry::Spec(0) };
+    let inet = NetProtoFamily::<TestSpec> { family: PF_INET, create: "x", owner: "m", entry: Entry::Spec(0) };
     assert_eq!(socket::sock_register(&mut st.k, inet.clone()), Err(Errno::EEXIST));
     let big = NetProtoFamily { family: socket::NPROTO as u16, ..inet };
     assert_eq!(socket::sock_register(&mut st.k, big), Err(Errno::ENOBUFS));
-    socket::sock_register(&mut st.k, NetProtoFamily::dynamic::<TestSpec>(30, "my_create", my_create)).unwrap();
+    socket::sock_register(&mut st.k, NetProtoFamily::<TestSpec>::dynamic(30, "my_create", my_create)).unwrap();
     let net = st.ns.init_net();
     st.cx(&net, |cx| {
         assert_eq!(sys_socket(cx, 30, 2, 1), Err(Errno::EPROTONOSUPPORT));
@@ -223,7 +221,7 @@ fn sock_register_and_dynamic_families() {
         assert_eq!(sys_poll(cx, fd), Ok(0), "sock_no_poll");
         sys_close(cx, fd).unwrap();
     });
-    socket::sock_unregister(&mut st.k, 30).unwrap();
+    socket::sock_unregister::<TestSpec>(&mut st.k, 30).unwrap();
     st.cx(&net, |cx| assert_eq!(sys_socket(cx, 30, 2, 0), Err(Errno::EAFNOSUPPORT)));
 }
 
@@ -233,26 +231,31 @@ fn spec_entries_register_once_and_roll_back() {
     let protos = |k: &crate::Kernel| k.get::<SockCacheState>().unwrap().proto_list.len();
     let before = protos(&st.k);
     // inet_init's entries again: the protos are there, so nothing is left behind.
-    assert_eq!(register_spec_entries::<TestSpec>(&mut st.k, "inet_init"), Err(Errno::EEXIST));
+    assert_eq!(
+        register_spec_entries::<TestSpec>(&mut st.k, "inet_init", &crate::testspec::tables::registered_by::INET_INIT),
+        Err(Errno::EEXIST)
+    );
     assert_eq!(protos(&st.k), before);
     // Unregistering and registering again works; PF_INET goes and comes back.
-    unregister_spec_entries::<TestSpec>(&mut st.k, "inet_init");
+    unregister_spec_entries::<TestSpec>(&mut st.k, &crate::testspec::tables::registered_by::INET_INIT);
     assert_eq!(protos(&st.k), 1, "PACKET is packet_init's");
-    assert!(st.k.get::<socket::SockRegistryState>().unwrap().family(PF_INET).is_none());
-    assert!(st.k.get::<InetswState>().unwrap().list(SOCK_STREAM).is_empty(), "permanent ones too");
-    assert_eq!(st.k.get::<inet::InetProtosState>().unwrap().iter().count(), 0);
+    assert!(st.k.get::<socket::SockRegistryState<TestSpec>>().unwrap().family(PF_INET).is_none());
+    assert!(st.k.get::<InetswState<TestSpec>>().unwrap().list(SOCK_STREAM).is_empty(), "permanent ones too");
+    assert_eq!(st.k.get::<inet::InetProtosState<TestSpec>>().unwrap().iter().count(), 0);
     let net = st.ns.init_net();
     st.cx(&net, |cx| assert_eq!(sys_socket(cx, 2, 2, 0), Err(Errno::EAFNOSUPPORT)));
-    register_spec_entries::<TestSpec>(&mut st.k, "inet_init").unwrap();
+    register_spec_entries::<TestSpec>(&mut st.k, "inet_init", &crate::testspec::tables::registered_by::INET_INIT)
+        .unwrap();
     st.cx(&net, |cx| {
         let fd = sys_socket(cx, 2, 2, 0).unwrap();
         sys_close(cx, fd).unwrap();
     });
     // A slot taken by someone else: logged, not fatal (as inet_init).
-    unregister_spec_entries::<TestSpec>(&mut st.k, "inet_init");
-    let squat = NetProtocol::dynamic::<TestSpec>("squat", |_, _| NetRx::Drop, None);
+    unregister_spec_entries::<TestSpec>(&mut st.k, &crate::testspec::tables::registered_by::INET_INIT);
+    let squat = NetProtocol::<TestSpec>::dynamic("squat", |_, _| NetRx::Drop, None);
     inet::inet_add_protocol(&mut st.k, squat, 17).unwrap();
-    register_spec_entries::<TestSpec>(&mut st.k, "inet_init").unwrap();
+    register_spec_entries::<TestSpec>(&mut st.k, "inet_init", &crate::testspec::tables::registered_by::INET_INIT)
+        .unwrap();
     assert_eq!(st.k.log().last().map(String::as_str), Some("inet_init: Cannot add udp_protocol"));
 }
 
@@ -272,12 +275,17 @@ fn proto_253(_cx: &mut Cx<'_>, skb: SkBuff) -> NetRx {
 #[test]
 fn inet_add_protocol_slots_and_dynamic_handlers() {
     let mut st = boot();
-    let dynp = NetProtocol::dynamic::<TestSpec>("p253", proto_253, None);
+    let dynp = NetProtocol::<TestSpec>::dynamic("p253", proto_253, None);
     let udp_taken = NetProtocol { name: "udp2", ..dynp.clone() };
     assert_eq!(inet::inet_add_protocol(&mut st.k, udp_taken, 17), Err(Errno::EBUSY), "slot taken");
     inet::inet_add_protocol(&mut st.k, dynp.clone(), 253).unwrap();
-    assert_eq!(inet::protocol::inet_del_protocol_entry(&mut st.k, &Entry::Spec(1), 253), Err(Errno::EBUSY));
-    assert_eq!(inet::inet_del_protocol(&mut st.k, "udp_protocol", 253), Err(Errno::EBUSY), "only what is there");
+    assert_eq!(inet::protocol::inet_del_protocol_id::<TestSpec>(&mut st.k, EntryId::Spec(1), 253), Err(Errno::EBUSY));
+    // inet_del_protocol compares the registration (Linux: the pointer):
+    // another protocol of the same name and handler is not it, and the
+    // slot keeps what it holds.
+    let lookalike = NetProtocol::<TestSpec>::dynamic("p253", proto_253, None);
+    assert_eq!(inet::inet_del_protocol(&mut st.k, &lookalike, 253), Err(Errno::EBUSY), "only what is there");
+    assert_eq!(inet::inet_add_protocol(&mut st.k, lookalike, 253), Err(Errno::EBUSY), "slot still taken");
 
     let net = st.ns.init_net();
     st.cx(&net, |cx| {
@@ -292,7 +300,7 @@ fn inet_add_protocol_slots_and_dynamic_handlers() {
         sys_close(cx, r).unwrap();
     });
     assert_eq!(seen(), ["proto253"]);
-    inet::protocol::inet_del_protocol_entry(&mut st.k, &dynp.entry, 253).unwrap();
+    inet::inet_del_protocol(&mut st.k, &dynp, 253).unwrap();
     st.cx(&net, |cx| {
         // Now nobody handles 253: protocol unreachable, InUnknownProtos.
         let r = sys_socket(cx, 2, 3, 254).unwrap();
@@ -316,11 +324,11 @@ fn inet_add_protocol_slots_and_dynamic_handlers() {
 #[test]
 fn protosw_registered_at_run_time_with_dynamic_ops() {
     let mut st = boot();
-    let udp = st.k.get::<InetswState>().unwrap().list(SOCK_DGRAM)[0].clone();
+    let udp = st.k.get::<InetswState<TestSpec>>().unwrap().list(SOCK_DGRAM)[0].clone();
     let mut ops = DynProtoOps::<TestSpec>::no("lite_ops", 2);
     ops.release = |_, _| Ok(());
     ops.sendmsg = |_, _, m, _, _| Ok(m.len() * 2);
-    let lite = InetProtosw { protocol: 136, ops: ops.entry(), flags: 0, name: "udplite", ..udp.clone() };
+    let lite = InetProtosw::new(udp.type_, 136, udp.prot, ops.entry(), 0, "udplite");
     inet::inet_register_protosw(&mut st.k, lite.clone()).unwrap();
     assert_eq!(inet::inet_register_protosw(&mut st.k, InetProtosw { flags: 0, ..udp.clone() }), Err(Errno::EPERM));
     assert_eq!(inet::inet_unregister_protosw(&mut st.k, &udp), Err(Errno::EPERM));
@@ -355,10 +363,11 @@ fn ip_b(_cx: &mut Cx<'_>, _skb: SkBuff) -> NetRx {
 #[test]
 fn dev_add_pack_delivers_taps_first_then_handlers_newest_first() {
     let mut st = boot();
-    dev_add_pack(&mut st.k, PacketType::dynamic::<TestSpec>(ETH_P_IP, "ip_a", ip_a)).unwrap();
-    dev_add_pack(&mut st.k, PacketType::dynamic::<TestSpec>(ETH_P_ALL, "tap", tap)).unwrap();
-    dev_add_pack(&mut st.k, PacketType::dynamic::<TestSpec>(ETH_P_IP, "ip_b", ip_b)).unwrap();
-    assert_eq!(dev_add_pack(&mut st.k, PacketType::dynamic::<TestSpec>(ETH_P_IP, "ip_a", ip_b)), Err(Errno::EEXIST));
+    let a = PacketType::<TestSpec>::dynamic(ETH_P_IP, "ip_a", ip_a);
+    dev_add_pack(&mut st.k, a.clone()).unwrap();
+    dev_add_pack(&mut st.k, PacketType::<TestSpec>::dynamic(ETH_P_ALL, "tap", tap)).unwrap();
+    dev_add_pack(&mut st.k, PacketType::<TestSpec>::dynamic(ETH_P_IP, "ip_b", ip_b)).unwrap();
+    assert_eq!(dev_add_pack(&mut st.k, a), Err(Errno::EEXIST), "the same registration twice");
     let listing = dev::proc_net_ptype(&st.k, &st.ns.init_net().read()).unwrap();
     assert_eq!(
         listing,
@@ -591,7 +600,7 @@ fn full_receive_queue_counts_and_keeps_what_is_queued() {
         let dropped = mib(cx, UdpMib::RcvbufErrors);
         assert!(dropped > 0);
         assert_eq!(mib(cx, UdpMib::InErrors), dropped);
-        assert_eq!(cx.state::<Sockets>().unwrap().get(srv).unwrap().drops, dropped);
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().get(srv).unwrap().drops, dropped);
         let mut got = Vec::new();
         let mut buf = [0u8; 300];
         // MSG_PEEK leaves it; MSG_TRUNC tells the real size.
@@ -603,7 +612,7 @@ fn full_receive_queue_counts_and_keeps_what_is_queued() {
         }
         assert_eq!(got.len() as u64 + dropped, 40);
         assert_eq!(got, (0..got.len() as u8).collect::<Vec<_>>(), "nothing queued was lost, in order");
-        assert_eq!(cx.state::<Sockets>().unwrap().get(srv).unwrap().rmem_alloc, 0);
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().get(srv).unwrap().rmem_alloc, 0);
     });
 }
 
@@ -626,12 +635,12 @@ fn tcp_sockets_bind_and_close_but_do_not_connect() {
         assert_eq!(sys_getpeername(cx, a), Err(Errno::ENOTCONN));
         assert_eq!(sys_shutdown(cx, a, 1), Err(Errno::ENOTCONN));
         assert_eq!(sys_shutdown(cx, a, 7), Err(Errno::EINVAL));
-        assert_eq!(cx.state::<Sockets>().unwrap().tcp_sockets_allocated, 2);
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().tcp_sockets_allocated, 2);
         sys_close(cx, a).unwrap();
         sys_bind(cx, b, &sa(Ipv4Addr::LOCALHOST, 8080)).unwrap();
         sys_close(cx, b).unwrap();
-        assert_eq!(cx.state::<Sockets>().unwrap().tcp_sockets_allocated, 0);
-        assert!(cx.state::<Sockets>().unwrap().tcp_bhash.is_empty());
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().tcp_sockets_allocated, 0);
+        assert!(cx.state::<Sockets<TestSpec>>().unwrap().tcp_bhash.is_empty());
 
         // A segment is counted and dropped; a bad one is an error.
         let u = sys_socket(cx, 2, 3, 6).unwrap();
@@ -824,7 +833,7 @@ fn packet_sockets_tap_and_send_frames() {
         let arp_only = sys_socket(cx, 17, 2, 0x0806).unwrap();
         assert_eq!(sys_bind(cx, arp_only, &SockAddr::Packet { protocol: 0x0806, ifindex: 42 }), Err(Errno::ENODEV));
         assert_eq!(sys_getsockname(cx, tap), Ok(SockAddr::Packet { protocol: ETH_P_ALL, ifindex: 0 }));
-        assert_eq!(cx.state::<Sockets>().unwrap().packet_taps, 1);
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().packet_taps, 1);
         (tap, arp_only)
     });
     ext.netif_rx_frame(&udp_frame(MAC_B, IP_A, IP_B, 9, b"tapped"));
@@ -868,7 +877,7 @@ fn packet_sockets_tap_and_send_frames() {
         assert_eq!(sys_sendto(cx, tap, &f, Some(&to), 0), Ok(f.len()));
         assert_eq!(sys_sendto(cx, tap, &f[..10], Some(&to), 0), Err(Errno::EINVAL));
         sys_close(cx, tap).unwrap();
-        assert_eq!(cx.state::<Sockets>().unwrap().packet_taps, 0);
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().packet_taps, 0);
     });
     let out = ext.drain_tx();
     assert_eq!(out.len(), 3, "ARP request, ICMP error, the raw frame");

@@ -17,9 +17,7 @@
 //! Every function the spec names has one of the signatures below; the
 //! generated crate does not compile if a spec path does not.
 
-use std::any::Any;
 use std::fmt;
-use std::sync::Arc;
 
 use crate::errno::Errno;
 use crate::init::InitResult;
@@ -53,8 +51,8 @@ pub enum NetRx {
 
 /// The context every handler and socket call runs in: the namespace, the
 /// kernel-wide tables, and the CPU (per-CPU counters).
-pub struct NetCx<'a, S: ProtoSpec> {
-    pub tables: &'a Tables<'a>,
+pub struct NetCx<'a, S: PernetSpec> {
+    pub tables: &'a Tables<'a, S>,
     pub net: &'a mut Net<S>,
     pub cpu: usize,
 }
@@ -75,7 +73,7 @@ pub fn with_cx<S: ProtoSpec, R>(
 
 impl<'a, S: ProtoSpec> NetCx<'a, S> {
     /// A context for `net` on `cpu`.
-    pub fn new(tables: &'a Tables<'a>, net: &'a mut Net<S>, cpu: usize) -> Self {
+    pub fn new(tables: &'a Tables<'a, S>, net: &'a mut Net<S>, cpu: usize) -> Self {
         NetCx { tables, net, cpu }
     }
 
@@ -127,18 +125,18 @@ impl<'a, S: ProtoSpec> NetCx<'a, S> {
 
 /// References to the kernel-wide tables, taken once per batch (a NAPI poll,
 /// a system call) so no packet looks anything up by type in the kernel.
-pub struct Tables<'a> {
-    pub families: &'a crate::socket::SockRegistryState,
-    pub inet_protos: &'a crate::inet::InetProtosState,
-    pub inetsw: &'a crate::inet::InetswState,
-    pub ptype: &'a crate::dev::PtypeBaseState,
+pub struct Tables<'a, S: PernetSpec> {
+    pub families: &'a crate::socket::SockRegistryState<S>,
+    pub inet_protos: &'a crate::inet::InetProtosState<S>,
+    pub inetsw: &'a crate::inet::InetswState<S>,
+    pub ptype: &'a crate::dev::PtypeBaseState<S>,
     pub protos: &'a crate::socket::SockCacheState,
 }
 
-impl<'a> Tables<'a> {
+impl<'a, S: ProtoSpec> Tables<'a, S> {
     /// Takes the references from the booted kernel: `ENOENT` until
     /// `sock_init`, `net_dev_init` and `inet_init` have run.
-    pub fn new(k: &'a Kernel) -> Result<Tables<'a>, Errno> {
+    pub fn new(k: &'a Kernel) -> Result<Tables<'a, S>, Errno> {
         Ok(Tables { families: k.get()?, inet_protos: k.get()?, inetsw: k.get()?, ptype: k.get()?, protos: k.get()? })
     }
 }
@@ -166,50 +164,83 @@ impl<S: PernetSpec, T: PernetState<S>> NetState<T> for S {
     }
 }
 
-/// An entry of a run-time table: a spec entry (its index in the
-/// descriptor array the generated crate declares) or one registered by code
-/// outside the spec.
-#[derive(Clone)]
-pub enum Entry {
-    Spec(u16),
-    Dyn(DynFn),
+/// The identity of one run-time registration: what Linux compares when it
+/// compares a `struct packet_type *` or `struct net_protocol *`. Every
+/// registration made by code outside the spec gets a new one, so two
+/// registrations with the same name (or the same function) are two
+/// registrations; a copy of a registered value keeps its handle, as a copy
+/// of a pointer points at the same struct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Handle(std::num::NonZeroU64);
+
+impl Handle {
+    /// A handle no other registration has.
+    pub fn new() -> Handle {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // 2^64 registrations do not happen; should the counter wrap, 0 is
+        // skipped rather than reused.
+        Handle(std::num::NonZeroU64::new(n).unwrap_or(std::num::NonZeroU64::MIN))
+    }
 }
 
-impl fmt::Debug for Entry {
+impl Default for Handle {
+    fn default() -> Handle {
+        Handle::new()
+    }
+}
+
+/// Which registration an entry is: spec entry `i` of its table, or a
+/// run-time registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryId {
+    Spec(u16),
+    Dyn(Handle),
+}
+
+/// An entry of a run-time table: a spec entry (its index in the descriptor
+/// array the generated crate declares, dispatched by the generated `match`)
+/// or a typed function `F` registered by code outside the spec, with the
+/// handle that identifies the registration. A handler of the wrong type
+/// does not compile; two entries are equal when they are the same
+/// registration.
+#[derive(Clone, Copy)]
+pub enum Entry<F> {
+    Spec(u16),
+    Fn(F, Handle),
+}
+
+impl<F> Entry<F> {
+    /// A run-time entry calling `f`, with a new handle.
+    pub fn func(f: F) -> Entry<F> {
+        Entry::Fn(f, Handle::new())
+    }
+
+    /// Which registration this is.
+    #[inline]
+    pub fn id(&self) -> EntryId {
+        match self {
+            Entry::Spec(i) => EntryId::Spec(*i),
+            Entry::Fn(_, h) => EntryId::Dyn(*h),
+        }
+    }
+}
+
+impl<F> fmt::Debug for Entry<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Entry::Spec(i) => write!(f, "Spec({i})"),
-            Entry::Dyn(_) => f.write_str("Dyn"),
+            Entry::Fn(_, h) => write!(f, "Fn({:?})", h.0),
         }
     }
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, other: &Entry) -> bool {
-        match (self, other) {
-            (Entry::Spec(a), Entry::Spec(b)) => a == b,
-            (Entry::Dyn(a), Entry::Dyn(b)) => Arc::ptr_eq(&a.0, &b.0),
-            _ => false,
-        }
+impl<F> PartialEq for Entry<F> {
+    fn eq(&self, other: &Entry<F>) -> bool {
+        self.id() == other.id()
     }
 }
-impl Eq for Entry {}
-
-/// A function registered at run time, with its spec type erased so the
-/// tables need no type parameter: a [`PacketRcvFn<S>`], [`InetRcvFn<S>`],
-/// [`InetErrFn<S>`] or [`FamilyCreateFn<S>`]. The slow path downcasts it.
-#[derive(Clone)]
-pub struct DynFn(pub Arc<dyn Any + Send + Sync>);
-
-impl DynFn {
-    pub fn new<F: Any + Send + Sync>(f: F) -> DynFn {
-        DynFn(Arc::new(f))
-    }
-    /// The function, if it was registered as an `F`.
-    pub fn get<F: Any>(&self) -> Option<&F> {
-        self.0.downcast_ref()
-    }
-}
+impl<F> Eq for Entry<F> {}
 
 /// `packet_type.func`: `ip_rcv`, `arp_rcv`, ... (`skb->data` at the network
 /// header, `skb->protocol` set).
@@ -221,9 +252,21 @@ pub type InetRcvFn<S> = fn(&mut NetCx<'_, S>, SkBuff) -> NetRx;
 /// packet this protocol sent; `skb` holds the quoted IP header and `info`
 /// is `(type << 8) | code`.
 pub type InetErrFn<S> = fn(&mut NetCx<'_, S>, &SkBuff, u32) -> Result<(), Errno>;
-/// `net_proto_family.create`: fills in a new socket's `ops` and `prot`
-/// (`inet_create`, `packet_create`).
-pub type FamilyCreateFn<S> = fn(&mut NetCx<'_, S>, &mut crate::socket::sock::Sock, i32, bool) -> Result<(), Errno>;
+/// `net_proto_family.create`: fills in socket `fd` (already in the
+/// namespace's table) with its `ops` and `prot` (`inet_create`,
+/// `packet_create`).
+pub type FamilyCreateFn<S> = fn(&mut NetCx<'_, S>, Fd, i32, bool) -> Result<(), Errno>;
+
+/// The handler types above are the vtable's signatures
+/// ([`netgen_vtables::vtables!`]) less the index: a change of the table
+/// that they do not follow fails to compile here.
+#[allow(dead_code)]
+fn handler_types_follow_the_vtable<S: ProtoSpec>() {
+    let _: PacketRcvFn<S> = |cx, skb| S::packet_type_rcv(0, cx, skb);
+    let _: InetRcvFn<S> = |cx, skb| S::inet_protocol_rcv(0, cx, skb);
+    let _: InetErrFn<S> = |cx, skb, info| S::inet_protocol_err(0, cx, skb, info);
+    let _: FamilyCreateFn<S> = |cx, fd, protocol, kern| S::family_create(0, cx, fd, protocol, kern);
+}
 
 /// `struct net_proto_family` in the spec (`family NAME { .. }`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -261,16 +304,11 @@ pub struct ProtoDesc {
     pub obj_size: usize,
     /// `proto_register(prot, alloc_slab)`.
     pub slab: bool,
-    /// The methods the spec gives it (Linux: the non-NULL pointers).
-    pub methods: &'static [&'static str],
+    /// The methods the spec gives it (Linux: the non-NULL pointers), for
+    /// callers that check as Linux does (`if (sk->sk_prot->bind)` is
+    /// `desc.methods.bind`).
+    pub methods: ProtoMethods,
     pub registered_by: &'static str,
-}
-
-impl ProtoDesc {
-    /// Whether the spec gives this proto `method` (Linux's `if (sk->sk_prot->bind)`).
-    pub fn has(&self, method: &str) -> bool {
-        self.methods.contains(&method)
-    }
 }
 
 /// `struct proto_ops` in the spec (`proto_ops NAME { .. }`).
@@ -281,7 +319,7 @@ pub struct ProtoOpsDesc {
     /// `PF_INET`, ...
     pub family: u16,
     /// The methods the spec gives; the others dispatch to `sock_no_*`.
-    pub methods: &'static [&'static str],
+    pub methods: ProtoOpsMethods,
 }
 
 /// `struct inet_protosw` in the spec (`protosw NAME { .. }`).
@@ -312,6 +350,87 @@ pub struct PacketTypeDesc {
     pub registered_by: &'static str,
 }
 
+/// The methods of each vtable, from the one table
+/// ([`netgen_vtables::vtables!`]): the dispatch trait's methods, the
+/// method-presence sets, the run-time `proto_ops` struct and (in
+/// [`crate::socket::no`]) the defaults are all written by the macros below
+/// from it.
+macro_rules! for_each_vtable {
+    ($then:ident) => {
+        netgen_vtables::vtables! { $then {} }
+    };
+}
+pub(crate) use for_each_vtable;
+
+/// Trait items: one dispatch method per vtable method, taking the entry's
+/// index, the context and the method's parameters.
+macro_rules! dispatch_methods {
+    ($(
+        $(#[$tdoc:meta])*
+        $table:ident($index:ident) {
+            $(
+                $(#[$doc:meta])*
+                $field:ident => $method:ident($($p:ident: $t:ty),*) $(-> $ret:ty)? = $kind:ident $(($($missing:tt)*))?;
+            )*
+        }
+    )*) => {
+        $($(
+            #[doc = concat!("`", stringify!($table), ".", stringify!($field), "` of spec entry `", stringify!($index), "`:")]
+            $(#[$doc])*
+            fn $method($index: u16, cx: &mut NetCx<'_, Self>, $($p: $t),*) $(-> $ret)?;
+        )*)*
+    };
+}
+
+/// A set of method-presence flags per vtable that has optional methods:
+/// [`ProtoMethods`] (`struct proto`) and [`ProtoOpsMethods`] (`struct
+/// proto_ops`).
+macro_rules! method_sets {
+    (
+        $(#[$fdoc:meta])* family($fi:ident) { $($family:tt)* }
+        $(#[$pdoc:meta])* packet_type($pi:ident) { $($packet:tt)* }
+        $(#[$idoc:meta])* inet_protocol($ii:ident) { $($inet:tt)* }
+        $(#[$odoc:meta])* proto_ops($oi:ident) { $($ops:tt)* }
+        $(#[$rdoc:meta])* proto($ri:ident) { $($prot:tt)* }
+    ) => {
+        method_set!(
+            /// Which `struct proto` methods a spec `proto` gives (Linux: which
+            /// pointers are not NULL). A misspelt method does not compile.
+            ProtoMethods { $($prot)* }
+        );
+        method_set!(
+            /// Which `struct proto_ops` methods a spec `proto_ops` gives; the
+            /// others are Linux's `sock_no_*`.
+            ProtoOpsMethods { $($ops)* }
+        );
+    };
+}
+
+macro_rules! method_set {
+    ($(#[$sdoc:meta])* $name:ident {
+        $(
+            $(#[$doc:meta])*
+            $field:ident => $method:ident($($p:ident: $t:ty),*) $(-> $ret:ty)? = $kind:ident $(($($missing:tt)*))?;
+        )*
+    }) => {
+        $(#[$sdoc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct $name {
+            $(
+                $(#[$doc])*
+                pub $field: bool,
+            )*
+        }
+
+        impl $name {
+            /// No method given.
+            pub const NONE: $name = $name { $($field: false),* };
+        }
+    };
+}
+
+for_each_vtable!(method_sets);
+
 /// What netgen generates from the spec's protocol sections. Indices are
 /// positions in the descriptor arrays; each dispatch method is a `match`
 /// on them calling the spec's function directly. An index out of range
@@ -319,13 +438,19 @@ pub struct PacketTypeDesc {
 ///
 /// `proto_ops` methods an entry does not give dispatch to Linux's
 /// `sock_no_*` (crate::socket::no); `proto` methods it does not give to
-/// `crate::socket::no::sk_prot_no_*` (callers check [`ProtoDesc::has`]
+/// `crate::socket::no::sk_prot_no_*` (callers check [`ProtoMethods`]
 /// first where Linux checks for NULL).
 pub trait ProtoSpec:
     PernetSpec
+    + Copy
+    + fmt::Debug
+    + Eq
+    + Send
+    + Sync
+    + 'static
     + NetState<crate::sock::ProtInuseCounters>
     + NetState<crate::dev::NetDevTables>
-    + NetState<crate::socket::sock::Sockets>
+    + NetState<crate::socket::sock::Sockets<Self>>
     + NetState<crate::inet::arp::NeighTable>
     + NetState<crate::inet::mib::Ipv4Mib>
     + NetState<crate::inet::netns_ipv4::Ipv4Net>
@@ -337,157 +462,90 @@ pub trait ProtoSpec:
     const PROTOSW: &'static [ProtoswDesc];
     const PACKET_TYPES: &'static [PacketTypeDesc];
 
-    /// `net_families[family]->create(..)` for spec family `i`.
-    fn family_create(
-        i: u16,
-        cx: &mut NetCx<'_, Self>,
-        sock: &mut crate::socket::sock::Sock,
-        protocol: i32,
-        kern: bool,
-    ) -> Result<(), Errno>;
-    /// `pt_prev->func(skb, ..)` for spec packet type `i`.
-    fn packet_type_rcv(i: u16, cx: &mut NetCx<'_, Self>, skb: SkBuff) -> NetRx;
-    /// `ipprot->handler(skb)` for spec inet protocol `i`.
-    fn inet_protocol_rcv(i: u16, cx: &mut NetCx<'_, Self>, skb: SkBuff) -> NetRx;
-    /// `ipprot->err_handler(skb, info)` for spec inet protocol `i`; `Ok`
-    /// when it has none.
-    fn inet_protocol_err(i: u16, cx: &mut NetCx<'_, Self>, skb: &SkBuff, info: u32) -> Result<(), Errno>;
-
-    // `struct proto_ops`, by spec index `ops`.
-    fn ops_release(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno>;
-    fn ops_bind(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, addr: &SockAddr) -> Result<(), Errno>;
-    fn ops_connect(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, addr: &SockAddr, flags: i32) -> Result<(), Errno>;
-    fn ops_accept(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, flags: i32) -> Result<Fd, Errno>;
-    fn ops_getname(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, peer: bool) -> Result<SockAddr, Errno>;
-    fn ops_poll(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<u32, Errno>;
-    fn ops_ioctl(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, cmd: u32, arg: u64) -> Result<i64, Errno>;
-    fn ops_listen(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, backlog: i32) -> Result<(), Errno>;
-    fn ops_shutdown(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd, how: i32) -> Result<(), Errno>;
-    fn ops_setsockopt(
-        ops: u16,
-        cx: &mut NetCx<'_, Self>,
-        fd: Fd,
-        level: i32,
-        name: i32,
-        val: &[u8],
-    ) -> Result<(), Errno>;
-    fn ops_getsockopt(
-        ops: u16,
-        cx: &mut NetCx<'_, Self>,
-        fd: Fd,
-        level: i32,
-        name: i32,
-        val: &mut [u8],
-    ) -> Result<usize, Errno>;
-    fn ops_sendmsg(
-        ops: u16,
-        cx: &mut NetCx<'_, Self>,
-        fd: Fd,
-        msg: &[u8],
-        to: Option<&SockAddr>,
-        flags: i32,
-    ) -> Result<usize, Errno>;
-    fn ops_recvmsg(
-        ops: u16,
-        cx: &mut NetCx<'_, Self>,
-        fd: Fd,
-        buf: &mut [u8],
-        flags: i32,
-    ) -> Result<(usize, Option<SockAddr>), Errno>;
-
-    // `struct proto`, by spec index `prot`.
-    fn prot_init(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno>;
-    fn prot_close(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd);
-    fn prot_destroy(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd);
-    fn prot_bind(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, addr: &SockAddr) -> Result<(), Errno>;
-    fn prot_connect(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, addr: &SockAddr) -> Result<(), Errno>;
-    fn prot_disconnect(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, flags: i32) -> Result<(), Errno>;
-    fn prot_sendmsg(
-        prot: u16,
-        cx: &mut NetCx<'_, Self>,
-        fd: Fd,
-        msg: &[u8],
-        to: Option<&SockAddr>,
-        flags: i32,
-    ) -> Result<usize, Errno>;
-    fn prot_recvmsg(
-        prot: u16,
-        cx: &mut NetCx<'_, Self>,
-        fd: Fd,
-        buf: &mut [u8],
-        flags: i32,
-    ) -> Result<(usize, Option<SockAddr>), Errno>;
-    fn prot_hash(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno>;
-    fn prot_unhash(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd);
-    fn prot_get_port(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd, snum: u16) -> Result<(), Errno>;
+    for_each_vtable!(dispatch_methods);
 }
 
-/// A `struct proto_ops` registered at run time, for sockets of a family
-/// outside the spec (its `create` puts it in `sock.ops` as
-/// [`Entry::Dyn`]). [`DynProtoOps::no`] fills every method with Linux's
-/// `sock_no_*` default.
-pub struct DynProtoOps<S: ProtoSpec> {
-    pub name: &'static str,
-    pub family: u16,
-    pub release: fn(&mut NetCx<'_, S>, Fd) -> Result<(), Errno>,
-    pub bind: fn(&mut NetCx<'_, S>, Fd, &SockAddr) -> Result<(), Errno>,
-    pub connect: fn(&mut NetCx<'_, S>, Fd, &SockAddr, i32) -> Result<(), Errno>,
-    pub accept: fn(&mut NetCx<'_, S>, Fd, i32) -> Result<Fd, Errno>,
-    pub getname: fn(&mut NetCx<'_, S>, Fd, bool) -> Result<SockAddr, Errno>,
-    pub poll: fn(&mut NetCx<'_, S>, Fd) -> Result<u32, Errno>,
-    pub ioctl: fn(&mut NetCx<'_, S>, Fd, u32, u64) -> Result<i64, Errno>,
-    pub listen: fn(&mut NetCx<'_, S>, Fd, i32) -> Result<(), Errno>,
-    pub shutdown: fn(&mut NetCx<'_, S>, Fd, i32) -> Result<(), Errno>,
-    pub setsockopt: SetsockoptFn<S>,
-    pub getsockopt: GetsockoptFn<S>,
-    pub sendmsg: SendmsgFn<S>,
-    pub recvmsg: RecvmsgFn<S>,
+/// A struct of function pointers per vtable, for entries registered at
+/// run time: [`DynProtoOps`].
+macro_rules! fn_structs {
+    (
+        $(#[$fdoc:meta])* family($fi:ident) { $($family:tt)* }
+        $(#[$pdoc:meta])* packet_type($pi:ident) { $($packet:tt)* }
+        $(#[$idoc:meta])* inet_protocol($ii:ident) { $($inet:tt)* }
+        $(#[$odoc:meta])* proto_ops($oi:ident) { $($ops:tt)* }
+        $(#[$rdoc:meta])* proto($ri:ident) { $($prot:tt)* }
+    ) => {
+        fn_struct!(
+            /// A `struct proto_ops` registered at run time, for sockets of a
+            /// family or protosw outside the spec (its `create` puts it in
+            /// `sock.ops`). [`DynProtoOps::no`] fills every method with
+            /// Linux's `sock_no_*` default (`release` does nothing).
+            DynProtoOps { $($ops)* }
+        );
+    };
 }
 
-/// `proto_ops.setsockopt`: `(cx, fd, level, optname, optval)`.
-pub type SetsockoptFn<S> = fn(&mut NetCx<'_, S>, Fd, i32, i32, &[u8]) -> Result<(), Errno>;
-/// `proto_ops.getsockopt`: `(cx, fd, level, optname, optval)` → bytes written.
-pub type GetsockoptFn<S> = fn(&mut NetCx<'_, S>, Fd, i32, i32, &mut [u8]) -> Result<usize, Errno>;
-/// `proto_ops.sendmsg`: `(cx, fd, msg, to, flags)` → bytes sent.
-pub type SendmsgFn<S> = fn(&mut NetCx<'_, S>, Fd, &[u8], Option<&SockAddr>, i32) -> Result<usize, Errno>;
-/// `proto_ops.recvmsg`: `(cx, fd, buf, flags)` → bytes and source.
-pub type RecvmsgFn<S> = fn(&mut NetCx<'_, S>, Fd, &mut [u8], i32) -> Result<(usize, Option<SockAddr>), Errno>;
+macro_rules! fn_struct {
+    ($(#[$sdoc:meta])* $name:ident {
+        $(
+            $(#[$doc:meta])*
+            $field:ident => $method:ident($($p:ident: $t:ty),*) $(-> $ret:ty)? = $kind:ident $(($($missing:tt)*))?;
+        )*
+    }) => {
+        $(#[$sdoc])*
+        pub struct $name<S: PernetSpec> {
+            pub name: &'static str,
+            pub family: u16,
+            $(
+                $(#[$doc])*
+                pub $field: fn(&mut NetCx<'_, S>, $($t),*) $(-> $ret)?,
+            )*
+        }
 
-impl<S: ProtoSpec> Clone for DynProtoOps<S> {
+        impl<S: ProtoSpec> $name<S> {
+            /// Every method Linux's default.
+            pub fn no(name: &'static str, family: u16) -> Self {
+                $name { name, family, $($field: no_method!($kind $(($($missing)*))? else release_nothing::<S>)),* }
+            }
+        }
+    };
+}
+
+/// The default of one method: its `sock_no_*`; a required method (only
+/// `release`) gets `$required`.
+macro_rules! no_method {
+    (default($name:ident { $($body:tt)* }) else $required:expr) => {
+        crate::socket::no::$name::<S>
+    };
+    (required else $required:expr) => {
+        $required
+    };
+}
+
+for_each_vtable!(fn_structs);
+
+impl<S: PernetSpec> Clone for DynProtoOps<S> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<S: ProtoSpec> Copy for DynProtoOps<S> {}
+impl<S: PernetSpec> Copy for DynProtoOps<S> {}
 
-impl<S: ProtoSpec> DynProtoOps<S> {
-    /// Every method Linux's `sock_no_*` (release does nothing).
-    pub fn no(name: &'static str, family: u16) -> Self {
-        use crate::socket::no::*;
-        DynProtoOps {
-            name,
-            family,
-            release: release_nothing::<S>,
-            bind: sock_no_bind::<S>,
-            connect: sock_no_connect::<S>,
-            accept: sock_no_accept::<S>,
-            getname: sock_no_getname::<S>,
-            poll: sock_no_poll::<S>,
-            ioctl: sock_no_ioctl::<S>,
-            listen: sock_no_listen::<S>,
-            shutdown: sock_no_shutdown::<S>,
-            setsockopt: sock_no_setsockopt::<S>,
-            getsockopt: sock_no_getsockopt::<S>,
-            sendmsg: sock_no_sendmsg::<S>,
-            recvmsg: sock_no_recvmsg::<S>,
-        }
-    }
-
-    /// This vtable as a table entry (`sock->ops`).
-    pub fn entry(self) -> Entry {
-        Entry::Dyn(DynFn::new(self))
+impl<S: PernetSpec> fmt::Debug for DynProtoOps<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DynProtoOps({}, family {})", self.name, self.family)
     }
 }
+
+impl<S: ProtoSpec> DynProtoOps<S> {
+    /// This vtable as a table entry (`sock->ops`), a new registration.
+    pub fn entry(self) -> Entry<std::sync::Arc<DynProtoOps<S>>> {
+        Entry::func(std::sync::Arc::new(self))
+    }
+}
+
+/// `sock->ops` and `inet_protosw.ops`: a spec `proto_ops` or a run-time one.
+pub type OpsEntry<S> = Entry<std::sync::Arc<DynProtoOps<S>>>;
 
 fn release_nothing<S: ProtoSpec>(_: &mut NetCx<'_, S>, _: Fd) -> Result<(), Errno> {
     Ok(())
@@ -509,30 +567,48 @@ pub fn spec_proto_ops<S: ProtoSpec>(ident: &str) -> Option<u16> {
     S::PROTO_OPS.iter().position(|p| p.ident == ident).and_then(|i| u16::try_from(i).ok())
 }
 
-/// What [`register_spec_entries`] did, to undo on failure.
-enum Registered {
-    Proto(&'static str),
-    Family(u16),
-    InetProtocol(u8, u16),
-    Protosw(crate::inet::InetProtosw),
-    Pack(crate::dev::PacketType),
+/// The spec entries one initcall registers (the entries whose
+/// `registered_by` names it), as indices into the descriptor arrays, in
+/// spec order. netgen generates one per registering initcall.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpecEntries {
+    pub protos: &'static [u16],
+    pub families: &'static [u16],
+    pub inet_protocols: &'static [u16],
+    pub protosw: &'static [u16],
+    pub packet_types: &'static [u16],
 }
 
-fn undo(k: &mut Kernel, r: Registered) {
+/// What [`register_spec_entries`] did, to undo on failure.
+enum Registered<S: PernetSpec> {
+    Proto(crate::sock::ProtoHandle),
+    Family(u16),
+    InetProtocol(u8, u16),
+    Protosw(crate::inet::InetProtosw<S>),
+    Pack(crate::dev::PacketType<S>),
+}
+
+fn undo<S: ProtoSpec>(k: &mut Kernel, r: Registered<S>) {
     // Each entry was registered by this call and is still there; a
     // failure here would mean someone removed it meanwhile.
     let _ = match r {
-        Registered::Proto(name) => crate::sock::proto_unregister(k, name),
-        Registered::Family(f) => crate::socket::sock_unregister(k, f),
-        Registered::InetProtocol(nr, i) => crate::inet::protocol::inet_del_protocol_entry(k, &Entry::Spec(i), nr),
+        Registered::Proto(h) => crate::sock::proto_unregister(k, h),
+        Registered::Family(f) => crate::socket::sock_unregister::<S>(k, f),
+        Registered::InetProtocol(nr, i) => crate::inet::protocol::inet_del_protocol_id::<S>(k, EntryId::Spec(i), nr),
         Registered::Protosw(p) => crate::inet::inetsw_remove(k, &p),
         Registered::Pack(pt) => crate::dev::dev_remove_pack(k, &pt),
     };
 }
 
-/// Registers every spec entry whose `registered_by` is `registrar`, in the
-/// order Linux's `inet_init` uses (net/ipv4/af_inet.c): `proto_register`
-/// for its `proto`s, `sock_register` for its families, `inet_add_protocol`,
+/// The descriptors `indices` name, with their indices.
+fn entries<D>(table: &'static [D], indices: &'static [u16]) -> impl DoubleEndedIterator<Item = (u16, &'static D)> {
+    indices.iter().filter_map(move |&i| Some((i, table.get(usize::from(i))?)))
+}
+
+/// Registers the spec entries `which` names (an initcall's, generated from
+/// its `registered_by`), in the order Linux's `inet_init` uses
+/// (net/ipv4/af_inet.c): `proto_register` for its `proto`s,
+/// `sock_register` for its families, `inet_add_protocol`,
 /// `inet_register_protosw`, then `dev_add_pack` for its packet types. The
 /// generated wrapper of an initcall calls this right after the initcall's
 /// `run`, which created the empty tables.
@@ -540,9 +616,9 @@ fn undo(k: &mut Kernel, r: Registered) {
 /// As in `inet_init`, a taken `inet_protos` slot is logged ("inet_init:
 /// Cannot add icmp_protocol") and boot goes on; any other failure undoes
 /// what this call registered, newest first, and is returned.
-pub fn register_spec_entries<S: ProtoSpec>(k: &mut Kernel, registrar: &str) -> InitResult {
+pub fn register_spec_entries<S: ProtoSpec>(k: &mut Kernel, registrar: &str, which: &SpecEntries) -> InitResult {
     let mut done = Vec::new();
-    let r = register_spec_entries_inner::<S>(k, registrar, &mut done);
+    let r = register_spec_entries_inner::<S>(k, registrar, which, &mut done);
     if r.is_err() {
         while let Some(d) = done.pop() {
             undo(k, d);
@@ -554,94 +630,65 @@ pub fn register_spec_entries<S: ProtoSpec>(k: &mut Kernel, registrar: &str) -> I
 fn register_spec_entries_inner<S: ProtoSpec>(
     k: &mut Kernel,
     registrar: &str,
-    done: &mut Vec<Registered>,
+    which: &SpecEntries,
+    done: &mut Vec<Registered<S>>,
 ) -> InitResult {
-    for (i, p) in S::PROTOS.iter().enumerate().filter(|(_, p)| p.registered_by == registrar) {
-        let i = u16::try_from(i).map_err(|_| Errno::EINVAL)?;
-        crate::sock::proto_register(k, crate::sock::Proto::spec(p, i), p.slab)?;
-        done.push(Registered::Proto(p.name));
+    for (i, p) in entries(S::PROTOS, which.protos) {
+        let h = crate::sock::proto_register(k, crate::sock::Proto::spec(p, i), p.slab)?;
+        done.push(Registered::Proto(h));
     }
-    for (i, f) in S::FAMILIES.iter().enumerate().filter(|(_, f)| f.registered_by == registrar) {
-        let i = u16::try_from(i).map_err(|_| Errno::EINVAL)?;
-        let ops = crate::socket::NetProtoFamily {
-            family: f.family,
-            create: fn_name(f.create),
-            owner: "kernel",
-            entry: Entry::Spec(i),
-        };
-        crate::socket::sock_register(k, ops)?;
+    for (i, f) in entries(S::FAMILIES, which.families) {
+        crate::socket::sock_register(k, crate::socket::NetProtoFamily::<S>::spec(f, i))?;
         done.push(Registered::Family(f.family));
     }
-    for (i, p) in S::INET_PROTOCOLS.iter().enumerate().filter(|(_, p)| p.registered_by == registrar) {
-        let i = u16::try_from(i).map_err(|_| Errno::EINVAL)?;
-        let prot = crate::inet::NetProtocol::spec(p, i);
-        match crate::inet::inet_add_protocol(k, prot, p.protocol) {
+    for (i, p) in entries(S::INET_PROTOCOLS, which.inet_protocols) {
+        match crate::inet::inet_add_protocol(k, crate::inet::NetProtocol::<S>::spec(p, i), p.protocol) {
             Ok(()) => done.push(Registered::InetProtocol(p.protocol, i)),
             Err(Errno::EBUSY) => k.printk(format!("{registrar}: Cannot add {}", p.name)),
             Err(e) => return Err(e),
         }
     }
-    for p in S::PROTOSW.iter().filter(|p| p.registered_by == registrar) {
+    for (i, p) in entries(S::PROTOSW, which.protosw) {
         if usize::from(p.prot) >= S::PROTOS.len() || usize::from(p.ops) >= S::PROTO_OPS.len() {
             return Err(Errno::EINVAL);
         }
-        let sw = crate::inet::InetProtosw {
-            type_: p.type_,
-            protocol: p.protocol,
-            prot: p.prot,
-            ops: Entry::Spec(p.ops),
-            flags: p.flags,
-            name: p.ident,
-        };
+        let sw = crate::inet::InetProtosw::<S>::spec(p, i);
         crate::inet::inet_register_protosw(k, sw.clone())?;
         done.push(Registered::Protosw(sw));
     }
-    for (i, p) in S::PACKET_TYPES.iter().enumerate().filter(|(_, p)| p.registered_by == registrar) {
-        let i = u16::try_from(i).map_err(|_| Errno::EINVAL)?;
-        let pt = crate::dev::PacketType::spec(p, i);
+    for (i, p) in entries(S::PACKET_TYPES, which.packet_types) {
+        let pt = crate::dev::PacketType::<S>::spec(p, i);
         crate::dev::dev_add_pack(k, pt.clone())?;
         done.push(Registered::Pack(pt));
     }
     Ok(())
 }
 
-/// Removes what [`register_spec_entries`] registered for `registrar`, in
-/// reverse (`dev_remove_pack`, `inetsw` entries, permanent ones included,
-/// `inet_del_protocol`, `sock_unregister`, `proto_unregister`). Entries
-/// already gone are skipped.
-pub fn unregister_spec_entries<S: ProtoSpec>(k: &mut Kernel, registrar: &str) {
-    for (i, p) in S::PACKET_TYPES.iter().enumerate().rev().filter(|(_, p)| p.registered_by == registrar) {
-        if let Ok(i) = u16::try_from(i) {
-            let _ = crate::dev::dev_remove_pack(k, &crate::dev::PacketType::spec(p, i));
-        }
+/// Removes the spec entries `which` names, in reverse (`dev_remove_pack`,
+/// `inetsw` entries, permanent ones included, `inet_del_protocol`,
+/// `sock_unregister`, `proto_unregister`). Entries already gone are
+/// skipped; each is removed only if it is still the spec's entry.
+pub fn unregister_spec_entries<S: ProtoSpec>(k: &mut Kernel, which: &SpecEntries) {
+    for (i, p) in entries(S::PACKET_TYPES, which.packet_types).rev() {
+        let _ = crate::dev::dev_remove_pack(k, &crate::dev::PacketType::<S>::spec(p, i));
     }
-    for p in S::PROTOSW.iter().rev().filter(|p| p.registered_by == registrar) {
-        let sw = crate::inet::InetProtosw {
-            type_: p.type_,
-            protocol: p.protocol,
-            prot: p.prot,
-            ops: Entry::Spec(p.ops),
-            flags: p.flags,
-            name: p.ident,
-        };
-        let _ = crate::inet::inetsw_remove(k, &sw);
+    for (i, p) in entries(S::PROTOSW, which.protosw).rev() {
+        let _ = crate::inet::inetsw_remove(k, &crate::inet::InetProtosw::<S>::spec(p, i));
     }
-    for (i, p) in S::INET_PROTOCOLS.iter().enumerate().rev().filter(|(_, p)| p.registered_by == registrar) {
-        if let Ok(i) = u16::try_from(i) {
-            let _ = crate::inet::protocol::inet_del_protocol_entry(k, &Entry::Spec(i), p.protocol);
-        }
+    for (i, p) in entries(S::INET_PROTOCOLS, which.inet_protocols).rev() {
+        let _ = crate::inet::protocol::inet_del_protocol_id::<S>(k, EntryId::Spec(i), p.protocol);
     }
-    for (i, f) in S::FAMILIES.iter().enumerate().rev().filter(|(_, f)| f.registered_by == registrar) {
+    for (i, f) in entries(S::FAMILIES, which.families).rev() {
         let ours = k
-            .get::<crate::socket::SockRegistryState>()
+            .get::<crate::socket::SockRegistryState<S>>()
             .ok()
             .and_then(|r| r.family(f.family))
-            .is_some_and(|r| u16::try_from(i).is_ok_and(|i| r.entry == Entry::Spec(i)));
+            .is_some_and(|r| r.entry.id() == EntryId::Spec(i));
         if ours {
-            let _ = crate::socket::sock_unregister(k, f.family);
+            let _ = crate::socket::sock_unregister::<S>(k, f.family);
         }
     }
-    for p in S::PROTOS.iter().rev().filter(|p| p.registered_by == registrar) {
-        let _ = crate::sock::proto_unregister(k, p.name);
+    for (i, _) in entries(S::PROTOS, which.protos).rev() {
+        let _ = crate::sock::proto_unregister(k, crate::sock::ProtoHandle::Spec(i));
     }
 }

@@ -115,7 +115,8 @@ mod tests {
     use netgen_runtime::softirq::spawn_ksoftirqd;
 
     fn ready() -> Kernel {
-        Kernel::with_initcalls(1, &[spawn_ksoftirqd, sock_init, pci_driver_init, net_dev_init]).unwrap()
+        use netgen_runtime::testspec::TestSpec as T;
+        Kernel::with_initcalls(1, &[spawn_ksoftirqd, sock_init::<T>, pci_driver_init, net_dev_init::<T>]).unwrap()
     }
 
     #[test]

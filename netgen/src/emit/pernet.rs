@@ -49,6 +49,7 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         pub const PERNET_OPS: &[PernetDesc<PernetOp>] = &[#(#descs),*];
 
         /// The spec's `pernet_list`: its operations and how to run them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct Pernet;
 
         #spec_impl
@@ -402,6 +403,8 @@ fn wrapper(ir: &Ir, c: &Initcall) -> TokenStream {
     let docs = docs(&lines, &c.origin, "");
     let name = format_ident!("{}", c.name);
     let registrar = &c.name;
+    let entries = format_ident!("{}", c.name.to_uppercase());
+    let entries = quote!(&super::tables::registered_by::#entries);
     let run = fn_path(&c.run);
     let ops = registered.iter().map(|p| op_ident(p));
     let register_ops = quote! { ::netgen_runtime::netns::register_spec_ops::<Pernet>(k, &ops) };
@@ -411,13 +414,15 @@ fn wrapper(ir: &Ir, c: &Initcall) -> TokenStream {
             #register_ops
         },
         (false, true) => quote! {
-            ::netgen_runtime::tables::register_spec_entries::<Pernet>(k, #registrar)
+            let entries = #entries;
+            ::netgen_runtime::tables::register_spec_entries::<Pernet>(k, #registrar, entries)
         },
         (false, false) => quote! {
-            ::netgen_runtime::tables::register_spec_entries::<Pernet>(k, #registrar)?;
+            let entries = #entries;
+            ::netgen_runtime::tables::register_spec_entries::<Pernet>(k, #registrar, entries)?;
             let ops = [#(PernetOp::#ops),*];
             if let Err(e) = #register_ops {
-                ::netgen_runtime::tables::unregister_spec_entries::<Pernet>(k, #registrar);
+                ::netgen_runtime::tables::unregister_spec_entries::<Pernet>(k, entries);
                 return Err(e);
             }
             Ok(())

@@ -36,6 +36,7 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
     ]
     .map(|kind| tables.iter().find(|(k, _)| *k == kind).map(|(_, rows)| index_module(kind, rows)));
     let arrays = arrays(t);
+    let registered_by = registered_by(t);
     let flags: Vec<Ident> = ["ICSK", "PERMANENT", "REUSE"]
         .iter()
         .filter(|f| t.protosw.iter().any(|p| p.flags.iter().any(|g| g == *f)))
@@ -71,6 +72,8 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         #(#modules)*
 
         #arrays
+
+        #registered_by
 
         /// The spec's protocol tables and the dispatch through them: each method
         /// calls the function the spec names for the entry at the index it is given.
@@ -155,7 +158,7 @@ fn proto_ops_rows(t: &Tables) -> Vec<Row<'_>> {
     t.proto_ops
         .iter()
         .map(|o| {
-            let missing: Vec<&str> = vtable::PROTO_OPS
+            let missing: Vec<&str> = vtable::hooks(TableKind::ProtoOps)
                 .iter()
                 .filter(|h| !o.methods.iter().any(|m| m.method == h.field))
                 .map(|h| h.field)
@@ -309,19 +312,19 @@ fn arrays(t: &Tables) -> TokenStream {
     let protos = t.protos.iter().map(|p| {
         let (ident, name, slab, by) = (&p.name, &p.display_name, p.slab, &p.registered_by);
         let size = Literal::u64_unsuffixed(p.obj_size);
-        let methods = p.methods.iter().map(|m| &m.method);
+        let methods = method_set("ProtoMethods", TableKind::Proto, &p.methods);
         quote! {
             ProtoDesc {
                 ident: #ident, name: #name, obj_size: #size, slab: #slab,
-                methods: &[#(#methods),*], registered_by: #by,
+                methods: #methods, registered_by: #by,
             }
         }
     });
     let ops = t.proto_ops.iter().map(|o| {
         let ident = &o.name;
         let family = Literal::u16_unsuffixed(o.family.value as u16);
-        let methods = o.methods.iter().map(|m| &m.method);
-        quote! { ProtoOpsDesc { ident: #ident, family: #family, methods: &[#(#methods),*] } }
+        let methods = method_set("ProtoOpsMethods", TableKind::ProtoOps, &o.methods);
+        quote! { ProtoOpsDesc { ident: #ident, family: #family, methods: #methods } }
     });
     let protosw = t.protosw.iter().map(|p| {
         let (ident, by) = (&p.name, &p.registered_by);
@@ -365,6 +368,83 @@ fn arrays(t: &Tables) -> TokenStream {
 
         /// `struct packet_type`s (`packet_type` sections), for `dev_add_pack`.
         pub const PACKET_TYPES: &[PacketTypeDesc] = &[#(#packet),*];
+    }
+}
+
+/// `ProtoMethods { bind: true, ..ProtoMethods::NONE }`: the methods an
+/// entry gives, as the runtime's presence set.
+fn method_set(set: &str, kind: TableKind, methods: &[MethodImpl]) -> TokenStream {
+    let set = format_ident!("{set}");
+    let given = methods.iter().map(|m| format_ident!("{}", m.method));
+    // An entry that gives every method needs no `..NONE` (clippy's
+    // needless_update).
+    let rest = (methods.len() < vtable::hooks(kind).len()).then(|| quote!(..::netgen_runtime::tables::#set::NONE));
+    quote! { ::netgen_runtime::tables::#set { #(#given: true,)* #rest } }
+}
+
+/// `pub mod registered_by`: per initcall that registers spec entries, the
+/// indices of its entries in each table (what `register_spec_entries`
+/// takes), so registration selects entries by index, not by name.
+fn registered_by(t: &Tables) -> TokenStream {
+    let mut registrars: Vec<&str> = Vec::new();
+    let all = t
+        .protos
+        .iter()
+        .map(|p| p.registered_by.as_str())
+        .chain(t.families.iter().map(|f| f.registered_by.as_str()))
+        .chain(t.inet_protocols.iter().map(|p| p.registered_by.as_str()))
+        .chain(t.protosw.iter().map(|p| p.registered_by.as_str()))
+        .chain(t.packet_types.iter().map(|p| p.registered_by.as_str()));
+    for r in all {
+        if !registrars.contains(&r) {
+            registrars.push(r);
+        }
+    }
+    let consts = registrars.iter().map(|r| {
+        let name = index_ident(r);
+        let pick = |kind: TableKind, names: Vec<&str>| {
+            let paths = names.into_iter().map(|n| {
+                let p = index_path(kind, n);
+                quote!(super::#p)
+            });
+            quote!(&[#(#paths),*])
+        };
+        let by = |b: &String| b == r;
+        let protos =
+            pick(TableKind::Proto, t.protos.iter().filter(|p| by(&p.registered_by)).map(|p| p.name.as_str()).collect());
+        let families = pick(
+            TableKind::Family,
+            t.families.iter().filter(|p| by(&p.registered_by)).map(|p| p.name.as_str()).collect(),
+        );
+        let inet = pick(
+            TableKind::InetProtocol,
+            t.inet_protocols.iter().filter(|p| by(&p.registered_by)).map(|p| p.name.as_str()).collect(),
+        );
+        let protosw = pick(
+            TableKind::Protosw,
+            t.protosw.iter().filter(|p| by(&p.registered_by)).map(|p| p.name.as_str()).collect(),
+        );
+        let packet = pick(
+            TableKind::PacketType,
+            t.packet_types.iter().filter(|p| by(&p.registered_by)).map(|p| p.name.as_str()).collect(),
+        );
+        let doc = format!(" The entries `{r}` registers.");
+        quote! {
+            #[doc = #doc]
+            pub const #name: SpecEntries = SpecEntries {
+                protos: #protos, families: #families, inet_protocols: #inet, protosw: #protosw, packet_types: #packet,
+            };
+        }
+    });
+    if registrars.is_empty() {
+        return quote!();
+    }
+    quote! {
+        /// The spec entries each registering initcall registers, by index.
+        pub mod registered_by {
+            use ::netgen_runtime::tables::SpecEntries;
+            #(#consts)*
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod rx;
 pub mod veth;
 pub mod xmit;
 
+use crate::tables::ProtoSpec;
 use std::fmt::Write as _;
 
 pub use loopback::{loopback_net_exit, loopback_net_init, LoopbackDev};
@@ -246,18 +247,18 @@ const DEV_PROC_ENTRIES: &[&str] = &["dev", "softnet_stat", "ptype"];
 ///
 /// `netdev_kobject_init` (sysfs), the CPU hotplug notifier and `dst_init`
 /// have no counterpart here.
-pub fn net_dev_init(k: &mut Kernel) -> InitResult {
+pub fn net_dev_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
     // Check every prerequisite first so a failure leaves nothing half-built.
     k.get::<KsoftirqdState>()?;
     k.get::<SkbCacheState>()?;
-    if k.has::<PtypeBaseState>()
+    if k.has::<PtypeBaseState<S>>()
         || k.has::<OffloadBaseState>()
         || k.has::<SoftnetDataState>()
         || k.has::<NetdevNetState>()
     {
         return Err(Errno::EEXIST);
     }
-    k.provide(PtypeBaseState::default())?;
+    k.provide(PtypeBaseState::<S>::default())?;
     k.provide(OffloadBaseState::default())?;
     k.provide(NetdevNetState)?;
     let per_cpu = (0..k.nr_cpus()).map(Softnet::new).collect();
@@ -270,12 +271,12 @@ pub fn net_dev_init(k: &mut Kernel) -> InitResult {
 
 /// Reads /proc/net/ptype of `net` (`ptype_seq_show`): "Type Device
 /// Function", one line per packet type, taps ("ALL") first.
-pub fn proc_net_ptype<S: PernetSpec>(k: &Kernel, net: &Net<S>) -> Result<String, Errno> {
+pub fn proc_net_ptype<S: ProtoSpec>(k: &Kernel, net: &Net<S>) -> Result<String, Errno> {
     if !net.proc_net.contains("ptype") {
         return Err(Errno::ENOENT);
     }
     let mut out = String::from("Type Device      Function\n");
-    for pt in k.get::<PtypeBaseState>()?.iter() {
+    for pt in k.get::<PtypeBaseState<S>>()?.iter() {
         let ty = if pt.type_ == ETH_P_ALL { "ALL ".to_string() } else { format!("{:04x}", pt.type_) };
         // Writing to a String cannot fail.
         let _ = writeln!(out, "{ty} {:<8} {}", "", pt.func);
@@ -334,27 +335,28 @@ mod tests {
     use super::*;
     use crate::socket::sock_init;
     use crate::softirq::spawn_ksoftirqd;
+    use crate::testspec::TestSpec as T;
 
     fn booted(cpus: usize) -> Kernel {
-        Kernel::with_initcalls(cpus, &[spawn_ksoftirqd, sock_init, net_dev_init]).unwrap()
+        Kernel::with_initcalls(cpus, &[spawn_ksoftirqd, sock_init::<T>, net_dev_init::<T>]).unwrap()
     }
 
     use crate::tables::Entry;
 
-    const IP: PacketType =
+    const IP: PacketType<T> =
         PacketType { type_: ETH_P_IP, name: "ip_packet_type", func: "ip_rcv", dev: 0, entry: Entry::Spec(1) };
-    const TAP: PacketType =
+    const TAP: PacketType<T> =
         PacketType { type_: ETH_P_ALL, name: "packet_tap", func: "packet_rcv", dev: 0, entry: Entry::Spec(2) };
 
     #[test]
     fn missing_prerequisites_are_errors() {
         let mut k = Kernel::new(1);
-        assert_eq!(net_dev_init(&mut k), Err(Errno::ENOENT));
-        sock_init(&mut k).unwrap();
-        assert_eq!(net_dev_init(&mut k), Err(Errno::ENOENT));
-        assert!(!k.has::<PtypeBaseState>(), "nothing half-built");
+        assert_eq!(net_dev_init::<T>(&mut k), Err(Errno::ENOENT));
+        sock_init::<T>(&mut k).unwrap();
+        assert_eq!(net_dev_init::<T>(&mut k), Err(Errno::ENOENT));
+        assert!(!k.has::<PtypeBaseState<T>>(), "nothing half-built");
         let mut k = booted(1);
-        assert_eq!(net_dev_init(&mut k), Err(Errno::EEXIST));
+        assert_eq!(net_dev_init::<T>(&mut k), Err(Errno::EEXIST));
     }
 
     #[test]
@@ -383,10 +385,11 @@ mod tests {
         let mut k = booted(1);
         dev_add_pack(&mut k, IP).unwrap();
         dev_add_pack(&mut k, TAP).unwrap();
-        let arp = PacketType { type_: ETH_P_ARP, name: "arp_packet_type", func: "arp_rcv", ..IP };
+        let arp =
+            PacketType { type_: ETH_P_ARP, name: "arp_packet_type", func: "arp_rcv", entry: Entry::Spec(0), ..IP };
         dev_add_pack(&mut k, arp.clone()).unwrap();
         assert_eq!(dev_add_pack(&mut k, IP), Err(Errno::EEXIST));
-        let p = k.get::<PtypeBaseState>().unwrap();
+        let p = k.get::<PtypeBaseState<T>>().unwrap();
         assert_eq!(p.ptype_all(), [TAP]);
         assert_eq!(p.bucket(usize::from(ETH_P_IP & 15)), [IP]);
         assert_eq!(p.bucket(6), [arp]);
@@ -404,10 +407,31 @@ mod tests {
     #[test]
     fn dev_add_pack_adds_at_head() {
         let mut k = booted(1);
-        let ip2 = PacketType { name: "ip_packet_type2", ..IP };
+        let ip2 = PacketType { name: "ip_packet_type2", entry: Entry::Spec(3), ..IP };
         dev_add_pack(&mut k, IP).unwrap();
         dev_add_pack(&mut k, ip2.clone()).unwrap();
-        assert_eq!(k.get::<PtypeBaseState>().unwrap().bucket(0), [ip2, IP]);
+        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().bucket(0), [ip2, IP]);
+    }
+
+    fn rcv(_: &mut crate::tables::NetCx<'_, T>, _: crate::skbuff::SkBuff) -> crate::tables::NetRx {
+        crate::tables::NetRx::Success
+    }
+
+    #[test]
+    fn packet_types_are_registrations_not_names() {
+        // Linux's dev_remove_pack compares the struct packet_type pointer:
+        // two run-time packet types of one name and handler are two
+        // registrations, and removing one leaves the other.
+        let mut k = booted(1);
+        let a = PacketType::<T>::dynamic(0x88b5, "exp", rcv);
+        let b = PacketType::<T>::dynamic(0x88b5, "exp", rcv);
+        dev_add_pack(&mut k, a.clone()).unwrap();
+        dev_add_pack(&mut k, b.clone()).unwrap();
+        assert_eq!(dev_add_pack(&mut k, a.clone()), Err(Errno::EEXIST), "the same registration twice");
+        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().handlers(0x88b5).count(), 2);
+        dev_remove_pack(&mut k, &a).unwrap();
+        assert_eq!(dev_remove_pack(&mut k, &a), Err(Errno::ENOENT), "a handle removes once");
+        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().bucket(usize::from(0x88b5_u16 & 15)), [b]);
     }
 
     #[test]

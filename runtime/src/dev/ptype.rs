@@ -4,7 +4,8 @@
 use super::ETH_P_ALL;
 use crate::errno::Errno;
 use crate::kernel::Kernel;
-use crate::tables::{fn_name, DynFn, Entry, PacketRcvFn, PacketTypeDesc, ProtoSpec};
+use crate::netns::PernetSpec;
+use crate::tables::{fn_name, Entry, PacketRcvFn, PacketTypeDesc, ProtoSpec};
 
 /// Buckets of `ptype_base`.
 pub const PTYPE_HASH_SIZE: usize = 16;
@@ -13,10 +14,11 @@ pub const PTYPE_HASH_MASK: u16 = PTYPE_HASH_SIZE as u16 - 1;
 
 /// `struct packet_type`: a receive handler for one ethertype (or all).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PacketType {
+pub struct PacketType<S: PernetSpec> {
     /// `type`, in host order; `ETH_P_ALL` for taps.
     pub type_: u16,
-    /// The C variable (`"ip_packet_type"`), which identifies it.
+    /// The C variable (`"ip_packet_type"`), for listings; the entry's
+    /// identity is `entry` (a spec index or a registration's handle).
     pub name: &'static str,
     /// The handler's name (`"ip_rcv"`), for /proc/net/ptype.
     pub func: &'static str,
@@ -24,43 +26,50 @@ pub struct PacketType {
     pub dev: i32,
     /// `pt->func`: the spec packet type (dispatched by the generated
     /// [`ProtoSpec::packet_type_rcv`]) or a [`PacketRcvFn`].
-    pub entry: Entry,
+    pub entry: Entry<PacketRcvFn<S>>,
 }
 
-impl PacketType {
+impl<S: ProtoSpec> PacketType<S> {
     /// Spec packet type `i`, named from its descriptor.
-    pub fn spec(desc: &PacketTypeDesc, i: u16) -> PacketType {
+    pub fn spec(desc: &PacketTypeDesc, i: u16) -> PacketType<S> {
         PacketType { type_: desc.type_, name: desc.name, func: fn_name(desc.func), dev: 0, entry: Entry::Spec(i) }
     }
 
-    /// A handler registered by code outside the spec.
-    pub fn dynamic<S: ProtoSpec>(type_: u16, name: &'static str, func: PacketRcvFn<S>) -> PacketType {
-        PacketType { type_, name, func: name, dev: 0, entry: Entry::Dyn(DynFn::new(func)) }
+    /// A handler registered by code outside the spec: a new registration
+    /// (its own handle), whatever its name.
+    pub fn dynamic(type_: u16, name: &'static str, func: PacketRcvFn<S>) -> PacketType<S> {
+        PacketType { type_, name, func: name, dev: 0, entry: Entry::func(func) }
     }
 }
 
 /// `ptype_all` and `ptype_base[PTYPE_HASH_SIZE]` (resource `PtypeBase`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PtypeBaseState {
-    ptype_all: Vec<PacketType>,
-    ptype_base: [Vec<PacketType>; PTYPE_HASH_SIZE],
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PtypeBaseState<S: PernetSpec> {
+    ptype_all: Vec<PacketType<S>>,
+    ptype_base: [Vec<PacketType<S>>; PTYPE_HASH_SIZE],
 }
 
-impl PtypeBaseState {
+impl<S: ProtoSpec> Default for PtypeBaseState<S> {
+    fn default() -> Self {
+        PtypeBaseState { ptype_all: Vec::new(), ptype_base: std::array::from_fn(|_| Vec::new()) }
+    }
+}
+
+impl<S: ProtoSpec> PtypeBaseState<S> {
     /// Taps that see every packet, newest first.
     #[inline]
-    pub fn ptype_all(&self) -> &[PacketType] {
+    pub fn ptype_all(&self) -> &[PacketType<S>] {
         &self.ptype_all
     }
 
     /// Bucket `i` of `ptype_base`, newest first (empty for `i` out of range).
     #[inline]
-    pub fn bucket(&self, i: usize) -> &[PacketType] {
+    pub fn bucket(&self, i: usize) -> &[PacketType<S>] {
         self.ptype_base.get(i).map_or(&[], Vec::as_slice)
     }
 
     /// `ptype_head(pt)`: the list a packet type of `type_` lives on.
-    fn head_mut(&mut self, type_: u16) -> Option<&mut Vec<PacketType>> {
+    fn head_mut(&mut self, type_: u16) -> Option<&mut Vec<PacketType<S>>> {
         if type_ == ETH_P_ALL {
             Some(&mut self.ptype_all)
         } else {
@@ -71,13 +80,13 @@ impl PtypeBaseState {
     /// The handlers `__netif_receive_skb_core` hands a packet of ethertype
     /// `type_` to, in delivery order: every tap, then the exact matches in
     /// its bucket.
-    pub fn handlers(&self, type_: u16) -> impl Iterator<Item = &PacketType> {
+    pub fn handlers(&self, type_: u16) -> impl Iterator<Item = &PacketType<S>> {
         let bucket = self.bucket(usize::from(type_ & PTYPE_HASH_MASK));
         self.ptype_all.iter().chain(bucket.iter().filter(move |pt| pt.type_ == type_))
     }
 
     /// Every packet type, taps first, then buckets in order (/proc/net/ptype).
-    pub fn iter(&self) -> impl Iterator<Item = &PacketType> {
+    pub fn iter(&self) -> impl Iterator<Item = &PacketType<S>> {
         self.ptype_all.iter().chain(self.ptype_base.iter().flatten())
     }
 }
@@ -85,22 +94,24 @@ impl PtypeBaseState {
 /// `dev_add_pack(pt)`: adds `pt` at the head of its list (`list_add_rcu`,
 /// so the newest handler of a type is delivered to first, as in Linux),
 /// `ptype_all` for `ETH_P_ALL`, else `ptype_base[type & 15]`. The same
-/// `name` on the same list twice is `EEXIST`.
-pub fn dev_add_pack(k: &mut Kernel, pt: PacketType) -> Result<(), Errno> {
-    let head = k.get_mut::<PtypeBaseState>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
-    if head.iter().any(|p| p.name == pt.name) {
+/// registration on the same list twice is `EEXIST` (Linux would corrupt
+/// the list); two packet types of the same name are two registrations.
+pub fn dev_add_pack<S: ProtoSpec>(k: &mut Kernel, pt: PacketType<S>) -> Result<(), Errno> {
+    let head = k.get_mut::<PtypeBaseState<S>>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
+    if head.iter().any(|p| p.entry == pt.entry) {
         return Err(Errno::EEXIST);
     }
     head.insert(0, pt);
     Ok(())
 }
 
-/// `dev_remove_pack(pt)`: removes the entry of that name (and entry).
-/// Linux warns "dev_remove_pack: %p not found" for an unknown one; here
-/// that is logged and `ENOENT`.
-pub fn dev_remove_pack(k: &mut Kernel, pt: &PacketType) -> Result<(), Errno> {
-    let head = k.get_mut::<PtypeBaseState>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
-    if let Some(i) = head.iter().position(|p| p.name == pt.name && p.entry == pt.entry) {
+/// `dev_remove_pack(pt)`: removes that registration (Linux compares the
+/// `struct packet_type` pointer; here its entry: the spec index or the
+/// handle). Linux warns "dev_remove_pack: %p not found" for an unknown
+/// one; here that is logged and `ENOENT`.
+pub fn dev_remove_pack<S: ProtoSpec>(k: &mut Kernel, pt: &PacketType<S>) -> Result<(), Errno> {
+    let head = k.get_mut::<PtypeBaseState<S>>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
+    if let Some(i) = head.iter().position(|p| p.entry == pt.entry) {
         head.remove(i);
         return Ok(());
     }

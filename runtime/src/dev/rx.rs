@@ -9,7 +9,7 @@ use super::{NETDEV_BUDGET, WEIGHT_P};
 use crate::ethernet::eth_type_trans;
 use crate::skbuff::{SkBuff, PACKET_BROADCAST, PACKET_MULTICAST};
 use crate::socket::sock::Sockets;
-use crate::tables::{Entry, NetCx, NetRx, PacketRcvFn, ProtoSpec};
+use crate::tables::{Entry, NetCx, NetRx, ProtoSpec};
 
 /// `netif_rx(skb)`: queues a received frame (`data` at its Ethernet
 /// header) on the device's ring for the next `net_rx_action`. `NET_RX_DROP`,
@@ -129,16 +129,10 @@ pub fn netif_receive_frame<S: ProtoSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, mu
 /// `deliver_skb(skb, pt_prev, orig_dev)`: `pt->func(skb, ..)`, the
 /// generated `match` for a spec packet type, a [`PacketRcvFn`] otherwise.
 #[inline(always)]
-fn deliver_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType, skb: SkBuff) -> NetRx {
-    match &pt.entry {
-        Entry::Spec(i) => S::packet_type_rcv(*i, cx, skb),
-        Entry::Dyn(d) => match d.get::<PacketRcvFn<S>>() {
-            Some(f) => f(cx, skb),
-            None => {
-                count_drop(cx, skb.ifindex, |s| &mut s.rx_dropped);
-                NetRx::Drop
-            }
-        },
+fn deliver_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType<S>, skb: SkBuff) -> NetRx {
+    match pt.entry {
+        Entry::Spec(i) => S::packet_type_rcv(i, cx, skb),
+        Entry::Fn(f, _) => f(cx, skb),
     }
 }
 
@@ -170,7 +164,7 @@ pub(crate) fn count_drop<S: ProtoSpec>(
 pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let ptype = cx.tables.ptype;
     let ifindex = skb.ifindex;
-    let mut pt_prev: Option<&PacketType> = None;
+    let mut pt_prev: Option<&PacketType<S>> = None;
     for pt in ptype.ptype_all() {
         if pt.dev == 0 || pt.dev == ifindex {
             if let Some(p) = pt_prev {
@@ -179,7 +173,7 @@ pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Ne
             pt_prev = Some(pt);
         }
     }
-    let packet_socks = cx.state::<Sockets>().is_ok_and(|s| !s.packet_sklist.is_empty());
+    let packet_socks = cx.state::<Sockets<S>>().is_ok_and(|s| !s.packet_sklist.is_empty());
     let mut to_packet = false;
     if packet_socks {
         to_packet = crate::packet::packet_rcv_all(cx, &skb);

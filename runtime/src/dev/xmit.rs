@@ -4,7 +4,7 @@ use super::netdevice::NetDevTables;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, PACKET_OUTGOING};
 use crate::socket::sock::Sockets;
-use crate::tables::{Entry, NetCx, PacketRcvFn, ProtoSpec};
+use crate::tables::{Entry, NetCx, ProtoSpec};
 
 /// `dev_queue_xmit(skb)` (`__dev_queue_xmit`): `skb->ifindex` names the
 /// device, `data` is at the Ethernet header. Taps see the frame first
@@ -15,7 +15,7 @@ use crate::tables::{Entry, NetCx, PacketRcvFn, ProtoSpec};
 /// device.
 pub fn dev_queue_xmit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<(), Errno> {
     let ifindex = skb.ifindex;
-    let taps = !cx.tables.ptype.ptype_all().is_empty() || cx.state::<Sockets>().is_ok_and(|s| s.packet_taps > 0);
+    let taps = !cx.tables.ptype.ptype_all().is_empty() || cx.state::<Sockets<S>>().is_ok_and(|s| s.packet_taps > 0);
     if taps {
         dev_queue_xmit_nit(cx, &skb);
     }
@@ -42,10 +42,8 @@ fn dev_queue_xmit_nit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
             Entry::Spec(i) => {
                 S::packet_type_rcv(*i, cx, c);
             }
-            Entry::Dyn(d) => {
-                if let Some(f) = d.get::<PacketRcvFn<S>>() {
-                    f(cx, c);
-                }
+            Entry::Fn(f, _) => {
+                f(cx, c);
             }
         }
     }

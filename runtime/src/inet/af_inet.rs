@@ -10,7 +10,7 @@ use super::{INET_PROTOSW_REUSE, IPPROTO_MAX, IPPROTO_RAW};
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
 use crate::socket::sock::{
-    sk, sk_prot, Sock, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, SS_CONNECTED,
+    sk, sk_prot, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, SS_CONNECTED,
     SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, TCP_SYN_SENT,
 };
 use crate::socket::{SOCK_RAW, SOCK_STREAM};
@@ -30,17 +30,13 @@ pub const SIOCOUTQ: u32 = 0x5411;
 /// (`IPPROTO_RAW` implies `IP_HDRINCL`). The tail (hash, `prot->init`)
 /// runs in `sys_socket` once the socket has its descriptor.
 /// `CAP_NET_RAW` is not modelled: raw sockets are allowed.
-pub fn inet_create<S: ProtoSpec>(
-    cx: &mut NetCx<'_, S>,
-    sock: &mut Sock,
-    protocol: i32,
-    _kern: bool,
-) -> Result<(), Errno> {
+pub fn inet_create<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
     if !(0..IPPROTO_MAX).contains(&protocol) {
         return Err(Errno::EINVAL);
     }
-    sock.sock_state = SS_UNCONNECTED;
     let tables = cx.tables;
+    let sock = sk(cx, fd)?;
+    sock.sock_state = SS_UNCONNECTED;
     let (answer, proto) = tables.inetsw.lookup(sock.type_, protocol as u8)?;
     sock.ops = answer.ops.clone();
     sock.prot = Some(answer.prot);
@@ -101,7 +97,7 @@ pub(crate) fn sockaddr_in(addr: &SockAddr) -> Result<(u32, u16), Errno> {
 /// caller is taken to have it.
 pub fn inet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
     let (p, desc) = sk_prot(cx, fd)?;
-    if desc.has("bind") {
+    if desc.methods.bind {
         return S::prot_bind(p, cx, fd, addr);
     }
     let (a, snum) = sockaddr_in(addr)?;
@@ -294,7 +290,7 @@ pub fn inet_sendmsg<S: ProtoSpec>(
 ) -> Result<usize, Errno> {
     let (p, desc) = sk_prot(cx, fd)?;
     let s = sk(cx, fd)?;
-    if s.num == 0 && s.type_ != SOCK_STREAM && desc.has("get_port") {
+    if s.num == 0 && s.type_ != SOCK_STREAM && desc.methods.get_port {
         inet_autobind(cx, fd)?;
     }
     S::prot_sendmsg(p, cx, fd, msg, to, flags)
@@ -313,6 +309,6 @@ pub fn inet_recvmsg<S: ProtoSpec>(
 
 /// The socket table of `cx`'s namespace (for the protocols' hash
 /// functions).
-pub(crate) fn socks<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>) -> Result<&'c mut Sockets, Errno> {
-    cx.state_mut::<Sockets>()
+pub(crate) fn socks<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>) -> Result<&'c mut Sockets<S>, Errno> {
+    cx.state_mut::<Sockets<S>>()
 }

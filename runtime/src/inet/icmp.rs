@@ -18,7 +18,7 @@ use crate::checksum::{csum_fold, csum_partial};
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_HOST, RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST};
-use crate::tables::{Entry, InetErrFn, NetCx, NetRx, ProtoSpec};
+use crate::tables::{Entry, NetCx, NetRx, ProtoSpec};
 
 pub const ICMP_ECHOREPLY: u8 = 0;
 pub const ICMP_DEST_UNREACH: u8 = 3;
@@ -197,10 +197,8 @@ pub fn icmp_unreach<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> boo
             Some(Entry::Spec(i)) => {
                 let _ = S::inet_protocol_err(*i, cx, &skb, info);
             }
-            Some(Entry::Dyn(d)) => {
-                if let Some(f) = d.get::<InetErrFn<S>>() {
-                    let _ = f(cx, &skb, info);
-                }
+            Some(Entry::Fn(f, _)) => {
+                let _ = f(cx, &skb, info);
             }
             None => {}
         }

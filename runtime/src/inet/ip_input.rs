@@ -18,7 +18,7 @@ use crate::dev::rx::count_drop;
 use crate::dev::NetDevTables;
 use crate::skbuff::{SkBuff, PACKET_OTHERHOST, RTCF_BROADCAST, RTCF_MULTICAST};
 use crate::socket::sock::Sockets;
-use crate::tables::{Entry, InetRcvFn, NetCx, NetRx, ProtoSpec};
+use crate::tables::{Entry, NetCx, NetRx, ProtoSpec};
 
 /// The IPv4 header fields the input path reads, host order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,16 +161,13 @@ pub fn ip_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, ip
 /// protocol unreachable.
 #[inline(always)] // ip_rcv's tail: no call (and skb move) for it
 pub fn ip_protocol_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> NetRx {
-    let raw = cx.state::<Sockets>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &skb, protocol);
+    let raw = cx.state::<Sockets<S>>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &skb, protocol);
     let inet_protos = cx.tables.inet_protos;
     match inet_protos.get(protocol) {
         Some(p) => {
             let ret = match &p.entry {
                 Entry::Spec(i) => S::inet_protocol_rcv(*i, cx, skb),
-                Entry::Dyn(d) => match d.get::<InetRcvFn<S>>() {
-                    Some(f) => f(cx, skb),
-                    None => return drop(cx, IpMib::InDiscards),
-                },
+                Entry::Fn(f, _) => f(cx, skb),
             };
             cx.mib_inc(IpMib::InDelivers);
             ret

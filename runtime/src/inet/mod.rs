@@ -33,11 +33,11 @@ use crate::dev::{dev_add_offload, OffloadBaseState, PacketOffload, PtypeBaseStat
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::netns::Net;
+use crate::netns::{Net, PernetSpec};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
 use crate::sock::ProtInuseState;
 use crate::socket::{SockCacheState, SockRegistryState, SOCK_MAX};
-use crate::tables::{Entry, NetState, ProtoSpec};
+use crate::tables::{Entry, EntryId, NetState, OpsEntry, ProtoSpec, ProtoswDesc};
 
 pub use arp::{arp_init, ArpState, NeighTable};
 pub use igmp::{igmp_net_exit, igmp_net_init};
@@ -58,7 +58,7 @@ pub const IPPROTO_MAX: i32 = 256;
 
 /// `struct inet_protosw`: what `inet_create` needs for one (type, protocol).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InetProtosw {
+pub struct InetProtosw<S: PernetSpec> {
     /// `SOCK_STREAM`, ...
     pub type_: u16,
     /// `IPPROTO_*`; `IPPROTO_IP` is a wildcard.
@@ -66,21 +66,44 @@ pub struct InetProtosw {
     /// The `struct proto`: its index in the spec's `PROTOS`.
     pub prot: u16,
     /// The `struct proto_ops`: a spec index or a run-time `DynProtoOps`.
-    pub ops: Entry,
+    pub ops: OpsEntry<S>,
     pub flags: u8,
-    /// The entry's name (the spec's `protosw` name, `"udp"`).
+    /// The entry's name (the spec's `protosw` name, `"udp"`), for listings.
     pub name: &'static str,
+    /// Which registration this is: spec `protosw` `i`, or a run-time one
+    /// (Linux's `inet_unregister_protosw` unlinks that struct).
+    pub id: EntryId,
+}
+
+impl<S: ProtoSpec> InetProtosw<S> {
+    /// Spec `protosw` `i`, as its descriptor gives it.
+    pub fn spec(p: &ProtoswDesc, i: u16) -> Self {
+        InetProtosw {
+            type_: p.type_,
+            protocol: p.protocol,
+            prot: p.prot,
+            ops: Entry::Spec(p.ops),
+            flags: p.flags,
+            name: p.ident,
+            id: EntryId::Spec(i),
+        }
+    }
+
+    /// A protosw registered by code outside the spec: a new registration.
+    pub fn new(type_: u16, protocol: u8, prot: u16, ops: OpsEntry<S>, flags: u8, name: &'static str) -> Self {
+        InetProtosw { type_, protocol, prot, ops, flags, name, id: EntryId::Dyn(crate::tables::Handle::new()) }
+    }
 }
 
 /// `inetsw[SOCK_MAX]` (resource `Inetsw`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InetswState {
-    inetsw: [Vec<InetProtosw>; SOCK_MAX],
+pub struct InetswState<S: PernetSpec> {
+    inetsw: [Vec<InetProtosw<S>>; SOCK_MAX],
 }
 
-impl InetswState {
+impl<S: ProtoSpec> InetswState<S> {
     /// `inetsw[type]`, in lookup order (empty for an invalid type).
-    pub fn list(&self, type_: u16) -> &[InetProtosw] {
+    pub fn list(&self, type_: u16) -> &[InetProtosw<S>] {
         self.inetsw.get(usize::from(type_)).map_or(&[], Vec::as_slice)
     }
 
@@ -92,7 +115,7 @@ impl InetswState {
     /// type invalid), `EPROTONOSUPPORT` once an entry was looked at, so
     /// `socket(AF_INET, SOCK_RAW, 0)` is `EPROTONOSUPPORT`. Returns the
     /// entry and the protocol the socket gets.
-    pub fn lookup(&self, type_: u16, protocol: u8) -> Result<(&InetProtosw, u8), Errno> {
+    pub fn lookup(&self, type_: u16, protocol: u8) -> Result<(&InetProtosw<S>, u8), Errno> {
         let mut err = Errno::ESOCKTNOSUPPORT;
         for answer in self.list(type_) {
             if protocol == answer.protocol {
@@ -117,8 +140,8 @@ impl InetswState {
 /// permanent entry of `inetsw[p.type]`, so it overrides reusable entries but
 /// never a permanent one. Linux only logs the two failures; here they also
 /// return `EINVAL` (bad type) and `EPERM` (permanent protocol).
-pub fn inet_register_protosw(k: &mut Kernel, p: InetProtosw) -> Result<(), Errno> {
-    let Some(list) = k.get_mut::<InetswState>()?.inetsw.get_mut(usize::from(p.type_)) else {
+pub fn inet_register_protosw<S: ProtoSpec>(k: &mut Kernel, p: InetProtosw<S>) -> Result<(), Errno> {
+    let Some(list) = k.get_mut::<InetswState<S>>()?.inetsw.get_mut(usize::from(p.type_)) else {
         k.printk(format!("Ignoring attempt to register invalid socket type {}", p.type_));
         return Err(Errno::EINVAL);
     };
@@ -140,7 +163,7 @@ pub fn inet_register_protosw(k: &mut Kernel, p: InetProtosw) -> Result<(), Errno
 
 /// `inet_unregister_protosw(p)`: `EPERM` for a permanent entry (Linux logs
 /// "Attempt to unregister permanent protocol"), `ENOENT` if absent.
-pub fn inet_unregister_protosw(k: &mut Kernel, p: &InetProtosw) -> Result<(), Errno> {
+pub fn inet_unregister_protosw<S: ProtoSpec>(k: &mut Kernel, p: &InetProtosw<S>) -> Result<(), Errno> {
     if p.flags & INET_PROTOSW_PERMANENT != 0 {
         k.printk(format!("Attempt to unregister permanent protocol {}", p.protocol));
         return Err(Errno::EPERM);
@@ -150,9 +173,9 @@ pub fn inet_unregister_protosw(k: &mut Kernel, p: &InetProtosw) -> Result<(), Er
 
 /// Removes `p` from `inetsw`, permanent or not (what unregistering the
 /// spec's entries needs; Linux never removes its permanent ones).
-pub fn inetsw_remove(k: &mut Kernel, p: &InetProtosw) -> Result<(), Errno> {
-    let list = k.get_mut::<InetswState>()?.inetsw.get_mut(usize::from(p.type_)).ok_or(Errno::EINVAL)?;
-    let i = list.iter().position(|a| a == p).ok_or(Errno::ENOENT)?;
+pub fn inetsw_remove<S: ProtoSpec>(k: &mut Kernel, p: &InetProtosw<S>) -> Result<(), Errno> {
+    let list = k.get_mut::<InetswState<S>>()?.inetsw.get_mut(usize::from(p.type_)).ok_or(Errno::EINVAL)?;
+    let i = list.iter().position(|a| a.id == p.id).ok_or(Errno::ENOENT)?;
     list.remove(i);
     Ok(())
 }
@@ -218,15 +241,15 @@ fn ip_init() -> Result<(KmemCache, KmemCache), Errno> {
 ///
 /// The MIB allocation, tcp/udp/raw/ping/icmp init, multicast routing and IP
 /// fragment queues are per namespace (pernet operations) or not built.
-pub fn inet_init(k: &mut Kernel) -> InitResult {
+pub fn inet_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
     // Prerequisites first, so a refusal leaves nothing half-built.
-    k.get::<SockRegistryState>()?;
+    k.get::<SockRegistryState<S>>()?;
     k.get::<SockCacheState>()?;
     k.get::<ProtInuseState>()?;
-    k.get::<PtypeBaseState>()?;
+    k.get::<PtypeBaseState<S>>()?;
     if k.has::<InetProtoListState>()
-        || k.has::<InetProtosState>()
-        || k.has::<InetswState>()
+        || k.has::<InetProtosState<S>>()
+        || k.has::<InetswState<S>>()
         || k.has::<arp::ArpState>()
         || k.has::<IpPacketTypeState>()
     {
@@ -235,8 +258,8 @@ pub fn inet_init(k: &mut Kernel) -> InitResult {
     let (ip_dst_cache, inet_peer_cache) = ip_init()?;
     k.provide(InetProtoListState)?;
     k.provide(InetFamilyState)?;
-    k.provide(InetProtosState::new())?;
-    k.provide(InetswState { inetsw: Default::default() })?;
+    k.provide(InetProtosState::<S>::new())?;
+    k.provide(InetswState::<S> { inetsw: Default::default() })?;
     arp_init(k)?;
     k.provide(IpPacketTypeState { ip_dst_cache, inet_peer_cache })
 }
@@ -330,38 +353,39 @@ mod tests {
     use crate::socket::{sock_init, PF_INET, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
     use crate::softirq::spawn_ksoftirqd;
     use crate::testspec;
+    use crate::testspec::TestSpec as T;
 
     fn ready() -> Kernel {
-        Kernel::with_initcalls(1, &[spawn_ksoftirqd, sock_init, net_inuse_init, net_dev_init]).unwrap()
+        Kernel::with_initcalls(1, &[spawn_ksoftirqd, sock_init::<T>, net_inuse_init, net_dev_init::<T>]).unwrap()
     }
 
     #[test]
     fn missing_prerequisites_are_errors() {
         let mut k = Kernel::new(1);
-        sock_init(&mut k).unwrap();
-        assert_eq!(inet_init(&mut k), Err(Errno::ENOENT));
-        assert!(!k.has::<InetProtosState>());
+        sock_init::<T>(&mut k).unwrap();
+        assert_eq!(inet_init::<T>(&mut k), Err(Errno::ENOENT));
+        assert!(!k.has::<InetProtosState<T>>());
         assert_eq!(ipv4_offload_init(&mut k), Err(Errno::ENOENT));
     }
 
     #[test]
     fn inet_init_creates_empty_tables() {
         let mut k = ready();
-        inet_init(&mut k).unwrap();
-        assert_eq!(k.get::<InetProtosState>().unwrap().iter().count(), 0);
-        assert!(k.get::<InetswState>().unwrap().list(SOCK_STREAM).is_empty());
-        assert!(k.get::<PtypeBaseState>().unwrap().iter().next().is_none());
+        inet_init::<T>(&mut k).unwrap();
+        assert_eq!(k.get::<InetProtosState<T>>().unwrap().iter().count(), 0);
+        assert!(k.get::<InetswState<T>>().unwrap().list(SOCK_STREAM).is_empty());
+        assert!(k.get::<PtypeBaseState<T>>().unwrap().iter().next().is_none());
         assert_eq!(k.get::<ArpState>().unwrap().arp_tbl.id, "arp_cache");
         assert_eq!(k.get::<IpPacketTypeState>().unwrap().ip_dst_cache.name, "ip_dst_cache");
         assert!(k.has::<InetFamilyState>() && k.has::<InetProtoListState>());
-        assert_eq!(inet_init(&mut k), Err(Errno::EEXIST));
+        assert_eq!(inet_init::<T>(&mut k), Err(Errno::EEXIST));
     }
 
     #[test]
     fn spec_entries_fill_the_tables_like_inet_init() {
         let st = testspec::boot();
         let k = &st.k;
-        let fam = k.get::<SockRegistryState>().unwrap().family(PF_INET).unwrap();
+        let fam = k.get::<SockRegistryState<T>>().unwrap().family(PF_INET).unwrap();
         assert_eq!((fam.create, &fam.entry), ("inet_create", &Entry::Spec(0)));
         assert!(k.log().iter().any(|l| l == "NET: Registered protocol family 2"));
 
@@ -370,15 +394,15 @@ mod tests {
         let tcp = k.get::<SockCacheState>().unwrap().proto("TCP").unwrap();
         assert_eq!(tcp.slab.as_ref().map(|s| s.object_size), Some(2240));
 
-        let ip = k.get::<InetProtosState>().unwrap();
+        let ip = k.get::<InetProtosState<T>>().unwrap();
         assert_eq!(ip.get(IPPROTO_UDP).map(|p| p.name), Some("udp_protocol"));
         assert_eq!(ip.get(IPPROTO_TCP).map(|p| p.handler), Some("tcp_v4_rcv"));
         assert_eq!(ip.get(IPPROTO_ICMP).map(|p| p.handler), Some("icmp_rcv"));
         assert_eq!(ip.get(IPPROTO_IGMP).and_then(|p| p.err_handler), None);
-        assert_eq!(ip.get(IPPROTO_IGMP).and_then(|p| p.err_entry.clone()), None);
+        assert_eq!(ip.get(IPPROTO_IGMP).and_then(|p| p.err_entry), None);
         assert_eq!(ip.iter().count(), 4);
 
-        let sw = k.get::<InetswState>().unwrap();
+        let sw = k.get::<InetswState<T>>().unwrap();
         let names = |t| sw.list(t).iter().map(|p| p.name).collect::<Vec<_>>();
         assert_eq!(names(SOCK_STREAM), ["tcp"]);
         assert_eq!(names(SOCK_DGRAM), ["udp", "ping"]);
@@ -390,7 +414,7 @@ mod tests {
         assert_eq!(sw.lookup(5, 0).map(|(p, _)| p.name), Err(Errno::ESOCKTNOSUPPORT));
         assert_eq!(sw.lookup(99, 0).map(|(p, _)| p.name), Err(Errno::ESOCKTNOSUPPORT));
 
-        let ptype = k.get::<PtypeBaseState>().unwrap();
+        let ptype = k.get::<PtypeBaseState<T>>().unwrap();
         assert_eq!(ptype.handlers(ETH_P_IP).map(|p| p.func).collect::<Vec<_>>(), ["ip_rcv"]);
         assert_eq!(ptype.handlers(ETH_P_ARP).map(|p| p.func).collect::<Vec<_>>(), ["arp_rcv"]);
     }
@@ -399,21 +423,21 @@ mod tests {
     fn protosw_never_overrides_permanent() {
         let mut st = testspec::boot();
         let k = &mut st.k;
-        let udp = k.get::<InetswState>().unwrap().list(SOCK_DGRAM)[0].clone();
-        let udp2 = InetProtosw { flags: 0, name: "udp2", ..udp.clone() };
+        let udp = k.get::<InetswState<T>>().unwrap().list(SOCK_DGRAM)[0].clone();
+        let udp2 = InetProtosw::new(udp.type_, udp.protocol, udp.prot, udp.ops.clone(), 0, "udp2");
         assert_eq!(inet_register_protosw(k, udp2.clone()), Err(Errno::EPERM));
         assert_eq!(k.log().last().map(String::as_str), Some("Attempt to override permanent protocol 17"));
         let bad = InetProtosw { type_: 11, ..udp2.clone() };
         assert_eq!(inet_register_protosw(k, bad), Err(Errno::EINVAL));
 
         // A new permanent entry goes after the last permanent one, before PING.
-        let lite = InetProtosw { protocol: 136, name: "udplite", flags: INET_PROTOSW_PERMANENT, ..udp2 };
+        let lite = InetProtosw::new(udp.type_, 136, udp.prot, udp.ops.clone(), INET_PROTOSW_PERMANENT, "udplite");
         inet_register_protosw(k, lite).unwrap();
-        let names: Vec<_> = k.get::<InetswState>().unwrap().list(SOCK_DGRAM).iter().map(|p| p.name).collect();
+        let names: Vec<_> = k.get::<InetswState<T>>().unwrap().list(SOCK_DGRAM).iter().map(|p| p.name).collect();
         assert_eq!(names, ["udp", "udplite", "ping"]);
 
         assert_eq!(inet_unregister_protosw(k, &udp), Err(Errno::EPERM));
-        let ping = k.get::<InetswState>().unwrap().list(SOCK_DGRAM)[2].clone();
+        let ping = k.get::<InetswState<T>>().unwrap().list(SOCK_DGRAM)[2].clone();
         inet_unregister_protosw(k, &ping).unwrap();
         assert_eq!(inet_unregister_protosw(k, &ping), Err(Errno::ENOENT));
     }

@@ -17,6 +17,7 @@ use super::route::{ip_route_output_cx, RouteKind};
 use super::IPPROTO_ICMP;
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
+use crate::netns::PernetSpec;
 use crate::skbuff::{SkBuff, MAX_HEADER};
 use crate::socket::sock::{
     sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, SEND_SHUTDOWN, SOCK_BINDADDR_LOCK,
@@ -82,9 +83,9 @@ pub fn ping_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -
 /// one after `ping_port_rover`; taken (by a socket not both
 /// `SO_REUSEADDR`) is `EADDRINUSE`. The socket joins `ping_table`.
 pub fn ping_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, ident: u16) -> Result<(), Errno> {
-    let socks = cx.state_mut::<Sockets>()?;
+    let socks = cx.state_mut::<Sockets<S>>()?;
     let reuse = socks.get(fd).ok_or(Errno::EBADF)?.reuse;
-    let taken = |socks: &Sockets, id: u16| {
+    let taken = |socks: &Sockets<S>, id: u16| {
         socks
             .ping_table
             .chain(id)
@@ -128,7 +129,7 @@ pub fn ping_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errn
 
 /// `ping_unhash(sk)`: out of `ping_table`, identifier 0.
 pub fn ping_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
     let Some(s) = socks.get_mut(fd) else { return };
     if !s.hashed {
         return;
@@ -143,7 +144,7 @@ pub fn ping_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 
 /// `ping_lookup(net, skb, ident)`: the socket with identifier `ident`
 /// bound to `daddr` or any address, on the device or any.
-fn ping_lookup(socks: &Sockets, ident: u16, daddr: u32, dif: i32) -> Option<Fd> {
+fn ping_lookup<S: PernetSpec>(socks: &Sockets<S>, ident: u16, daddr: u32, dif: i32) -> Option<Fd> {
     socks.ping_table.chain(ident).iter().copied().find(|&fd| {
         socks.get(fd).is_some_and(|s| {
             s.num == ident
@@ -164,7 +165,7 @@ pub fn ping_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
     };
     let daddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.daddr);
     let ifindex = skb.ifindex;
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return false };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return false };
     match ping_lookup(socks, ident, daddr, ifindex).and_then(|fd| socks.get_mut(fd)) {
         Some(s) => {
             let _ = s.queue_rcv_skb(skb);
@@ -187,7 +188,7 @@ pub fn ping_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) {
         _ => return,
     };
     let Some((err, harderr)) = icmp_sk_err((info >> 8) as u8, info as u8) else { return };
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
     let Some(s) = ping_lookup(socks, ident, iph.saddr, 0).and_then(|fd| socks.get_mut(fd)) else { return };
     if !s.recverr && (!harderr || s.state != TCP_ESTABLISHED) {
         return;

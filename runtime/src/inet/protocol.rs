@@ -3,7 +3,8 @@
 
 use crate::errno::Errno;
 use crate::kernel::Kernel;
-use crate::tables::{fn_name, DynFn, Entry, InetErrFn, InetProtocolDesc, InetRcvFn, ProtoSpec};
+use crate::netns::PernetSpec;
+use crate::tables::{fn_name, Entry, EntryId, InetErrFn, InetProtocolDesc, InetRcvFn, ProtoSpec};
 
 /// Slots of `inet_protos` / `inet_offloads`: one per 8-bit protocol number.
 pub const MAX_INET_PROTOS: usize = 256;
@@ -17,7 +18,7 @@ pub const IPPROTO_RAW: u8 = 255;
 
 /// `struct net_protocol`: what `ip_local_deliver_finish` calls for a protocol.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NetProtocol {
+pub struct NetProtocol<S: PernetSpec> {
     /// The C variable (`"udp_protocol"`).
     pub name: &'static str,
     /// `handler`, by name (`"udp_rcv"`).
@@ -29,16 +30,17 @@ pub struct NetProtocol {
     /// `netns_ok`: safe in namespaces other than `init_net`.
     pub netns_ok: bool,
     /// `handler` itself: a spec protocol (the generated
-    /// [`ProtoSpec::inet_protocol_rcv`]) or an [`InetRcvFn`].
-    pub entry: Entry,
+    /// [`ProtoSpec::inet_protocol_rcv`]) or an [`InetRcvFn`]. Its id is the
+    /// registration's identity (`inet_del_protocol` compares it).
+    pub entry: Entry<InetRcvFn<S>>,
     /// `err_handler` itself, if any: the spec protocol (the generated
     /// [`ProtoSpec::inet_protocol_err`]) or an [`InetErrFn`].
-    pub err_entry: Option<Entry>,
+    pub err_entry: Option<Entry<InetErrFn<S>>>,
 }
 
-impl NetProtocol {
+impl<S: ProtoSpec> NetProtocol<S> {
     /// Spec inet protocol `i`, named from its descriptor.
-    pub fn spec(desc: &InetProtocolDesc, i: u16) -> NetProtocol {
+    pub fn spec(desc: &InetProtocolDesc, i: u16) -> NetProtocol<S> {
         NetProtocol {
             name: desc.name,
             handler: fn_name(desc.handler),
@@ -50,20 +52,18 @@ impl NetProtocol {
         }
     }
 
-    /// A protocol handler registered by code outside the spec.
-    pub fn dynamic<S: ProtoSpec>(
-        name: &'static str,
-        handler: InetRcvFn<S>,
-        err_handler: Option<InetErrFn<S>>,
-    ) -> NetProtocol {
+    /// A protocol handler registered by code outside the spec: a new
+    /// registration (its own handle), whatever its name.
+    pub fn dynamic(name: &'static str, handler: InetRcvFn<S>, err_handler: Option<InetErrFn<S>>) -> NetProtocol<S> {
+        let h = crate::tables::Handle::new();
         NetProtocol {
             name,
             handler: name,
             err_handler: err_handler.map(|_| name),
             no_policy: true,
             netns_ok: true,
-            entry: Entry::Dyn(DynFn::new(handler)),
-            err_entry: err_handler.map(|e| Entry::Dyn(DynFn::new(e))),
+            entry: Entry::Fn(handler, h),
+            err_entry: err_handler.map(|e| Entry::Fn(e, h)),
         }
     }
 }
@@ -77,7 +77,7 @@ pub struct InetSlots<T> {
 }
 
 /// `inet_protos[MAX_INET_PROTOS]` (resource `InetProtos`).
-pub type InetProtosState = InetSlots<NetProtocol>;
+pub type InetProtosState<S> = InetSlots<NetProtocol<S>>;
 
 /// `inet_offloads[MAX_INET_PROTOS]` (part of resource `Ipv4Offload`).
 pub type InetOffloads = InetSlots<NetOffload>;
@@ -125,20 +125,21 @@ impl<T> InetSlots<T> {
 
 /// `inet_add_protocol(prot, protocol)`: `EBUSY` if the slot is taken
 /// (Linux's `cmpxchg` fails and it returns -1).
-pub fn inet_add_protocol(k: &mut Kernel, prot: NetProtocol, protocol: u8) -> Result<(), Errno> {
-    k.get_mut::<InetProtosState>()?.add(prot, protocol)
+pub fn inet_add_protocol<S: ProtoSpec>(k: &mut Kernel, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+    k.get_mut::<InetProtosState<S>>()?.add(prot, protocol)
 }
 
-/// `inet_del_protocol(prot, protocol)`: empties the slot only if it holds
-/// `prot` (found by name), else `EBUSY`.
-pub fn inet_del_protocol(k: &mut Kernel, name: &str, protocol: u8) -> Result<(), Errno> {
-    k.get_mut::<InetProtosState>()?.del(protocol, |p| p.name == name)
+/// `inet_del_protocol(prot, protocol)`: `cmpxchg(&inet_protos[protocol],
+/// prot, NULL)`: empties the slot only if it holds that registration
+/// (compared by identity, as Linux compares the pointer: another protocol
+/// of the same name is not it), else `EBUSY`.
+pub fn inet_del_protocol<S: ProtoSpec>(k: &mut Kernel, prot: &NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+    inet_del_protocol_id::<S>(k, prot.entry.id(), protocol)
 }
 
-/// `inet_del_protocol` comparing the handler itself (`cmpxchg(.., prot,
-/// NULL)`): empties the slot only if it holds `entry`, else `EBUSY`.
-pub fn inet_del_protocol_entry(k: &mut Kernel, entry: &Entry, protocol: u8) -> Result<(), Errno> {
-    k.get_mut::<InetProtosState>()?.del(protocol, |p| p.entry == *entry)
+/// [`inet_del_protocol`] by the registration's id.
+pub fn inet_del_protocol_id<S: ProtoSpec>(k: &mut Kernel, id: EntryId, protocol: u8) -> Result<(), Errno> {
+    k.get_mut::<InetProtosState<S>>()?.del(protocol, |p| p.entry.id() == id)
 }
 
 /// `struct net_offload`: GSO/GRO callbacks for one IP protocol.
@@ -154,8 +155,9 @@ pub struct NetOffload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testspec::TestSpec as T;
 
-    const UDP: NetProtocol = NetProtocol {
+    const UDP: NetProtocol<T> = NetProtocol {
         name: "udp_protocol",
         handler: "udp_rcv",
         err_handler: Some("udp_err"),
@@ -169,17 +171,20 @@ mod tests {
     fn add_and_del_protocol() {
         let mut k = Kernel::new(1);
         assert_eq!(inet_add_protocol(&mut k, UDP, IPPROTO_UDP), Err(Errno::ENOENT));
-        k.provide(InetProtosState::new()).unwrap();
+        k.provide(InetProtosState::<T>::new()).unwrap();
         inet_add_protocol(&mut k, UDP, IPPROTO_UDP).unwrap();
         assert_eq!(inet_add_protocol(&mut k, UDP, IPPROTO_UDP), Err(Errno::EBUSY));
-        assert_eq!(k.get::<InetProtosState>().unwrap().get(17).map(|p| p.handler), Some("udp_rcv"));
-        assert_eq!(k.get::<InetProtosState>().unwrap().iter().map(|(n, _)| n).collect::<Vec<_>>(), [17]);
-        assert_eq!(inet_del_protocol(&mut k, "tcp_protocol", IPPROTO_UDP), Err(Errno::EBUSY));
-        inet_del_protocol(&mut k, "udp_protocol", IPPROTO_UDP).unwrap();
-        assert_eq!(inet_del_protocol(&mut k, "udp_protocol", IPPROTO_UDP), Err(Errno::EBUSY));
+        assert_eq!(k.get::<InetProtosState<T>>().unwrap().get(17).map(|p| p.handler), Some("udp_rcv"));
+        assert_eq!(k.get::<InetProtosState<T>>().unwrap().iter().map(|(n, _)| n).collect::<Vec<_>>(), [17]);
+        let tcp = NetProtocol { name: "tcp_protocol", entry: Entry::Spec(2), ..UDP };
+        assert_eq!(inet_del_protocol(&mut k, &tcp, IPPROTO_UDP), Err(Errno::EBUSY));
+        let udp_by_name = NetProtocol { entry: Entry::Spec(9), ..UDP };
+        assert_eq!(inet_del_protocol(&mut k, &udp_by_name, IPPROTO_UDP), Err(Errno::EBUSY), "the name is no identity");
+        inet_del_protocol(&mut k, &UDP, IPPROTO_UDP).unwrap();
+        assert_eq!(inet_del_protocol(&mut k, &UDP, IPPROTO_UDP), Err(Errno::EBUSY));
         inet_add_protocol(&mut k, UDP, IPPROTO_RAW).unwrap();
-        assert_eq!(inet_del_protocol_entry(&mut k, &Entry::Spec(9), IPPROTO_RAW), Err(Errno::EBUSY));
-        inet_del_protocol_entry(&mut k, &Entry::Spec(1), IPPROTO_RAW).unwrap();
+        assert_eq!(inet_del_protocol_id::<T>(&mut k, EntryId::Spec(9), IPPROTO_RAW), Err(Errno::EBUSY));
+        inet_del_protocol_id::<T>(&mut k, EntryId::Spec(1), IPPROTO_RAW).unwrap();
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn raw_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) ->
 
 /// `raw_hash_sk(sk)`: into `raw_v4_hashinfo` by protocol, counted in use.
 pub fn raw_hash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
-    let socks = cx.state_mut::<Sockets>()?;
+    let socks = cx.state_mut::<Sockets<S>>()?;
     let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
     if s.hashed {
         return Ok(());
@@ -68,7 +68,7 @@ pub fn raw_hash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Er
 
 /// `raw_unhash_sk(sk)`.
 pub fn raw_unhash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
     let Some(s) = socks.get_mut(fd) else { return };
     if !s.hashed {
         return;
@@ -86,7 +86,7 @@ pub fn raw_unhash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 /// (`sk_drops`). Returns whether any socket matched.
 pub fn raw_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, protocol: u8) -> bool {
     let Some(iph) = Iphdr::parse(skb.network_header()) else { return false };
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return false };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return false };
     let key = u16::from(protocol);
     let mut delivered = false;
     let n = socks.raw_hash.chain(key).len();

@@ -17,6 +17,7 @@ use super::netns_ipv4::Ipv4Net;
 use super::IPPROTO_TCP;
 use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_nofold};
 use crate::errno::Errno;
+use crate::netns::PernetSpec;
 use crate::skbuff::{SkBuff, PACKET_HOST};
 use crate::socket::sock::{
     datagram_poll, sk, sk_prot, sock_prot_inuse_add, Sockets, POLLHUP, POLLOUT, TCP_CLOSE, TCP_LISTEN,
@@ -42,7 +43,7 @@ pub fn tcp_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     }
     if let Ok((p, desc)) = sk_prot(cx, fd) {
         S::prot_unhash(p, cx, fd);
-        if desc.has("destroy") {
+        if desc.methods.destroy {
             S::prot_destroy(p, cx, fd);
         }
     }
@@ -125,7 +126,7 @@ pub fn inet_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 /// `inet_csk_bind_conflict`: another socket bound to `num` whose device
 /// and address overlap `fd`'s, unless both have `SO_REUSEADDR` and it is
 /// not listening.
-fn inet_csk_bind_conflict(socks: &Sockets, fd: Fd, num: u16) -> bool {
+fn inet_csk_bind_conflict<S: PernetSpec>(socks: &Sockets<S>, fd: Fd, num: u16) -> bool {
     let Some(me) = socks.get(fd) else { return true };
     socks.tcp_bhash.chain(num).iter().any(|&f| {
         let Some(o) = socks.get(f) else { return false };

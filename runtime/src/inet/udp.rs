@@ -19,6 +19,7 @@ use super::route::{ip_route_output_cx, RouteKind};
 use super::IPPROTO_UDP;
 use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_magic, csum_tcpudp_nofold};
 use crate::errno::Errno;
+use crate::netns::PernetSpec;
 use crate::skbuff::{SkBuff, MAX_HEADER, RTCF_BROADCAST, RTCF_MULTICAST};
 use crate::socket::sock::{
     datagram_poll, sk, sk_common_release, sk_prot, sock_prot_inuse_add, Sock, Sockets, MSG_OOB, MSG_PEEK, MSG_TRUNC,
@@ -42,7 +43,7 @@ fn be16(b: &[u8], at: usize) -> u16 {
 /// `sk` does not take a datagram from `saddr:sport` to `daddr:hnum` on
 /// device `dif`; otherwise higher for each bound or connected field.
 #[inline]
-fn compute_score(sk: &Sock, saddr: u32, sport: u16, daddr: u32, hnum: u16, dif: i32) -> i32 {
+fn compute_score<S: PernetSpec>(sk: &Sock<S>, saddr: u32, sport: u16, daddr: u32, hnum: u16, dif: i32) -> i32 {
     if sk.num != hnum || !sk.hashed {
         return -1;
     }
@@ -77,7 +78,14 @@ fn compute_score(sk: &Sock, saddr: u32, sport: u16, daddr: u32, hnum: u16, dif: 
 /// `__udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, ..)`: the best
 /// scoring socket of `dport`'s chain (the first of equal scores).
 #[inline]
-pub fn udp4_lib_lookup(socks: &Sockets, saddr: u32, sport: u16, daddr: u32, dport: u16, dif: i32) -> Option<Fd> {
+pub fn udp4_lib_lookup<S: PernetSpec>(
+    socks: &Sockets<S>,
+    saddr: u32,
+    sport: u16,
+    daddr: u32,
+    dport: u16,
+    dif: i32,
+) -> Option<Fd> {
     let mut best = None;
     let mut best_score = -1;
     for &fd in socks.udp_table.chain(dport) {
@@ -134,7 +142,7 @@ pub fn udp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
         return udp4_lib_mcast_deliver(cx, skb, saddr, sport, daddr, dport);
     }
     let ifindex = skb.ifindex;
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return rcv_error(cx, false) };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return rcv_error(cx, false) };
     let sk = udp4_lib_lookup(socks, saddr, sport, daddr, dport, ifindex).and_then(|fd| socks.get_mut(fd));
     match sk {
         Some(sk) => match sk.queue_rcv_skb(skb) {
@@ -173,7 +181,7 @@ fn udp4_lib_mcast_deliver<S: ProtoSpec>(
     dport: u16,
 ) -> NetRx {
     let ifindex = skb.ifindex;
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return NetRx::Drop };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return NetRx::Drop };
     let mut delivered = 0;
     let mut full = 0;
     let n = socks.udp_table.chain(dport).len();
@@ -217,7 +225,7 @@ pub fn udp_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> 
     let (source, dest) = (be16(uh, 0), be16(uh, 2));
     let type_ = (info >> 8) as u8;
     let code = info as u8;
-    let socks = cx.state_mut::<Sockets>()?;
+    let socks = cx.state_mut::<Sockets<S>>()?;
     let Some(fd) = udp4_lib_lookup(socks, iph.daddr, dest, iph.saddr, source, skb.ifindex) else {
         cx.mib_inc(IcmpMib::InErrors);
         return Err(Errno::ENOENT);
@@ -268,7 +276,7 @@ pub fn udp_disconnect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) 
 /// `udp_lib_lport_inuse`: whether another socket holds port `num` in a
 /// way that conflicts with `fd` (addresses overlap — equal or either a
 /// wildcard —, devices compatible, not both `SO_REUSEADDR`).
-fn udp_lib_lport_inuse(socks: &Sockets, num: u16, fd: Fd) -> bool {
+fn udp_lib_lport_inuse<S: PernetSpec>(socks: &Sockets<S>, num: u16, fd: Fd) -> bool {
     let Some(me) = socks.get(fd) else { return true };
     socks.udp_table.chain(num).iter().any(|&fd2| {
         let Some(o) = socks.get(fd2) else { return false };
@@ -282,7 +290,12 @@ fn udp_lib_lport_inuse(socks: &Sockets, num: u16, fd: Fd) -> bool {
 
 /// Picks a free port of `local_port_range` starting at a random one
 /// (`inet_get_local_port_range` + the search of `udp_lib_get_port`).
-fn ephemeral_port(socks: &mut Sockets, lo: u16, hi: u16, inuse: impl Fn(&Sockets, u16) -> bool) -> Option<u16> {
+fn ephemeral_port<S: PernetSpec>(
+    socks: &mut Sockets<S>,
+    lo: u16,
+    hi: u16,
+    inuse: impl Fn(&Sockets<S>, u16) -> bool,
+) -> Option<u16> {
     let (lo, hi) = (u32::from(lo), u32::from(hi.max(lo)));
     let remaining = hi - lo + 1;
     let start = socks.prandom_u32() % remaining;
@@ -294,7 +307,7 @@ fn ephemeral_port(socks: &mut Sockets, lo: u16, hi: u16, inuse: impl Fn(&Sockets
 /// socket is hashed into `udp_table` and counted in use.
 pub fn udp_v4_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, snum: u16) -> Result<(), Errno> {
     let (lo, hi) = cx.state::<Ipv4Net>().map_or((32768, 60999), Ipv4Net::local_port_range);
-    let socks = cx.state_mut::<Sockets>()?;
+    let socks = cx.state_mut::<Sockets<S>>()?;
     let snum = if snum == 0 {
         ephemeral_port(socks, lo, hi, |s, p| udp_lib_lport_inuse(s, p, fd)).ok_or(Errno::EADDRINUSE)?
     } else if udp_lib_lport_inuse(socks, snum, fd) {
@@ -325,7 +338,7 @@ pub fn udp_lib_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), E
 
 /// `udp_lib_unhash(sk)`: out of `udp_table`, `inet_num` 0, no longer in use.
 pub fn udp_lib_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
     let Some(s) = socks.get_mut(fd) else { return };
     if !s.hashed {
         return;

@@ -21,10 +21,11 @@ use std::mem::size_of;
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
+use crate::netns::PernetSpec;
 use crate::skbuff::{skb_init, SkbCacheState};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_MEM_SPREAD, SLAB_PANIC, SLAB_RECLAIM_ACCOUNT};
 use crate::sock::Proto;
-use crate::tables::{DynFn, Entry, FamilyCreateFn, ProtoSpec};
+use crate::tables::{fn_name, Entry, FamilyCreateFn, FamilyDesc, ProtoSpec};
 
 /// Slots in `net_families` (`NPROTO` = `AF_MAX` in Linux 3.19).
 pub const NPROTO: usize = 46;
@@ -53,7 +54,7 @@ pub const SOCK_MAX: usize = SOCK_PACKET as usize + 1;
 
 /// `struct net_proto_family`: how `socket(family, ..)` creates a socket.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NetProtoFamily {
+pub struct NetProtoFamily<S: PernetSpec> {
     pub family: u16,
     /// The `create` function, by name (`"inet_create"`).
     pub create: &'static str,
@@ -61,30 +62,35 @@ pub struct NetProtoFamily {
     pub owner: &'static str,
     /// `create` itself: a spec family (dispatched by
     /// [`ProtoSpec::family_create`]) or a [`FamilyCreateFn`].
-    pub entry: Entry,
+    pub entry: Entry<FamilyCreateFn<S>>,
 }
 
-impl NetProtoFamily {
+impl<S: ProtoSpec> NetProtoFamily<S> {
+    /// Spec family `i`, as its descriptor gives it.
+    pub fn spec(desc: &FamilyDesc, i: u16) -> Self {
+        NetProtoFamily { family: desc.family, create: fn_name(desc.create), owner: "kernel", entry: Entry::Spec(i) }
+    }
+
     /// A family registered by code outside the spec.
-    pub fn dynamic<S: ProtoSpec>(family: u16, create_name: &'static str, create: FamilyCreateFn<S>) -> Self {
-        NetProtoFamily { family, create: create_name, owner: "module", entry: Entry::Dyn(DynFn::new(create)) }
+    pub fn dynamic(family: u16, create_name: &'static str, create: FamilyCreateFn<S>) -> Self {
+        NetProtoFamily { family, create: create_name, owner: "module", entry: Entry::func(create) }
     }
 }
 
 /// `net_families[NPROTO]` (resource `SockRegistry`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SockRegistryState {
-    net_families: [Option<NetProtoFamily>; NPROTO],
+pub struct SockRegistryState<S: PernetSpec> {
+    net_families: [Option<NetProtoFamily<S>>; NPROTO],
 }
 
-impl SockRegistryState {
+impl<S: ProtoSpec> SockRegistryState<S> {
     /// `net_families[family]`, if registered.
-    pub fn family(&self, family: u16) -> Option<&NetProtoFamily> {
+    pub fn family(&self, family: u16) -> Option<&NetProtoFamily<S>> {
         self.net_families.get(usize::from(family))?.as_ref()
     }
 
     /// Registered families, by number.
-    pub fn families(&self) -> impl Iterator<Item = &NetProtoFamily> {
+    pub fn families(&self) -> impl Iterator<Item = &NetProtoFamily<S>> {
         self.net_families.iter().flatten()
     }
 }
@@ -132,7 +138,7 @@ impl SockCacheState {
 
     /// The registered `struct proto` that is spec `proto` `i`.
     pub fn spec_proto(&self, i: u16) -> Option<&Proto> {
-        self.proto_list.iter().find(|p| p.spec == Some(i))
+        self.proto_list.iter().find(|p| p.id == crate::tables::EntryId::Spec(i))
     }
 }
 
@@ -257,9 +263,9 @@ impl Default for NfHooksState {
 /// family in `net_families`. As in Linux, `family >= NPROTO` is `ENOBUFS`
 /// and a taken slot `EEXIST`. Linux prints the "Registered" line even when
 /// the slot was taken; here it is printed only on success.
-pub fn sock_register(k: &mut Kernel, ops: NetProtoFamily) -> Result<(), Errno> {
+pub fn sock_register<S: ProtoSpec>(k: &mut Kernel, ops: NetProtoFamily<S>) -> Result<(), Errno> {
     let family = ops.family;
-    let Some(slot) = k.get_mut::<SockRegistryState>()?.net_families.get_mut(usize::from(family)) else {
+    let Some(slot) = k.get_mut::<SockRegistryState<S>>()?.net_families.get_mut(usize::from(family)) else {
         k.printk(format!("protocol {family} >= NPROTO({NPROTO})"));
         return Err(Errno::ENOBUFS);
     };
@@ -273,8 +279,8 @@ pub fn sock_register(k: &mut Kernel, ops: NetProtoFamily) -> Result<(), Errno> {
 
 /// `sock_unregister(family)`: empties the slot (Linux `BUG_ON`s an
 /// out-of-range family; here it is `EINVAL`). `ENOENT` if nothing was there.
-pub fn sock_unregister(k: &mut Kernel, family: u16) -> Result<(), Errno> {
-    let slot = k.get_mut::<SockRegistryState>()?.net_families.get_mut(usize::from(family)).ok_or(Errno::EINVAL)?;
+pub fn sock_unregister<S: ProtoSpec>(k: &mut Kernel, family: u16) -> Result<(), Errno> {
+    let slot = k.get_mut::<SockRegistryState<S>>()?.net_families.get_mut(usize::from(family)).ok_or(Errno::EINVAL)?;
     slot.take().ok_or(Errno::ENOENT)?;
     k.printk(format!("NET: Unregistered protocol family {family}"));
     Ok(())
@@ -290,8 +296,8 @@ pub fn sock_unregister(k: &mut Kernel, family: u16) -> Result<(), Errno> {
 ///
 /// `net_sysctl_init` is not modelled here: the net sysctl root belongs to
 /// the sysctl module, and sock_init does not depend on `init_net`.
-pub fn sock_init(k: &mut Kernel) -> InitResult {
-    if k.has::<SockRegistryState>()
+pub fn sock_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
+    if k.has::<SockRegistryState<S>>()
         || k.has::<SockCacheState>()
         || k.has::<SkbCacheState>()
         || k.has::<SockfsState>()
@@ -299,7 +305,7 @@ pub fn sock_init(k: &mut Kernel) -> InitResult {
     {
         return Err(Errno::EEXIST);
     }
-    let registry = SockRegistryState { net_families: std::array::from_fn(|_| None) };
+    let registry = SockRegistryState::<S> { net_families: std::array::from_fn(|_| None) };
     let sk_cachep = KmemCache::create("sock", size_of::<SockCommon>(), 0, SLAB_HWCACHE_ALIGN)?;
     let skb = skb_init()?;
     let sock_inode_cachep = KmemCache::create(
@@ -327,18 +333,19 @@ pub fn sock_init(k: &mut Kernel) -> InitResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testspec::TestSpec as T;
 
     fn booted() -> Kernel {
-        Kernel::with_initcalls(1, &[sock_init]).unwrap()
+        Kernel::with_initcalls(1, &[sock_init::<T>]).unwrap()
     }
 
-    const INET: NetProtoFamily =
+    const INET: NetProtoFamily<T> =
         NetProtoFamily { family: PF_INET, create: "inet_create", owner: "kernel", entry: Entry::Spec(0) };
 
     #[test]
     fn sock_init_builds_everything_empty() {
         let mut k = booted();
-        assert_eq!(k.get::<SockRegistryState>().unwrap().families().count(), 0);
+        assert_eq!(k.get::<SockRegistryState<T>>().unwrap().families().count(), 0);
         let c = k.get::<SockCacheState>().unwrap();
         assert_eq!((c.sk_cachep.name, c.sock_inode_cachep.name), ("sock", "sock_inode_cache"));
         assert!(c.proto_list.is_empty());
@@ -348,27 +355,27 @@ mod tests {
         assert_eq!(fs.sock_mnt, VfsMount { fs_type: "sockfs", magic: SOCKFS_MAGIC, mnt_count: 1 });
         let nf = k.get::<NfHooksState>().unwrap();
         assert!((0..NPROTO as u16).all(|pf| nf.hooks(pf, NfInetHook::PostRouting).is_empty()));
-        assert_eq!(sock_init(&mut k), Err(Errno::EEXIST));
+        assert_eq!(sock_init::<T>(&mut k), Err(Errno::EEXIST));
     }
 
     #[test]
     fn sock_register_semantics() {
         let mut k = Kernel::new(1);
         assert_eq!(sock_register(&mut k, INET), Err(Errno::ENOENT));
-        sock_init(&mut k).unwrap();
+        sock_init::<T>(&mut k).unwrap();
         sock_register(&mut k, INET).unwrap();
         assert_eq!(k.log().last().map(String::as_str), Some("NET: Registered protocol family 2"));
-        assert_eq!(k.get::<SockRegistryState>().unwrap().family(PF_INET).map(|f| &f.entry), Some(&Entry::Spec(0)));
+        assert_eq!(k.get::<SockRegistryState<T>>().unwrap().family(PF_INET).map(|f| &f.entry), Some(&Entry::Spec(0)));
         assert_eq!(sock_register(&mut k, INET), Err(Errno::EEXIST));
         let big = NetProtoFamily { family: NPROTO as u16, ..INET };
         assert_eq!(sock_register(&mut k, big), Err(Errno::ENOBUFS));
         assert_eq!(k.log().last().map(String::as_str), Some("protocol 46 >= NPROTO(46)"));
-        assert_eq!(k.get::<SockRegistryState>().unwrap().family(PF_INET).map(|f| f.create), Some("inet_create"));
-        assert_eq!(k.get::<SockRegistryState>().unwrap().family(500), None);
+        assert_eq!(k.get::<SockRegistryState<T>>().unwrap().family(PF_INET).map(|f| f.create), Some("inet_create"));
+        assert_eq!(k.get::<SockRegistryState<T>>().unwrap().family(500), None);
 
-        sock_unregister(&mut k, PF_INET).unwrap();
-        assert_eq!(sock_unregister(&mut k, PF_INET), Err(Errno::ENOENT));
-        assert_eq!(sock_unregister(&mut k, 46), Err(Errno::EINVAL));
+        sock_unregister::<T>(&mut k, PF_INET).unwrap();
+        assert_eq!(sock_unregister::<T>(&mut k, PF_INET), Err(Errno::ENOENT));
+        assert_eq!(sock_unregister::<T>(&mut k, 46), Err(Errno::EINVAL));
         sock_register(&mut k, INET).unwrap();
     }
 

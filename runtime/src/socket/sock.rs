@@ -20,7 +20,7 @@ use crate::errno::Errno;
 use crate::netns::{Net, PernetSpec};
 use crate::skbuff::{SkBuff, SkBuffHead};
 use crate::sock::ProtInuseCounters;
-use crate::tables::{Entry, Fd, NetCx, NetState, ProtoSpec, SockAddr, Tables};
+use crate::tables::{Entry, Fd, NetCx, NetState, OpsEntry, ProtoSpec, SockAddr, Tables};
 
 /// `socket_state` (include/uapi/linux/net.h).
 pub const SS_FREE: u8 = 0;
@@ -111,7 +111,7 @@ pub const PING_HTABLE_SIZE: usize = 64;
 /// Addresses are IPv4 addresses as `u32` in host order and ports in host
 /// order (Linux keeps both in network order).
 #[derive(Debug)]
-pub struct Sock {
+pub struct Sock<S: PernetSpec> {
     /// `sk->sk_family`.
     pub family: u16,
     /// `sk->sk_type`.
@@ -119,7 +119,7 @@ pub struct Sock {
     /// `sk->sk_protocol`.
     pub protocol: u16,
     /// `sock->ops`: a spec `proto_ops` or a run-time `DynProtoOps`.
-    pub ops: Entry,
+    pub ops: OpsEntry<S>,
     /// `sk->sk_prot`: the spec `proto`'s index.
     pub prot: Option<u16>,
     /// `sk->sk_prot->inuse_idx`, if the proto is registered.
@@ -177,10 +177,10 @@ pub struct Sock {
     pub drops: u64,
 }
 
-impl Sock {
+impl<S: PernetSpec> Sock<S> {
     /// `sk_alloc` + `sock_init_data`: a socket of `family`/`type_` with no
     /// ops yet (the family's `create` sets them).
-    pub fn new(family: u16, type_: u16, protocol: u16) -> Sock {
+    pub fn new(family: u16, type_: u16, protocol: u16) -> Sock<S> {
         Sock {
             family,
             type_,
@@ -360,8 +360,8 @@ static PORT_SEED: AtomicU32 = AtomicU32::new(0x9e37_79b9);
 
 /// A namespace's sockets: the state of `sock_net_ops`.
 #[derive(Debug)]
-pub struct Sockets {
-    files: Vec<Option<Sock>>,
+pub struct Sockets<S: PernetSpec> {
+    files: Vec<Option<Sock<S>>>,
     used: usize,
     /// `udp_table`: UDP sockets by local port.
     pub udp_table: PortTable,
@@ -383,13 +383,13 @@ pub struct Sockets {
     pub(crate) ping_port_rover: u16,
 }
 
-impl Default for Sockets {
+impl<S: PernetSpec> Default for Sockets<S> {
     fn default() -> Self {
         Sockets::new()
     }
 }
 
-impl Sockets {
+impl<S: PernetSpec> Sockets<S> {
     /// No sockets; tables unallocated.
     pub fn new() -> Self {
         let seed = PORT_SEED.fetch_add(0x6d2b_79f5, Ordering::Relaxed) | 1;
@@ -418,21 +418,19 @@ impl Sockets {
 
     /// The socket `fd` names.
     #[inline]
-    pub fn get(&self, fd: Fd) -> Option<&Sock> {
+    pub fn get(&self, fd: Fd) -> Option<&Sock<S>> {
         self.files.get(Self::slot(fd))?.as_ref()
     }
 
     /// Mutable [`Sockets::get`].
     #[inline]
-    pub fn get_mut(&mut self, fd: Fd) -> Option<&mut Sock> {
+    pub fn get_mut(&mut self, fd: Fd) -> Option<&mut Sock<S>> {
         self.files.get_mut(Self::slot(fd))?.as_mut()
     }
 
-    /// `sock_map_fd`: installs `sock` at the lowest free descriptor. A
-    /// PF_PACKET socket joins `packet_sklist` (`packet_create`'s
-    /// `sk_add_node_tail_rcu`).
-    pub fn install(&mut self, sock: Sock) -> Result<Fd, Errno> {
-        let packet = (sock.family == crate::socket::PF_PACKET).then_some(sock.num);
+    /// `sock_alloc` + `sock_map_fd`: installs `sock` at the lowest free
+    /// descriptor (the family's `create` then fills it in).
+    pub fn install(&mut self, sock: Sock<S>) -> Result<Fd, Errno> {
         let i = match self.files.iter().position(Option::is_none) {
             Some(i) => {
                 self.files[i] = Some(sock);
@@ -444,14 +442,18 @@ impl Sockets {
             }
         };
         self.used += 1;
-        let fd = Fd::try_from(i).ok().and_then(|i| i.checked_add(FD_BASE)).ok_or(Errno::ENFILE)?;
-        if let Some(proto) = packet {
-            self.packet_sklist.push(fd);
-            if proto == crate::dev::ETH_P_ALL {
-                self.packet_taps += 1;
-            }
+        Fd::try_from(i).ok().and_then(|i| i.checked_add(FD_BASE)).ok_or(Errno::ENFILE)
+    }
+
+    /// PF_PACKET socket `fd` joins `packet_sklist` (`packet_create`'s
+    /// `sk_add_node_tail_rcu`), counted as a tap if its protocol is
+    /// `ETH_P_ALL`.
+    pub fn packet_join(&mut self, fd: Fd) {
+        let Some(s) = self.get(fd) else { return };
+        if s.num == crate::dev::ETH_P_ALL {
+            self.packet_taps += 1;
         }
-        Ok(fd)
+        self.packet_sklist.push(fd);
     }
 
     /// Sets the protocol (`po->num`) of packet socket `fd`, keeping the
@@ -469,7 +471,7 @@ impl Sockets {
     }
 
     /// Frees descriptor `fd`, returning its socket.
-    pub fn remove(&mut self, fd: Fd) -> Option<Sock> {
+    pub fn remove(&mut self, fd: Fd) -> Option<Sock<S>> {
         let sock = self.files.get_mut(Self::slot(fd))?.take()?;
         self.used -= 1;
         if sock.family == crate::socket::PF_PACKET {
@@ -494,7 +496,7 @@ impl Sockets {
     }
 
     /// Every socket with its descriptor.
-    pub fn iter(&self) -> impl Iterator<Item = (Fd, &Sock)> {
+    pub fn iter(&self) -> impl Iterator<Item = (Fd, &Sock<S>)> {
         self.files.iter().enumerate().filter_map(|(i, s)| Some((Fd::try_from(i).ok()? + FD_BASE, s.as_ref()?)))
     }
 
@@ -510,14 +512,14 @@ impl Sockets {
 }
 
 /// `sock_net_ops.init`: the namespace's empty socket tables.
-pub fn sockets_net_init<S: PernetSpec>(_net: &mut Net<S>) -> Result<Sockets, Errno> {
+pub fn sockets_net_init<S: PernetSpec>(_net: &mut Net<S>) -> Result<Sockets<S>, Errno> {
     Ok(Sockets::new())
 }
 
 /// The socket `fd` names in `cx`'s namespace; `EBADF` if none.
 #[inline]
-pub fn sk<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>, fd: Fd) -> Result<&'c mut Sock, Errno> {
-    cx.state_mut::<Sockets>()?.get_mut(fd).ok_or(Errno::EBADF)
+pub fn sk<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>, fd: Fd) -> Result<&'c mut Sock<S>, Errno> {
+    cx.state_mut::<Sockets<S>>()?.get_mut(fd).ok_or(Errno::EBADF)
 }
 
 /// `sock_prot_inuse_add(net, prot, val)` for the socket's proto, on `cx`'s
@@ -543,7 +545,7 @@ pub fn sk_prot<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(u16, &'st
 /// (if any), `sk->sk_prot->unhash`, and the receive queue purged.
 pub fn sk_common_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     if let Ok((p, desc)) = sk_prot(cx, fd) {
-        if desc.has("destroy") {
+        if desc.methods.destroy {
             S::prot_destroy(p, cx, fd);
         }
         S::prot_unhash(p, cx, fd);
@@ -714,8 +716,8 @@ pub fn datagram_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32,
 /// /proc/net/sockstat of `net` (`sockstat_seq_show`, net/ipv4/proc.c):
 /// sockets in use, and per protocol the in-use counters
 /// (`sock_prot_inuse_get`) and queued memory in pages.
-pub fn sockstat_seq_show<S: ProtoSpec>(tables: &Tables<'_>, net: &Net<S>) -> String {
-    let socks = <S as NetState<Sockets>>::state(net).ok();
+pub fn sockstat_seq_show<S: ProtoSpec>(tables: &Tables<'_, S>, net: &Net<S>) -> String {
+    let socks = <S as NetState<Sockets<S>>>::state(net).ok();
     let inuse = <S as NetState<ProtInuseCounters>>::state(net).ok();
     let get = |name: &str| -> i32 {
         let Some(p) = tables.protos.proto(name) else { return 0 };
@@ -728,7 +730,7 @@ pub fn sockstat_seq_show<S: ProtoSpec>(tables: &Tables<'_>, net: &Net<S>) -> Str
         })
     };
     let mut out = String::new();
-    let _ = writeln!(out, "sockets: used {}", socks.map_or(0, Sockets::len));
+    let _ = writeln!(out, "sockets: used {}", socks.map_or(0, Sockets::<S>::len));
     let _ = writeln!(
         out,
         "TCP: inuse {} orphan 0 tw 0 alloc {} mem 0",
@@ -763,7 +765,7 @@ mod tests {
 
     #[test]
     fn fd_table_reuses_the_lowest_descriptor() {
-        let mut s = Sockets::new();
+        let mut s = Sockets::<crate::testspec::TestSpec>::new();
         let a = s.install(Sock::new(2, 2, 17)).unwrap();
         let b = s.install(Sock::new(2, 2, 17)).unwrap();
         assert_eq!((a, b), (3, 4));
@@ -777,7 +779,7 @@ mod tests {
 
     #[test]
     fn receive_buffer_limit_drops_and_counts() {
-        let mut s = Sock::new(2, 2, 17);
+        let mut s = Sock::<crate::testspec::TestSpec>::new(2, 2, 17);
         s.rcvbuf = 1;
         s.queue_rcv_skb(SkBuff::from_frame(&[0; 10], 1)).unwrap();
         assert_eq!(s.queue_rcv_skb(SkBuff::from_frame(&[0; 10], 1)), Err(Errno::ENOMEM));

@@ -7,15 +7,15 @@
 use crate::errno::Errno;
 use crate::socket::sock::{sk, sock_getsockopt, sock_setsockopt, Sock, Sockets, SOL_SOCKET};
 use crate::socket::{NPROTO, PF_INET, PF_PACKET, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET};
-use crate::tables::{DynProtoOps, Entry, FamilyCreateFn, Fd, NetCx, ProtoSpec, SockAddr};
+use crate::tables::{DynProtoOps, Entry, Fd, NetCx, ProtoSpec, SockAddr};
 
 /// `sock->ops` of `fd`: a spec index, or (the slow path) the run-time
-/// vtable's entry.
+/// vtable.
 #[inline]
-fn ops_of<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<Result<u16, crate::tables::DynFn>, Errno> {
+fn ops_of<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<Result<u16, DynProtoOps<S>>, Errno> {
     Ok(match &sk(cx, fd)?.ops {
         Entry::Spec(i) => Ok(*i),
-        Entry::Dyn(d) => Err(d.clone()),
+        Entry::Fn(ops, _) => Err(**ops),
     })
 }
 
@@ -25,10 +25,7 @@ macro_rules! call_ops {
     ($cx:expr, $fd:expr, $spec:ident, $method:ident $(, $arg:expr)*) => {{
         match ops_of($cx, $fd)? {
             Ok(i) => S::$spec(i, $cx, $fd $(, $arg)*),
-            Err(d) => match d.get::<DynProtoOps<S>>() {
-                Some(o) => (o.$method)($cx, $fd $(, $arg)*),
-                None => Err(Errno::EOPNOTSUPP),
-            },
+            Err(o) => (o.$method)($cx, $fd $(, $arg)*),
         }
     }};
 }
@@ -64,24 +61,28 @@ pub fn sys_socket<S: ProtoSpec>(cx: &mut NetCx<'_, S>, family: i32, type_: i32, 
     }
     let tables = cx.tables;
     let pf = tables.families.family(family).ok_or(Errno::EAFNOSUPPORT)?;
-    let mut sock = Sock::new(family, type_, protocol.clamp(0, i32::from(u16::MAX)) as u16);
-    match &pf.entry {
-        Entry::Spec(i) => S::family_create(*i, cx, &mut sock, protocol, false)?,
-        Entry::Dyn(d) => {
-            let create = d.get::<FamilyCreateFn<S>>().ok_or(Errno::EAFNOSUPPORT)?;
-            create(cx, &mut sock, protocol, false)?
-        }
+    // `sock_alloc`: the socket exists (here: has its descriptor) before the
+    // family's `create` fills it in; if `create` fails it is freed without
+    // a `release`, as `__sock_create` does with `sock->ops` still NULL.
+    let sock = Sock::new(family, type_, protocol.clamp(0, i32::from(u16::MAX)) as u16);
+    let fd = cx.state_mut::<Sockets<S>>()?.install(sock)?;
+    let created = match &pf.entry {
+        Entry::Spec(i) => S::family_create(*i, cx, fd, protocol, false),
+        Entry::Fn(create, _) => create(cx, fd, protocol, false),
+    };
+    if let Err(e) = created {
+        cx.state_mut::<Sockets<S>>()?.remove(fd);
+        return Err(e);
     }
-    let prot = sock.prot;
-    let hash_now = sock.num != 0;
-    let fd = cx.state_mut::<Sockets>()?.install(sock)?;
+    let s = sk(cx, fd)?;
+    let (prot, hash_now) = (s.prot, s.num != 0);
     if let Some(p) = prot {
         let desc = S::PROTOS.get(usize::from(p));
         let mut r = Ok(());
-        if hash_now && desc.is_some_and(|d| d.has("hash")) {
+        if hash_now && desc.is_some_and(|d| d.methods.hash) {
             r = S::prot_hash(p, cx, fd);
         }
-        if r.is_ok() && desc.is_some_and(|d| d.has("init")) {
+        if r.is_ok() && desc.is_some_and(|d| d.methods.init) {
             r = S::prot_init(p, cx, fd);
         }
         if let Err(e) = r {
@@ -202,6 +203,6 @@ pub fn sys_getsockopt<S: ProtoSpec>(
 /// for a descriptor that is not open.
 pub fn sys_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     let r = call_ops!(cx, fd, ops_release, release);
-    cx.state_mut::<Sockets>()?.remove(fd).ok_or(Errno::EBADF)?;
+    cx.state_mut::<Sockets<S>>()?.remove(fd).ok_or(Errno::EBADF)?;
     r
 }

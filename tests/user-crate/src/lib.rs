@@ -103,12 +103,12 @@ fn experiment_packet_rcv(cx: &mut NetCx<'_, Pernet>, skb: SkBuff) -> NetRx {
 /// Adds IP protocol 253 once `inet_protos` exists (`inet_init`, fs).
 #[device_initcall(requires = [InetProtos])]
 fn experiment_proto_init(k: &mut Kernel) -> InitResult {
-    let prot = NetProtocol::dynamic::<Pernet>("experiment_protocol", experiment_rcv, None);
+    let prot = NetProtocol::<Pernet>::dynamic("experiment_protocol", experiment_rcv, None);
     inet_add_protocol(k, prot, IPPROTO_EXPERIMENT)
 }
 
 /// Adds the 0x88B5 packet type once `ptype_base` exists (`net_dev_init`, subsys).
 #[device_initcall(requires = [PtypeBase])]
 fn experiment_packet_init(k: &mut Kernel) -> InitResult {
-    dev_add_pack(k, PacketType::dynamic::<Pernet>(ETH_P_EXPERIMENT, "experiment_packet_type", experiment_packet_rcv))
+    dev_add_pack(k, PacketType::<Pernet>::dynamic(ETH_P_EXPERIMENT, "experiment_packet_type", experiment_packet_rcv))
 }
