@@ -386,7 +386,7 @@ fn dev_add_pack_delivers_taps_first_then_handlers_newest_first() {
     assert_eq!(seen(), ["tap", "ip_b", "ip_a", "tap-out", "tap"]);
     st2.cx(&net, |cx| {
         assert_eq!(mib(cx, UdpMib::NoPorts), 1, "ip_rcv saw it too");
-        assert_eq!(dev_stats(cx, "eth0").rx_nohandler, 0, "the tap took the 0x88b5 frame");
+        assert_eq!(dev_stats(cx, "eth0").rx_dropped, 0, "the tap took the 0x88b5 frame");
     });
     assert_eq!(seen(), [] as [&str; 0]);
     assert_eq!(ext.drain_tx().len(), 1, "the ARP request for the ICMP error");
@@ -707,7 +707,9 @@ fn malformed_frames_are_counted_and_never_panic() {
         let s = dev_stats(cx, "eth0");
         assert_eq!((s.rx_length_errors, s.rx_errors), (1, 1), "runt");
         assert_eq!(s.rx_otherhost_dropped, 1);
-        assert_eq!(s.rx_nohandler, 1);
+        // `__netif_receive_skb_core`: no handler and no `deliver_exact` is
+        // `rx_dropped` (with the runt's), not `rx_nohandler`.
+        assert_eq!((s.rx_dropped, s.rx_nohandler), (2, 0), "runt, no handler");
         assert_eq!(mib(cx, IpMib::InHdrErrors), 4, "short, version, ihl, checksum");
         assert_eq!(mib(cx, IpMib::CsumErrors), 1);
         assert_eq!(mib(cx, IpMib::InTruncatedPkts), 1);
@@ -752,6 +754,29 @@ fn malformed_frames_are_counted_and_never_panic() {
         st.settle(&[&net]);
     }
     while ext.pop_tx().is_some() {}
+}
+
+/// `__netif_receive_skb_core` (net/core/dev.c): a frame no packet type
+/// takes goes to `drop:`, which counts `dev_core_stats_rx_dropped_inc`
+/// unless an `rx_handler` asked for exact delivery (`deliver_exact`, then
+/// `rx_nohandler`). /proc/net/dev's "drop" column is `dev_seq_printf_stats`'s
+/// `rx_dropped + rx_missed_errors`; `rx_nohandler` and
+/// `rx_otherhost_dropped` are not in it.
+#[test]
+fn unhandled_ethertype_counts_rx_dropped_as_linux() {
+    let (st, net, ext) = external();
+    ext.netif_rx_frame(&eth(MAC_B, MAC_A, 0x88b5, b"nobody takes this"));
+    ext.netif_rx_frame(&udp_frame([2, 0, 0, 0, 0, 0x99], IP_A, IP_B, 9, b"other host"));
+    st.settle(&[&net]);
+    st.cx(&net, |cx| {
+        let s = dev_stats(cx, "eth0");
+        assert_eq!((s.rx_packets, s.rx_dropped, s.rx_nohandler, s.rx_otherhost_dropped), (2, 1, 0, 1));
+        let devs = dev::dev_seq_show(cx.state::<NetDevTables>().unwrap());
+        let eth0 = devs.lines().find(|l| l.trim_start().starts_with("eth0:")).unwrap();
+        let cols: Vec<&str> = eth0.split_whitespace().collect();
+        // face: bytes packets errs drop ...
+        assert_eq!(&cols[2..5], ["2", "0", "1"], "{devs}");
+    });
 }
 
 #[test]
