@@ -192,6 +192,33 @@ fn socket_errors_follow_linux() {
     });
 }
 
+/// `__sys_socket_create` (net/socket.c): `if ((type & ~SOCK_TYPE_MASK) &
+/// ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -EINVAL;` comes before
+/// `__sock_create`'s `family >= NPROTO` (`EAFNOSUPPORT`) and
+/// `type >= SOCK_MAX` (`EINVAL`) checks; the two known flags are masked off.
+#[test]
+fn socket_checks_type_flags_before_family() {
+    let st = boot();
+    let net = st.ns.init_net();
+    st.cx(&net, |cx| {
+        let dgram = i32::from(SOCK_DGRAM);
+        assert_eq!(sys_socket(cx, 99, dgram | 0x10, 0), Err(Errno::EINVAL), "unknown flag, bad family");
+        assert_eq!(sys_socket(cx, -1, dgram | i32::MIN, 0), Err(Errno::EINVAL));
+        assert_eq!(sys_socket(cx, 30, dgram | 0o200, 0), Err(Errno::EINVAL), "unknown flag, unregistered family");
+        assert_eq!(
+            sys_socket(cx, 99, dgram | socket::SOCK_CLOEXEC | socket::SOCK_NONBLOCK, 0),
+            Err(Errno::EAFNOSUPPORT),
+            "known flags: the family is checked"
+        );
+        assert_eq!(sys_socket(cx, 2, 11, 0), Err(Errno::EINVAL), "type >= SOCK_MAX");
+        let fd = sys_socket(cx, 2, dgram | socket::SOCK_CLOEXEC | socket::SOCK_NONBLOCK, 0).unwrap();
+        let mut v = [0u8; 4];
+        sys_getsockopt(cx, fd, SOL_SOCKET, socksock::SO_TYPE, &mut v).unwrap();
+        assert_eq!(i32::from_ne_bytes(v), dgram, "the flags are not part of the type");
+        sys_close(cx, fd).unwrap();
+    });
+}
+
 fn my_create(cx: &mut Cx<'_>, sock: &mut Sock, protocol: i32, _kern: bool) -> Result<(), Errno> {
     if protocol != 0 {
         return Err(Errno::EPROTONOSUPPORT);

@@ -6,7 +6,7 @@
 
 use crate::errno::Errno;
 use crate::socket::sock::{sk, sock_getsockopt, sock_setsockopt, Sock, Sockets, SOL_SOCKET};
-use crate::socket::{NPROTO, PF_INET, PF_PACKET, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET};
+use crate::socket::{NPROTO, PF_INET, PF_PACKET, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_TYPE_MASK};
 use crate::tables::{DynProtoOps, Entry, FamilyCreateFn, Fd, NetCx, ProtoSpec, SockAddr};
 
 /// `sock->ops` of `fd`: a spec index, or (the slow path) the run-time
@@ -33,10 +33,13 @@ macro_rules! call_ops {
     }};
 }
 
-/// `socket(family, type, protocol)` (`__sys_socket` → `__sock_create`):
+/// `socket(family, type, protocol)` (`__sys_socket` →
+/// `__sys_socket_create` → `__sock_create`):
 ///
-/// * `SOCK_NONBLOCK`/`SOCK_CLOEXEC` are masked off the type (every socket
-///   here is non-blocking);
+/// * flag bits of the type (those outside `SOCK_TYPE_MASK`) other than
+///   `SOCK_NONBLOCK`/`SOCK_CLOEXEC` are `EINVAL`, checked first, before
+///   the family (`__sys_socket_create`); those two are masked off (every
+///   socket here is non-blocking);
 /// * a family outside `0..NPROTO` or not registered is `EAFNOSUPPORT`;
 ///   a type outside `0..SOCK_MAX` is `EINVAL`;
 /// * `(PF_INET, SOCK_PACKET)` becomes `PF_PACKET`, as in Linux;
@@ -50,7 +53,10 @@ macro_rules! call_ops {
 /// For `PF_PACKET` the protocol is the ethertype in host order (Linux
 /// takes it in network order, `htons(ETH_P_ALL)`).
 pub fn sys_socket<S: ProtoSpec>(cx: &mut NetCx<'_, S>, family: i32, type_: i32, protocol: i32) -> Result<Fd, Errno> {
-    let type_ = type_ & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (type_ & !SOCK_TYPE_MASK) & !(SOCK_CLOEXEC | SOCK_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let type_ = type_ & SOCK_TYPE_MASK;
     if !(0..NPROTO as i32).contains(&family) {
         return Err(Errno::EAFNOSUPPORT);
     }
