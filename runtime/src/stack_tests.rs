@@ -254,6 +254,49 @@ fn sock_register_and_dynamic_families() {
     st.cx(&net, |cx| assert_eq!(sys_socket(cx, 30, 2, 0), Err(Errno::EAFNOSUPPORT)));
 }
 
+thread_local! {
+    static BACKLOG: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+fn backlog_listen(_cx: &mut Cx<'_>, _fd: Fd, backlog: i32) -> Result<(), Errno> {
+    BACKLOG.with(|b| b.set(backlog));
+    Ok(())
+}
+
+fn backlog_create(_cx: &mut Cx<'_>, sock: &mut Sock, _protocol: i32, _kern: bool) -> Result<(), Errno> {
+    let mut ops = DynProtoOps::<TestSpec>::no("backlog_ops", 31);
+    ops.listen = backlog_listen;
+    sock.ops = ops.entry();
+    Ok(())
+}
+
+/// `__sys_listen` (net/socket.c): `somaxconn =
+/// READ_ONCE(sock_net(sock->sk)->core.sysctl_somaxconn); if ((unsigned
+/// int)backlog > somaxconn) backlog = somaxconn;` before
+/// `sock->ops->listen`: the socket's namespace's sysctl, not a constant.
+#[test]
+fn listen_caps_the_backlog_at_the_namespace_somaxconn() {
+    let mut st = boot();
+    socket::sock_register(&mut st.k, NetProtoFamily::dynamic::<TestSpec>(31, "backlog_create", backlog_create))
+        .unwrap();
+    let other = st.ns.copy_net_ns().unwrap();
+    let listen = |cx: &mut Cx<'_>, backlog: i32| {
+        let fd = sys_socket(cx, 31, 1, 0).unwrap();
+        sys_listen(cx, fd, backlog).unwrap();
+        sys_close(cx, fd).unwrap();
+        BACKLOG.with(|b| b.get())
+    };
+    let net = st.ns.init_net();
+    st.cx(&net, |cx| {
+        assert_eq!(listen(cx, 100_000), 4096, "SOMAXCONN");
+        cx.state_mut::<crate::sysctl::SysctlCoreNet>().unwrap().sysctl_somaxconn = 16;
+        assert_eq!(listen(cx, 100), 16);
+        assert_eq!(listen(cx, 5), 5);
+        assert_eq!(listen(cx, -1), 16, "(unsigned int)backlog");
+    });
+    st.cx(&other, |cx| assert_eq!(listen(cx, 100), 100, "another namespace keeps its own"));
+}
+
 #[test]
 fn spec_entries_register_once_and_roll_back() {
     let mut st = boot();

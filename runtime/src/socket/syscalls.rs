@@ -7,6 +7,7 @@
 use crate::errno::Errno;
 use crate::socket::sock::{sk, sock_getsockopt, sock_setsockopt, Sock, Sockets, SOL_SOCKET};
 use crate::socket::{NPROTO, PF_INET, PF_PACKET, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_TYPE_MASK};
+use crate::sysctl::{SysctlCoreNet, SOMAXCONN};
 use crate::tables::{DynProtoOps, Entry, FamilyCreateFn, Fd, NetCx, ProtoSpec, SockAddr};
 
 /// `sock->ops` of `fd`: a spec index, or (the slow path) the run-time
@@ -109,11 +110,14 @@ pub fn sys_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr)
     call_ops!(cx, fd, ops_connect, connect, addr, crate::socket::SOCK_NONBLOCK)
 }
 
-/// `listen(fd, backlog)`: `sock->ops->listen`, the backlog capped at
-/// `net.core.somaxconn` as Linux does.
+/// `listen(fd, backlog)` (`__sys_listen`): `sock->ops->listen`, the
+/// backlog capped at the socket's namespace's `net.core.somaxconn`
+/// (`if ((unsigned int)backlog > somaxconn) backlog = somaxconn;`, so a
+/// negative backlog becomes `somaxconn` too). A namespace without
+/// `sysctl_core_ops` state has the default, `SOMAXCONN`.
 pub fn sys_listen<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, backlog: i32) -> Result<(), Errno> {
-    let max = i32::try_from(crate::sysctl::SOMAXCONN).unwrap_or(i32::MAX);
-    let backlog = backlog.min(max);
+    let somaxconn = cx.state::<SysctlCoreNet>().map_or(SOMAXCONN, |c| c.sysctl_somaxconn);
+    let backlog = if backlog as u32 > somaxconn { i32::try_from(somaxconn).unwrap_or(i32::MAX) } else { backlog };
     call_ops!(cx, fd, ops_listen, listen, backlog)
 }
 
