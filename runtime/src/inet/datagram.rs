@@ -2,8 +2,7 @@
 //! and ping sockets.
 
 use super::af_inet::sockaddr_in;
-use super::mib::IpMib;
-use super::route::{ip_route_output_cx, RouteKind};
+use super::route::ip_route_output_dgram;
 use crate::errno::Errno;
 use crate::socket::sock::{sk, TCP_ESTABLISHED};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
@@ -21,18 +20,7 @@ pub fn ip4_datagram_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &
         let s = sk(cx, fd)?;
         (s.saddr, s.bound_dev_if, s.broadcast)
     };
-    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
-        Ok(rt) => rt,
-        Err(e) => {
-            if e == Errno::ENETUNREACH {
-                cx.mib_inc(IpMib::OutNoRoutes);
-            }
-            return Err(e);
-        }
-    };
-    if rt.kind == RouteKind::Broadcast && !bcast_ok {
-        return Err(Errno::EACCES);
-    }
+    let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
     let s = sk(cx, fd)?;
     if s.saddr == 0 {
         s.saddr = rt.saddr;

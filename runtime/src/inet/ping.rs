@@ -11,9 +11,9 @@ use super::af_inet::sockaddr_in;
 use super::icmp::{icmp_out_count, icmp_set_csum, icmp_sk_err, ICMP_ECHO, ICMP_HLEN};
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, IpParams};
-use super::mib::{ExtMib, IpMib};
+use super::mib::ExtMib;
 use super::netns_ipv4::Ipv4Net;
-use super::route::{ip_route_output_cx, RouteKind};
+use super::route::ip_route_output_dgram;
 use super::IPPROTO_ICMP;
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
@@ -234,18 +234,7 @@ pub fn ping_v4_sendmsg<S: ProtoSpec>(
         return Err(Errno::EPIPE);
     }
     let (saddr, oif, bcast_ok, ttl, ident) = (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.num);
-    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
-        Ok(rt) => rt,
-        Err(e) => {
-            if e == Errno::ENETUNREACH {
-                cx.mib_inc(IpMib::OutNoRoutes);
-            }
-            return Err(e);
-        }
-    };
-    if rt.kind == RouteKind::Broadcast && !bcast_ok {
-        return Err(Errno::EACCES);
-    }
+    let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
     let m = skb.data_mut();
     m[4..6].copy_from_slice(&ident.to_be_bytes());

@@ -10,8 +10,7 @@ use super::af_inet::{inet_addr_valid_or_nonlocal, sockaddr_in};
 use super::icmp::icmp_out_count;
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, ip_local_out, ip_select_ident, IpParams, IPV4_HLEN};
-use super::mib::IpMib;
-use super::route::{ip_route_output_cx, ipv4_is_lbcast, ipv4_is_multicast, RouteKind};
+use super::route::{ip_route_output_dgram, ipv4_is_lbcast, ipv4_is_multicast};
 use super::IPPROTO_ICMP;
 use crate::checksum::ip_fast_csum;
 use crate::errno::Errno;
@@ -148,18 +147,7 @@ pub fn raw_sendmsg<S: ProtoSpec>(
     }
     let (saddr, oif, bcast_ok, ttl, hdrincl, protocol) =
         (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.hdrincl, s.num as u8);
-    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
-        Ok(rt) => rt,
-        Err(e) => {
-            if e == Errno::ENETUNREACH {
-                cx.mib_inc(IpMib::OutNoRoutes);
-            }
-            return Err(e);
-        }
-    };
-    if rt.kind == RouteKind::Broadcast && !bcast_ok {
-        return Err(Errno::EACCES);
-    }
+    let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
     if hdrincl {
         let ihl = usize::from(msg.first().copied().unwrap_or(0) & 0xf) * 4;
         if msg.len() < IPV4_HLEN || ihl < IPV4_HLEN || ihl > msg.len() {

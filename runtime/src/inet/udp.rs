@@ -13,9 +13,9 @@ use super::af_inet::sockaddr_in;
 use super::icmp::{icmp_send, icmp_sk_err, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH};
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, IpParams, IPV4_HLEN};
-use super::mib::{IcmpMib, IpMib, UdpMib};
+use super::mib::{IcmpMib, UdpMib};
 use super::netns_ipv4::Ipv4Net;
-use super::route::{ip_route_output_cx, RouteKind};
+use super::route::ip_route_output_dgram;
 use super::IPPROTO_UDP;
 use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_magic, csum_tcpudp_nofold};
 use crate::errno::Errno;
@@ -386,18 +386,7 @@ pub fn udp_sendmsg<S: ProtoSpec>(
         return Err(Errno::EPIPE);
     }
     let (saddr, sport, oif, bcast_ok, ttl, recverr) = (s.saddr, s.sport, s.bound_dev_if, s.broadcast, s.ttl, s.recverr);
-    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
-        Ok(rt) => rt,
-        Err(e) => {
-            if e == Errno::ENETUNREACH {
-                cx.mib_inc(IpMib::OutNoRoutes);
-            }
-            return Err(e);
-        }
-    };
-    if rt.kind == RouteKind::Broadcast && !bcast_ok {
-        return Err(Errno::EACCES);
-    }
+    let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
     let saddr = rt.saddr;
     let ulen = UDP_HLEN + msg.len();
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
