@@ -112,16 +112,44 @@ pub fn inet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -
     if s.state != TCP_CLOSE || s.num != 0 {
         return Err(Errno::EINVAL);
     }
-    s.rcv_saddr = a;
-    s.saddr = if ipv4_is_multicast(a) || ipv4_is_lbcast(a) { 0 } else { a };
-    if S::prot_get_port(p, cx, fd, snum).is_err() {
+    inet_bind_port(cx, fd, a, bind_saddr(a), snum, |cx, fd, snum| S::prot_get_port(p, cx, fd, snum))
+}
+
+/// The source address a bind to `addr` gives (`__inet_bind`, `raw_bind`):
+/// none for a multicast or broadcast address ("Use device"), else `addr`.
+pub(crate) fn bind_saddr(addr: u32) -> u32 {
+    if ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) {
+        0
+    } else {
+        addr
+    }
+}
+
+/// The tail `__inet_bind` and `ping_bind` share: the socket takes the
+/// addresses (`inet_rcv_saddr`, `inet_saddr`), then `get_port(sk, snum)`
+/// claims the port (on failure the addresses are cleared again and the
+/// error is `EADDRINUSE`); a non-zero address or port is locked
+/// (`SOCK_BINDADDR_LOCK`, `SOCK_BINDPORT_LOCK`), `inet_sport` becomes the
+/// port and the peer is forgotten.
+pub(crate) fn inet_bind_port<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    rcv_saddr: u32,
+    saddr: u32,
+    snum: u16,
+    get_port: impl FnOnce(&mut NetCx<'_, S>, Fd, u16) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    let s = sk(cx, fd)?;
+    s.rcv_saddr = rcv_saddr;
+    s.saddr = saddr;
+    if get_port(cx, fd, snum).is_err() {
         let s = sk(cx, fd)?;
         s.rcv_saddr = 0;
         s.saddr = 0;
         return Err(Errno::EADDRINUSE);
     }
     let s = sk(cx, fd)?;
-    if a != 0 {
+    if rcv_saddr != 0 {
         s.userlocks |= SOCK_BINDADDR_LOCK;
     }
     if snum != 0 {

@@ -7,7 +7,7 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use super::af_inet::sockaddr_in;
+use super::af_inet::{inet_bind_port, sockaddr_in};
 use super::icmp::{icmp_out_count, icmp_set_csum, icmp_sk_err, ICMP_ECHO, ICMP_HLEN};
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, IpParams};
@@ -19,8 +19,7 @@ use crate::dev::NetDevTables;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, MAX_HEADER};
 use crate::socket::sock::{
-    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, SEND_SHUTDOWN, SOCK_BINDADDR_LOCK,
-    SOCK_BINDPORT_LOCK, TCP_ESTABLISHED,
+    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_ESTABLISHED,
 };
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
 
@@ -53,29 +52,11 @@ pub fn ping_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -
     if a != 0 && cx.state::<NetDevTables>().map_or(true, |d| d.inet_addr_local(a).is_none()) {
         return Err(Errno::EADDRNOTAVAIL);
     }
-    let s = sk(cx, fd)?;
-    if s.num != 0 {
+    if sk(cx, fd)?.num != 0 {
         return Err(Errno::EINVAL);
     }
-    s.rcv_saddr = a;
-    s.saddr = a;
-    if ping_get_port(cx, fd, ident).is_err() {
-        let s = sk(cx, fd)?;
-        s.rcv_saddr = 0;
-        s.saddr = 0;
-        return Err(Errno::EADDRINUSE);
-    }
-    let s = sk(cx, fd)?;
-    if a != 0 {
-        s.userlocks |= SOCK_BINDADDR_LOCK;
-    }
-    if ident != 0 {
-        s.userlocks |= SOCK_BINDPORT_LOCK;
-    }
-    s.sport = s.num;
-    s.daddr = 0;
-    s.dport = 0;
-    Ok(())
+    // ping_set_saddr: inet_rcv_saddr = inet_saddr = the address.
+    inet_bind_port(cx, fd, a, a, ident, ping_get_port)
 }
 
 /// `ping_get_port(sk, ident)`: identifier `ident`, or for 0 the next free

@@ -6,11 +6,11 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use super::af_inet::{inet_addr_valid_or_nonlocal, sockaddr_in};
+use super::af_inet::{bind_saddr, inet_addr_valid_or_nonlocal, sockaddr_in};
 use super::icmp::icmp_out_count;
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, ip_local_out, ip_select_ident, IpParams, IPV4_HLEN};
-use super::route::{ip_route_output_dgram, ipv4_is_lbcast, ipv4_is_multicast};
+use super::route::ip_route_output_dgram;
 use super::IPPROTO_ICMP;
 use crate::checksum::ip_fast_csum;
 use crate::errno::Errno;
@@ -47,7 +47,7 @@ pub fn raw_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) ->
     }
     let s = sk(cx, fd)?;
     s.rcv_saddr = a;
-    s.saddr = if ipv4_is_multicast(a) || ipv4_is_lbcast(a) { 0 } else { a };
+    s.saddr = bind_saddr(a);
     Ok(())
 }
 
