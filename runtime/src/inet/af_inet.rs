@@ -10,8 +10,9 @@ use super::{INET_PROTOSW_REUSE, IPPROTO_MAX, IPPROTO_RAW};
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
 use crate::socket::sock::{
-    sk, sk_prot, Sock, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, SS_CONNECTED,
-    SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, TCP_SYN_SENT,
+    sk, sk_prot, sock_prot_inuse_add, PortTable, Sock, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK,
+    SOCK_BINDPORT_LOCK, SS_CONNECTED, SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_CLOSE, TCP_LISTEN,
+    TCP_SYN_RECV, TCP_SYN_SENT,
 };
 use crate::socket::{SOCK_RAW, SOCK_STREAM};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
@@ -343,4 +344,46 @@ pub fn inet_recvmsg<S: ProtoSpec>(
 /// functions).
 pub(crate) fn socks<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>) -> Result<&'c mut Sockets, Errno> {
     cx.state_mut::<Sockets>()
+}
+
+/// One of the namespace's socket hash tables (`udp_table`, `raw_hash`,
+/// `ping_table`).
+pub(crate) type SockTable = fn(&mut Sockets) -> &mut PortTable;
+
+/// `sk_add_node(sk, head)` + `sock_prot_inuse_add(net, sk->sk_prot, 1)`:
+/// the socket, with `inet_num` `num`, joins `table` under `num` and counts
+/// in use. How `udp_lib_get_port` and `ping_get_port` end, and
+/// `raw_hash_sk`.
+pub(crate) fn sk_hash_into<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    table: SockTable,
+    num: u16,
+) -> Result<(), Errno> {
+    let socks = cx.state_mut::<Sockets>()?;
+    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
+    s.num = num;
+    s.hashed = true;
+    let idx = s.inuse_idx;
+    table(socks).insert(num, fd);
+    sock_prot_inuse_add(cx, idx, 1);
+    Ok(())
+}
+
+/// `sk_del_node_init(sk)` + `sock_prot_inuse_add(net, sk->sk_prot, -1)`
+/// if the socket is hashed: it leaves `table` and is no longer counted in
+/// use; then `reset` clears what the protocol's unhash clears
+/// (`udp_lib_unhash`: `inet_num`; `ping_unhash`: `inet_num` and
+/// `inet_sport`; `raw_unhash_sk`: nothing).
+pub(crate) fn sk_unhash_from<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, table: SockTable, reset: fn(&mut Sock)) {
+    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
+    let Some(s) = socks.get_mut(fd) else { return };
+    if !s.hashed {
+        return;
+    }
+    s.hashed = false;
+    let (num, idx) = (s.num, s.inuse_idx);
+    reset(s);
+    table(socks).remove(num, fd);
+    sock_prot_inuse_add(cx, idx, -1);
 }

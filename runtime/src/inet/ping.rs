@@ -7,7 +7,7 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use super::af_inet::{inet_bind_port, sockaddr_in};
+use super::af_inet::{inet_bind_port, sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::icmp::{icmp_out_count, icmp_set_csum, icmp_sk_err, ICMP_ECHO, ICMP_HLEN};
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, IpParams};
@@ -18,9 +18,7 @@ use super::IPPROTO_ICMP;
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, MAX_HEADER};
-use crate::socket::sock::{
-    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_ESTABLISHED,
-};
+use crate::socket::sock::{sk, sk_common_release, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_ESTABLISHED};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
 
 /// The group the caller is taken to be in (`current_gid()`).
@@ -90,16 +88,10 @@ pub fn ping_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, ident: u16) ->
     } else {
         ident
     };
-    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
-    if s.hashed {
+    if socks.get(fd).ok_or(Errno::EBADF)?.hashed {
         return Err(Errno::EINVAL);
     }
-    s.num = ident;
-    s.hashed = true;
-    let idx = s.inuse_idx;
-    socks.ping_table.insert(ident, fd);
-    sock_prot_inuse_add(cx, idx, 1);
-    Ok(())
+    sk_hash_into(cx, fd, |t| &mut t.ping_table, ident)
 }
 
 /// `ping_hash(sk)`: Linux's is `BUG()` ("call get_port() instead").
@@ -109,17 +101,7 @@ pub fn ping_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errn
 
 /// `ping_unhash(sk)`: out of `ping_table`, identifier 0.
 pub fn ping_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
-    let Some(s) = socks.get_mut(fd) else { return };
-    if !s.hashed {
-        return;
-    }
-    s.hashed = false;
-    let num = std::mem::take(&mut s.num);
-    s.sport = 0;
-    let idx = s.inuse_idx;
-    socks.ping_table.remove(num, fd);
-    sock_prot_inuse_add(cx, idx, -1);
+    sk_unhash_from(cx, fd, |t| &mut t.ping_table, |s| (s.num, s.sport) = (0, 0));
 }
 
 /// `ping_lookup(net, skb, ident)`: the socket with identifier `ident`

@@ -6,7 +6,7 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use super::af_inet::{bind_saddr, inet_addr_valid_or_nonlocal, sockaddr_in};
+use super::af_inet::{bind_saddr, inet_addr_valid_or_nonlocal, sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::icmp::icmp_out_count;
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, ip_local_out, ip_select_ident, IpParams, IPV4_HLEN};
@@ -15,9 +15,7 @@ use super::IPPROTO_ICMP;
 use crate::checksum::ip_fast_csum;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, MAX_HEADER};
-use crate::socket::sock::{
-    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_CLOSE, TCP_ESTABLISHED,
-};
+use crate::socket::sock::{sk, sk_common_release, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_CLOSE, TCP_ESTABLISHED};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
 
 /// `raw_sk_init(sk)` (`raw_prot.init`): no ICMP filter to clear here.
@@ -53,29 +51,17 @@ pub fn raw_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) ->
 
 /// `raw_hash_sk(sk)`: into `raw_v4_hashinfo` by protocol, counted in use.
 pub fn raw_hash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
-    let socks = cx.state_mut::<Sockets>()?;
-    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
+    let s = sk(cx, fd)?;
     if s.hashed {
         return Ok(());
     }
-    s.hashed = true;
-    let (num, idx) = (s.num, s.inuse_idx);
-    socks.raw_hash.insert(num, fd);
-    sock_prot_inuse_add(cx, idx, 1);
-    Ok(())
+    let num = s.num;
+    sk_hash_into(cx, fd, |t| &mut t.raw_hash, num)
 }
 
-/// `raw_unhash_sk(sk)`.
+/// `raw_unhash_sk(sk)`: out of `raw_v4_hashinfo`, no longer in use.
 pub fn raw_unhash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
-    let Ok(socks) = cx.state_mut::<Sockets>() else { return };
-    let Some(s) = socks.get_mut(fd) else { return };
-    if !s.hashed {
-        return;
-    }
-    s.hashed = false;
-    let (num, idx) = (s.num, s.inuse_idx);
-    socks.raw_hash.remove(num, fd);
-    sock_prot_inuse_add(cx, idx, -1);
+    sk_unhash_from(cx, fd, |t| &mut t.raw_hash, |_| {});
 }
 
 /// `raw_local_deliver(skb, protocol)` → `raw_v4_input`: a clone of the
