@@ -5,9 +5,8 @@
 //! `ping_group_range`; the caller here is taken to be in group 0 (root),
 //! which the default range (`1 0`, nobody) excludes, as in Linux.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
-
 use super::af_inet::{inet_bind_port, sk_hash_into, sk_unhash_from, sockaddr_in};
+use super::datagram::ip4_recv_datagram;
 use super::icmp::{icmp_out_count, icmp_set_csum, icmp_sk_err, ICMP_ECHO, ICMP_HLEN};
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, IpParams};
@@ -217,11 +216,5 @@ pub fn ping_recvmsg<S: ProtoSpec>(
     buf: &mut [u8],
     flags: i32,
 ) -> Result<(usize, Option<SockAddr>), Errno> {
-    let s = sk(cx, fd)?;
-    // `skb->data` at the IP header for raw, at the ICMP header for ping:
-    // the source is read from the network header either way.
-    s.recv_datagram(buf, flags, |skb| {
-        let saddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.saddr);
-        SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), 0))
-    })
+    ip4_recv_datagram(cx, fd, buf, flags)
 }

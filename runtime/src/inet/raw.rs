@@ -4,9 +4,8 @@
 //! unless `IP_HDRINCL`. The ICMP type filter (`ICMP_FILTER`) and the
 //! delivery of ICMP errors to raw sockets (`raw_icmp_error`) are not built.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
-
 use super::af_inet::{bind_saddr, inet_addr_valid_or_nonlocal, sk_hash_into, sk_unhash_from, sockaddr_in};
+use super::datagram::ip4_recv_datagram;
 use super::icmp::icmp_out_count;
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, ip_local_out, ip_select_ident, IpParams, IPV4_HLEN};
@@ -182,11 +181,5 @@ pub fn raw_recvmsg<S: ProtoSpec>(
     buf: &mut [u8],
     flags: i32,
 ) -> Result<(usize, Option<SockAddr>), Errno> {
-    let s = sk(cx, fd)?;
-    // `skb->data` at the IP header for raw, at the ICMP header for ping:
-    // the source is read from the network header either way.
-    s.recv_datagram(buf, flags, |skb| {
-        let saddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.saddr);
-        SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), 0))
-    })
+    ip4_recv_datagram(cx, fd, buf, flags)
 }
