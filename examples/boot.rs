@@ -50,7 +50,6 @@ fn main() -> ExitCode {
     let opts = BootOptions {
         blacklist: args.initcall_blacklist.into_iter().collect(),
         inject: args.fail.into_iter().collect(),
-        ..BootOptions::default()
     };
     let (kernel, report) = netgen_stack::boot(args.cpus, &opts);
     if !args.quiet {
