@@ -5,10 +5,12 @@
 //! ```text
 //! cargo run --release --example boot
 //! cargo run --release --example boot -- --cpus 4 --initcall_blacklist netpoll_init --fail sock_init=ENOMEM
+//! cargo run --release --example boot -- --help
 //! ```
 
 use std::process::ExitCode;
 
+use clap::Parser;
 use netgen_generated::pernet::Pernet;
 use netgen_runtime::init::BootOptions;
 use netgen_runtime::tables::Entry;
@@ -17,48 +19,40 @@ use netgen_runtime::{dev, inet, sock, socket, Errno, Kernel};
 // Link the example user crate so its `#[subsys_initcall]`s join the boot.
 use user_crate as _;
 
-const USAGE: &str = "usage: boot [--cpus N] [--initcall_blacklist a,b] [--fail NAME=ERRNO]... [--quiet]";
-
+/// Boots the stack netgen generated from `spec/` on the simulated machine,
+/// prints what Linux prints with `initcall_debug`, then the tables boot
+/// built, then moves packets between two namespaces.
+#[derive(Parser)]
+#[command(name = "boot", args_override_self = true)]
 struct Args {
+    /// CPUs of the simulated machine.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = cpu_count)]
     cpus: usize,
-    opts: BootOptions,
+    /// Initcalls not to run (Linux's `initcall_blacklist=` boot parameter);
+    /// comma-separated, and the option may be repeated.
+    #[arg(long = "initcall_blacklist", value_name = "a,b", value_delimiter = ',')]
+    initcall_blacklist: Vec<String>,
+    /// Fault injection: initcall NAME returns -ERRNO instead of running
+    /// (`sock_init=ENOMEM`); may be repeated.
+    #[arg(long, value_name = "NAME=ERRNO", value_parser = netgen_stack::parse_fault)]
+    fail: Vec<(String, Errno)>,
+    /// Do not print the boot log.
+    #[arg(long)]
     quiet: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args { cpus: 2, opts: BootOptions::default(), quiet: false };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value\n{USAGE}"));
-        match a.as_str() {
-            "--cpus" => {
-                let v = value("--cpus")?;
-                args.cpus = v.parse().ok().filter(|&n| n > 0).ok_or(format!("--cpus: `{v}` is not a CPU count"))?;
-            }
-            "--initcall_blacklist" => {
-                args.opts.blacklist.extend(value("--initcall_blacklist")?.split(',').map(str::to_string))
-            }
-            "--fail" => {
-                let (name, e) = netgen_stack::parse_fault(&value("--fail")?)?;
-                args.opts.inject.insert(name, e);
-            }
-            "--quiet" => args.quiet = true,
-            "-h" | "--help" => return Err(USAGE.to_string()),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    Ok(args)
+/// `--cpus`: a CPU count, at least 1.
+fn cpu_count(v: &str) -> Result<usize, String> {
+    v.parse().ok().filter(|&n| n > 0).ok_or(format!("`{v}` is not a CPU count"))
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+    let args = Args::parse();
+    let opts = BootOptions {
+        blacklist: args.initcall_blacklist.into_iter().collect(),
+        inject: args.fail.into_iter().collect(),
     };
-    let (kernel, report) = netgen_stack::boot(args.cpus, &args.opts);
+    let (kernel, report) = netgen_stack::boot(args.cpus, &opts);
     if !args.quiet {
         for line in kernel.log() {
             println!("{line}");

@@ -6,10 +6,12 @@
 //! cargo run --example netns
 //! cargo run --example netns -- --count 3 --max 2            # the third is refused (ENOSPC)
 //! cargo run --example netns -- --fail sysctl_core_ops=ENOMEM  # setup_net rolls back
+//! cargo run --example netns -- --help
 //! ```
 
 use std::process::ExitCode;
 
+use clap::Parser;
 use netgen_generated::pernet::Pernet;
 use netgen_runtime::dev::NetDevTables;
 use netgen_runtime::inet::mib::{Ipv4Mib, UdpMib};
@@ -20,41 +22,26 @@ use netgen_runtime::netns::{Net, TraceEvent};
 use netgen_runtime::sock::ProtInuseCounters;
 use netgen_runtime::Errno;
 
-const USAGE: &str = "usage: netns [--count N] [--max N] [--fail OPS=ERRNO]";
-
+/// Boots the stack, creates network namespaces, shows each one's devices,
+/// settings and counters, destroys them, and prints every pernet step
+/// `setup_net` and `cleanup_net` ran.
+#[derive(Parser)]
+#[command(name = "netns", args_override_self = true)]
 struct Args {
+    /// Namespaces to create.
+    #[arg(long, value_name = "N", default_value_t = 2)]
     count: usize,
+    /// `user.max_net_namespaces`: past it `copy_net_ns` fails with ENOSPC.
+    #[arg(long, value_name = "N")]
     max: Option<usize>,
+    /// Pernet operation OPS's `init` fails with ERRNO (`sysctl_core_ops=ENOMEM`):
+    /// watch `setup_net` roll back.
+    #[arg(long, value_name = "OPS=ERRNO", value_parser = netgen_stack::parse_fault)]
     fail: Option<(String, Errno)>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args { count: 2, max: None, fail: None };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value\n{USAGE}"));
-        let number = |name: &str, v: String| v.parse::<usize>().map_err(|_| format!("{name}: `{v}` is not a number"));
-        match a.as_str() {
-            "--count" => args.count = number("--count", value("--count")?)?,
-            "--max" => args.max = Some(number("--max", value("--max")?)?),
-            "--fail" => {
-                args.fail = Some(netgen_stack::parse_fault(&value("--fail")?)?);
-            }
-            "-h" | "--help" => return Err(USAGE.to_string()),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    Ok(args)
-}
-
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(usage) => {
-            eprintln!("{usage}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     let (kernel, _) = netgen_stack::boot(2, &BootOptions::default());
     let ns = match netgen_stack::namespaces(&kernel) {
         Ok(ns) => ns,

@@ -35,10 +35,11 @@ pub fn boot(nr_cpus: usize, opts: &BootOptions) -> (Kernel, BootReport) {
     (kernel, report)
 }
 
-/// Parses an example's `--fail NAME=ERRNO` value (`sock_init=ENOMEM`).
+/// Parses an example's `--fail NAME=ERRNO` value (`sock_init=ENOMEM`); the
+/// examples use it as the option's clap value parser.
 pub fn parse_fault(v: &str) -> Result<(String, Errno), String> {
-    let (name, errno) = v.split_once('=').ok_or(format!("--fail takes NAME=ERRNO, got `{v}`"))?;
-    let e = Errno::from_name(errno).ok_or(format!("--fail: unknown errno `{errno}`"))?;
+    let (name, errno) = v.split_once('=').ok_or("expected NAME=ERRNO".to_string())?;
+    let e = Errno::from_name(errno).ok_or(format!("unknown errno `{errno}`"))?;
     Ok((name.to_string(), e))
 }
 

@@ -106,16 +106,42 @@ fn initcall_blacklist_skips_an_initcall_and_what_needs_it() {
 
 #[test]
 fn the_boot_example_runs() {
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--example", "boot", "--", "--cpus", "1", "--fail", "packet_init=ENOBUFS"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (rc, stdout, stderr) = run_example("boot", &["--cpus", "1", "--fail", "packet_init=ENOBUFS"]);
+    assert_eq!(rc, Some(0), "{stderr}");
     assert!(stdout.contains("initcall packet_init returned -105 after"), "{stdout}");
     assert!(stdout.contains("# /proc/net/protocols"), "{stdout}");
     assert!(stdout.contains("boot finished with 1 failed and 0 skipped initcalls"), "{stdout}");
+}
+
+/// Runs an example with `args`: its exit code, stdout and stderr.
+fn run_example(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", name, "--"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn the_examples_parse_their_arguments_with_help() {
+    let (rc, help, _) = run_example("boot", &["--help"]);
+    assert_eq!(rc, Some(0));
+    for opt in ["--cpus <N>", "--initcall_blacklist <a,b>", "--fail <NAME=ERRNO>", "--quiet"] {
+        assert!(help.contains(opt), "{help}");
+    }
+    let (rc, _, err) = run_example("boot", &["--cpus", "0"]);
+    assert_eq!(rc, Some(2), "{err}");
+    let (rc, _, err) = run_example("boot", &["--fail", "sock_init=EWHAT"]);
+    assert_eq!(rc, Some(2));
+    assert!(err.contains("unknown errno `EWHAT`"), "{err}");
+    let (rc, help, _) = run_example("netns", &["--help"]);
+    assert_eq!(rc, Some(0));
+    for opt in ["--count <N>", "--max <N>", "--fail <OPS=ERRNO>"] {
+        assert!(help.contains(opt), "{help}");
+    }
 }
 
 #[test]

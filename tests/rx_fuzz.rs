@@ -50,7 +50,7 @@ fn drops(cx: &Cx<'_>) -> u64 {
         m.get(ExtMib::ArpDrops),
     ];
     let d = cx.state::<NetDevTables>().unwrap().get_by_name("eth0").unwrap().get_stats();
-    mibs.iter().sum::<u64>() + d.rx_dropped + d.rx_errors + d.rx_nohandler + d.rx_otherhost_dropped
+    mibs.iter().sum::<u64>() + d.rx_dropped + d.rx_errors + d.rx_otherhost_dropped
 }
 
 /// Counters of what the stack took in: IP deliveries and ARP processing.

@@ -23,7 +23,7 @@ use crate::init::InitResult;
 use crate::kernel::Kernel;
 use crate::netns::{Net, PernetSpec};
 use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_OUTGOING};
-use crate::socket::sock::{sk, Sock, Sockets, MSG_PEEK, MSG_TRUNC};
+use crate::socket::sock::{sk, Sock, Sockets};
 use crate::socket::{SockCacheState, SockRegistryState, SOCK_DGRAM, SOCK_PACKET, SOCK_RAW};
 use crate::tables::{spec_proto, spec_proto_ops, Entry, Fd, NetCx, ProtoSpec, SockAddr};
 
@@ -168,27 +168,20 @@ pub fn packet_sendmsg<S: ProtoSpec>(
     Ok(msg.len())
 }
 
-/// `packet_recvmsg(sock, msg, len, flags)`: the oldest frame (from the
-/// Ethernet header for `SOCK_RAW`, the network header for `SOCK_DGRAM`)
-/// and where it came from (its protocol and device). `EAGAIN` when nothing
-/// is queued.
+/// `packet_recvmsg(sock, msg, len, flags)`: `skb_recv_datagram` (a
+/// pending `sk_err` first, which nothing sets on a packet socket here) and
+/// the copy ([`Sock::recv_datagram`]): the oldest frame (from the Ethernet
+/// header for `SOCK_RAW`, the network header for `SOCK_DGRAM`; truncated,
+/// `MSG_TRUNC` returns its real length, `MSG_PEEK` leaves it) and where
+/// it came from (its protocol and device). `EAGAIN` when nothing is
+/// queued (packet sockets have no `shutdown`).
 pub fn packet_recvmsg<S: ProtoSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &mut [u8],
     flags: i32,
 ) -> Result<(usize, Option<SockAddr>), Errno> {
-    let s = sk(cx, fd)?;
-    let Some(skb) = s.receive_queue.peek() else { return Err(Errno::EAGAIN) };
-    let d = skb.data();
-    let n = d.len().min(buf.len());
-    buf[..n].copy_from_slice(&d[..n]);
-    let len = d.len();
-    let addr = SockAddr::Packet { protocol: skb.protocol, ifindex: skb.ifindex };
-    if flags & MSG_PEEK == 0 {
-        s.dequeue();
-    }
-    Ok((if flags & MSG_TRUNC != 0 { len } else { n }, Some(addr)))
+    sk(cx, fd)?.recv_datagram(buf, flags, |skb| SockAddr::Packet { protocol: skb.protocol, ifindex: skb.ifindex })
 }
 
 /// Queues a copy of `skb` (`data` at the network header) on packet socket

@@ -191,6 +191,33 @@ fn socket_errors_follow_linux() {
     });
 }
 
+/// `__sys_socket_create` (net/socket.c): `if ((type & ~SOCK_TYPE_MASK) &
+/// ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -EINVAL;` comes before
+/// `__sock_create`'s `family >= NPROTO` (`EAFNOSUPPORT`) and
+/// `type >= SOCK_MAX` (`EINVAL`) checks; the two known flags are masked off.
+#[test]
+fn socket_checks_type_flags_before_family() {
+    let st = boot();
+    let net = st.ns.init_net();
+    st.cx(&net, |cx| {
+        let dgram = i32::from(SOCK_DGRAM);
+        assert_eq!(sys_socket(cx, 99, dgram | 0x10, 0), Err(Errno::EINVAL), "unknown flag, bad family");
+        assert_eq!(sys_socket(cx, -1, dgram | i32::MIN, 0), Err(Errno::EINVAL));
+        assert_eq!(sys_socket(cx, 30, dgram | 0o200, 0), Err(Errno::EINVAL), "unknown flag, unregistered family");
+        assert_eq!(
+            sys_socket(cx, 99, dgram | socket::SOCK_CLOEXEC | socket::SOCK_NONBLOCK, 0),
+            Err(Errno::EAFNOSUPPORT),
+            "known flags: the family is checked"
+        );
+        assert_eq!(sys_socket(cx, 2, 11, 0), Err(Errno::EINVAL), "type >= SOCK_MAX");
+        let fd = sys_socket(cx, 2, dgram | socket::SOCK_CLOEXEC | socket::SOCK_NONBLOCK, 0).unwrap();
+        let mut v = [0u8; 4];
+        sys_getsockopt(cx, fd, SOL_SOCKET, socksock::SO_TYPE, &mut v).unwrap();
+        assert_eq!(i32::from_ne_bytes(v), dgram, "the flags are not part of the type");
+        sys_close(cx, fd).unwrap();
+    });
+}
+
 fn my_create(cx: &mut Cx<'_>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
     if protocol != 0 {
         return Err(Errno::EPROTONOSUPPORT);
@@ -223,6 +250,49 @@ fn sock_register_and_dynamic_families() {
     });
     socket::sock_unregister::<TestSpec>(&mut st.k, 30).unwrap();
     st.cx(&net, |cx| assert_eq!(sys_socket(cx, 30, 2, 0), Err(Errno::EAFNOSUPPORT)));
+}
+
+thread_local! {
+    static BACKLOG: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+fn backlog_listen(_cx: &mut Cx<'_>, _fd: Fd, backlog: i32) -> Result<(), Errno> {
+    BACKLOG.with(|b| b.set(backlog));
+    Ok(())
+}
+
+fn backlog_create(cx: &mut Cx<'_>, fd: Fd, _protocol: i32, _kern: bool) -> Result<(), Errno> {
+    let mut ops = DynProtoOps::<TestSpec>::no("backlog_ops", 31);
+    ops.listen = backlog_listen;
+    socksock::sk(cx, fd)?.ops = ops.entry();
+    Ok(())
+}
+
+/// `__sys_listen` (net/socket.c): `somaxconn =
+/// READ_ONCE(sock_net(sock->sk)->core.sysctl_somaxconn); if ((unsigned
+/// int)backlog > somaxconn) backlog = somaxconn;` before
+/// `sock->ops->listen`: the socket's namespace's sysctl, not a constant.
+#[test]
+fn listen_caps_the_backlog_at_the_namespace_somaxconn() {
+    let mut st = boot();
+    socket::sock_register(&mut st.k, NetProtoFamily::<TestSpec>::dynamic(31, "backlog_create", backlog_create))
+        .unwrap();
+    let other = st.ns.copy_net_ns().unwrap();
+    let listen = |cx: &mut Cx<'_>, backlog: i32| {
+        let fd = sys_socket(cx, 31, 1, 0).unwrap();
+        sys_listen(cx, fd, backlog).unwrap();
+        sys_close(cx, fd).unwrap();
+        BACKLOG.with(|b| b.get())
+    };
+    let net = st.ns.init_net();
+    st.cx(&net, |cx| {
+        assert_eq!(listen(cx, 100_000), 4096, "SOMAXCONN");
+        cx.state_mut::<crate::sysctl::SysctlCoreNet>().unwrap().sysctl_somaxconn = 16;
+        assert_eq!(listen(cx, 100), 16);
+        assert_eq!(listen(cx, 5), 5);
+        assert_eq!(listen(cx, -1), 16, "(unsigned int)backlog");
+    });
+    st.cx(&other, |cx| assert_eq!(listen(cx, 100), 100, "another namespace keeps its own"));
 }
 
 #[test]
@@ -395,7 +465,7 @@ fn dev_add_pack_delivers_taps_first_then_handlers_newest_first() {
     assert_eq!(seen(), ["tap", "ip_b", "ip_a", "tap-out", "tap"]);
     st2.cx(&net, |cx| {
         assert_eq!(mib(cx, UdpMib::NoPorts), 1, "ip_rcv saw it too");
-        assert_eq!(dev_stats(cx, "eth0").rx_nohandler, 0, "the tap took the 0x88b5 frame");
+        assert_eq!(dev_stats(cx, "eth0").rx_dropped, 0, "the tap took the 0x88b5 frame");
     });
     assert_eq!(seen(), [] as [&str; 0]);
     assert_eq!(ext.drain_tx().len(), 1, "the ARP request for the ICMP error");
@@ -716,7 +786,9 @@ fn malformed_frames_are_counted_and_never_panic() {
         let s = dev_stats(cx, "eth0");
         assert_eq!((s.rx_length_errors, s.rx_errors), (1, 1), "runt");
         assert_eq!(s.rx_otherhost_dropped, 1);
-        assert_eq!(s.rx_nohandler, 1);
+        // `__netif_receive_skb_core`: no handler and no `deliver_exact` is
+        // `rx_dropped` (with the runt's), not `rx_nohandler`.
+        assert_eq!((s.rx_dropped, s.rx_nohandler), (2, 0), "runt, no handler");
         assert_eq!(mib(cx, IpMib::InHdrErrors), 4, "short, version, ihl, checksum");
         assert_eq!(mib(cx, IpMib::CsumErrors), 1);
         assert_eq!(mib(cx, IpMib::InTruncatedPkts), 1);
@@ -761,6 +833,29 @@ fn malformed_frames_are_counted_and_never_panic() {
         st.settle(&[&net]);
     }
     while ext.pop_tx().is_some() {}
+}
+
+/// `__netif_receive_skb_core` (net/core/dev.c): a frame no packet type
+/// takes goes to `drop:`, which counts `dev_core_stats_rx_dropped_inc`
+/// unless an `rx_handler` asked for exact delivery (`deliver_exact`, then
+/// `rx_nohandler`). /proc/net/dev's "drop" column is `dev_seq_printf_stats`'s
+/// `rx_dropped + rx_missed_errors`; `rx_nohandler` and
+/// `rx_otherhost_dropped` are not in it.
+#[test]
+fn unhandled_ethertype_counts_rx_dropped_as_linux() {
+    let (st, net, ext) = external();
+    ext.netif_rx_frame(&eth(MAC_B, MAC_A, 0x88b5, b"nobody takes this"));
+    ext.netif_rx_frame(&udp_frame([2, 0, 0, 0, 0, 0x99], IP_A, IP_B, 9, b"other host"));
+    st.settle(&[&net]);
+    st.cx(&net, |cx| {
+        let s = dev_stats(cx, "eth0");
+        assert_eq!((s.rx_packets, s.rx_dropped, s.rx_nohandler, s.rx_otherhost_dropped), (2, 1, 0, 1));
+        let devs = dev::dev_seq_show(cx.state::<NetDevTables>().unwrap());
+        let eth0 = devs.lines().find(|l| l.trim_start().starts_with("eth0:")).unwrap();
+        let cols: Vec<&str> = eth0.split_whitespace().collect();
+        // face: bytes packets errs drop ...
+        assert_eq!(&cols[2..5], ["2", "0", "1"], "{devs}");
+    });
 }
 
 #[test]

@@ -454,6 +454,7 @@ pub trait ProtoSpec:
     + NetState<crate::inet::arp::NeighTable>
     + NetState<crate::inet::mib::Ipv4Mib>
     + NetState<crate::inet::netns_ipv4::Ipv4Net>
+    + NetState<crate::sysctl::SysctlCoreNet>
 {
     const FAMILIES: &'static [FamilyDesc];
     const INET_PROTOCOLS: &'static [InetProtocolDesc];

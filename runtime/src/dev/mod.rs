@@ -297,7 +297,12 @@ where
     Ok(dev_seq_show(net.get::<NetDevTables>()?))
 }
 
-/// The text of /proc/net/dev for `tables`.
+/// The text of /proc/net/dev for `tables`: `dev_seq_show` →
+/// `dev_seq_printf_stats` (net/core/net-procfs.c) over `dev_get_stats`.
+/// The "drop" column is `rx_dropped + rx_missed_errors`; `rx_nohandler`
+/// and `rx_otherhost_dropped` are not printed there (`ip -s link` shows
+/// them). The "frame" column is `rx_length_errors` (the other errors it
+/// adds are not counted here).
 pub fn dev_seq_show(tables: &NetDevTables) -> String {
     let mut out = String::from(
         "Inter-|   Receive                                                |  Transmit\n \
@@ -312,7 +317,7 @@ pub fn dev_seq_show(tables: &NetDevTables) -> String {
             s.rx_bytes,
             s.rx_packets,
             s.rx_errors,
-            s.rx_dropped + s.rx_nohandler + s.rx_otherhost_dropped,
+            s.rx_dropped + s.rx_missed_errors,
             0,
             s.rx_length_errors,
             0,

@@ -224,7 +224,8 @@ pub struct NetDevStats {
     pub tx_bytes: u64,
     pub rx_errors: u64,
     pub tx_errors: u64,
-    /// Frames dropped on receive: device down, ring full, runts.
+    /// Frames dropped on receive: device down, ring full, runts, no
+    /// protocol handler (`dev_core_stats_rx_dropped_inc`).
     pub rx_dropped: u64,
     /// Frames dropped on transmit: device down, peer down or full.
     pub tx_dropped: u64,
@@ -232,7 +233,13 @@ pub struct NetDevStats {
     pub multicast: u64,
     /// Frames shorter than an Ethernet header (`rx_length_errors`).
     pub rx_length_errors: u64,
-    /// Frames no protocol handler took (`dev_core_stats_rx_nohandler_inc`).
+    /// Frames the hardware had no room for (a driver's count; none of the
+    /// devices here counts it). /proc/net/dev adds it to `rx_dropped`.
+    pub rx_missed_errors: u64,
+    /// Frames no protocol handler took on exact-match delivery
+    /// (`dev_core_stats_rx_nohandler_inc` in `__netif_receive_skb_core`,
+    /// only when an `rx_handler` returned `RX_HANDLER_EXACT`; no device
+    /// here has one). Not shown in /proc/net/dev.
     pub rx_nohandler: u64,
     /// IP frames for another station (`dev_core_stats_rx_otherhost_dropped_inc`).
     pub rx_otherhost_dropped: u64,

@@ -155,7 +155,10 @@ pub(crate) fn count_drop<S: ProtoSpec>(
 /// protocol), each bound to no device or this one, in list order; every
 /// handler but the last gets a clone (Linux: a reference), the last gets
 /// the frame. With no handler at all the frame is dropped and counted in
-/// the device's `rx_nohandler`.
+/// the device's `rx_dropped`: Linux's drop path counts
+/// `dev_core_stats_rx_nohandler_inc` only when an `rx_handler` asked for
+/// `RX_HANDLER_EXACT` delivery (`deliver_exact`), and no device here has an
+/// `rx_handler`, so it is always `dev_core_stats_rx_dropped_inc`.
 ///
 /// PF_PACKET sockets are kept per namespace (`Sockets::packet_sklist`)
 /// instead of each adding a `packet_type`; they are served at the two
@@ -191,7 +194,8 @@ pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Ne
         Some(p) => deliver_skb(cx, p, skb),
         None if to_packet => NetRx::Success,
         None => {
-            count_drop(cx, ifindex, |s| &mut s.rx_nohandler);
+            // `if (!deliver_exact) dev_core_stats_rx_dropped_inc(skb->dev);`
+            count_drop(cx, ifindex, |s| &mut s.rx_dropped);
             NetRx::Drop
         }
     }

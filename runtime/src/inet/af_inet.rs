@@ -10,8 +10,9 @@ use super::{INET_PROTOSW_REUSE, IPPROTO_MAX, IPPROTO_RAW};
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
 use crate::socket::sock::{
-    sk, sk_prot, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, SS_CONNECTED,
-    SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, TCP_SYN_SENT,
+    sk, sk_prot, sock_prot_inuse_add, PortTable, Sock, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK,
+    SOCK_BINDPORT_LOCK, SS_CONNECTED, SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_CLOSE, TCP_LISTEN,
+    TCP_SYN_RECV, TCP_SYN_SENT,
 };
 use crate::socket::{SOCK_RAW, SOCK_STREAM};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
@@ -108,16 +109,44 @@ pub fn inet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -
     if s.state != TCP_CLOSE || s.num != 0 {
         return Err(Errno::EINVAL);
     }
-    s.rcv_saddr = a;
-    s.saddr = if ipv4_is_multicast(a) || ipv4_is_lbcast(a) { 0 } else { a };
-    if S::prot_get_port(p, cx, fd, snum).is_err() {
+    inet_bind_port(cx, fd, a, bind_saddr(a), snum, |cx, fd, snum| S::prot_get_port(p, cx, fd, snum))
+}
+
+/// The source address a bind to `addr` gives (`__inet_bind`, `raw_bind`):
+/// none for a multicast or broadcast address ("Use device"), else `addr`.
+pub(crate) fn bind_saddr(addr: u32) -> u32 {
+    if ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) {
+        0
+    } else {
+        addr
+    }
+}
+
+/// The tail `__inet_bind` and `ping_bind` share: the socket takes the
+/// addresses (`inet_rcv_saddr`, `inet_saddr`), then `get_port(sk, snum)`
+/// claims the port (on failure the addresses are cleared again and the
+/// error is `EADDRINUSE`); a non-zero address or port is locked
+/// (`SOCK_BINDADDR_LOCK`, `SOCK_BINDPORT_LOCK`), `inet_sport` becomes the
+/// port and the peer is forgotten.
+pub(crate) fn inet_bind_port<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    rcv_saddr: u32,
+    saddr: u32,
+    snum: u16,
+    get_port: impl FnOnce(&mut NetCx<'_, S>, Fd, u16) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    let s = sk(cx, fd)?;
+    s.rcv_saddr = rcv_saddr;
+    s.saddr = saddr;
+    if get_port(cx, fd, snum).is_err() {
         let s = sk(cx, fd)?;
         s.rcv_saddr = 0;
         s.saddr = 0;
         return Err(Errno::EADDRINUSE);
     }
     let s = sk(cx, fd)?;
-    if a != 0 {
+    if rcv_saddr != 0 {
         s.userlocks |= SOCK_BINDADDR_LOCK;
     }
     if snum != 0 {
@@ -311,4 +340,51 @@ pub fn inet_recvmsg<S: ProtoSpec>(
 /// functions).
 pub(crate) fn socks<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>) -> Result<&'c mut Sockets<S>, Errno> {
     cx.state_mut::<Sockets<S>>()
+}
+
+/// One of the namespace's socket hash tables (`udp_table`, `raw_hash`,
+/// `ping_table`).
+pub(crate) type SockTable<S> = fn(&mut Sockets<S>) -> &mut PortTable;
+
+/// `sk_add_node(sk, head)` + `sock_prot_inuse_add(net, sk->sk_prot, 1)`:
+/// the socket, with `inet_num` `num`, joins `table` under `num` and counts
+/// in use. How `udp_lib_get_port` and `ping_get_port` end, and
+/// `raw_hash_sk`.
+pub(crate) fn sk_hash_into<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    table: SockTable<S>,
+    num: u16,
+) -> Result<(), Errno> {
+    let socks = cx.state_mut::<Sockets<S>>()?;
+    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
+    s.num = num;
+    s.hashed = true;
+    let idx = s.inuse_idx;
+    table(socks).insert(num, fd);
+    sock_prot_inuse_add(cx, idx, 1);
+    Ok(())
+}
+
+/// `sk_del_node_init(sk)` + `sock_prot_inuse_add(net, sk->sk_prot, -1)`
+/// if the socket is hashed: it leaves `table` and is no longer counted in
+/// use; then `reset` clears what the protocol's unhash clears
+/// (`udp_lib_unhash`: `inet_num`; `ping_unhash`: `inet_num` and
+/// `inet_sport`; `raw_unhash_sk`: nothing).
+pub(crate) fn sk_unhash_from<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    table: SockTable<S>,
+    reset: fn(&mut Sock<S>),
+) {
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
+    let Some(s) = socks.get_mut(fd) else { return };
+    if !s.hashed {
+        return;
+    }
+    s.hashed = false;
+    let (num, idx) = (s.num, s.inuse_idx);
+    reset(s);
+    table(socks).remove(num, fd);
+    sock_prot_inuse_add(cx, idx, -1);
 }

@@ -1,9 +1,11 @@
 //! net/ipv4/datagram.c: `ip4_datagram_connect`, the `connect` of UDP, raw
-//! and ping sockets.
+//! and ping sockets; and the receive raw and ping sockets share.
+
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::af_inet::sockaddr_in;
-use super::mib::IpMib;
-use super::route::{ip_route_output_cx, RouteKind};
+use super::ip_input::Iphdr;
+use super::route::ip_route_output_dgram;
 use crate::errno::Errno;
 use crate::socket::sock::{sk, TCP_ESTABLISHED};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
@@ -21,18 +23,7 @@ pub fn ip4_datagram_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &
         let s = sk(cx, fd)?;
         (s.saddr, s.bound_dev_if, s.broadcast)
     };
-    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
-        Ok(rt) => rt,
-        Err(e) => {
-            if e == Errno::ENETUNREACH {
-                cx.mib_inc(IpMib::OutNoRoutes);
-            }
-            return Err(e);
-        }
-    };
-    if rt.kind == RouteKind::Broadcast && !bcast_ok {
-        return Err(Errno::EACCES);
-    }
+    let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
     let s = sk(cx, fd)?;
     if s.saddr == 0 {
         s.saddr = rt.saddr;
@@ -44,4 +35,22 @@ pub fn ip4_datagram_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &
     s.dport = dport;
     s.state = TCP_ESTABLISHED;
     Ok(())
+}
+
+/// What `raw_recvmsg` and `ping_recvmsg` share: `skb_recv_datagram` and
+/// `skb_copy_datagram_msg` ([`Sock::recv_datagram`](crate::socket::sock::Sock::recv_datagram)),
+/// with the source address from the datagram's IP header
+/// (`sin->sin_addr.s_addr = ip_hdr(skb)->saddr`, `sin_port` 0). `skb->data`
+/// is at the IP header for raw, at the ICMP header for ping: the source is
+/// read from the network header either way.
+pub fn ip4_recv_datagram<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    buf: &mut [u8],
+    flags: i32,
+) -> Result<(usize, Option<SockAddr>), Errno> {
+    sk(cx, fd)?.recv_datagram(buf, flags, |skb| {
+        let saddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.saddr);
+        SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), 0))
+    })
 }

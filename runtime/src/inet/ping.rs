@@ -5,24 +5,20 @@
 //! `ping_group_range`; the caller here is taken to be in group 0 (root),
 //! which the default range (`1 0`, nobody) excludes, as in Linux.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
-
-use super::af_inet::sockaddr_in;
+use super::af_inet::{inet_bind_port, sk_hash_into, sk_unhash_from, sockaddr_in};
+use super::datagram::ip4_recv_datagram;
 use super::icmp::{icmp_out_count, icmp_set_csum, icmp_sk_err, ICMP_ECHO, ICMP_HLEN};
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, IpParams};
-use super::mib::{ExtMib, IpMib};
+use super::mib::ExtMib;
 use super::netns_ipv4::Ipv4Net;
-use super::route::{ip_route_output_cx, RouteKind};
+use super::route::ip_route_output_dgram;
 use super::IPPROTO_ICMP;
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
 use crate::netns::PernetSpec;
 use crate::skbuff::{SkBuff, MAX_HEADER};
-use crate::socket::sock::{
-    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, SEND_SHUTDOWN, SOCK_BINDADDR_LOCK,
-    SOCK_BINDPORT_LOCK, TCP_ESTABLISHED,
-};
+use crate::socket::sock::{sk, sk_common_release, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_ESTABLISHED};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
 
 /// The group the caller is taken to be in (`current_gid()`).
@@ -54,29 +50,11 @@ pub fn ping_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -
     if a != 0 && cx.state::<NetDevTables>().map_or(true, |d| d.inet_addr_local(a).is_none()) {
         return Err(Errno::EADDRNOTAVAIL);
     }
-    let s = sk(cx, fd)?;
-    if s.num != 0 {
+    if sk(cx, fd)?.num != 0 {
         return Err(Errno::EINVAL);
     }
-    s.rcv_saddr = a;
-    s.saddr = a;
-    if ping_get_port(cx, fd, ident).is_err() {
-        let s = sk(cx, fd)?;
-        s.rcv_saddr = 0;
-        s.saddr = 0;
-        return Err(Errno::EADDRINUSE);
-    }
-    let s = sk(cx, fd)?;
-    if a != 0 {
-        s.userlocks |= SOCK_BINDADDR_LOCK;
-    }
-    if ident != 0 {
-        s.userlocks |= SOCK_BINDPORT_LOCK;
-    }
-    s.sport = s.num;
-    s.daddr = 0;
-    s.dport = 0;
-    Ok(())
+    // ping_set_saddr: inet_rcv_saddr = inet_saddr = the address.
+    inet_bind_port(cx, fd, a, a, ident, ping_get_port)
 }
 
 /// `ping_get_port(sk, ident)`: identifier `ident`, or for 0 the next free
@@ -110,16 +88,10 @@ pub fn ping_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, ident: u16) ->
     } else {
         ident
     };
-    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
-    if s.hashed {
+    if socks.get(fd).ok_or(Errno::EBADF)?.hashed {
         return Err(Errno::EINVAL);
     }
-    s.num = ident;
-    s.hashed = true;
-    let idx = s.inuse_idx;
-    socks.ping_table.insert(ident, fd);
-    sock_prot_inuse_add(cx, idx, 1);
-    Ok(())
+    sk_hash_into(cx, fd, |t| &mut t.ping_table, ident)
 }
 
 /// `ping_hash(sk)`: Linux's is `BUG()` ("call get_port() instead").
@@ -129,17 +101,7 @@ pub fn ping_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errn
 
 /// `ping_unhash(sk)`: out of `ping_table`, identifier 0.
 pub fn ping_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
-    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
-    let Some(s) = socks.get_mut(fd) else { return };
-    if !s.hashed {
-        return;
-    }
-    s.hashed = false;
-    let num = std::mem::take(&mut s.num);
-    s.sport = 0;
-    let idx = s.inuse_idx;
-    socks.ping_table.remove(num, fd);
-    sock_prot_inuse_add(cx, idx, -1);
+    sk_unhash_from(cx, fd, |t| &mut t.ping_table, |s| (s.num, s.sport) = (0, 0));
 }
 
 /// `ping_lookup(net, skb, ident)`: the socket with identifier `ident`
@@ -235,18 +197,7 @@ pub fn ping_v4_sendmsg<S: ProtoSpec>(
         return Err(Errno::EPIPE);
     }
     let (saddr, oif, bcast_ok, ttl, ident) = (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.num);
-    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
-        Ok(rt) => rt,
-        Err(e) => {
-            if e == Errno::ENETUNREACH {
-                cx.mib_inc(IpMib::OutNoRoutes);
-            }
-            return Err(e);
-        }
-    };
-    if rt.kind == RouteKind::Broadcast && !bcast_ok {
-        return Err(Errno::EACCES);
-    }
+    let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
     let m = skb.data_mut();
     m[4..6].copy_from_slice(&ident.to_be_bytes());
@@ -266,11 +217,5 @@ pub fn ping_recvmsg<S: ProtoSpec>(
     buf: &mut [u8],
     flags: i32,
 ) -> Result<(usize, Option<SockAddr>), Errno> {
-    let s = sk(cx, fd)?;
-    // `skb->data` at the IP header for raw, at the ICMP header for ping:
-    // the source is read from the network header either way.
-    s.recv_datagram(buf, flags, |skb| {
-        let saddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.saddr);
-        SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), 0))
-    })
+    ip4_recv_datagram(cx, fd, buf, flags)
 }

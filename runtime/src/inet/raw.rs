@@ -4,21 +4,17 @@
 //! unless `IP_HDRINCL`. The ICMP type filter (`ICMP_FILTER`) and the
 //! delivery of ICMP errors to raw sockets (`raw_icmp_error`) are not built.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
-
-use super::af_inet::{inet_addr_valid_or_nonlocal, sockaddr_in};
+use super::af_inet::{bind_saddr, inet_addr_valid_or_nonlocal, sk_hash_into, sk_unhash_from, sockaddr_in};
+use super::datagram::ip4_recv_datagram;
 use super::icmp::icmp_out_count;
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, ip_local_out, ip_select_ident, IpParams, IPV4_HLEN};
-use super::mib::IpMib;
-use super::route::{ip_route_output_cx, ipv4_is_lbcast, ipv4_is_multicast, RouteKind};
+use super::route::ip_route_output_dgram;
 use super::IPPROTO_ICMP;
 use crate::checksum::ip_fast_csum;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, MAX_HEADER};
-use crate::socket::sock::{
-    sk, sk_common_release, sock_prot_inuse_add, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_CLOSE, TCP_ESTABLISHED,
-};
+use crate::socket::sock::{sk, sk_common_release, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_CLOSE, TCP_ESTABLISHED};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
 
 /// `raw_sk_init(sk)` (`raw_prot.init`): no ICMP filter to clear here.
@@ -48,35 +44,23 @@ pub fn raw_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) ->
     }
     let s = sk(cx, fd)?;
     s.rcv_saddr = a;
-    s.saddr = if ipv4_is_multicast(a) || ipv4_is_lbcast(a) { 0 } else { a };
+    s.saddr = bind_saddr(a);
     Ok(())
 }
 
 /// `raw_hash_sk(sk)`: into `raw_v4_hashinfo` by protocol, counted in use.
 pub fn raw_hash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
-    let socks = cx.state_mut::<Sockets<S>>()?;
-    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
+    let s = sk(cx, fd)?;
     if s.hashed {
         return Ok(());
     }
-    s.hashed = true;
-    let (num, idx) = (s.num, s.inuse_idx);
-    socks.raw_hash.insert(num, fd);
-    sock_prot_inuse_add(cx, idx, 1);
-    Ok(())
+    let num = s.num;
+    sk_hash_into(cx, fd, |t| &mut t.raw_hash, num)
 }
 
-/// `raw_unhash_sk(sk)`.
+/// `raw_unhash_sk(sk)`: out of `raw_v4_hashinfo`, no longer in use.
 pub fn raw_unhash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
-    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
-    let Some(s) = socks.get_mut(fd) else { return };
-    if !s.hashed {
-        return;
-    }
-    s.hashed = false;
-    let (num, idx) = (s.num, s.inuse_idx);
-    socks.raw_hash.remove(num, fd);
-    sock_prot_inuse_add(cx, idx, -1);
+    sk_unhash_from(cx, fd, |t| &mut t.raw_hash, |_| {});
 }
 
 /// `raw_local_deliver(skb, protocol)` → `raw_v4_input`: a clone of the
@@ -148,18 +132,7 @@ pub fn raw_sendmsg<S: ProtoSpec>(
     }
     let (saddr, oif, bcast_ok, ttl, hdrincl, protocol) =
         (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.hdrincl, s.num as u8);
-    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
-        Ok(rt) => rt,
-        Err(e) => {
-            if e == Errno::ENETUNREACH {
-                cx.mib_inc(IpMib::OutNoRoutes);
-            }
-            return Err(e);
-        }
-    };
-    if rt.kind == RouteKind::Broadcast && !bcast_ok {
-        return Err(Errno::EACCES);
-    }
+    let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
     if hdrincl {
         let ihl = usize::from(msg.first().copied().unwrap_or(0) & 0xf) * 4;
         if msg.len() < IPV4_HLEN || ihl < IPV4_HLEN || ihl > msg.len() {
@@ -208,11 +181,5 @@ pub fn raw_recvmsg<S: ProtoSpec>(
     buf: &mut [u8],
     flags: i32,
 ) -> Result<(usize, Option<SockAddr>), Errno> {
-    let s = sk(cx, fd)?;
-    // `skb->data` at the IP header for raw, at the ICMP header for ping:
-    // the source is read from the network header either way.
-    s.recv_datagram(buf, flags, |skb| {
-        let saddr = Iphdr::parse(skb.network_header()).map_or(0, |h| h.saddr);
-        SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::from(saddr), 0))
-    })
+    ip4_recv_datagram(cx, fd, buf, flags)
 }

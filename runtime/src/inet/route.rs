@@ -5,6 +5,7 @@
 //! default route. Forwarding is not built: input for another host is
 //! dropped (`InAddrErrors`, as `ip_error` counts it with forwarding off).
 
+use super::mib::IpMib;
 use crate::dev::{NetDevTables, LOOPBACK_IFINDEX};
 use crate::errno::Errno;
 use crate::skbuff::{RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST};
@@ -126,6 +127,30 @@ pub fn ip_route_output(devs: &NetDevTables, daddr: u32, saddr: u32, oif: i32) ->
 /// [`ip_route_output`] in `cx`'s namespace.
 pub fn ip_route_output_cx<S: ProtoSpec>(cx: &NetCx<'_, S>, daddr: u32, saddr: u32, oif: i32) -> Result<Route, Errno> {
     ip_route_output(cx.state::<NetDevTables>()?, daddr, saddr, oif)
+}
+
+/// The output route of a datagram socket's `connect` or `sendmsg`
+/// (`ip_route_connect` in `__ip4_datagram_connect`, `ip_route_output_flow`
+/// in `udp_sendmsg`, `raw_sendmsg` and `ping_v4_sendmsg`), with the two
+/// checks each of them makes on the result: `if (err == -ENETUNREACH)
+/// IP_INC_STATS(net, IPSTATS_MIB_OUTNOROUTES);` and a broadcast route
+/// without `SOCK_BROADCAST` (`sock_broadcast`) is `EACCES`.
+pub fn ip_route_output_dgram<S: ProtoSpec>(
+    cx: &mut NetCx<'_, S>,
+    daddr: u32,
+    saddr: u32,
+    oif: i32,
+    sock_broadcast: bool,
+) -> Result<Route, Errno> {
+    let rt = ip_route_output_cx(cx, daddr, saddr, oif).inspect_err(|&e| {
+        if e == Errno::ENETUNREACH {
+            cx.mib_inc(IpMib::OutNoRoutes);
+        }
+    })?;
+    if rt.kind == RouteKind::Broadcast && !sock_broadcast {
+        return Err(Errno::EACCES);
+    }
+    Ok(rt)
 }
 
 /// Why `ip_route_input` refused a packet.

@@ -9,21 +9,21 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use super::af_inet::sockaddr_in;
+use super::af_inet::{sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::icmp::{icmp_send, icmp_sk_err, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH};
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, IpParams, IPV4_HLEN};
-use super::mib::{IcmpMib, IpMib, UdpMib};
+use super::mib::{IcmpMib, UdpMib};
 use super::netns_ipv4::Ipv4Net;
-use super::route::{ip_route_output_cx, RouteKind};
+use super::route::ip_route_output_dgram;
 use super::IPPROTO_UDP;
 use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_magic, csum_tcpudp_nofold};
 use crate::errno::Errno;
 use crate::netns::PernetSpec;
 use crate::skbuff::{SkBuff, MAX_HEADER, RTCF_BROADCAST, RTCF_MULTICAST};
 use crate::socket::sock::{
-    datagram_poll, sk, sk_common_release, sk_prot, sock_prot_inuse_add, Sock, Sockets, MSG_OOB, MSG_PEEK, MSG_TRUNC,
-    RCV_SHUTDOWN, SEND_SHUTDOWN, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, TCP_CLOSE, TCP_ESTABLISHED,
+    datagram_poll, sk, sk_common_release, sk_prot, Sock, Sockets, MSG_OOB, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN,
+    SEND_SHUTDOWN, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, TCP_CLOSE, TCP_ESTABLISHED,
 };
 use crate::socket::PF_INET;
 use crate::tables::{Fd, NetCx, NetRx, ProtoSpec, SockAddr};
@@ -323,12 +323,7 @@ pub fn udp_v4_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, snum: u16) -
         socks.udp_table.insert(snum, fd);
         return Ok(());
     }
-    s.num = snum;
-    s.hashed = true;
-    let idx = s.inuse_idx;
-    socks.udp_table.insert(snum, fd);
-    sock_prot_inuse_add(cx, idx, 1);
-    Ok(())
+    sk_hash_into(cx, fd, |t| &mut t.udp_table, snum)
 }
 
 /// `udp_lib_hash`: Linux's is `BUG()` — UDP hashes in `get_port`. Nothing.
@@ -338,16 +333,7 @@ pub fn udp_lib_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), E
 
 /// `udp_lib_unhash(sk)`: out of `udp_table`, `inet_num` 0, no longer in use.
 pub fn udp_lib_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
-    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
-    let Some(s) = socks.get_mut(fd) else { return };
-    if !s.hashed {
-        return;
-    }
-    s.hashed = false;
-    let num = std::mem::take(&mut s.num);
-    let idx = s.inuse_idx;
-    socks.udp_table.remove(num, fd);
-    sock_prot_inuse_add(cx, idx, -1);
+    sk_unhash_from(cx, fd, |t| &mut t.udp_table, |s| s.num = 0);
 }
 
 /// `udp_poll` = `datagram_poll`.
@@ -399,18 +385,7 @@ pub fn udp_sendmsg<S: ProtoSpec>(
         return Err(Errno::EPIPE);
     }
     let (saddr, sport, oif, bcast_ok, ttl, recverr) = (s.saddr, s.sport, s.bound_dev_if, s.broadcast, s.ttl, s.recverr);
-    let rt = match ip_route_output_cx(cx, daddr, saddr, oif) {
-        Ok(rt) => rt,
-        Err(e) => {
-            if e == Errno::ENETUNREACH {
-                cx.mib_inc(IpMib::OutNoRoutes);
-            }
-            return Err(e);
-        }
-    };
-    if rt.kind == RouteKind::Broadcast && !bcast_ok {
-        return Err(Errno::EACCES);
-    }
+    let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
     let saddr = rt.saddr;
     let ulen = UDP_HLEN + msg.len();
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);

@@ -31,6 +31,11 @@ impl Ida {
         Ok(id)
     }
 
+    /// `ida_alloc_min(ida, min)`: `ida_alloc_range(ida, min, INT_MAX)`.
+    pub fn alloc_min(&mut self, min: u32) -> Result<u32, Errno> {
+        self.alloc_range(min, i32::MAX as u32)
+    }
+
     /// `ida_free(ida, id)`; freeing an id that is not allocated is ignored
     /// (Linux WARNs).
     pub fn free(&mut self, id: u32) {
@@ -61,5 +66,8 @@ mod tests {
         assert_eq!(ida.alloc_range(u32::MAX, u32::MAX), Ok(u32::MAX));
         assert_eq!(ida.alloc_range(u32::MAX, u32::MAX), Err(Errno::ENOSPC));
         assert_eq!(ida.len(), 4);
+        assert_eq!(ida.alloc_min(2), Ok(4));
+        assert_eq!(ida.alloc_min(i32::MAX as u32), Ok(i32::MAX as u32));
+        assert_eq!(ida.alloc_min(i32::MAX as u32), Err(Errno::ENOSPC), "INT_MAX is the top");
     }
 }

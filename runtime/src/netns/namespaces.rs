@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::ida::Ida;
-use super::net::{Net, PernetId};
+use super::net::{Net, PernetId, MIN_PERNET_OPS_ID};
 use super::ops::{Ops, PernetList, PernetOperations};
 use super::{PernetKind, PernetSpec};
 use crate::errno::Errno;
@@ -344,8 +344,9 @@ impl<S: PernetSpec> NetNamespaces<S> {
 
     fn register_dyn(&self, ops: PernetOperations<S>, kind: PernetKind) -> Result<PernetId, Errno> {
         let mut guard = write(&self.shared.pernet_ops);
-        // register_pernet_operations: ida_alloc_min(&net_generic_ids, ..).
-        let id = PernetId(guard.1.alloc_range(0, u32::MAX)? as usize);
+        // register_pernet_operations:
+        // ida_alloc_min(&net_generic_ids, MIN_PERNET_OPS_ID, GFP_KERNEL).
+        let id = PernetId(guard.1.alloc_min(MIN_PERNET_OPS_ID)? as usize);
         match self.register_locked(&mut guard.0, Ops::Dyn(Arc::new(ops), id), kind) {
             Ok(()) => Ok(id),
             Err(e) => {

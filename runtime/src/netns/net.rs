@@ -156,7 +156,17 @@ impl<S: PernetSpec> Net<S> {
     }
 }
 
+/// The smallest id `register_pernet_operations` hands out
+/// (net/core/net_namespace.c: `MIN_PERNET_OPS_ID`, `(sizeof(struct
+/// net_generic) + sizeof(void *) - 1) / sizeof(void *)`). `ptr[]` of
+/// `struct net_generic` shares its memory with the header `s` (`unsigned
+/// int len` and a `struct rcu_head`, two pointers): 12 bytes on 32-bit,
+/// 24 (with padding) on 64-bit, three pointer slots either way, so ids
+/// start at 3 and a data pointer never overlays the header
+/// (`INITIAL_NET_GEN_PTRS` is 13 "+1 for len +2 for rcu_head").
+pub const MIN_PERNET_OPS_ID: u32 = 3;
+
 /// The id `register_pernet_operations` gave an operation registered at run
-/// time (Linux's `*ops->id`).
+/// time (Linux's `*ops->id`), at least [`MIN_PERNET_OPS_ID`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PernetId(pub usize);

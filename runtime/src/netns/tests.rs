@@ -280,6 +280,27 @@ fn runtime_ops_keep_data_in_net_generic_and_batch_exits() {
     assert_eq!(ns.generic_ids_in_use(), 0);
 }
 
+/// `register_pernet_operations` (net/core/net_namespace.c) takes ids with
+/// `ida_alloc_min(&net_generic_ids, MIN_PERNET_OPS_ID, ..)`: the first is
+/// 3, never 0 (the slots `struct net_generic`'s header overlays), and a
+/// freed id is reused.
+#[test]
+fn runtime_pernet_ids_start_at_min_pernet_ops_id() {
+    let ns = ns();
+    let data = |v: u64| move |_: &mut Net<Spec>| Ok(Some(Box::new(v) as GenericData));
+    let a = ns.register_pernet_subsys(PernetOperations::new("a_ops").init(data(1))).unwrap();
+    let b = ns.register_pernet_device(PernetOperations::new("b_ops").init(data(2))).unwrap();
+    assert_eq!((a, b), (PernetId(3), PernetId(4)));
+    assert_eq!(MIN_PERNET_OPS_ID, 3);
+    let init = ns.init_net();
+    assert_eq!((init.read().net_generic::<u64>(a), init.read().net_generic::<u64>(b)), (Some(&1), Some(&2)));
+    assert_eq!(init.read().net_generic::<u64>(PernetId(0)), None);
+    ns.unregister_pernet_subsys("a_ops").unwrap();
+    let c = ns.register_pernet_subsys(PernetOperations::new("c_ops").init(data(3))).unwrap();
+    assert_eq!(c, PernetId(3), "the smallest free id at or above the minimum");
+    assert_eq!(init.read().net_generic::<u64>(c), Some(&3));
+}
+
 /// Threads create and destroy namespaces while others register and
 /// unregister operations. Every operation counts its inits and exits per
 /// namespace; at the end every (operation, namespace) pair was initialized

@@ -40,6 +40,9 @@ pub const PF_PACKET: u16 = 17;
 /// `socket(2)`'s type flags (include/linux/net.h), masked off the type.
 pub const SOCK_NONBLOCK: i32 = 0o4000;
 pub const SOCK_CLOEXEC: i32 = 0o2000000;
+/// The bits of `socket(2)`'s type argument that are the type; the others
+/// are flags (include/linux/net.h).
+pub const SOCK_TYPE_MASK: i32 = 0xf;
 
 /// `SOCK_STREAM` and friends (include/linux/net.h, `enum sock_type`).
 pub const SOCK_STREAM: u16 = 1;

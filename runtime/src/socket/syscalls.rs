@@ -6,7 +6,8 @@
 
 use crate::errno::Errno;
 use crate::socket::sock::{sk, sock_getsockopt, sock_setsockopt, Sock, Sockets, SOL_SOCKET};
-use crate::socket::{NPROTO, PF_INET, PF_PACKET, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET};
+use crate::socket::{NPROTO, PF_INET, PF_PACKET, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_TYPE_MASK};
+use crate::sysctl::{SysctlCoreNet, SOMAXCONN};
 use crate::tables::{DynProtoOps, Entry, Fd, NetCx, ProtoSpec, SockAddr};
 
 /// `sock->ops` of `fd`: a spec index, or (the slow path) the run-time
@@ -30,10 +31,13 @@ macro_rules! call_ops {
     }};
 }
 
-/// `socket(family, type, protocol)` (`__sys_socket` → `__sock_create`):
+/// `socket(family, type, protocol)` (`__sys_socket` →
+/// `__sys_socket_create` → `__sock_create`):
 ///
-/// * `SOCK_NONBLOCK`/`SOCK_CLOEXEC` are masked off the type (every socket
-///   here is non-blocking);
+/// * flag bits of the type (those outside `SOCK_TYPE_MASK`) other than
+///   `SOCK_NONBLOCK`/`SOCK_CLOEXEC` are `EINVAL`, checked first, before
+///   the family (`__sys_socket_create`); those two are masked off (every
+///   socket here is non-blocking);
 /// * a family outside `0..NPROTO` or not registered is `EAFNOSUPPORT`;
 ///   a type outside `0..SOCK_MAX` is `EINVAL`;
 /// * `(PF_INET, SOCK_PACKET)` becomes `PF_PACKET`, as in Linux;
@@ -47,7 +51,10 @@ macro_rules! call_ops {
 /// For `PF_PACKET` the protocol is the ethertype in host order (Linux
 /// takes it in network order, `htons(ETH_P_ALL)`).
 pub fn sys_socket<S: ProtoSpec>(cx: &mut NetCx<'_, S>, family: i32, type_: i32, protocol: i32) -> Result<Fd, Errno> {
-    let type_ = type_ & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (type_ & !SOCK_TYPE_MASK) & !(SOCK_CLOEXEC | SOCK_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let type_ = type_ & SOCK_TYPE_MASK;
     if !(0..NPROTO as i32).contains(&family) {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -104,11 +111,14 @@ pub fn sys_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr)
     call_ops!(cx, fd, ops_connect, connect, addr, crate::socket::SOCK_NONBLOCK)
 }
 
-/// `listen(fd, backlog)`: `sock->ops->listen`, the backlog capped at
-/// `net.core.somaxconn` as Linux does.
+/// `listen(fd, backlog)` (`__sys_listen`): `sock->ops->listen`, the
+/// backlog capped at the socket's namespace's `net.core.somaxconn`
+/// (`if ((unsigned int)backlog > somaxconn) backlog = somaxconn;`, so a
+/// negative backlog becomes `somaxconn` too). A namespace without
+/// `sysctl_core_ops` state has the default, `SOMAXCONN`.
 pub fn sys_listen<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, backlog: i32) -> Result<(), Errno> {
-    let max = i32::try_from(crate::sysctl::SOMAXCONN).unwrap_or(i32::MAX);
-    let backlog = backlog.min(max);
+    let somaxconn = cx.state::<SysctlCoreNet>().map_or(SOMAXCONN, |c| c.sysctl_somaxconn);
+    let backlog = if backlog as u32 > somaxconn { i32::try_from(somaxconn).unwrap_or(i32::MAX) } else { backlog };
     call_ops!(cx, fd, ops_listen, listen, backlog)
 }
 
