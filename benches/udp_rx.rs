@@ -62,7 +62,7 @@ use netgen_stack::runtime::socket::sock::{MSG_DONTWAIT, SOL_SOCKET, SO_RCVBUF};
 use netgen_stack::runtime::socket::syscalls::{sys_bind, sys_recvfrom, sys_setsockopt, sys_socket};
 use netgen_stack::runtime::socket::{PF_INET, SOCK_DGRAM, SOCK_NONBLOCK};
 use netgen_stack::runtime::tables::{Fd, NetCx, SockAddr, Tables};
-use netgen_stack::runtime::Kernel;
+use netgen_stack::Kernel;
 
 /// Frames per batch (one criterion iteration).
 const BATCH: usize = 64;

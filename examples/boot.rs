@@ -14,7 +14,8 @@ use clap::Parser;
 use netgen_generated::pernet::Pernet;
 use netgen_runtime::init::BootOptions;
 use netgen_runtime::tables::Entry;
-use netgen_runtime::{dev, inet, sock, socket, Errno, Kernel};
+use netgen_runtime::{dev, inet, sock, socket, Errno};
+use netgen_stack::Kernel;
 
 // Link the example user crate so its `#[subsys_initcall]`s join the boot.
 use user_crate as _;

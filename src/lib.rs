@@ -11,11 +11,13 @@ pub mod frames;
 pub mod pcap;
 
 use netgen_generated::pernet::Pernet;
-use netgen_generated::Stack;
-use netgen_runtime::init::{do_initcalls, BootOptions, BootReport, Plan};
+use netgen_runtime::init::{do_initcalls, BootOptions, BootReport};
 use netgen_runtime::netns::NetNamespaces;
 use netgen_runtime::tables::NetCx;
-use netgen_runtime::{Errno, Kernel};
+use netgen_runtime::Errno;
+
+/// The kernel of the spec's stack (its kernel states are fields).
+pub use netgen_generated::prelude::Kernel;
 
 /// The network namespaces of the spec's stack.
 pub type Namespaces = NetNamespaces<Pernet>;
@@ -30,7 +32,7 @@ pub fn namespaces(k: &Kernel) -> Result<Namespaces, Errno> {
 /// initcall collected from linked crates, run level by level.
 pub fn boot(nr_cpus: usize, opts: &BootOptions) -> (Kernel, BootReport) {
     let mut kernel = Kernel::new(nr_cpus);
-    let plan = Plan::for_spec::<Stack>();
+    let plan = netgen_generated::plan();
     let report = do_initcalls(&mut kernel, &plan, opts);
     (kernel, report)
 }

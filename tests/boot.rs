@@ -5,7 +5,7 @@ use netgen_runtime::init::{BootOptions, Outcome};
 use netgen_runtime::Errno;
 use user_crate as _;
 
-fn boot(opts: &BootOptions) -> (netgen_runtime::Kernel, netgen_runtime::init::BootReport) {
+fn boot(opts: &BootOptions) -> (netgen_stack::Kernel, netgen_runtime::init::BootReport) {
     netgen_stack::boot(2, opts)
 }
 
@@ -54,7 +54,7 @@ fn user_crate_initcalls_run_at_their_levels_after_what_they_require() {
     assert!(pos(&order, "igb_init_module") < pos(&order, "my_driver_init"));
     // late_sync: last of all.
     assert_eq!(order.last(), Some(&"my_proto_report"));
-    assert_eq!(k.get::<user_crate::MyProtos>().unwrap().registered, ["my_proto"]);
+    assert_eq!(k.ext::<user_crate::MyProtos>().unwrap().registered, ["my_proto"]);
     assert_eq!(report.get("my_proto_report").unwrap().level, "late_sync");
 }
 

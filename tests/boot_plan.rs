@@ -1,8 +1,9 @@
 //! The boot plan for initcalls collected from crates the spec does not know:
 //! a failing provider, and order problems only the runtime can see.
 
+use netgen_generated::initcalls::InitcallDesc;
 use netgen_generated::prelude::*;
-use netgen_runtime::init::{do_initcalls, BootOptions, InitcallDesc, LevelDesc, Origin, Outcome, Plan, PlanProblem};
+use netgen_runtime::init::{do_initcalls, BootOptions, LevelDesc, Origin, Outcome, Plan, PlanProblem};
 
 /// This test binary's own resource, whose provider fails.
 pub enum Flaky {}
@@ -88,4 +89,29 @@ fn unknown_levels_duplicate_names_and_later_providers_are_rejected_before_boot()
     let report = do_initcalls(&mut k, &plan, &BootOptions::default());
     assert_eq!(report.ran(), ["dup", "late_provider"]);
     assert_eq!(report.rejected.len(), 2);
+}
+
+/// The executor does not take `Ok` for "provided": an initcall that returns 0
+/// without building the state of a spec resource it declares (here
+/// `SockRegistry`) is a failure, and what requires the resource is skipped
+/// rather than run against missing state.
+#[test]
+fn returning_ok_without_providing_a_spec_resource_is_a_failure() {
+    let collected =
+        [call("liar_init", "core", &[], &["SockRegistry"]), call("needs_registry", "device", &["SockRegistry"], &[])];
+    let plan = Plan::build(LEVELS, &[], &collected);
+    let mut k = Kernel::new(1);
+    let report = do_initcalls(&mut k, &plan, &BootOptions::default());
+    assert!(
+        matches!(report.get("liar_init").unwrap().outcome, Outcome::NotProvided { resource: "SockRegistry", .. }),
+        "{report:?}"
+    );
+    assert_eq!(report.counts(), (0, 1, 1, 0));
+    match &report.get("needs_registry").unwrap().outcome {
+        Outcome::Skipped { reason } => {
+            assert_eq!(reason, "requires SockRegistry, which liar_init did not provide (it returned 0 without it)")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(k.log().iter().any(|l| l == "initcall liar_init returned 0 but did not provide SockRegistry"));
 }

@@ -11,7 +11,8 @@ use netgen_runtime::netns::net_ns_ops::NsCommon;
 use netgen_runtime::netns::{Hook, PernetKind, PernetOperations};
 use netgen_runtime::sock::{proc_net_protocols, ProtInuseCounters};
 use netgen_runtime::sysctl::{proc_sys_net_core, SysctlCoreNet};
-use netgen_runtime::{Errno, Kernel};
+use netgen_runtime::Errno;
+use netgen_stack::Kernel;
 use netgen_stack::Namespaces;
 
 fn boot() -> (Kernel, Namespaces) {

@@ -21,8 +21,8 @@ use netgen_runtime::skbuff::SkBuff;
 use netgen_runtime::socket::syscalls::*;
 use netgen_runtime::socket::{sock_register, NetProtoFamily, SockRegistryState, NPROTO};
 use netgen_runtime::tables::{Entry, NetCx, NetRx, SockAddr};
-use netgen_runtime::Kernel;
 use netgen_stack::frames::{self, Ipv4Header};
+use netgen_stack::Kernel;
 use netgen_stack::{settle, with_cx, Cx};
 use user_crate::{Seen, ETH_P_EXPERIMENT, IPPROTO_EXPERIMENT, SEEN};
 

@@ -13,8 +13,8 @@ use netgen_runtime::netns::NetRef;
 use netgen_runtime::skbuff::SkBuff;
 use netgen_runtime::socket::syscalls::{sys_bind, sys_socket};
 use netgen_runtime::tables::{NetRx, SockAddr};
-use netgen_runtime::Kernel;
 use netgen_stack::frames::{self, Ipv4Header};
+use netgen_stack::Kernel;
 use netgen_stack::{with_cx, Cx};
 use proptest::prelude::*;
 

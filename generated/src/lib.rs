@@ -32,6 +32,8 @@ pub mod consts;
 #[rustfmt::skip]
 pub mod initcalls;
 #[rustfmt::skip]
+pub mod kernel;
+#[rustfmt::skip]
 pub mod levels;
 #[rustfmt::skip]
 pub mod pernet;
@@ -56,7 +58,22 @@ pub mod prelude {
     pub use crate::levels;
     pub use crate::*;
     pub use netgen_runtime::init::{InitResult, Resource};
-    pub use netgen_runtime::{Errno, Kernel};
+    pub use netgen_runtime::Errno;
+
+    /// The kernel of this stack: the spec's kernel states (`k.get::<T>()`,
+    /// a field access) and user crates' own (`k.provide_ext`, `k.ext`).
+    pub type Kernel = netgen_runtime::Kernel<crate::pernet::Pernet>;
+}
+
+/// The initcalls user crates declare with the attribute macros, sorted by
+/// name (link order is no order).
+pub fn collected_initcalls() -> Vec<initcalls::InitcallDesc> {
+    netgen_runtime::init::collect::collected(&__private::INITCALLS)
+}
+
+/// The boot plan: the spec's initcall table and every collected one.
+pub fn plan() -> netgen_runtime::init::Plan<pernet::Pernet> {
+    netgen_runtime::init::Plan::for_spec::<Stack>(&__private::INITCALLS)
 }
 
 /// What the attribute macros expand to. Not part of the public API.
@@ -64,6 +81,13 @@ pub mod prelude {
 pub mod __private {
     pub use linkme;
     pub use netgen_runtime::init::check::{initcall_fn, level, requires};
-    pub use netgen_runtime::init::collect::INITCALLS;
-    pub use netgen_runtime::init::{InitcallDesc, Level, Origin, Resource};
+    pub use netgen_runtime::init::{Level, Origin, Resource};
+
+    /// An initcall of this stack.
+    pub type InitcallDesc = netgen_runtime::init::InitcallDesc<crate::pernet::Pernet>;
+
+    /// Every initcall declared with an attribute macro (`#[core_initcall]`,
+    /// ...) in any linked crate.
+    #[linkme::distributed_slice]
+    pub static INITCALLS: [InitcallDesc];
 }

@@ -51,6 +51,10 @@ pub struct Level {
 pub struct Resource {
     pub name: String,
     pub docs: Vec<String>,
+    /// The Rust type of the state its provider builds, if it has one
+    /// (`resource SockRegistry: path::to::State;`).
+    #[serde(default)]
+    pub state: Option<String>,
     /// The initcall that provides it, and that initcall's level.
     pub provider: String,
     pub level: String,

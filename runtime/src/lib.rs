@@ -42,12 +42,9 @@ pub mod softirq;
 mod stack_tests;
 pub mod sysctl;
 pub mod tables;
-/// The runtime's test spec, generated from `runtime/testspec/`: for the
-/// runtime's tests and, with the `testspec` feature, for the tests of
-/// crates below the generated one (drivers).
-#[cfg(any(test, feature = "testspec"))]
-#[doc(hidden)]
-pub mod testspec;
+/// The runtime's test spec, generated from `runtime/testspec/`.
+#[cfg(test)]
+pub(crate) mod testspec;
 
 pub use errno::Errno;
 pub use kernel::Kernel;

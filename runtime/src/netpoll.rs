@@ -3,7 +3,7 @@
 
 use crate::errno::Errno;
 use crate::init::InitResult;
-use crate::kernel::Kernel;
+use crate::kernel::{HasState, Kernel};
 use crate::skbuff::{SkBuffHead, SkbCacheState};
 
 /// `MAX_SKBS`: buffers `refill_skbs` keeps in the pool.
@@ -22,7 +22,7 @@ pub struct SkbPoolState {
 /// `refill_skbs()`: tops the pool up to `MAX_SKBS` buffers of
 /// `MAX_SKB_SIZE` bytes from `skbuff_head_cache`. Linux calls it from
 /// `netpoll_setup`, not at boot.
-pub fn refill_skbs(k: &mut Kernel) -> Result<(), Errno> {
+pub fn refill_skbs<S: HasState<SkbPoolState> + HasState<SkbCacheState>>(k: &mut Kernel<S>) -> Result<(), Errno> {
     let missing = MAX_SKBS.saturating_sub(k.get::<SkbPoolState>()?.skb_pool.len());
     let cache = k.get_mut::<SkbCacheState>()?;
     let fresh: Vec<_> = (0..missing).map(|_| cache.alloc_skb(MAX_SKB_SIZE)).collect();
@@ -34,7 +34,7 @@ pub fn refill_skbs(k: &mut Kernel) -> Result<(), Errno> {
 /// `netpoll_init()` (net/core/netpoll.c, core_initcall):
 /// `skb_queue_head_init(&skb_pool)`. The pool starts empty; its buffers
 /// will come from `skbuff_head_cache`, which must exist (`ENOENT` if not).
-pub fn netpoll_init(k: &mut Kernel) -> InitResult {
+pub fn netpoll_init<S: HasState<SkbPoolState> + HasState<SkbCacheState>>(k: &mut Kernel<S>) -> InitResult {
     k.get::<SkbCacheState>()?;
     k.provide(SkbPoolState { skb_pool: SkBuffHead::new() })
 }
@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn pool_starts_empty_and_refills_to_max() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         assert_eq!(netpoll_init(&mut k), Err(Errno::ENOENT));
         sock_init::<crate::testspec::TestSpec>(&mut k).unwrap();
         netpoll_init(&mut k).unwrap();

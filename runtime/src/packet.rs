@@ -38,7 +38,7 @@ pub struct PacketFamilyState;
 /// by the generated wrapper right after this returns, and its
 /// `packet_net_ops` (/proc/net/packet) then. The netdevice notifier has no
 /// counterpart.
-pub fn packet_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
+pub fn packet_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
     k.get::<SockRegistryState<S>>()?;
     k.get::<SockCacheState>()?;
     k.get::<PtypeBaseState<S>>()?;

@@ -4,7 +4,7 @@
 
 use crate::errno::Errno;
 use crate::init::InitResult;
-use crate::kernel::Kernel;
+use crate::kernel::{HasState, Kernel};
 
 /// `PCI_ANY_ID`: matches any vendor or device.
 pub const PCI_ANY_ID: u32 = !0;
@@ -124,7 +124,7 @@ impl PciBusState {
 ///
 /// As in Linux, an uninitialized bus is `EINVAL` and a driver name already
 /// registered is `EBUSY` ("already registered, aborting...").
-pub fn pci_register_driver(k: &mut Kernel, drv: PciDriver) -> Result<Vec<String>, Errno> {
+pub fn pci_register_driver<S: HasState<PciBusState>>(k: &mut Kernel<S>, drv: PciDriver) -> Result<Vec<String>, Errno> {
     let Ok(bus) = k.get_mut::<PciBusState>() else {
         k.printk(format!(
             "Driver '{}' was unable to register with bus_type 'pci' because the bus was not initialized.",
@@ -150,7 +150,7 @@ pub fn pci_register_driver(k: &mut Kernel, drv: PciDriver) -> Result<Vec<String>
 
 /// `pci_unregister_driver(drv)`: unbinds its devices and removes it;
 /// `ENOENT` if it is not registered.
-pub fn pci_unregister_driver(k: &mut Kernel, name: &str) -> Result<(), Errno> {
+pub fn pci_unregister_driver<S: HasState<PciBusState>>(k: &mut Kernel<S>, name: &str) -> Result<(), Errno> {
     let bus = k.get_mut::<PciBusState>()?;
     let i = bus.drivers.iter().position(|d| d.name == name).ok_or(Errno::ENOENT)?;
     bus.drivers.remove(i);
@@ -164,7 +164,10 @@ pub fn pci_unregister_driver(k: &mut Kernel, name: &str) -> Result<(), Errno> {
 /// `pci_bus_add_device(dev)` → `device_attach`: adds a device found by
 /// enumeration and binds the first registered driver that matches it.
 /// Returns that driver's name. `EEXIST` if the slot is already occupied.
-pub fn pci_bus_add_device(k: &mut Kernel, mut dev: PciDev) -> Result<Option<&'static str>, Errno> {
+pub fn pci_bus_add_device<S: HasState<PciBusState>>(
+    k: &mut Kernel<S>,
+    mut dev: PciDev,
+) -> Result<Option<&'static str>, Errno> {
     let bus = k.get_mut::<PciBusState>()?;
     if bus.devices.iter().any(|d| d.name() == dev.name()) {
         return Err(Errno::EEXIST);
@@ -185,7 +188,7 @@ pub fn pci_bus_add_device(k: &mut Kernel, mut dev: PciDev) -> Result<Option<&'st
 
 /// `pci_driver_init()` (drivers/pci/pci-driver.c, postcore_initcall):
 /// `bus_register(&pci_bus_type)`. No drivers or devices yet.
-pub fn pci_driver_init(k: &mut Kernel) -> InitResult {
+pub fn pci_driver_init<S: HasState<PciBusState>>(k: &mut Kernel<S>) -> InitResult {
     let bus_type = BusType { name: "pci", drivers_autoprobe: true };
     k.provide(PciBusState { bus_type, drivers: Vec::new(), devices: Vec::new() })
 }
@@ -200,7 +203,7 @@ mod tests {
 
     #[test]
     fn register_needs_bus_and_unique_name() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         assert_eq!(pci_register_driver(&mut k, DRV), Err(Errno::EINVAL));
         pci_driver_init(&mut k).unwrap();
         assert_eq!(k.get::<PciBusState>().unwrap().bus_type.name, "pci");
@@ -224,7 +227,7 @@ mod tests {
 
     #[test]
     fn binding_works_in_both_orders() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         pci_driver_init(&mut k).unwrap();
         // device first, driver second: driver_attach binds it
         pci_bus_add_device(&mut k, PciDev::new(1, 0, 0, 0x8086, 0x10C9)).unwrap();

@@ -10,7 +10,7 @@ use crate::kernel::Kernel;
 use crate::netns::{Net, PernetSpec, PernetState};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN};
 use crate::socket::SockCacheState;
-use crate::tables::ProtoDesc;
+use crate::tables::{ProtoDesc, ProtoSpec};
 
 /// Slots in `struct prot_inuse` (`PROTO_INUSE_NR`); the last is never
 /// handed out, so at most 63 protocols can be registered.
@@ -70,7 +70,11 @@ impl Proto {
 /// but /proc/net/protocols and the slab caches are named after it);
 /// `ENOSPC` once `PROTO_INUSE_NR - 1` slots are taken, as `assign_proto_idx`
 /// fails in Linux 6.0; `ENOENT` before `sock_init`.
-pub fn proto_register(k: &mut Kernel, mut prot: Proto, alloc_slab: bool) -> Result<ProtoHandle, Errno> {
+pub fn proto_register<S: ProtoSpec>(
+    k: &mut Kernel<S>,
+    mut prot: Proto,
+    alloc_slab: bool,
+) -> Result<ProtoHandle, Errno> {
     let cache = k.get_mut::<SockCacheState>()?;
     if cache.proto(prot.name).is_some() || cache.proto_list.iter().any(|p| p.id == prot.id) {
         return Err(Errno::EEXIST);
@@ -92,7 +96,7 @@ pub fn proto_register(k: &mut Kernel, mut prot: Proto, alloc_slab: bool) -> Resu
 
 /// `proto_unregister(prot)`: removes that registration from `proto_list`
 /// and frees its in-use slot; `ENOENT` if it is not registered.
-pub fn proto_unregister(k: &mut Kernel, prot: ProtoHandle) -> Result<(), Errno> {
+pub fn proto_unregister<S: ProtoSpec>(k: &mut Kernel<S>, prot: ProtoHandle) -> Result<(), Errno> {
     let cache = k.get_mut::<SockCacheState>()?;
     let i = cache.proto_list.iter().position(|p| p.id == prot).ok_or(Errno::ENOENT)?;
     let prot = cache.proto_list.remove(i);
@@ -147,7 +151,7 @@ pub struct ProcNetProtocolsState;
 /// `net_inuse_init()` (net/core/sock.c, core_initcall). Its
 /// `register_pernet_subsys(&net_inuse_ops)` is the spec's
 /// `pernet net_inuse_ops`, registered when this returns.
-pub fn net_inuse_init(k: &mut Kernel) -> InitResult {
+pub fn net_inuse_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
     k.provide(ProtInuseState)
 }
 
@@ -160,7 +164,7 @@ pub fn sock_inuse_init_net<S: PernetSpec>(net: &mut Net<S>) -> Result<ProtInuseC
 
 /// `proto_init()` (net/core/sock.c, subsys_initcall); the spec registers
 /// its `proto_net_ops` when this returns.
-pub fn proto_init(k: &mut Kernel) -> InitResult {
+pub fn proto_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
     k.provide(ProcNetProtocolsState)
 }
 
@@ -177,7 +181,7 @@ pub fn proto_exit_net<S: PernetSpec>(net: &mut Net<S>) {
 /// Reads /proc/net/protocols of `net` (`proto_seq_show`): one line per
 /// registered protocol, newest first, with the columns this model has.
 /// `ENOENT` if the file or `proto_list` does not exist yet.
-pub fn proc_net_protocols<S: PernetSpec>(k: &Kernel, net: &Net<S>) -> Result<String, Errno>
+pub fn proc_net_protocols<S: ProtoSpec>(k: &Kernel<S>, net: &Net<S>) -> Result<String, Errno>
 where
     ProtInuseCounters: PernetState<S>,
 {
@@ -200,13 +204,13 @@ mod tests {
     use super::*;
     use crate::socket::sock_init;
 
-    fn booted() -> Kernel {
+    fn booted() -> Kernel<crate::testspec::TestSpec> {
         Kernel::with_initcalls(2, &[sock_init::<crate::testspec::TestSpec>]).unwrap()
     }
 
     #[test]
     fn proto_register_semantics() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         assert_eq!(proto_register(&mut k, Proto::new("TCP", 2048), true), Err(Errno::ENOENT));
         let mut k = booted();
         let tcp = proto_register(&mut k, Proto::new("TCP", 2048), true).unwrap();

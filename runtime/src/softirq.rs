@@ -7,7 +7,7 @@
 
 use crate::errno::Errno;
 use crate::init::InitResult;
-use crate::kernel::Kernel;
+use crate::kernel::{HasState, Kernel};
 
 /// Number of softirq vectors (`NR_SOFTIRQS`).
 pub const NR_SOFTIRQS: usize = 10;
@@ -161,7 +161,11 @@ impl KsoftirqdState {
 /// `open_softirq(nr, action)`: installs `action` in `softirq_vec[nr]`.
 /// As in Linux, opening a vector again replaces its handler. `ENOENT` if
 /// ksoftirqd state does not exist yet.
-pub fn open_softirq(k: &mut Kernel, nr: Softirq, action: SoftirqAction) -> Result<(), Errno> {
+pub fn open_softirq<S: HasState<KsoftirqdState>>(
+    k: &mut Kernel<S>,
+    nr: Softirq,
+    action: SoftirqAction,
+) -> Result<(), Errno> {
     k.get_mut::<KsoftirqdState>()?.softirq_vec[nr.nr()] = Some(action);
     Ok(())
 }
@@ -173,7 +177,7 @@ pub fn open_softirq(k: &mut Kernel, nr: Softirq, action: SoftirqAction) -> Resul
 ///
 /// The vector itself is built here too, with the two tasklet handlers that
 /// `softirq_init()` opens from `start_kernel` before any initcall runs.
-pub fn spawn_ksoftirqd(k: &mut Kernel) -> InitResult {
+pub fn spawn_ksoftirqd<S: HasState<KsoftirqdState>>(k: &mut Kernel<S>) -> InitResult {
     if k.has::<KsoftirqdState>() {
         return Err(Errno::EEXIST);
     }
@@ -195,7 +199,7 @@ mod tests {
 
     #[test]
     fn one_active_thread_per_cpu() {
-        let mut k = Kernel::new(3);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(3);
         spawn_ksoftirqd(&mut k).unwrap();
         let t = k.get::<KsoftirqdState>().unwrap().threads();
         let names: Vec<_> = t.iter().map(|t| t.comm.as_str()).collect();
@@ -206,7 +210,7 @@ mod tests {
 
     #[test]
     fn open_and_raise() {
-        let mut k = Kernel::new(2);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(2);
         assert_eq!(open_softirq(&mut k, Softirq::NetRx, SoftirqAction::NetRxAction), Err(Errno::ENOENT));
         spawn_ksoftirqd(&mut k).unwrap();
         open_softirq(&mut k, Softirq::NetRx, SoftirqAction::NetRxAction).unwrap();
@@ -223,7 +227,7 @@ mod tests {
 
     #[test]
     fn park_and_unpark() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         spawn_ksoftirqd(&mut k).unwrap();
         let s = k.get_mut::<KsoftirqdState>().unwrap();
         s.park(0).unwrap();

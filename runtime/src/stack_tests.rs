@@ -298,7 +298,7 @@ fn listen_caps_the_backlog_at_the_namespace_somaxconn() {
 #[test]
 fn spec_entries_register_once_and_roll_back() {
     let mut st = boot();
-    let protos = |k: &crate::Kernel| k.get::<SockCacheState>().unwrap().proto_list.len();
+    let protos = |k: &crate::Kernel<TestSpec>| k.get::<SockCacheState>().unwrap().proto_list.len();
     let before = protos(&st.k);
     // inet_init's entries again: the protos are there, so nothing is left behind.
     assert_eq!(

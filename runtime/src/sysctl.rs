@@ -7,7 +7,7 @@
 use crate::dev::{NETDEV_BUDGET, NETDEV_MAX_BACKLOG, WEIGHT_P};
 use crate::errno::Errno;
 use crate::init::InitResult;
-use crate::kernel::Kernel;
+use crate::kernel::{HasState, Kernel};
 use crate::netns::{Net, PernetSpec, PernetState};
 
 /// `SOMAXCONN`: the default `listen()` backlog limit. 4096 since Linux 5.4
@@ -111,7 +111,11 @@ pub struct SysctlCoreNet {
 
 /// Reads /proc/sys/net/core/`procname` as seen from `net`: `somaxconn`
 /// from the namespace, the rest from `net_core_table`.
-pub fn proc_sys_net_core<S: PernetSpec>(k: &Kernel, net: &Net<S>, procname: &str) -> Result<i64, Errno>
+pub fn proc_sys_net_core<S: PernetSpec + HasState<SysctlNetCoreState>>(
+    k: &Kernel<S>,
+    net: &Net<S>,
+    procname: &str,
+) -> Result<i64, Errno>
 where
     SysctlCoreNet: PernetState<S>,
 {
@@ -126,7 +130,7 @@ where
 /// `register_net_sysctl(&init_net, "net/core", net_core_table)`. Its
 /// `register_pernet_subsys(&sysctl_core_ops)` is the spec's
 /// `pernet sysctl_core_ops`, registered when this returns.
-pub fn sysctl_core_init(k: &mut Kernel) -> InitResult {
+pub fn sysctl_core_init<S: HasState<SysctlNetCoreState>>(k: &mut Kernel<S>) -> InitResult {
     if k.has::<SysctlNetCoreState>() {
         return Err(Errno::EEXIST);
     }
@@ -163,7 +167,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         sysctl_core_init(&mut k).unwrap();
         let s = k.get::<SysctlNetCoreState>().unwrap();
         assert_eq!(

@@ -21,7 +21,7 @@ use std::fmt;
 
 use crate::errno::Errno;
 use crate::init::InitResult;
-use crate::kernel::Kernel;
+use crate::kernel::{HasState, Kernel};
 use crate::netns::{Net, PernetSpec, PernetState};
 use crate::skbuff::SkBuff;
 
@@ -61,7 +61,7 @@ pub struct NetCx<'a, S: PernetSpec> {
 /// kernel's tables are looked up once and the namespace's lock is held for
 /// the call. `ENOENT` if the tables are not there (boot did not build them).
 pub fn with_cx<S: ProtoSpec, R>(
-    k: &crate::Kernel,
+    k: &crate::Kernel<S>,
     net: &crate::netns::NetRef<S>,
     f: impl FnOnce(&mut NetCx<'_, S>) -> R,
 ) -> Result<R, Errno> {
@@ -136,7 +136,7 @@ pub struct Tables<'a, S: PernetSpec> {
 impl<'a, S: ProtoSpec> Tables<'a, S> {
     /// Takes the references from the booted kernel: `ENOENT` until
     /// `sock_init`, `net_dev_init` and `inet_init` have run.
-    pub fn new(k: &'a Kernel) -> Result<Tables<'a, S>, Errno> {
+    pub fn new(k: &'a Kernel<S>) -> Result<Tables<'a, S>, Errno> {
         Ok(Tables { families: k.get()?, inet_protos: k.get()?, inetsw: k.get()?, ptype: k.get()?, protos: k.get()? })
     }
 }
@@ -448,6 +448,7 @@ pub trait ProtoSpec:
     + Send
     + Sync
     + 'static
+    + RuntimeStates
     + NetState<crate::sock::ProtInuseCounters>
     + NetState<crate::dev::NetDevTables>
     + NetState<crate::socket::sock::Sockets<Self>>
@@ -464,6 +465,69 @@ pub trait ProtoSpec:
     const PACKET_TYPES: &'static [PacketTypeDesc];
 
     for_each_vtable!(dispatch_methods);
+}
+
+/// The kernel-wide states the runtime's subsystems build and read: each is
+/// the state of a spec `resource` (`HasState`), so the runtime reaches it
+/// as a field of the generated struct.
+pub trait RuntimeStates:
+    crate::netns::NsKernel
+    + HasState<crate::softirq::KsoftirqdState>
+    + HasState<crate::socket::SockRegistryState<Self>>
+    + HasState<crate::socket::SockCacheState>
+    + HasState<crate::skbuff::SkbCacheState>
+    + HasState<crate::socket::SockfsState>
+    + HasState<crate::socket::NfHooksState>
+    + HasState<crate::sock::ProtInuseState>
+    + HasState<crate::netpoll::SkbPoolState>
+    + HasState<crate::pci::PciBusState>
+    + HasState<crate::sock::ProcNetProtocolsState>
+    + HasState<crate::dev::PtypeBaseState<Self>>
+    + HasState<crate::dev::OffloadBaseState>
+    + HasState<crate::dev::SoftnetDataState>
+    + HasState<crate::dev::NetSoftirqsState>
+    + HasState<crate::dev::NetdevNetState>
+    + HasState<crate::dev::LoopbackState>
+    + HasState<crate::sysctl::SysctlNetCoreState>
+    + HasState<crate::inet::InetProtoListState>
+    + HasState<crate::inet::InetFamilyState>
+    + HasState<crate::inet::InetProtosState<Self>>
+    + HasState<crate::inet::InetswState<Self>>
+    + HasState<crate::inet::ArpState>
+    + HasState<crate::inet::IpPacketTypeState>
+    + HasState<crate::inet::Ipv4OffloadState>
+    + HasState<crate::packet::PacketFamilyState>
+{
+}
+
+impl<S> RuntimeStates for S where
+    S: crate::netns::NsKernel
+        + HasState<crate::softirq::KsoftirqdState>
+        + HasState<crate::socket::SockRegistryState<S>>
+        + HasState<crate::socket::SockCacheState>
+        + HasState<crate::skbuff::SkbCacheState>
+        + HasState<crate::socket::SockfsState>
+        + HasState<crate::socket::NfHooksState>
+        + HasState<crate::sock::ProtInuseState>
+        + HasState<crate::netpoll::SkbPoolState>
+        + HasState<crate::pci::PciBusState>
+        + HasState<crate::sock::ProcNetProtocolsState>
+        + HasState<crate::dev::PtypeBaseState<S>>
+        + HasState<crate::dev::OffloadBaseState>
+        + HasState<crate::dev::SoftnetDataState>
+        + HasState<crate::dev::NetSoftirqsState>
+        + HasState<crate::dev::NetdevNetState>
+        + HasState<crate::dev::LoopbackState>
+        + HasState<crate::sysctl::SysctlNetCoreState>
+        + HasState<crate::inet::InetProtoListState>
+        + HasState<crate::inet::InetFamilyState>
+        + HasState<crate::inet::InetProtosState<S>>
+        + HasState<crate::inet::InetswState<S>>
+        + HasState<crate::inet::ArpState>
+        + HasState<crate::inet::IpPacketTypeState>
+        + HasState<crate::inet::Ipv4OffloadState>
+        + HasState<crate::packet::PacketFamilyState>
+{
 }
 
 /// A struct of function pointers per vtable, for entries registered at
@@ -589,7 +653,7 @@ enum Registered<S: PernetSpec> {
     Pack(crate::dev::PacketType<S>),
 }
 
-fn undo<S: ProtoSpec>(k: &mut Kernel, r: Registered<S>) {
+fn undo<S: ProtoSpec>(k: &mut Kernel<S>, r: Registered<S>) {
     // Each entry was registered by this call and is still there; a
     // failure here would mean someone removed it meanwhile.
     let _ = match r {
@@ -617,7 +681,7 @@ fn entries<D>(table: &'static [D], indices: &'static [u16]) -> impl DoubleEndedI
 /// As in `inet_init`, a taken `inet_protos` slot is logged ("inet_init:
 /// Cannot add icmp_protocol") and boot goes on; any other failure undoes
 /// what this call registered, newest first, and is returned.
-pub fn register_spec_entries<S: ProtoSpec>(k: &mut Kernel, registrar: &str, which: &SpecEntries) -> InitResult {
+pub fn register_spec_entries<S: ProtoSpec>(k: &mut Kernel<S>, registrar: &str, which: &SpecEntries) -> InitResult {
     let mut done = Vec::new();
     let r = register_spec_entries_inner::<S>(k, registrar, which, &mut done);
     if r.is_err() {
@@ -629,7 +693,7 @@ pub fn register_spec_entries<S: ProtoSpec>(k: &mut Kernel, registrar: &str, whic
 }
 
 fn register_spec_entries_inner<S: ProtoSpec>(
-    k: &mut Kernel,
+    k: &mut Kernel<S>,
     registrar: &str,
     which: &SpecEntries,
     done: &mut Vec<Registered<S>>,
@@ -669,7 +733,7 @@ fn register_spec_entries_inner<S: ProtoSpec>(
 /// `inetsw` entries, permanent ones included, `inet_del_protocol`,
 /// `sock_unregister`, `proto_unregister`). Entries already gone are
 /// skipped; each is removed only if it is still the spec's entry.
-pub fn unregister_spec_entries<S: ProtoSpec>(k: &mut Kernel, which: &SpecEntries) {
+pub fn unregister_spec_entries<S: ProtoSpec>(k: &mut Kernel<S>, which: &SpecEntries) {
     for (i, p) in entries(S::PACKET_TYPES, which.packet_types).rev() {
         let _ = crate::dev::dev_remove_pack(k, &crate::dev::PacketType::<S>::spec(p, i));
     }

@@ -31,6 +31,9 @@ pub struct LevelDecl {
 pub struct ResourceDecl {
     pub name: Ident,
     pub docs: Vec<String>,
+    /// `resource Name: path::to::State;`: the type of the state its provider
+    /// builds (none: an ordering point only).
+    pub state: Option<Ident>,
 }
 
 pub struct InitcallDecl {
@@ -155,11 +158,24 @@ pub fn collect(files: &[(FileId, SpecFile)], diags: &mut Vec<Diagnostic>) -> Dec
                         levels(s, &mut level_names, &mut d, diags);
                     }
                     "resource" => {
-                        no_extras(s, "resource", diags);
+                        if let Some(at) = &s.at {
+                            diags.push(Diagnostic::error("`resource` takes no `@`", at.span, "remove this"));
+                        }
+                        if let Some(m) = s.body.as_ref().and_then(|b| b.first()) {
+                            diags.push(Diagnostic::error(
+                                "`resource` takes no members",
+                                m.span,
+                                "write `resource Name;` or `resource Name: path::to::State;`",
+                            ));
+                        }
                         if let Some(name) = named(s, "resource", "resource SockRegistry;", diags) {
                             if check_case(name, Case::Type, "resource", diags) && resource_names.declare(name, diags) {
                                 d.resource_index.insert(name.name.clone(), d.resources.len());
-                                d.resources.push(ResourceDecl { name: name.clone(), docs: item.docs.clone() });
+                                d.resources.push(ResourceDecl {
+                                    name: name.clone(),
+                                    docs: item.docs.clone(),
+                                    state: s.ty.clone(),
+                                });
                             }
                         }
                     }
@@ -605,13 +621,6 @@ pub(super) fn no_at_or_type(s: &Section, kw: &str, diags: &mut Vec<Diagnostic>) 
     }
 }
 
-fn no_extras(s: &Section, kw: &str, diags: &mut Vec<Diagnostic>) {
-    no_at_or_type(s, kw, diags);
-    if let Some(m) = s.body.as_ref().and_then(|b| b.first()) {
-        diags.push(Diagnostic::error(format!("`{kw}` takes no members"), m.span, format!("write `{kw} Name;`")));
-    }
-}
-
 fn no_member_extras(m: &Member, diags: &mut Vec<Diagnostic>) {
     if let Some(b) = &m.bits {
         diags.push(Diagnostic::error("bit ranges belong to register fields", b.span, "not allowed here"));
@@ -666,4 +675,33 @@ pub(super) fn check_case(name: &Ident, case: Case, what: &str, diags: &mut Vec<D
         ));
     }
     ok
+}
+
+/// A resource's state type is its key in the kernel (`Kernel::get::<T>()`
+/// finds the one field of that type), so two resources cannot share one.
+pub fn check_resource_states(d: &Decls, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<String, &ResourceDecl> = HashMap::new();
+    for r in &d.resources {
+        let Some(state) = &r.state else { continue };
+        let key: String = state.name.chars().filter(|c| !c.is_whitespace()).collect();
+        match seen.get(&key) {
+            Some(first) => diags.push(
+                Diagnostic::error(
+                    format!("resources `{}` and `{}` have the same state type `{key}`", first.name.name, r.name.name),
+                    state.span,
+                    format!("state of `{}`", r.name.name),
+                )
+                .with_label(
+                    first.state.as_ref().map_or(first.name.span, |s| s.span),
+                    format!("also the state of `{}`", first.name.name),
+                )
+                .with_note(
+                    "kernel state is reached by its type, so each resource needs a type of its own (a newtype will do)",
+                ),
+            ),
+            None => {
+                seen.insert(key, r);
+            }
+        }
+    }
 }

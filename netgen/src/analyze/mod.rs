@@ -26,6 +26,7 @@ use crate::source::{FileId, SourceMap};
 pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let decls = decls::collect(files, &mut diags);
+    decls::check_resource_states(&decls, &mut diags);
     let graph = deps::check(&decls, &mut diags);
     let boot_order = order::boot_order(&decls, &graph, &mut diags);
     let registration = pernet::check(&decls, &graph, &boot_order, &mut diags);
@@ -61,6 +62,7 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
                 Some(ir::Resource {
                     name: r.name.name.clone(),
                     docs: r.docs.clone(),
+                    state: r.state.as_ref().map(|s| s.name.clone()),
                     provider: decls.initcalls[p].name.name.clone(),
                     level: level_of(p),
                     origin: loc(r.name.span),

@@ -16,9 +16,13 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         #![allow(non_camel_case_types)]
 
         use ::netgen_runtime::init::check::requires;
-        use ::netgen_runtime::init::{InitSpec, InitcallDesc, LevelDesc, Origin};
+        use ::netgen_runtime::init::{InitSpec, LevelDesc, Origin};
 
+        use super::pernet::Pernet;
         use super::{levels, resources};
+
+        /// An initcall of this spec: it builds state in `Kernel<Pernet>`.
+        pub type InitcallDesc = ::netgen_runtime::init::InitcallDesc<Pernet>;
     })];
     chunks.extend(ir.initcalls.iter().map(desc));
     let consts = ir.initcalls.iter().map(const_name);
@@ -35,6 +39,7 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         pub struct Stack;
 
         impl InitSpec for Stack {
+            type Spec = Pernet;
             const LEVELS: &'static [LevelDesc] = levels::LEVELS;
             const INITCALLS: &'static [InitcallDesc] = INITCALLS;
         }

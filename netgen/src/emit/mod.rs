@@ -7,6 +7,7 @@
 
 mod consts;
 mod initcalls;
+mod kernel;
 mod levels;
 mod pernet;
 mod resources;
@@ -32,10 +33,11 @@ pub struct GeneratedFile {
 /// its own.
 pub fn emit(ir: &Ir) -> Vec<GeneratedFile> {
     type Emitter = fn(&Ir) -> Vec<Chunk>;
-    const EMITTERS: [(&str, Emitter); 6] = [
+    const EMITTERS: [(&str, Emitter); 7] = [
         ("consts.rs", consts::emit),
         ("levels.rs", levels::emit),
         ("resources.rs", resources::emit),
+        ("kernel.rs", kernel::emit),
         ("initcalls.rs", initcalls::emit),
         ("pernet.rs", pernet::emit),
         ("tables.rs", tables::emit),

@@ -83,7 +83,12 @@ fn imports(ir: &Ir) -> TokenStream {
     let requires = proofs.then(|| quote! { use ::netgen_runtime::init::check::requires; });
     let init = use_item(quote!(::netgen_runtime::init), &init_items);
     let netns = use_item(quote!(::netgen_runtime::netns), &netns_items);
-    let kernel = wrappers.then(|| quote! { use ::netgen_runtime::Kernel; });
+    let kernel = wrappers.then(|| {
+        quote! {
+            /// The kernel of this spec, which the initcall wrappers build.
+            type Kernel = ::netgen_runtime::Kernel<Pernet>;
+        }
+    });
     let local = proofs.then(|| quote! { use super::{levels, resources}; });
     quote! { #requires #init #netns #kernel #local }
 }

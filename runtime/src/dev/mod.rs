@@ -99,7 +99,7 @@ impl OffloadBaseState {
 
 /// `dev_add_offload(po)`: inserts before the first entry of higher
 /// priority, after equal ones. `EEXIST` if `name` is already there.
-pub fn dev_add_offload(k: &mut Kernel, po: PacketOffload) -> Result<(), Errno> {
+pub fn dev_add_offload<S: ProtoSpec>(k: &mut Kernel<S>, po: PacketOffload) -> Result<(), Errno> {
     let list = &mut k.get_mut::<OffloadBaseState>()?.offload_base;
     if list.iter().any(|p| p.name == po.name) {
         return Err(Errno::EEXIST);
@@ -110,7 +110,7 @@ pub fn dev_add_offload(k: &mut Kernel, po: PacketOffload) -> Result<(), Errno> {
 }
 
 /// `dev_remove_offload(po)`; `ENOENT` if it is not there.
-pub fn dev_remove_offload(k: &mut Kernel, name: &str) -> Result<(), Errno> {
+pub fn dev_remove_offload<S: ProtoSpec>(k: &mut Kernel<S>, name: &str) -> Result<(), Errno> {
     let list = &mut k.get_mut::<OffloadBaseState>()?.offload_base;
     let i = list.iter().position(|p| p.name == name).ok_or(Errno::ENOENT)?;
     list.remove(i);
@@ -247,7 +247,7 @@ const DEV_PROC_ENTRIES: &[&str] = &["dev", "softnet_stat", "ptype"];
 ///
 /// `netdev_kobject_init` (sysfs), the CPU hotplug notifier and `dst_init`
 /// have no counterpart here.
-pub fn net_dev_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
+pub fn net_dev_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
     // Check every prerequisite first so a failure leaves nothing half-built.
     k.get::<KsoftirqdState>()?;
     k.get::<SkbCacheState>()?;
@@ -271,7 +271,7 @@ pub fn net_dev_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
 
 /// Reads /proc/net/ptype of `net` (`ptype_seq_show`): "Type Device
 /// Function", one line per packet type, taps ("ALL") first.
-pub fn proc_net_ptype<S: ProtoSpec>(k: &Kernel, net: &Net<S>) -> Result<String, Errno> {
+pub fn proc_net_ptype<S: ProtoSpec>(k: &Kernel<S>, net: &Net<S>) -> Result<String, Errno> {
     if !net.proc_net.contains("ptype") {
         return Err(Errno::ENOENT);
     }
@@ -342,7 +342,7 @@ mod tests {
     use crate::softirq::spawn_ksoftirqd;
     use crate::testspec::TestSpec as T;
 
-    fn booted(cpus: usize) -> Kernel {
+    fn booted(cpus: usize) -> Kernel<crate::testspec::TestSpec> {
         Kernel::with_initcalls(cpus, &[spawn_ksoftirqd, sock_init::<T>, net_dev_init::<T>]).unwrap()
     }
 
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn missing_prerequisites_are_errors() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         assert_eq!(net_dev_init::<T>(&mut k), Err(Errno::ENOENT));
         sock_init::<T>(&mut k).unwrap();
         assert_eq!(net_dev_init::<T>(&mut k), Err(Errno::ENOENT));

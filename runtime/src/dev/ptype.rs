@@ -96,7 +96,7 @@ impl<S: ProtoSpec> PtypeBaseState<S> {
 /// `ptype_all` for `ETH_P_ALL`, else `ptype_base[type & 15]`. The same
 /// registration on the same list twice is `EEXIST` (Linux would corrupt
 /// the list); two packet types of the same name are two registrations.
-pub fn dev_add_pack<S: ProtoSpec>(k: &mut Kernel, pt: PacketType<S>) -> Result<(), Errno> {
+pub fn dev_add_pack<S: ProtoSpec>(k: &mut Kernel<S>, pt: PacketType<S>) -> Result<(), Errno> {
     let head = k.get_mut::<PtypeBaseState<S>>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
     if head.iter().any(|p| p.entry == pt.entry) {
         return Err(Errno::EEXIST);
@@ -109,7 +109,7 @@ pub fn dev_add_pack<S: ProtoSpec>(k: &mut Kernel, pt: PacketType<S>) -> Result<(
 /// `struct packet_type` pointer; here its entry: the spec index or the
 /// handle). Linux warns "dev_remove_pack: %p not found" for an unknown
 /// one; here that is logged and `ENOENT`.
-pub fn dev_remove_pack<S: ProtoSpec>(k: &mut Kernel, pt: &PacketType<S>) -> Result<(), Errno> {
+pub fn dev_remove_pack<S: ProtoSpec>(k: &mut Kernel<S>, pt: &PacketType<S>) -> Result<(), Errno> {
     let head = k.get_mut::<PtypeBaseState<S>>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
     if let Some(i) = head.iter().position(|p| p.entry == pt.entry) {
         head.remove(i);

@@ -70,7 +70,7 @@ pub fn rx_pending<S: ProtoSpec>(cx: &NetCx<'_, S>) -> bool {
 /// Runs `net_rx_action` in each of `nets` in turn until no frame moves
 /// (at most 100 rounds): what the softirqs of hosts joined by wires do.
 /// Returns the frames processed.
-pub fn settle<S: ProtoSpec>(k: &crate::Kernel, nets: &[&crate::netns::NetRef<S>]) -> Result<usize, crate::Errno> {
+pub fn settle<S: ProtoSpec>(k: &crate::Kernel<S>, nets: &[&crate::netns::NetRef<S>]) -> Result<usize, crate::Errno> {
     let mut total = 0;
     for _ in 0..100 {
         let mut moved = 0;

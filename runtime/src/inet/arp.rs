@@ -183,7 +183,7 @@ pub struct ArpState {
 /// `arp_proc_init`'s pernet `arp_net_ops` (/proc/net/arp and the table of
 /// each namespace) the spec's, registered then too. The sysctl and
 /// netdevice-notifier registrations have no counterpart.
-pub fn arp_init(k: &mut Kernel) -> Result<(), Errno> {
+pub fn arp_init<S: ProtoSpec>(k: &mut Kernel<S>) -> Result<(), Errno> {
     if k.has::<ArpState>() {
         return Err(Errno::EEXIST);
     }

@@ -140,7 +140,7 @@ impl<S: ProtoSpec> InetswState<S> {
 /// permanent entry of `inetsw[p.type]`, so it overrides reusable entries but
 /// never a permanent one. Linux only logs the two failures; here they also
 /// return `EINVAL` (bad type) and `EPERM` (permanent protocol).
-pub fn inet_register_protosw<S: ProtoSpec>(k: &mut Kernel, p: InetProtosw<S>) -> Result<(), Errno> {
+pub fn inet_register_protosw<S: ProtoSpec>(k: &mut Kernel<S>, p: InetProtosw<S>) -> Result<(), Errno> {
     let Some(list) = k.get_mut::<InetswState<S>>()?.inetsw.get_mut(usize::from(p.type_)) else {
         k.printk(format!("Ignoring attempt to register invalid socket type {}", p.type_));
         return Err(Errno::EINVAL);
@@ -163,7 +163,7 @@ pub fn inet_register_protosw<S: ProtoSpec>(k: &mut Kernel, p: InetProtosw<S>) ->
 
 /// `inet_unregister_protosw(p)`: `EPERM` for a permanent entry (Linux logs
 /// "Attempt to unregister permanent protocol"), `ENOENT` if absent.
-pub fn inet_unregister_protosw<S: ProtoSpec>(k: &mut Kernel, p: &InetProtosw<S>) -> Result<(), Errno> {
+pub fn inet_unregister_protosw<S: ProtoSpec>(k: &mut Kernel<S>, p: &InetProtosw<S>) -> Result<(), Errno> {
     if p.flags & INET_PROTOSW_PERMANENT != 0 {
         k.printk(format!("Attempt to unregister permanent protocol {}", p.protocol));
         return Err(Errno::EPERM);
@@ -173,7 +173,7 @@ pub fn inet_unregister_protosw<S: ProtoSpec>(k: &mut Kernel, p: &InetProtosw<S>)
 
 /// Removes `p` from `inetsw`, permanent or not (what unregistering the
 /// spec's entries needs; Linux never removes its permanent ones).
-pub fn inetsw_remove<S: ProtoSpec>(k: &mut Kernel, p: &InetProtosw<S>) -> Result<(), Errno> {
+pub fn inetsw_remove<S: ProtoSpec>(k: &mut Kernel<S>, p: &InetProtosw<S>) -> Result<(), Errno> {
     let list = k.get_mut::<InetswState<S>>()?.inetsw.get_mut(usize::from(p.type_)).ok_or(Errno::EINVAL)?;
     let i = list.iter().position(|a| a.id == p.id).ok_or(Errno::ENOENT)?;
     list.remove(i);
@@ -241,7 +241,7 @@ fn ip_init() -> Result<(KmemCache, KmemCache), Errno> {
 ///
 /// The MIB allocation, tcp/udp/raw/ping/icmp init, multicast routing and IP
 /// fragment queues are per namespace (pernet operations) or not built.
-pub fn inet_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
+pub fn inet_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
     // Prerequisites first, so a refusal leaves nothing half-built.
     k.get::<SockRegistryState<S>>()?;
     k.get::<SockCacheState>()?;
@@ -330,7 +330,7 @@ pub const IPV4_L4_OFFLOADS: [(NetOffload, u8, &str); 2] = [
 /// `udpv4_offload_init` and `tcpv4_offload_init` fill `inet_offloads`
 /// (a failure is logged "ipv4_offload_init: Cannot add X protocol offload"
 /// and ignored, as in Linux), then `dev_add_offload(&ip_packet_offload)`.
-pub fn ipv4_offload_init(k: &mut Kernel) -> InitResult {
+pub fn ipv4_offload_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
     k.get::<OffloadBaseState>()?;
     if k.has::<Ipv4OffloadState>() {
         return Err(Errno::EEXIST);
@@ -355,13 +355,13 @@ mod tests {
     use crate::testspec;
     use crate::testspec::TestSpec as T;
 
-    fn ready() -> Kernel {
+    fn ready() -> Kernel<crate::testspec::TestSpec> {
         Kernel::with_initcalls(1, &[spawn_ksoftirqd, sock_init::<T>, net_inuse_init, net_dev_init::<T>]).unwrap()
     }
 
     #[test]
     fn missing_prerequisites_are_errors() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         sock_init::<T>(&mut k).unwrap();
         assert_eq!(inet_init::<T>(&mut k), Err(Errno::ENOENT));
         assert!(!k.has::<InetProtosState<T>>());

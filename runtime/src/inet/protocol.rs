@@ -125,7 +125,7 @@ impl<T> InetSlots<T> {
 
 /// `inet_add_protocol(prot, protocol)`: `EBUSY` if the slot is taken
 /// (Linux's `cmpxchg` fails and it returns -1).
-pub fn inet_add_protocol<S: ProtoSpec>(k: &mut Kernel, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+pub fn inet_add_protocol<S: ProtoSpec>(k: &mut Kernel<S>, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
     k.get_mut::<InetProtosState<S>>()?.add(prot, protocol)
 }
 
@@ -133,12 +133,12 @@ pub fn inet_add_protocol<S: ProtoSpec>(k: &mut Kernel, prot: NetProtocol<S>, pro
 /// prot, NULL)`: empties the slot only if it holds that registration
 /// (compared by identity, as Linux compares the pointer: another protocol
 /// of the same name is not it), else `EBUSY`.
-pub fn inet_del_protocol<S: ProtoSpec>(k: &mut Kernel, prot: &NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+pub fn inet_del_protocol<S: ProtoSpec>(k: &mut Kernel<S>, prot: &NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
     inet_del_protocol_id::<S>(k, prot.entry.id(), protocol)
 }
 
 /// [`inet_del_protocol`] by the registration's id.
-pub fn inet_del_protocol_id<S: ProtoSpec>(k: &mut Kernel, id: EntryId, protocol: u8) -> Result<(), Errno> {
+pub fn inet_del_protocol_id<S: ProtoSpec>(k: &mut Kernel<S>, id: EntryId, protocol: u8) -> Result<(), Errno> {
     k.get_mut::<InetProtosState<S>>()?.del(protocol, |p| p.entry.id() == id)
 }
 
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn add_and_del_protocol() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         assert_eq!(inet_add_protocol(&mut k, UDP, IPPROTO_UDP), Err(Errno::ENOENT));
         k.provide(InetProtosState::<T>::new()).unwrap();
         inet_add_protocol(&mut k, UDP, IPPROTO_UDP).unwrap();

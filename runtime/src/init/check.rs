@@ -2,7 +2,6 @@
 //! with no body: calling it in a `const` item makes the compiler prove the
 //! bounds, and an unmet bound is reported with the messages on the traits.
 
-use super::desc::InitFn;
 use super::level::{Level, Precedes};
 use super::resource::Resource;
 
@@ -19,7 +18,8 @@ where
 /// Proves that `L` is a level.
 pub const fn level<L: Level>() {}
 
-/// Proves a function has the initcall signature `fn(&mut Kernel) -> InitResult`.
-pub const fn initcall_fn(f: InitFn) -> InitFn {
+/// Proves a function has the initcall signature `fn(&mut Kernel) -> InitResult`
+/// (the generated crate's `Kernel`, of its spec).
+pub const fn initcall_fn<S: crate::kernel::KernelSpec>(f: super::InitFn<S>) -> super::InitFn<S> {
     f
 }

@@ -2,13 +2,14 @@
 //! attribute macros write them.
 
 use crate::errno::Errno;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, KernelSpec};
 
 /// What an initcall returns: `Ok(())` is Linux's `0`, `Err(e)` is `-e`.
 pub type InitResult = Result<(), Errno>;
 
-/// The signature every initcall has.
-pub type InitFn = fn(&mut Kernel) -> InitResult;
+/// The signature every initcall has: it builds state in the kernel of spec
+/// `S`.
+pub type InitFn<S> = fn(&mut Kernel<S>) -> InitResult;
 
 /// Where an initcall was declared: a spec line, or the attribute in Rust code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,12 +34,30 @@ pub struct LevelDesc {
 }
 
 /// One initcall: its function, level, and the resources it needs and creates.
-#[derive(Clone, Copy, Debug)]
-pub struct InitcallDesc {
+pub struct InitcallDesc<S: KernelSpec> {
     pub name: &'static str,
     pub level: &'static str,
     pub requires: &'static [&'static str],
     pub provides: &'static [&'static str],
-    pub func: InitFn,
+    pub func: InitFn<S>,
     pub origin: Origin,
+}
+
+impl<S: KernelSpec> Clone for InitcallDesc<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: KernelSpec> Copy for InitcallDesc<S> {}
+
+impl<S: KernelSpec> std::fmt::Debug for InitcallDesc<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InitcallDesc")
+            .field("name", &self.name)
+            .field("level", &self.level)
+            .field("requires", &self.requires)
+            .field("provides", &self.provides)
+            .field("origin", &self.origin)
+            .finish()
+    }
 }

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::plan::{Plan, PlanProblem};
 use crate::errno::Errno;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, KernelSpec};
 
 /// Boot parameters, after Linux's command line.
 #[derive(Clone, Debug, Default)]
@@ -27,6 +27,9 @@ pub struct BootOptions {
 pub enum Outcome {
     /// It ran and returned `rc` (0 or a negative errno).
     Returned { rc: i32, usecs: u64 },
+    /// It returned 0 but the state of `resource`, which it declares to
+    /// provide, is not there: a failure (its dependents are skipped).
+    NotProvided { resource: &'static str, usecs: u64 },
     /// It did not run: `reason` says why.
     Skipped { reason: String },
     /// `initcall_blacklist=` named it.
@@ -58,7 +61,11 @@ impl BootReport {
 
     /// Names in the order they ran (skipped ones excluded).
     pub fn ran(&self) -> Vec<&'static str> {
-        self.records.iter().filter(|r| matches!(r.outcome, Outcome::Returned { .. })).map(|r| r.name).collect()
+        self.records
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Returned { .. } | Outcome::NotProvided { .. }))
+            .map(|r| r.name)
+            .collect()
     }
 
     /// Counts of (ok, failed, skipped, blacklisted).
@@ -67,7 +74,7 @@ impl BootReport {
         for r in &self.records {
             match r.outcome {
                 Outcome::Returned { rc: 0, .. } => c.0 += 1,
-                Outcome::Returned { .. } => c.1 += 1,
+                Outcome::Returned { .. } | Outcome::NotProvided { .. } => c.1 += 1,
                 Outcome::Skipped { .. } => c.2 += 1,
                 Outcome::Blacklisted => c.3 += 1,
             }
@@ -96,11 +103,12 @@ impl BootReport {
 #[derive(Clone)]
 enum Missing {
     Failed(i32),
+    NotProvided,
     NotRun,
 }
 
 /// Runs every step of `plan` on `kernel`, logging the trace to the kernel log.
-pub fn do_initcalls(kernel: &mut Kernel, plan: &Plan, opts: &BootOptions) -> BootReport {
+pub fn do_initcalls<S: KernelSpec>(kernel: &mut Kernel<S>, plan: &Plan<S>, opts: &BootOptions) -> BootReport {
     let boot_start = Instant::now();
     let mut report = BootReport::default();
     for p in &plan.rejected {
@@ -141,13 +149,23 @@ pub fn do_initcalls(kernel: &mut Kernel, plan: &Plan, opts: &BootOptions) -> Boo
             if let Err(e) = result {
                 kernel.printk(format!("initcall {} failed: {e}", d.name));
             }
-            Outcome::Returned { rc, usecs }
+            // `Ok` is a claim: each spec resource it declares must now have
+            // its state, or what requires it would find nothing.
+            let unprovided = d.provides.iter().find(|r| S::provided(kernel.states(), r) == Some(false));
+            match (rc, unprovided) {
+                (0, Some(&resource)) => {
+                    kernel.printk(format!("initcall {} returned 0 but did not provide {resource}", d.name));
+                    Outcome::NotProvided { resource, usecs }
+                }
+                _ => Outcome::Returned { rc, usecs },
+            }
         };
         match &outcome {
             Outcome::Returned { rc: 0, .. } => provided.extend(d.provides.iter().copied()),
             other => {
                 let why = match other {
                     Outcome::Returned { rc, .. } => Missing::Failed(*rc),
+                    Outcome::NotProvided { .. } => Missing::NotProvided,
                     _ => Missing::NotRun,
                 };
                 for &r in d.provides {
@@ -156,7 +174,7 @@ pub fn do_initcalls(kernel: &mut Kernel, plan: &Plan, opts: &BootOptions) -> Boo
                 match other {
                     Outcome::Skipped { reason } => kernel.printk(format!("initcall {} skipped: {reason}", d.name)),
                     Outcome::Blacklisted => kernel.printk(format!("initcall {} blacklisted", d.name)),
-                    Outcome::Returned { .. } => {}
+                    Outcome::Returned { .. } | Outcome::NotProvided { .. } => {}
                 }
             }
         }
@@ -183,6 +201,9 @@ fn missing_requirement(
     Some(match unavailable.get(r) {
         Some((by, Missing::Failed(rc))) => {
             format!("requires {r}, which {by} failed to provide ({rc})")
+        }
+        Some((by, Missing::NotProvided)) => {
+            format!("requires {r}, which {by} did not provide (it returned 0 without it)")
         }
         Some((by, Missing::NotRun)) => {
             format!("requires {r}, which {by} did not provide (it did not run)")

@@ -9,14 +9,16 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::collect;
 use super::desc::{InitcallDesc, LevelDesc};
+use crate::kernel::KernelSpec;
 
 /// What the generated crate provides: the spec's levels and its initcall
 /// table (already checked and ordered by netgen).
 pub trait InitSpec {
+    /// The spec type whose kernel the initcalls build.
+    type Spec: KernelSpec;
     const LEVELS: &'static [LevelDesc];
-    const INITCALLS: &'static [InitcallDesc];
+    const INITCALLS: &'static [InitcallDesc<Self::Spec>];
 }
 
 /// Why an initcall of the plan will not run, decided before boot.
@@ -70,8 +72,8 @@ impl fmt::Display for PlanProblem {
 
 /// One planned initcall: run it, or skip it for the recorded reason.
 #[derive(Clone, Debug)]
-pub struct Step {
-    pub desc: InitcallDesc,
+pub struct Step<S: KernelSpec> {
+    pub desc: InitcallDesc<S>,
     /// Index into [`Plan::levels`].
     pub level: usize,
     pub problem: Option<PlanProblem>,
@@ -81,26 +83,27 @@ pub struct Step {
 
 /// The full boot order.
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub struct Plan<S: KernelSpec> {
     pub levels: Vec<LevelDesc>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<Step<S>>,
     /// Initcalls that could not be placed at all (unknown level, duplicate name).
     pub rejected: Vec<PlanProblem>,
 }
 
-impl Plan {
-    /// The plan for spec `S` plus every initcall collected from linked crates.
-    pub fn for_spec<S: InitSpec>() -> Plan {
-        Plan::build(S::LEVELS, S::INITCALLS, &collect::collected())
+impl<S: KernelSpec> Plan<S> {
+    /// The plan for spec `I` plus the initcalls collected from linked crates
+    /// (`collected`: the generated crate's distributed slice).
+    pub fn for_spec<I: InitSpec<Spec = S>>(collected: &[InitcallDesc<S>]) -> Plan<S> {
+        Plan::build(I::LEVELS, I::INITCALLS, &super::collect::collected(collected))
     }
 
     /// Merges `spec` (in table order) and `collected` (in the order given)
     /// into one checked order.
-    pub fn build(levels: &[LevelDesc], spec: &[InitcallDesc], collected: &[InitcallDesc]) -> Plan {
+    pub fn build(levels: &[LevelDesc], spec: &[InitcallDesc<S>], collected: &[InitcallDesc<S>]) -> Plan<S> {
         let level_of: BTreeMap<&str, usize> = levels.iter().enumerate().map(|(i, l)| (l.name, i)).collect();
         let mut rejected = Vec::new();
-        let mut names: BTreeMap<&str, InitcallDesc> = BTreeMap::new();
-        let mut steps: Vec<Step> = Vec::new();
+        let mut names: BTreeMap<&str, InitcallDesc<S>> = BTreeMap::new();
+        let mut steps: Vec<Step<S>> = Vec::new();
         let tagged = spec.iter().map(|d| (*d, false)).chain(collected.iter().map(|d| (*d, true)));
         for (desc, from_crate) in tagged {
             let Some(&level) = level_of.get(desc.level) else {
@@ -172,8 +175,12 @@ impl Plan {
 /// Kahn's algorithm over one level's members, always taking the ready member
 /// declared first. When nothing is ready, the members left contain a cycle:
 /// it is found, marked, and taken out so the rest can still be ordered.
-fn order_level(steps: &mut [Step], members: &[usize], provider: &BTreeMap<&str, usize>) -> Vec<usize> {
-    let level_preds = |steps: &[Step], i: usize| -> Vec<usize> {
+fn order_level<S: KernelSpec>(
+    steps: &mut [Step<S>],
+    members: &[usize],
+    provider: &BTreeMap<&str, usize>,
+) -> Vec<usize> {
+    let level_preds = |steps: &[Step<S>], i: usize| -> Vec<usize> {
         let mut preds: Vec<usize> = steps[i]
             .desc
             .requires

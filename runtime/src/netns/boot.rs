@@ -6,8 +6,14 @@ use std::mem::size_of;
 use super::{Net, NetNamespaces, PernetId, PernetOperations, PernetSpec};
 use crate::errno::Errno;
 use crate::init::InitResult;
-use crate::kernel::Kernel;
+use crate::kernel::{HasState, Kernel};
 use crate::slab::{KmemCache, SLAB_PANIC, SMP_CACHE_BYTES};
+
+/// A spec whose kernel keeps the namespaces (resource `InitNet`) and their
+/// cache (`NetCache`): what `net_ns_init` and pernet registration need.
+pub trait NsKernel: PernetSpec + HasState<NetNamespaces<Self>> + HasState<NetCacheState> {}
+
+impl<S: PernetSpec + HasState<NetNamespaces<S>> + HasState<NetCacheState>> NsKernel for S {}
 
 /// `net_cachep`: the slab cache namespaces come from (resource `NetCache`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +30,7 @@ pub struct NetCacheState {
 ///
 /// `netns_wq`, the cleanup workqueue, has no thread of its own: the thread
 /// dropping a namespace's last reference runs `cleanup_net`.
-pub fn net_ns_init<S: PernetSpec>(k: &mut Kernel) -> InitResult {
+pub fn net_ns_init<S: NsKernel>(k: &mut Kernel<S>) -> InitResult {
     if k.has::<NetNamespaces<S>>() || k.has::<NetCacheState>() {
         return Err(Errno::EEXIST);
     }
@@ -37,7 +43,7 @@ pub fn net_ns_init<S: PernetSpec>(k: &mut Kernel) -> InitResult {
 /// initcall calls after the initcall's own function). If one fails, the
 /// ones this call registered are unregistered again, in reverse, and the
 /// error returned: a failed initcall leaves no operation behind.
-pub fn register_spec_ops<S: PernetSpec>(k: &mut Kernel, ops: &[S::Op]) -> InitResult {
+pub fn register_spec_ops<S: NsKernel>(k: &mut Kernel<S>, ops: &[S::Op]) -> InitResult {
     let ns = k.get::<NetNamespaces<S>>()?.clone();
     for (i, &op) in ops.iter().enumerate() {
         if let Err(e) = ns.register_spec(op) {
@@ -57,11 +63,11 @@ pub fn register_spec_ops<S: PernetSpec>(k: &mut Kernel, ops: &[S::Op]) -> InitRe
 
 /// `register_pernet_subsys(ops)` from an initcall outside the spec: `ENOENT`
 /// before `net_ns_init`.
-pub fn register_pernet_subsys<S: PernetSpec>(k: &mut Kernel, ops: PernetOperations<S>) -> Result<PernetId, Errno> {
+pub fn register_pernet_subsys<S: NsKernel>(k: &mut Kernel<S>, ops: PernetOperations<S>) -> Result<PernetId, Errno> {
     k.get::<NetNamespaces<S>>()?.register_pernet_subsys(ops)
 }
 
 /// `register_pernet_device(ops)` from an initcall outside the spec.
-pub fn register_pernet_device<S: PernetSpec>(k: &mut Kernel, ops: PernetOperations<S>) -> Result<PernetId, Errno> {
+pub fn register_pernet_device<S: NsKernel>(k: &mut Kernel<S>, ops: PernetOperations<S>) -> Result<PernetId, Errno> {
     k.get::<NetNamespaces<S>>()?.register_pernet_device(ops)
 }

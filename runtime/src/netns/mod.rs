@@ -27,7 +27,9 @@ pub mod net_ns_ops;
 pub mod no_pernet;
 pub mod ops;
 
-pub use boot::{net_ns_init, register_pernet_device, register_pernet_subsys, register_spec_ops, NetCacheState};
+pub use boot::{
+    net_ns_init, register_pernet_device, register_pernet_subsys, register_spec_ops, NetCacheState, NsKernel,
+};
 pub use desc::{PernetDesc, PernetKind, PernetMethods, PernetSpec, PernetState};
 pub use namespaces::{Hook, NetNamespaces, NetRef, TraceEvent, DEFAULT_MAX_NET_NAMESPACES, INIT_NET_COOKIE};
 pub use net::{GenericData, Net, NetGeneric, PernetId, ProcDir, MIN_PERNET_OPS_ID};

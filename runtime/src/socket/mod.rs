@@ -266,7 +266,7 @@ impl Default for NfHooksState {
 /// family in `net_families`. As in Linux, `family >= NPROTO` is `ENOBUFS`
 /// and a taken slot `EEXIST`. Linux prints the "Registered" line even when
 /// the slot was taken; here it is printed only on success.
-pub fn sock_register<S: ProtoSpec>(k: &mut Kernel, ops: NetProtoFamily<S>) -> Result<(), Errno> {
+pub fn sock_register<S: ProtoSpec>(k: &mut Kernel<S>, ops: NetProtoFamily<S>) -> Result<(), Errno> {
     let family = ops.family;
     let Some(slot) = k.get_mut::<SockRegistryState<S>>()?.net_families.get_mut(usize::from(family)) else {
         k.printk(format!("protocol {family} >= NPROTO({NPROTO})"));
@@ -282,7 +282,7 @@ pub fn sock_register<S: ProtoSpec>(k: &mut Kernel, ops: NetProtoFamily<S>) -> Re
 
 /// `sock_unregister(family)`: empties the slot (Linux `BUG_ON`s an
 /// out-of-range family; here it is `EINVAL`). `ENOENT` if nothing was there.
-pub fn sock_unregister<S: ProtoSpec>(k: &mut Kernel, family: u16) -> Result<(), Errno> {
+pub fn sock_unregister<S: ProtoSpec>(k: &mut Kernel<S>, family: u16) -> Result<(), Errno> {
     let slot = k.get_mut::<SockRegistryState<S>>()?.net_families.get_mut(usize::from(family)).ok_or(Errno::EINVAL)?;
     slot.take().ok_or(Errno::ENOENT)?;
     k.printk(format!("NET: Unregistered protocol family {family}"));
@@ -299,7 +299,7 @@ pub fn sock_unregister<S: ProtoSpec>(k: &mut Kernel, family: u16) -> Result<(), 
 ///
 /// `net_sysctl_init` is not modelled here: the net sysctl root belongs to
 /// the sysctl module, and sock_init does not depend on `init_net`.
-pub fn sock_init<S: ProtoSpec>(k: &mut Kernel) -> InitResult {
+pub fn sock_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
     if k.has::<SockRegistryState<S>>()
         || k.has::<SockCacheState>()
         || k.has::<SkbCacheState>()
@@ -338,7 +338,7 @@ mod tests {
     use super::*;
     use crate::testspec::TestSpec as T;
 
-    fn booted() -> Kernel {
+    fn booted() -> Kernel<crate::testspec::TestSpec> {
         Kernel::with_initcalls(1, &[sock_init::<T>]).unwrap()
     }
 
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn sock_register_semantics() {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         assert_eq!(sock_register(&mut k, INET), Err(Errno::ENOENT));
         sock_init::<T>(&mut k).unwrap();
         sock_register(&mut k, INET).unwrap();

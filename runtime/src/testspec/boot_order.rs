@@ -16,7 +16,7 @@ use crate::{inet, netpoll, packet, pci, sock, socket, softirq, sysctl, Errno, Ke
 
 /// The `run` of each initcall of runtime/testspec/initcalls.ng, in boot order
 /// (the next test checks the names against the generated table).
-const BOOT: [(&str, InitFn); 12] = [
+const BOOT: [(&str, InitFn<T>); 12] = [
     ("spawn_ksoftirqd", softirq::spawn_ksoftirqd),
     ("net_ns_init", netns::net_ns_init::<T>),
     ("sock_init", socket::sock_init::<T>),
@@ -31,8 +31,8 @@ const BOOT: [(&str, InitFn); 12] = [
     ("packet_init", packet::packet_init::<T>),
 ];
 
-fn boot(cpus: usize) -> Kernel {
-    let mut k = Kernel::new(cpus);
+fn boot(cpus: usize) -> Kernel<crate::testspec::TestSpec> {
+    let mut k = Kernel::<crate::testspec::TestSpec>::new(cpus);
     for (name, f) in BOOT {
         assert_eq!(f(&mut k), Ok(()), "{name}");
     }
@@ -117,7 +117,7 @@ fn running_an_initcall_twice_is_refused_not_a_panic() {
 #[test]
 fn every_initcall_alone_fails_cleanly_or_succeeds() {
     for (name, f) in BOOT {
-        let mut k = Kernel::new(1);
+        let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
         match f(&mut k) {
             Ok(()) => assert!(
                 [

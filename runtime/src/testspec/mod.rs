@@ -4,10 +4,16 @@
 //! `generated/`. The runtime's tests run against this generated code; this
 //! file is the hand-written shell around it, as `generated/src/lib.rs` is.
 
+// The generated crate is a library whose items are all public; here the
+// tests use what they need of it.
+#![allow(dead_code)]
+
 #[rustfmt::skip]
 pub mod consts;
 #[rustfmt::skip]
 pub mod initcalls;
+#[rustfmt::skip]
+pub mod kernel;
 #[rustfmt::skip]
 pub mod levels;
 #[rustfmt::skip]
@@ -30,7 +36,7 @@ pub type TestSpec = pernet::Pernet;
 
 /// A booted kernel with the test spec.
 pub struct Stack {
-    pub k: Kernel,
+    pub k: Kernel<TestSpec>,
     pub ns: NetNamespaces<TestSpec>,
 }
 

@@ -17,7 +17,7 @@ pub struct MyProtos {
 /// Creates this crate's table once namespaces exist.
 #[subsys_initcall(requires = [InitNet], provides = [MyProtoTable])]
 fn my_proto_table_init(k: &mut Kernel) -> InitResult {
-    k.provide(MyProtos::default())?;
+    k.provide_ext(MyProtos::default())?;
     k.printk("my_proto: table ready");
     Ok(())
 }
@@ -26,7 +26,7 @@ fn my_proto_table_init(k: &mut Kernel) -> InitResult {
 /// `net_families` exist: it runs at `device`, after `inet_init` (fs).
 #[device_initcall(requires = [MyProtoTable, SockRegistry, InetFamily])]
 fn my_proto_register(k: &mut Kernel) -> InitResult {
-    k.get_mut::<MyProtos>()?.registered.push("my_proto");
+    k.ext_mut::<MyProtos>()?.registered.push("my_proto");
     k.printk("my_proto: registered");
     Ok(())
 }
@@ -41,7 +41,7 @@ fn my_driver_init(k: &mut Kernel) -> InitResult {
 /// The generic form, at a `_sync` level.
 #[initcall(level = late_sync, requires = [MyProtoTable])]
 fn my_proto_report(k: &mut Kernel) -> InitResult {
-    let n = k.get::<MyProtos>()?.registered.len();
+    let n = k.ext::<MyProtos>()?.registered.len();
     k.printk(format!("my_proto: {n} protocol(s) registered"));
     Ok(())
 }

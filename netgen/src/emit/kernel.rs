@@ -1,0 +1,101 @@
+//! `kernel.rs`: the struct of the spec's kernel-wide states, one `Option`
+//! field per `resource` that names a state type, and the impls that make
+//! `Kernel::get::<T>()` a field access: `impl KernelSpec` (the struct, and
+//! the executor's check that an initcall built what it declares) and one
+//! `impl KernelState` per state type. Emitted whole through prettyplease.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{docs, Chunk};
+use crate::ir::{Ir, Resource};
+
+pub fn emit(ir: &Ir) -> Vec<Chunk> {
+    let with_state: Vec<(&Resource, TokenStream)> =
+        ir.resources.iter().filter_map(|r| Some((r, state_type(r.state.as_deref()?)))).collect();
+    let fields = with_state.iter().map(|(r, ty)| {
+        let field = field(&r.name);
+        let doc = format!(" `{}`: provided by `{}` at level `{}`.", r.name, r.provider, r.level);
+        quote! {
+            #[doc = #doc]
+            pub #field: Option<#ty>,
+        }
+    });
+    let provided = with_state.iter().map(|(r, _)| {
+        let (name, field) = (&r.name, field(&r.name));
+        quote! { #name => Some(states.#field.is_some()), }
+    });
+    let impls = with_state.iter().map(|(r, ty)| {
+        let (name, field) = (&r.name, field(&r.name));
+        let docs = docs(&r.docs, &r.origin, &format!("The state of resource `{name}`."));
+        quote! {
+            #docs
+            impl KernelState<Pernet> for #ty {
+                const RESOURCE: &'static str = #name;
+                #[inline(always)]
+                fn slot(states: &KernelStates) -> &Option<Self> {
+                    &states.#field
+                }
+                #[inline(always)]
+                fn slot_mut(states: &mut KernelStates) -> &mut Option<Self> {
+                    &mut states.#field
+                }
+            }
+        }
+    });
+    let states_arg = if with_state.is_empty() { quote!(_states) } else { quote!(states) };
+    vec![Chunk::Rust(quote! {
+        #![doc = " The kernel-wide state of every spec `resource` that names a state type,"]
+        #![doc = " as one struct: `Kernel<Pernet>` holds a `KernelStates`, and"]
+        #![doc = " `k.get::<T>()` is a field access. A type no resource names is not a"]
+        #![doc = " `KernelState` and does not compile."]
+
+        use ::netgen_runtime::kernel::{KernelSpec, KernelState};
+
+        use super::pernet::Pernet;
+
+        /// One field per spec resource with a state, `None` until its provider
+        /// has run.
+        #[derive(Default)]
+        pub struct KernelStates {
+            #(#fields)*
+        }
+
+        impl KernelSpec for Pernet {
+            type States = KernelStates;
+
+            fn provided(#states_arg: &KernelStates, resource: &str) -> Option<bool> {
+                match resource {
+                    #(#provided)*
+                    _ => None,
+                }
+            }
+        }
+
+        #(#impls)*
+    })]
+}
+
+/// `SockRegistry` -> `sock_registry`.
+fn field(resource: &str) -> proc_macro2::Ident {
+    let mut out = String::new();
+    for (i, c) in resource.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    format_ident!("{out}")
+}
+
+/// The state type as written in the spec, from the crate root (`::a::B<C>`).
+fn state_type(path: &str) -> TokenStream {
+    let text = format!("::{}", path.trim_start_matches("::"));
+    // The grammar keeps a path to Rust path syntax; should it ever not
+    // parse, rustc reports the type at its use.
+    text.parse().unwrap_or_else(|_| quote!(compile_error!("netgen: state type is not a Rust path")))
+}
