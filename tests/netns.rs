@@ -219,8 +219,10 @@ fn a_subsys_registered_after_device_ops_still_runs_before_them() {
 fn bad_requests_are_clear_errors() {
     let (_, ns) = boot();
     assert_eq!(ns.register_spec(PernetOp::loopback_net_ops), Err(Errno::EEXIST));
-    assert_eq!(ns.unregister_pernet_subsys("no_such_ops"), Err(Errno::ENOENT));
-    assert_eq!(ns.unregister_pernet_subsys("loopback_net_ops"), Err(Errno::ENOENT), "it is a device operation");
+    assert_eq!(ns.unregister_pernet_subsys(netgen_runtime::netns::PernetId(99)), Err(Errno::ENOENT), "no such handle");
+    let dev = ns.register_pernet_device(netgen_runtime::netns::PernetOperations::new("loopback_net_ops")).unwrap();
+    assert_eq!(ns.unregister_pernet_subsys(dev), Err(Errno::ENOENT), "it is a device operation");
+    ns.unregister_pernet_device(dev).unwrap();
     assert_eq!(ns.unregister_spec(PernetOp::netdev_net_ops), Err(Errno::EBUSY), "lo lives in its tables");
     ns.set_max_net_namespaces(1);
     let a = ns.copy_net_ns().unwrap();

@@ -50,7 +50,7 @@ fn namespaces_and_failures_leave_nothing_behind() {
 
     let leaked = retained(|| {
         assert_eq!(ns.register_spec(packet.op), Err(Errno::EEXIST));
-        assert_eq!(ns.unregister_pernet_device("nope"), Err(Errno::ENOENT));
+        assert_eq!(ns.unregister_pernet_device(netgen_runtime::netns::PernetId(99)), Err(Errno::ENOENT));
     });
     assert_eq!(leaked, 0, "refused requests");
 

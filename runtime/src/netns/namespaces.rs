@@ -364,10 +364,11 @@ impl<S: PernetSpec> NetNamespaces<S> {
     /// `__register_pernet_operations(list, ops)`: adds `ops`, then runs
     /// `init` for every live namespace; if one fails, removes `ops` and
     /// undoes it (`pre_exit`, `exit`, `exit_batch`, free) on the namespaces
-    /// already done. A name already registered is `EEXIST` (Linux would
-    /// corrupt its list).
+    /// already done. The same registration twice is `EEXIST` (Linux would
+    /// corrupt its list); two run-time operations of one name are two
+    /// registrations.
     fn register_locked(&self, list: &mut PernetList<S>, ops: Ops<S>, kind: PernetKind) -> InitResult {
-        if list.position(ops.name()).is_some() {
+        if list.position(&ops).is_some() {
             return Err(Errno::EEXIST);
         }
         let at = list.insert(ops.clone(), kind);
@@ -388,33 +389,39 @@ impl<S: PernetSpec> NetNamespaces<S> {
         Ok(())
     }
 
-    /// `unregister_pernet_subsys(ops)`: removes it and runs its
-    /// `pre_exit`, `exit`, `exit_batch` and free on every live namespace.
-    /// `ENOENT` if no subsys operation has that name; `EBUSY` if a
-    /// registered spec operation `uses` its state.
-    pub fn unregister_pernet_subsys(&self, name: &str) -> InitResult {
-        self.unregister(name, PernetKind::Subsys)
+    /// `unregister_pernet_subsys(ops)` of the run-time operation registered
+    /// under `id` (what [`Self::register_pernet_subsys`] returned: the
+    /// registration's handle, as Linux passes the struct's pointer): removes
+    /// it and runs its `pre_exit`, `exit`, `exit_batch` and free on every
+    /// live namespace. `ENOENT` if no subsys operation was registered under
+    /// `id`.
+    pub fn unregister_pernet_subsys(&self, id: PernetId) -> InitResult {
+        self.unregister(&Ops::Dyn(Arc::new(PernetOperations::new("")), id), PernetKind::Subsys)
     }
 
     /// `unregister_pernet_device(ops)`; as [`Self::unregister_pernet_subsys`].
-    pub fn unregister_pernet_device(&self, name: &str) -> InitResult {
-        self.unregister(name, PernetKind::Device)
+    pub fn unregister_pernet_device(&self, id: PernetId) -> InitResult {
+        self.unregister(&Ops::Dyn(Arc::new(PernetOperations::new("")), id), PernetKind::Device)
     }
 
-    /// Unregisters a spec operation, whichever its kind.
+    /// Unregisters a spec operation, whichever its kind; `EBUSY` if a
+    /// registered spec operation `uses` its state.
     pub fn unregister_spec(&self, op: S::Op) -> InitResult {
         let d = S::desc(op).ok_or(Errno::EINVAL)?;
-        self.unregister(d.name, d.kind)
+        self.unregister(&Ops::Spec(op), d.kind)
     }
 
-    fn unregister(&self, name: &str, kind: PernetKind) -> InitResult {
+    fn unregister(&self, which: &Ops<S>, kind: PernetKind) -> InitResult {
         let mut guard = write(&self.shared.pernet_ops);
         let (list, ida) = &mut *guard;
-        let i = list.position(name).filter(|&i| list.kind_at(i) == Some(kind)).ok_or(Errno::ENOENT)?;
-        let used = list.iter().any(|o| match o {
-            Ops::Spec(op) => S::desc(*op).is_some_and(|d| d.uses.contains(&name)),
+        let i = list.position(which).filter(|&i| list.kind_at(i) == Some(kind)).ok_or(Errno::ENOENT)?;
+        // Only spec operations can be used (`uses` names spec operations).
+        let used = match which {
+            Ops::Spec(op) => S::desc(*op).is_some_and(|me| {
+                list.iter().any(|o| matches!(o, Ops::Spec(u) if S::desc(*u).is_some_and(|d| d.uses.contains(&me.name))))
+            }),
             Ops::Dyn(..) => false,
-        });
+        };
         if used {
             return Err(Errno::EBUSY);
         }

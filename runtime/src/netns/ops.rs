@@ -97,6 +97,15 @@ impl<S: PernetSpec> Ops<S> {
         }
     }
 
+    /// Whether `self` and `other` are the same registration.
+    pub(crate) fn same(&self, other: &Ops<S>) -> bool {
+        match (self, other) {
+            (Ops::Spec(a), Ops::Spec(b)) => a == b,
+            (Ops::Dyn(_, a), Ops::Dyn(_, b)) => a == b,
+            _ => false,
+        }
+    }
+
     pub(crate) fn name(&self) -> &str {
         match self {
             Ops::Spec(op) => S::desc(*op).map_or("?", |d| d.name),
@@ -190,8 +199,11 @@ impl<S: PernetSpec> PernetList<S> {
         self.list.iter().map(|(o, k)| (o.name(), *k))
     }
 
-    pub(crate) fn position(&self, name: &str) -> Option<usize> {
-        self.list.iter().position(|(o, _)| o.name() == name)
+    /// Where registration `ops` is: the same spec operation, or the run-time
+    /// operation registered under the same id (its handle; Linux compares
+    /// the `struct pernet_operations` pointer), never by name.
+    pub(crate) fn position(&self, ops: &Ops<S>) -> Option<usize> {
+        self.list.iter().position(|(o, _)| o.same(ops))
     }
 
     pub(crate) fn kind_at(&self, i: usize) -> Option<PernetKind> {

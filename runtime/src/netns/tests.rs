@@ -206,7 +206,7 @@ fn late_registration_runs_init_everywhere_and_undoes_on_failure() {
 
     // Unregistering runs the exits on every live namespace.
     trace(&ns);
-    ns.unregister_pernet_subsys("proc_ops").unwrap();
+    ns.unregister_spec(Op::Proc).unwrap();
     assert_eq!(trace(&ns), ["PreExit proc_ops [1,2,3,4]"]);
     for n in nets {
         ns.put_net(n).unwrap();
@@ -218,10 +218,15 @@ fn bad_requests_are_errors_and_leak_nothing() {
     let ns = ns();
     ns.register_spec(Op::Counter).unwrap();
     assert_eq!(ns.register_spec(Op::Counter), Err(Errno::EEXIST));
-    assert!(matches!(ns.register_pernet_subsys(PernetOperations::new("counter_ops")), Err(Errno::EEXIST)));
-    assert_eq!(ns.generic_ids_in_use(), 0, "the refused registration gave its id back");
-    assert_eq!(ns.unregister_pernet_subsys("nope"), Err(Errno::ENOENT));
-    assert_eq!(ns.unregister_pernet_device("counter_ops"), Err(Errno::ENOENT), "registered as subsys");
+    // A run-time operation of the same name is another registration (Linux
+    // tells them apart by pointer, not by name).
+    let same_name = ns.register_pernet_subsys(PernetOperations::new("counter_ops")).unwrap();
+    assert_eq!(ns.unregister_pernet_device(same_name), Err(Errno::ENOENT), "registered as subsys");
+    ns.unregister_pernet_subsys(same_name).unwrap();
+    assert_eq!(ns.unregister_pernet_subsys(same_name), Err(Errno::ENOENT), "a handle unregisters once");
+    assert_eq!(ns.generic_ids_in_use(), 0, "the id is given back");
+    assert_eq!(ns.unregister_pernet_subsys(PernetId(99)), Err(Errno::ENOENT));
+    assert_eq!(names(&ns), ["counter_ops"], "the spec operation of that name is untouched");
     ns.register_spec(Op::Dev).unwrap();
     assert_eq!(ns.unregister_spec(Op::Counter), Err(Errno::EBUSY), "dev_ops uses its state");
     ns.unregister_spec(Op::Dev).unwrap();
@@ -275,7 +280,7 @@ fn runtime_ops_keep_data_in_net_generic_and_batch_exits() {
     assert_eq!(net.read().net_generic::<u32>(id), None, "wrong type");
     ns.put_net(net).unwrap();
     assert_eq!(batches.load(Ordering::SeqCst), 1);
-    ns.unregister_pernet_subsys("user_ops").unwrap();
+    ns.unregister_pernet_subsys(id).unwrap();
     assert_eq!(ns.init_net().read().generic_live(), 0);
     assert_eq!(ns.generic_ids_in_use(), 0);
 }
@@ -295,7 +300,7 @@ fn runtime_pernet_ids_start_at_min_pernet_ops_id() {
     let init = ns.init_net();
     assert_eq!((init.read().net_generic::<u64>(a), init.read().net_generic::<u64>(b)), (Some(&1), Some(&2)));
     assert_eq!(init.read().net_generic::<u64>(PernetId(0)), None);
-    ns.unregister_pernet_subsys("a_ops").unwrap();
+    ns.unregister_pernet_subsys(a).unwrap();
     let c = ns.register_pernet_subsys(PernetOperations::new("c_ops").init(data(3))).unwrap();
     assert_eq!(c, PernetId(3), "the smallest free id at or above the minimum");
     assert_eq!(init.read().net_generic::<u64>(c), Some(&3));
@@ -358,11 +363,11 @@ fn concurrent_create_destroy_and_register_keep_init_and_exit_paired() {
                     let name = format!("ops_{r}_{i}");
                     let o = ops(name.clone(), Arc::clone(&ledger), Arc::clone(&violations));
                     if i % 2 == 0 {
-                        ns.register_pernet_subsys(o).unwrap();
-                        ns.unregister_pernet_subsys(&name).unwrap();
+                        let id = ns.register_pernet_subsys(o).unwrap();
+                        ns.unregister_pernet_subsys(id).unwrap();
                     } else {
-                        ns.register_pernet_device(o).unwrap();
-                        ns.unregister_pernet_device(&name).unwrap();
+                        let id = ns.register_pernet_device(o).unwrap();
+                        ns.unregister_pernet_device(id).unwrap();
                     }
                 }
             });
