@@ -9,6 +9,8 @@
 //!
 //! The CLI (`src/main.rs`), the tests and the benchmarks all call [`compile`].
 
+#![forbid(unsafe_code)]
+
 pub mod analyze;
 pub mod diag;
 pub mod emit;

@@ -1,5 +1,7 @@
 //! The netgen command line: `generate`, `check`, `graph`, `ir`.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
