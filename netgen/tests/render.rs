@@ -68,7 +68,7 @@ fn emitted_pernet_code_for_a_small_spec() {
     let c = common::compile(PERNET_SPEC);
     assert!(!c.has_errors(), "{}", c.render_diagnostics());
     let ir = c.ir.unwrap();
-    let files = netgen::emit::emit(&ir);
+    let files = netgen::emit::emit(&ir).expect("the spec emits");
     for name in ["pernet.rs", "initcalls.rs"] {
         let f = files.iter().find(|f| f.name == name).unwrap();
         insta::assert_snapshot!(format!("pernet_spec_{name}"), f.contents);
@@ -106,7 +106,7 @@ fn emitted_code_for_a_small_spec() {
          initcall inet_init @ fs { requires: [SockRegistry]; provides: [InetFamily]; run: rt::inet_init; }\n",
     );
     let ir = c.ir.expect("no errors");
-    for f in netgen::emit::emit(&ir) {
+    for f in netgen::emit::emit(&ir).expect("the spec emits") {
         insta::assert_snapshot!(f.name, f.contents);
     }
 }
@@ -117,9 +117,9 @@ fn code_lines(text: &str) -> Vec<&str> {
     text.lines().filter(|l| !l.is_empty() && !l.starts_with("// ")).collect()
 }
 
-/// Repeated items are written as text in prettyplease's style rather than
-/// formatted one by one (see `emit::item`); this keeps that text identical
-/// to what prettyplease prints for the same file.
+/// Repeated items are written by text templates in prettyplease's layout
+/// rather than formatted one by one (see `emit/mod.rs`); this keeps that
+/// text identical to what prettyplease prints for the same file.
 #[test]
 fn emitted_text_items_are_what_prettyplease_prints() {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -141,7 +141,7 @@ fn emitted_text_items_are_what_prettyplease_prints() {
     ];
     for c in specs {
         let ir = c.ir.unwrap_or_else(|| panic!("{}", c.diagnostics.len()));
-        for f in netgen::emit::emit(&ir) {
+        for f in netgen::emit::emit(&ir).expect("the spec emits") {
             // prettyplease does not lay out macro bodies; netgen writes that one itself.
             let code = f.contents.split("#[doc(hidden)]\n#[macro_export]").next().unwrap();
             let reformatted = prettyplease::unparse(&syn::parse_file(code).expect("generated code parses"));
@@ -232,7 +232,7 @@ packet_type ip_packet_type { type: ETH_P_IP; func: rt::ip::ip_rcv; registered_by
 fn emitted_tables_code_for_a_small_spec() {
     let c = common::compile(TABLES_SPEC);
     assert!(!c.has_errors(), "{}", c.render_diagnostics());
-    let files = netgen::emit::emit(&c.ir.unwrap());
+    let files = netgen::emit::emit(&c.ir.unwrap()).expect("the spec emits");
     for name in ["tables.rs", "pernet.rs"] {
         let f = files.iter().find(|f| f.name == name).unwrap();
         insta::assert_snapshot!(format!("tables_spec_{name}"), f.contents);

@@ -695,7 +695,7 @@ fn descriptor_fields_match_the_runtime_structs() {
             .unwrap_or_else(|| panic!("struct {name}"))
     };
     let c = compile(&spec(""));
-    let files = netgen::emit::emit(&c.ir.unwrap());
+    let files = netgen::emit::emit(&c.ir.unwrap()).expect("the spec emits");
     let tables = files.iter().find(|f| f.name == "tables.rs").unwrap();
     let emitted = syn::parse_file(&tables.contents).unwrap();
     let mut checked = 0;
