@@ -67,7 +67,9 @@ pub fn emit(ir: &Ir) -> Emitted {
 }
 
 /// A pernet operation with its paths parsed: its functions as absolute
-/// paths, its state as an absolute type.
+/// paths, its state as an absolute type, so a crate named like a module of
+/// `generated` cannot shadow them (as initcalls.rs does for `run`). `state`
+/// is `Some` exactly when the operation has one.
 struct Op<'a> {
     p: &'a Pernet,
     init: Option<TokenStream>,
