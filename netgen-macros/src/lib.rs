@@ -12,6 +12,8 @@
 //! provided type a resource of this initcall's level. All paths go through
 //! `::netgen_generated`, the one crate a user depends on.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod expand;
 

@@ -14,7 +14,7 @@ fn generate(c: &mut Criterion) {
             b.iter(|| {
                 let c = netgen::compile_str("spec/synthetic.ng", text);
                 let ir = c.ir.expect("synthetic spec is valid");
-                netgen::emit::emit(&ir)
+                netgen::emit::emit(&ir).expect("synthetic spec emits")
             })
         });
     }

@@ -5,9 +5,14 @@
 //! 1. [`parse`]: spec text to a syntax tree with spans (pest).
 //! 2. [`analyze`]: every semantic error at once, each with a span.
 //! 3. [`ir`]: plain serde data, the only thing the emitter sees.
-//! 4. [`emit`]: Rust source for the `generated/` crate (quote, prettyplease).
+//! 4. [`emit`]: Rust source for the `generated/` crate (text templates in
+//!    prettyplease's layout, quote and prettyplease); what it cannot write
+//!    as Rust is an error located in the spec, like the analyzer's.
 //!
-//! The CLI (`src/main.rs`), the tests and the benchmarks all call [`compile`].
+//! The CLI (`src/main.rs`), the tests and the benchmarks all call [`compile`]
+//! (and [`Compiled::emit`] or [`emit::emit`]).
+
+#![forbid(unsafe_code)]
 
 pub mod analyze;
 pub mod diag;
@@ -40,6 +45,16 @@ impl Compiled {
 
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Emits the generated files ([`emit::emit`]), or every reason they
+    /// cannot be written as a diagnostic located in the spec: the spec's
+    /// errors if it has any, else what the emitter cannot write as Rust.
+    pub fn emit(&self) -> Result<Vec<emit::GeneratedFile>, Vec<Diagnostic>> {
+        let Some(ir) = &self.ir else {
+            return Err(self.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
+        };
+        emit::emit(ir).map_err(|errors| errors.iter().map(|e| e.to_diagnostic(&self.sources)).collect())
     }
 }
 

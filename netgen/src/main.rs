@@ -1,5 +1,7 @@
 //! The netgen command line: `generate`, `check`, `graph`, `ir`.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -82,12 +84,22 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
     if !compiled.diagnostics.is_empty() {
         eprint!("{}", compiled.render_diagnostics());
     }
-    let Some(ir) = compiled.ir else {
+    let Some(ir) = &compiled.ir else {
         return ExitCode::FAILURE;
+    };
+    // What the emitter cannot write is reported like the analyzer's errors.
+    let emitted = || {
+        compiled.emit().map_err(|errors| {
+            eprint!("{}", netgen::diag::render_all(&errors, &compiled.sources));
+            ExitCode::FAILURE
+        })
     };
     match command {
         Command::Generate => {
-            let files = netgen::emit::emit(&ir);
+            let files = match emitted() {
+                Ok(files) => files,
+                Err(code) => return code,
+            };
             match netgen::emit::write(&out, &files) {
                 Ok(written) => {
                     for w in &written {
@@ -113,7 +125,11 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
             }
         }
         Command::Check => {
-            let stale = netgen::emit::stale(&out, &netgen::emit::emit(&ir));
+            let files = match emitted() {
+                Ok(files) => files,
+                Err(code) => return code,
+            };
+            let stale = netgen::emit::stale(&out, &files);
             for s in &stale {
                 eprintln!("error: {} is stale: {}", s.path.display(), s.reason);
             }
@@ -126,10 +142,10 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
             }
         }
         Command::Graph => {
-            print!("{}", netgen::graph::dot(&ir));
+            print!("{}", netgen::graph::dot(ir));
             ExitCode::SUCCESS
         }
-        Command::Ir => match serde_json::to_string_pretty(&ir) {
+        Command::Ir => match serde_json::to_string_pretty(ir) {
             Ok(s) => {
                 println!("{s}");
                 ExitCode::SUCCESS

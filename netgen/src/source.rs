@@ -83,6 +83,25 @@ impl SourceMap {
         let (line, column) = f.line_col(span.start);
         Location { file: f.name.clone(), line, column }
     }
+
+    /// The span of the name at `loc` (what the IR locates items by): from
+    /// that position to the end of the identifier there, or empty if none
+    /// starts there. `None` if no loaded file has that name and position.
+    pub fn span_at(&self, loc: &Location) -> Option<Span> {
+        let (i, f) = self.files.iter().enumerate().find(|(_, f)| f.name == loc.file)?;
+        let line_start = *f.line_starts.get(loc.line.checked_sub(1)?)?;
+        let line = f.line_text(loc.line);
+        let skip = loc.column.checked_sub(1)?;
+        let column = match line.char_indices().nth(skip) {
+            Some((b, _)) => b,
+            None if skip == line.chars().count() => line.len(),
+            None => return None,
+        };
+        let rest = &line[column..];
+        let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let start = line_start + column;
+        Some(Span::new(FileId(i as u32), start, start + len))
+    }
 }
 
 /// A resolved position, as the IR and generated doc comments carry it.
@@ -111,5 +130,18 @@ mod tests {
         assert_eq!(f.line_col(5), (2, 2)); // after the two-byte é
         assert_eq!(f.line_text(2), "\u{e9}cd");
         assert_eq!(f.line_text(9), "");
+    }
+
+    #[test]
+    fn a_location_maps_back_to_the_name_it_points_at() {
+        let mut map = SourceMap::default();
+        map.add(SourceFile::new("a.ng", "x\n\u{e9} initcall sock_init @ core;\n"));
+        let id = map.add(SourceFile::new("b.ng", "ab\n\u{e9} name_1 {\n"));
+        let loc = Location { file: "b.ng".into(), line: 2, column: 3 };
+        let span = map.span_at(&loc).unwrap();
+        assert_eq!((span.file, &map.get(id).text[span.start..span.end]), (id, "name_1"));
+        assert_eq!(map.location(span), loc);
+        assert_eq!(map.span_at(&Location { file: "b.ng".into(), line: 9, column: 1 }), None);
+        assert_eq!(map.span_at(&Location { file: "c.ng".into(), line: 1, column: 1 }), None);
     }
 }

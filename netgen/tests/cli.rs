@@ -49,6 +49,29 @@ fn an_invalid_spec_fails_every_command_with_located_errors() {
 }
 
 #[test]
+fn a_spec_the_emitter_cannot_write_fails_generate_and_check_with_located_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("spec");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("netgen.ng"), "levels { core @ 1; }\ninitcall a @ core { run: x::fn; }\n").unwrap();
+    let root = dir.join("netgen.ng").display().to_string();
+    let out = tmp.path().join("out").display().to_string();
+    for cmd in ["generate", "check"] {
+        let (ok, stdout, err) = netgen(&[cmd, "--spec", &root, "--out", &out]);
+        assert!(!ok, "{cmd} succeeded");
+        assert!(stdout.is_empty(), "{cmd} printed {stdout}");
+        assert!(err.contains("error: the `run` of initcall `a` is not a Rust path: `x::fn`"), "{err}");
+        assert!(err.contains("--> spec/netgen.ng:2:10"), "{err}");
+        assert!(err.contains("= note: `fn` is a Rust keyword"), "{err}");
+        assert!(err.contains("error: the spec has 1 error"), "{err}");
+    }
+    assert!(!tmp.path().join("out").exists(), "nothing is written");
+    // The spec itself is valid: the commands that do not emit Rust work.
+    let (ok, dot, err) = netgen(&["graph", "--spec", &root]);
+    assert!(ok && dot.starts_with("digraph initcalls {"), "{err}");
+}
+
+#[test]
 fn graph_and_ir_print_to_stdout() {
     let (ok, dot, _) = netgen(&["graph", "--spec", &spec()]);
     assert!(ok && dot.starts_with("digraph initcalls {"), "{dot}");

@@ -20,7 +20,7 @@ fn committed_generated_files_match_the_spec() {
     let c = netgen::compile(&repo().join("spec/netgen.ng"));
     let rendered = c.render_diagnostics();
     let ir = c.ir.unwrap_or_else(|| panic!("{rendered}"));
-    let stale = netgen::emit::stale(&repo().join("generated/src"), &netgen::emit::emit(&ir));
+    let stale = netgen::emit::stale(&repo().join("generated/src"), &netgen::emit::emit(&ir).expect("the spec emits"));
     assert!(stale.is_empty(), "stale: {stale:?}; run `cargo run -p netgen -- generate`");
 }
 
@@ -31,7 +31,7 @@ fn editing_a_copy_of_the_spec_changes_the_generated_table() {
     copy_dir(&repo().join("spec"), &spec);
     let out = tmp.path().join("out");
     let before = netgen::compile(&spec.join("netgen.ng")).ir.expect("repo spec compiles");
-    netgen::emit::write(&out, &netgen::emit::emit(&before)).unwrap();
+    netgen::emit::write(&out, &netgen::emit::emit(&before).expect("the spec emits")).unwrap();
 
     // A user adds an initcall at `late` that needs what inet_init provides.
     let mut text = std::fs::read_to_string(spec.join("initcalls.ng")).unwrap();
@@ -43,7 +43,7 @@ fn editing_a_copy_of_the_spec_changes_the_generated_table() {
     let rendered = after.render_diagnostics();
     let ir = after.ir.unwrap_or_else(|| panic!("{rendered}"));
     assert_eq!(ir.initcalls.last().map(|c| c.name.as_str()), Some("my_late_init"));
-    let files = netgen::emit::emit(&ir);
+    let files = netgen::emit::emit(&ir).expect("the spec emits");
     let stale = netgen::emit::stale(&out, &files);
     assert!(stale.iter().any(|s| s.path.ends_with("initcalls.ng") || s.path.ends_with("initcalls.rs")), "{stale:?}");
     netgen::emit::write(&out, &files).unwrap();

@@ -3,13 +3,14 @@
 
 use std::fmt::Write;
 
-use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_text, item, plain, Chunk};
+use super::rust::{code_list, RustPath};
+use super::text::{string_literal, write_line, Breakable, List, INDENT};
+use super::{all, write_docs, Chunk, EmitError, Emitted};
 use crate::ir::{Initcall, Ir};
 
-pub fn emit(ir: &Ir) -> Vec<Chunk> {
+pub fn emit(ir: &Ir) -> Emitted {
     let mut chunks = vec![Chunk::Rust(quote! {
         #![doc = " The spec's initcalls, in boot order: by level, then by dependency,"]
         #![doc = " declaration order breaking ties."]
@@ -24,8 +25,8 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         /// An initcall of this spec: it builds state in `Kernel<Pernet>`.
         pub type InitcallDesc = ::netgen_runtime::init::InitcallDesc<Pernet>;
     })];
-    chunks.extend(ir.initcalls.iter().map(desc));
-    let consts = ir.initcalls.iter().map(const_name);
+    chunks.push(Chunk::Text(all(ir.initcalls.iter().map(desc))?.concat()));
+    let consts = ir.initcalls.iter().map(|c| format_ident!("{}", const_name(c)));
     chunks.push(Chunk::Rust(quote! {
         /// The spec's initcall table, in boot order.
         pub const INITCALLS: &[InitcallDesc] = &[#(#consts),*];
@@ -33,7 +34,7 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
     // The generated crate proves its own table the same way the attribute
     // macros prove a user's initcall: a requirement provided at a later level
     // does not compile.
-    chunks.extend(ir.initcalls.iter().filter(|c| !c.requires.is_empty()).map(proof));
+    chunks.push(Chunk::Text(ir.initcalls.iter().filter(|c| !c.requires.is_empty()).map(proof).collect()));
     chunks.push(Chunk::Rust(quote! {
         /// The stack `spec/` describes: its levels and initcall table.
         pub struct Stack;
@@ -44,23 +45,35 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
             const INITCALLS: &'static [InitcallDesc] = INITCALLS;
         }
     }));
-    chunks
+    Ok(chunks)
 }
 
-fn const_name(c: &Initcall) -> proc_macro2::Ident {
-    format_ident!("{}", c.name.to_uppercase())
+/// The initcall's `InitcallDesc` constant: its name upper-cased.
+fn const_name(c: &Initcall) -> String {
+    c.name.to_uppercase()
 }
 
 /// `run` as an absolute path, so a crate named like a module of `generated`
 /// cannot shadow it; for an initcall that registers pernet operations or
 /// protocol-table entries, its wrapper in `pernet.rs`, which calls `run`
-/// and then registers them.
-fn func_path(c: &Initcall) -> String {
-    if !c.has_wrapper() {
-        format!("::{}", c.run.trim_start_matches("::"))
-    } else {
-        format!("super::pernet::{}", c.name)
+/// and then registers them (and reports a `run` that is no path).
+fn func(c: &Initcall) -> Result<Breakable, EmitError> {
+    if c.has_wrapper() {
+        return Ok(RustPath::local(&["super", "pernet", &c.name]).expr_breakable("func: ", false));
     }
+    let run = RustPath::parse(&c.run).map_err(|why| run_error(c, why))?;
+    Ok(run.expr_breakable("func: ", true))
+}
+
+/// The error for a `run` that is not a Rust path.
+pub(crate) fn run_error(c: &Initcall, why: String) -> EmitError {
+    EmitError::at(
+        &c.origin,
+        format!("the `run` of initcall `{}` is not a Rust path: `{}`", c.name, c.run),
+        "this initcall's `run` cannot be written as Rust",
+    )
+    .with_note(why)
+    .with_note(format!("netgen calls `run` by its absolute path, `::{}`", c.run.trim_start_matches("::")))
 }
 
 fn extra_doc(c: &Initcall) -> String {
@@ -84,85 +97,68 @@ fn extra_doc(c: &Initcall) -> String {
     extra
 }
 
-fn str_list(names: &[String]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
-    format!("&[{}]", quoted.join(", "))
+/// `&["a", "b"]` after `field: `.
+fn str_array(field: &str, names: &[String]) -> Breakable {
+    Breakable::array(format!("{field}: &"), names.iter().map(|n| Breakable::text(string_literal(n))).collect())
 }
 
-fn desc(c: &Initcall) -> Chunk {
-    let mut text = doc_text(&c.docs, &c.origin, &extra_doc(c));
-    let _ = write!(
-        text,
-        "pub const {konst}: InitcallDesc = InitcallDesc {{\n    \
-             name: \"{name}\",\n    \
-             level: \"{level}\",\n    \
-             requires: {requires},\n    \
-             provides: {provides},\n    \
-             func: {func},\n    \
-             origin: Origin {{\n        \
-                 file: \"{file}\",\n        \
-                 line: {line},\n        \
-                 column: {column},\n    \
-             }},\n\
-         }};\n",
-        konst = const_name(c),
-        name = c.name,
-        level = c.level,
-        requires = str_list(&c.requires),
-        provides = str_list(&c.provides),
-        func = func_path(c),
-        file = c.origin.file,
-        line = c.origin.line,
-        column = c.origin.column,
-    );
-    // Generic arguments print as prettyplease spaces them, not as written.
-    if !plain(&c.origin.file) || c.run.contains('<') {
-        return Chunk::Rust(desc_tokens(c));
+/// The initcall's docs and `InitcallDesc`, as prettyplease lays them out:
+///
+/// ```text
+/// pub const SOCK_INIT: InitcallDesc = InitcallDesc {
+///     name: "sock_init",
+///     level: "core",
+///     requires: &["InitNet"],
+///     provides: &["SockRegistry", "SockCache"],
+///     func: ::netgen_runtime::socket::sock_init,
+///     origin: Origin {
+///         file: "spec/initcalls.ng",
+///         line: 19,
+///         column: 10,
+///     },
+/// };
+/// ```
+///
+/// prettyplease breaks every struct literal wider than 34 columns, so both
+/// structs always have a field per line; `requires`, `provides` and the
+/// generic arguments of `func` break when their line does not fit.
+fn desc(c: &Initcall) -> Result<String, Vec<EmitError>> {
+    let func = func(c).map_err(|e| vec![e])?;
+    let mut out = String::with_capacity(512);
+    write_docs(&mut out, &c.docs, &c.origin, &extra_doc(c)).map_err(|e| vec![e])?;
+    let fields = [
+        Breakable::text(format!("name: {}", string_literal(&c.name))),
+        Breakable::text(format!("level: {}", string_literal(&c.level))),
+        str_array("requires", &c.requires),
+        str_array("provides", &c.provides),
+        func,
+    ];
+    out.push_str("pub const ");
+    out.push_str(&const_name(c));
+    out.push_str(": InitcallDesc = InitcallDesc {\n");
+    for f in &fields {
+        write_line(&mut out, INDENT, f, ",", true);
     }
-    item(text, || desc_tokens(c))
+    out.push_str("    origin: Origin {\n");
+    write_line(&mut out, 2 * INDENT, &Breakable::text(format!("file: {}", string_literal(&c.origin.file))), ",", true);
+    let _ = write!(out, "        line: {},\n        column: {},\n    }},\n}};\n", c.origin.line, c.origin.column);
+    Ok(out)
 }
 
-fn desc_tokens(c: &Initcall) -> TokenStream {
-    let docs = super::docs(&c.docs, &c.origin, &extra_doc(c));
-    let konst = const_name(c);
-    let (name, level) = (&c.name, &c.level);
-    let (requires, provides) = (&c.requires, &c.provides);
-    let func: syn::Path = syn::parse_str(&func_path(c)).unwrap_or_else(|_| syn::parse_quote!(invalid_run_path));
-    let file = &c.origin.file;
-    let line = proc_macro2::Literal::u32_unsuffixed(c.origin.line as u32);
-    let column = proc_macro2::Literal::u32_unsuffixed(c.origin.column as u32);
-    quote! {
-        #docs
-        pub const #konst: InitcallDesc = InitcallDesc {
-            name: #name,
-            level: #level,
-            requires: &[#(#requires),*],
-            provides: &[#(#provides),*],
-            func: #func,
-            origin: Origin { file: #file, line: #line, column: #column },
-        };
-    }
-}
-
-fn proof(c: &Initcall) -> Chunk {
-    let mut text = format!("const _: () = {{\n    enum {} {{}}\n", c.name);
+/// `const _: () = { enum name {} requires::<resources::R, levels::L, name>(); .. };`,
+/// one call per requirement; a call breaks its generic arguments when its
+/// line does not fit.
+fn proof(c: &Initcall) -> String {
+    let mut out = format!("const _: () = {{\n    enum {} {{}}\n", c.name);
     for r in &c.requires {
-        let _ = writeln!(text, "    requires::<resources::{r}, levels::{}, {}>();", c.level, c.name);
+        let args = [format!("resources::{r}"), format!("levels::{}", c.level), c.name.clone()];
+        let call = Breakable {
+            head: "requires::".to_string(),
+            list: Some(List { open: "<", items: args.into_iter().map(Breakable::text).collect(), close: ">" }),
+            tail: "()".to_string(),
+        };
+        write_line(&mut out, INDENT, &call, ";", true);
     }
-    text.push_str("};\n");
-    item(text, || {
-        let marker = format_ident!("{}", c.name);
-        let level = format_ident!("{}", c.level);
-        let reqs = c.requires.iter().map(|r| format_ident!("{}", r));
-        quote! {
-            const _: () = {
-                enum #marker {}
-                #(requires::<resources::#reqs, levels::#level, #marker>();)*
-            };
-        }
-    })
-}
-
-fn code_list(names: &[String]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    out.push_str("};\n");
+    out
 }

@@ -7,12 +7,30 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{docs, Chunk};
+use super::rust::RustPath;
+use super::{docs, Chunk, EmitError, Emitted};
 use crate::ir::{Ir, Resource};
 
-pub fn emit(ir: &Ir) -> Vec<Chunk> {
-    let with_state: Vec<(&Resource, TokenStream)> =
-        ir.resources.iter().filter_map(|r| Some((r, state_type(r.state.as_deref()?)))).collect();
+pub fn emit(ir: &Ir) -> Emitted {
+    let mut with_state: Vec<(&Resource, TokenStream)> = Vec::new();
+    let mut errors = Vec::new();
+    for r in &ir.resources {
+        let Some(text) = r.state.as_deref() else { continue };
+        match RustPath::parse(text) {
+            Ok(path) => with_state.push((r, path.absolute_type_tokens())),
+            Err(why) => errors.push(
+                EmitError::at(
+                    &r.origin,
+                    format!("the state type of resource `{}` is not a Rust path: `{text}`", r.name),
+                    "this resource's state type cannot be written as Rust",
+                )
+                .with_note(why),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let fields = with_state.iter().map(|(r, ty)| {
         let field = field(&r.name);
         let doc = format!(" `{}`: provided by `{}` at level `{}`.", r.name, r.provider, r.level);
@@ -44,7 +62,7 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         }
     });
     let states_arg = if with_state.is_empty() { quote!(_states) } else { quote!(states) };
-    vec![Chunk::Rust(quote! {
+    Ok(vec![Chunk::Rust(quote! {
         #![doc = " The kernel-wide state of every spec `resource` that names a state type,"]
         #![doc = " as one struct: `Kernel<Pernet>` holds a `KernelStates`, and"]
         #![doc = " `k.get::<T>()` is a field access. A type no resource names is not a"]
@@ -73,7 +91,7 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         }
 
         #(#impls)*
-    })]
+    })])
 }
 
 /// `SockRegistry` -> `sock_registry`.
@@ -90,12 +108,4 @@ fn field(resource: &str) -> proc_macro2::Ident {
         }
     }
     format_ident!("{out}")
-}
-
-/// The state type as written in the spec, from the crate root (`::a::B<C>`).
-fn state_type(path: &str) -> TokenStream {
-    let text = format!("::{}", path.trim_start_matches("::"));
-    // The grammar keeps a path to Rust path syntax; should it ever not
-    // parse, rustc reports the type at its use.
-    text.parse().unwrap_or_else(|_| quote!(compile_error!("netgen: state type is not a Rust path")))
 }

@@ -4,7 +4,7 @@ use quote::{format_ident, quote};
 
 use crate::ir::Ir;
 
-pub fn emit(ir: &Ir) -> Vec<super::Chunk> {
+pub fn emit(ir: &Ir) -> super::Emitted {
     let types = ir.levels.iter().enumerate().map(|(i, l)| {
         let extra = format!("Linux section `.initcall{}.init`.", l.section);
         let docs = super::docs(&l.docs, &l.origin, &extra);
@@ -32,7 +32,7 @@ pub fn emit(ir: &Ir) -> Vec<super::Chunk> {
         let (name, section) = (&l.name, &l.section);
         quote! { LevelDesc { name: #name, section: #section } }
     });
-    vec![super::Chunk::Rust(quote! {
+    Ok(vec![super::Chunk::Rust(quote! {
         #![doc = " Initcall levels, in boot order."]
         #![doc = ""]
         #![doc = " Each level is an uninhabited type implementing `Level`; `A: Precedes<B, ..>`"]
@@ -48,5 +48,5 @@ pub fn emit(ir: &Ir) -> Vec<super::Chunk> {
 
         /// Every level, in boot order.
         pub const LEVELS: &[LevelDesc] = &[#(#descs),*];
-    })]
+    })])
 }

@@ -1,9 +1,44 @@
 //! Pass 4, emit: Rust source for the `generated/` crate, one file per
-//! artifact, built with `quote!` and formatted with `prettyplease`.
+//! artifact.
 //!
 //! Generated code names runtime items by absolute paths
 //! (`::netgen_runtime::init::Level`) so it compiles wherever it is included,
 //! and each item's doc comment points back at the spec line it came from.
+//!
+//! # One way to write each item
+//!
+//! Every kind of item reaches its file by exactly one path, chosen here and
+//! not at run time:
+//!
+//! - The items there is one of per initcall or per resource (an
+//!   `InitcallDesc`, the proof of an initcall's requirements, a resource's
+//!   marker type and `Resource` impl, and the `__netgen_provide!` arms) are
+//!   written by text templates (`initcalls.rs`, `resources.rs`) that always
+//!   produce prettyplease's layout, long lines broken where prettyplease
+//!   breaks them (`text.rs` says what that layout is).
+//! - Everything else (file headers, levels, constants, pernet operations,
+//!   protocol tables, the `INITCALLS` table) is built with `quote!` and
+//!   formatted by prettyplease. There are few of these items, and their
+//!   `match`es are laid out best by the formatter.
+//!
+//! Why text for the repeated items: they are what a spec has thousands of,
+//! and building each with `quote!` and round-tripping it through `syn` and
+//! prettyplease is most of the time generation takes. With every item through
+//! prettyplease the 10,000-initcall benchmark (`cargo bench -p netgen --bench
+//! generate`) took 1.06 s, against 0.38 s with the templates, on the
+//! project's 2-core machine (README, *What is measured*). The templates
+//! cannot drift from prettyplease unnoticed:
+//! `emitted_text_items_are_what_prettyplease_prints` (tests/render.rs)
+//! reformats whole generated files with prettyplease, including specs whose
+//! lines sit on either side of the margin.
+//!
+//! # Errors
+//!
+//! What the emitter cannot write as Rust is an [`EmitError`] located at the
+//! spec item it came from, never a stand-in: a name that is not a Rust
+//! identifier or a path that does not parse (`rust.rs`), a doc line that cannot
+//! be a `///` comment. Tokens built with `quote!` that `syn` cannot parse are a
+//! bug in netgen, reported as an internal error instead of written out.
 
 mod consts;
 mod initcalls;
@@ -11,13 +46,17 @@ mod kernel;
 mod levels;
 mod pernet;
 mod resources;
+mod rust;
 mod tables;
+mod text;
 
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 
+use crate::diag::Diagnostic;
 use crate::ir::{Ir, Location};
+use crate::source::{FileId, SourceMap, Span};
 
 /// One emitted file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,12 +66,80 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Emits every generated file for `ir`.
+/// Something in the IR the emitter cannot write as Rust.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmitError {
+    /// The spec item it concerns; `None` for a fault in netgen itself that
+    /// no item is to blame for.
+    pub origin: Option<Location>,
+    pub message: String,
+    /// What the diagnostic's label says at `origin`.
+    pub label: String,
+    pub notes: Vec<String>,
+}
+
+impl EmitError {
+    pub(crate) fn at(origin: &Location, message: impl Into<String>, label: impl Into<String>) -> EmitError {
+        EmitError { origin: Some(origin.clone()), message: message.into(), label: label.into(), notes: Vec::new() }
+    }
+
+    /// Generated tokens that do not parse, or the like: a bug in netgen.
+    pub(crate) fn internal(file: &str, message: impl Into<String>) -> EmitError {
+        EmitError {
+            origin: None,
+            message: format!("internal error: {}", message.into()),
+            label: format!("while generating `{file}` from this spec"),
+            notes: vec!["this is a bug in netgen's emitter, not in the spec; nothing was written".to_string()],
+        }
+    }
+
+    pub(crate) fn with_note(mut self, note: impl Into<String>) -> EmitError {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The error as a diagnostic against the spec's sources: at the name of
+    /// the item it concerns (an internal error, at the start of the root
+    /// file).
+    pub fn to_diagnostic(&self, sources: &SourceMap) -> Diagnostic {
+        let span = self.origin.as_ref().and_then(|o| sources.span_at(o));
+        let mut d = Diagnostic::error(&self.message, span.unwrap_or(Span::new(FileId(0), 0, 0)), &self.label);
+        if let (Some(o), None) = (&self.origin, span) {
+            d = d.with_note(format!("at {o}"));
+        }
+        for n in &self.notes {
+            d = d.with_note(n);
+        }
+        d
+    }
+}
+
+impl std::fmt::Display for EmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.origin {
+            Some(o) => write!(f, "{o}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+/// What an emitter makes of the IR: the chunks of its file, or every reason
+/// it cannot write them.
+type Emitted = Result<Vec<Chunk>, Vec<EmitError>>;
+
+/// Emits every generated file for `ir`, or every error that keeps it from
+/// being written.
 ///
 /// The files are independent, so each is built and formatted on a thread of
 /// its own.
-pub fn emit(ir: &Ir) -> Vec<GeneratedFile> {
-    type Emitter = fn(&Ir) -> Vec<Chunk>;
+pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, Vec<EmitError>> {
+    let names = rust::check_names(ir);
+    if !names.is_empty() {
+        return Err(names);
+    }
+    type Emitter = fn(&Ir) -> Emitted;
     const EMITTERS: [(&str, Emitter); 7] = [
         ("consts.rs", consts::emit),
         ("levels.rs", levels::emit),
@@ -42,60 +149,73 @@ pub fn emit(ir: &Ir) -> Vec<GeneratedFile> {
         ("pernet.rs", pernet::emit),
         ("tables.rs", tables::emit),
     ];
-    std::thread::scope(|s| {
-        let handles: Vec<_> = EMITTERS.iter().map(|&(name, f)| s.spawn(move || file(ir, name, f(ir)))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+    let files = std::thread::scope(|s| {
+        let handles: Vec<_> = EMITTERS
+            .iter()
+            .map(|&(name, f)| s.spawn(move || f(ir).and_then(|chunks| file(ir, name, chunks).map_err(|e| vec![e]))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect::<Vec<_>>()
+    });
+    all(files)
 }
 
-/// A piece of a generated file.
+/// Every `Ok`, or every error.
+pub(crate) fn all<T>(results: impl IntoIterator<Item = Result<T, Vec<EmitError>>>) -> Result<Vec<T>, Vec<EmitError>> {
+    let mut oks = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(t) => oks.push(t),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(oks)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A piece of a generated file. Which kind an item is never depends on its
+/// contents (see the module docs).
 pub(crate) enum Chunk {
     /// Syntax built with `quote!`, formatted by prettyplease.
     Rust(TokenStream),
-    /// An item already written in prettyplease's style (see [`item`]).
+    /// Items written by a text template, in prettyplease's layout.
     Text(String),
 }
 
-/// The widest line a text template may have; prettyplease breaks lines at
-/// 89 columns, so anything up to this width is laid out as written.
-const TEMPLATE_WIDTH: usize = 80;
-
-/// One repeated item (an initcall, a resource): `text` is the item written
-/// out the way prettyplease would print it, `tokens` the same item as syntax.
-/// Round-tripping thousands of items through `syn` and prettyplease is most
-/// of the time a large spec takes, so the text is used as is whenever it is
-/// certain to be what prettyplease prints: every code line fits, and every
-/// doc line and string (the emitter checks those) is plain. Otherwise the item goes through prettyplease. The test
-/// `emitted_text_items_are_what_prettyplease_prints` keeps the two in step.
-pub(crate) fn item(text: String, tokens: impl FnOnce() -> TokenStream) -> Chunk {
-    let fits = text.lines().all(|l| if l.starts_with("///") { plain(l) } else { l.chars().count() <= TEMPLATE_WIDTH });
-    if fits {
-        Chunk::Text(text)
-    } else {
-        Chunk::Rust(tokens())
+/// The doc attribute values of an item: its spec docs, then where it came
+/// from. [`docs`] makes them attributes, [`text::write_doc_lines`] `///`
+/// lines.
+pub(crate) fn doc_values(spec_docs: &[String], origin: &Location, extra: &str) -> Vec<String> {
+    let mut lines: Vec<String> = spec_docs.iter().map(|d| format!(" {d}")).collect();
+    if !lines.is_empty() {
+        lines.push(String::new());
     }
+    lines.push(format!(" Spec: `{origin}`.{}{extra}", if extra.is_empty() { "" } else { " " }));
+    lines
 }
 
-/// Whether `s` prints the same as a Rust string literal and as `{:?}`:
-/// printable ASCII without quotes or backslashes.
-pub(crate) fn plain(s: &str) -> bool {
-    s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+/// The doc attributes of an item, for `quote!`.
+pub(crate) fn docs(spec_docs: &[String], origin: &Location, extra: &str) -> TokenStream {
+    let lines = doc_values(spec_docs, origin, extra);
+    quote::quote! { #(#[doc = #lines])* }
 }
 
-/// The doc comment lines [`docs`] produces, as text.
-pub(crate) fn doc_text(spec_docs: &[String], origin: &Location, extra: &str) -> String {
-    let mut out = String::new();
-    for d in spec_docs {
-        out.push_str(&format!("/// {d}\n"));
-    }
-    if !spec_docs.is_empty() {
-        out.push_str("///\n");
-    }
-    out.push_str(&format!("/// Spec: `{origin}`.{}{extra}\n", if extra.is_empty() { "" } else { " " }));
-    out
+/// Writes the `///` lines of an item's docs; a line that cannot be one is
+/// an error at the item.
+pub(crate) fn write_docs(
+    out: &mut String,
+    spec_docs: &[String],
+    origin: &Location,
+    extra: &str,
+) -> Result<(), EmitError> {
+    text::write_doc_lines(out, 0, &doc_values(spec_docs, origin, extra))
+        .map_err(|why| EmitError::at(origin, why, "in the docs of this item"))
 }
 
-fn file(ir: &Ir, name: &'static str, chunks: Vec<Chunk>) -> GeneratedFile {
+fn file(ir: &Ir, name: &'static str, chunks: Vec<Chunk>) -> Result<GeneratedFile, EmitError> {
     let header = format!(
         "// @generated by netgen {} from {} (spec sha256 {}).\n\
          // Do not edit: change spec/ and run `cargo run -p netgen -- generate`.\n\n",
@@ -106,17 +226,16 @@ fn file(ir: &Ir, name: &'static str, chunks: Vec<Chunk>) -> GeneratedFile {
     let mut body = String::new();
     for chunk in chunks {
         match chunk {
-            // The emitters build their syntax with quote!, so it always
-            // parses; if it ever did not, the raw tokens keep the error
-            // visible in rustc.
-            Chunk::Rust(tokens) => match syn::parse2::<syn::File>(tokens.clone()) {
-                Ok(f) => body.push_str(&prettyplease::unparse(&f)),
-                Err(_) => body.push_str(&tokens.to_string()),
-            },
+            Chunk::Rust(tokens) => {
+                let f = syn::parse2::<syn::File>(tokens).map_err(|e| {
+                    EmitError::internal(name, format!("the Rust built for `{name}` does not parse: {e}"))
+                })?;
+                body.push_str(&prettyplease::unparse(&f));
+            }
             Chunk::Text(text) => body.push_str(&text),
         }
     }
-    GeneratedFile { name, contents: header + &space_items(&body) }
+    Ok(GeneratedFile { name, contents: header + &space_items(&body) })
 }
 
 /// prettyplease packs top-level items together; put a blank line between
@@ -149,16 +268,6 @@ fn space_items(text: &str) -> String {
         prev = Some(line);
     }
     out
-}
-
-/// The doc lines of an item: its spec docs, then where it came from.
-pub(crate) fn docs(spec_docs: &[String], origin: &Location, extra: &str) -> TokenStream {
-    let mut lines: Vec<String> = spec_docs.iter().map(|d| format!(" {d}")).collect();
-    if !lines.is_empty() {
-        lines.push(String::new());
-    }
-    lines.push(format!(" Spec: `{origin}`.{}{extra}", if extra.is_empty() { "" } else { " " }));
-    quote::quote! { #(#[doc = #lines])* }
 }
 
 /// A file that differs from what the spec generates.
@@ -196,4 +305,34 @@ pub fn stale(dir: &Path, files: &[GeneratedFile]) -> Vec<Stale> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn tokens_that_do_not_parse_are_an_internal_error_not_output() {
+        let ir = Ir {
+            spec_hash: "0".repeat(64),
+            root: "spec/netgen.ng".into(),
+            consts: Vec::new(),
+            levels: Vec::new(),
+            resources: Vec::new(),
+            initcalls: Vec::new(),
+            pernet: Vec::new(),
+            tables: Default::default(),
+        };
+        let chunks = vec![Chunk::Text("const A: u8 = 1;\n".into()), Chunk::Rust(quote::quote!(pub const X: = 1;))];
+        let err = file(&ir, "x.rs", chunks).unwrap_err();
+        assert_eq!(err.origin, None);
+        assert!(err.message.starts_with("internal error: the Rust built for `x.rs` does not parse"), "{err}");
+        // As a diagnostic: at the start of the root file, saying what it is.
+        let mut sources = SourceMap::default();
+        sources.add(SourceFile::new("spec/netgen.ng", "levels {}\n"));
+        let out = err.to_diagnostic(&sources).render(&sources);
+        assert!(out.contains("--> spec/netgen.ng:1:1"), "{out}");
+        assert!(out.contains("this is a bug in netgen's emitter"), "{out}");
+    }
 }

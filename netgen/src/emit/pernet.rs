@@ -9,25 +9,30 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{docs, Chunk};
+use super::initcalls::run_error;
+use super::rust::{code_list, RustPath};
+use super::{all, docs, Chunk, EmitError, Emitted};
 use crate::ir::{Initcall, Ir, Pernet, PernetKind};
 
-pub fn emit(ir: &Ir) -> Vec<Chunk> {
-    let ops = &ir.pernet;
-    let stateful: Vec<&Pernet> = ops.iter().filter(|p| p.state.is_some()).collect();
+pub fn emit(ir: &Ir) -> Emitted {
     let registrars: Vec<&Initcall> = ir.initcalls.iter().filter(|c| c.has_wrapper()).collect();
+    let (ops, runs) = match (all(ir.pernet.iter().map(Op::new)), all(registrars.iter().map(|c| run(c)))) {
+        (Ok(ops), Ok(runs)) => (ops, runs),
+        (ops, runs) => return Err(ops.err().into_iter().chain(runs.err()).flatten().collect()),
+    };
+    let stateful: Vec<&Op> = ops.iter().filter(|o| o.state.is_some()).collect();
     let imports = imports(ir);
-    let op_enum = op_enum(ops);
+    let op_enum = op_enum(&ir.pernet);
     let states = states_struct(&stateful);
-    let descs = ops.iter().map(desc);
-    let spec_impl = spec_impl(ops);
-    let state_impls = stateful.iter().map(|p| state_impl(p));
-    let wrappers = registrars.iter().map(|c| wrapper(ir, c));
+    let descs = ir.pernet.iter().map(desc);
+    let spec_impl = spec_impl(&ops);
+    let state_impls = stateful.iter().map(|o| state_impl(o));
+    let wrappers = registrars.iter().zip(runs).map(|(c, run)| wrapper(ir, c, run));
     // Like initcalls.rs: a requirement provided after the registrar's level
     // does not compile. An operation's requirements are checked at the level
     // of the initcall that registers it, since that is when its `init` runs.
-    let proofs = ops.iter().filter(|p| !p.requires.is_empty()).filter_map(|p| proof(ir, p));
-    vec![Chunk::Rust(quote! {
+    let proofs = ir.pernet.iter().filter(|p| !p.requires.is_empty()).filter_map(|p| proof(ir, p));
+    Ok(vec![Chunk::Rust(quote! {
         #![doc = " The spec's pernet operations (Linux's `struct pernet_operations`), in"]
         #![doc = " registration order: by the boot order of the initcalls that register them,"]
         #![doc = " then in spec order."]
@@ -59,7 +64,62 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         #(#wrappers)*
 
         #(#proofs)*
-    })]
+    })])
+}
+
+/// A pernet operation with its paths parsed: its functions as absolute
+/// paths, its state as an absolute type, so a crate named like a module of
+/// `generated` cannot shadow them (as initcalls.rs does for `run`). `state`
+/// is `Some` exactly when the operation has one.
+struct Op<'a> {
+    p: &'a Pernet,
+    init: Option<TokenStream>,
+    pre_exit: Option<TokenStream>,
+    exit: Option<TokenStream>,
+    exit_batch: Option<TokenStream>,
+    state: Option<TokenStream>,
+}
+
+impl<'a> Op<'a> {
+    /// The operation, or an error for each of its paths that is not a Rust path.
+    fn new(p: &'a Pernet) -> Result<Op<'a>, Vec<EmitError>> {
+        let mut errors = Vec::new();
+        let mut path = |field: &str, text: &Option<String>, ty: bool| {
+            let text = text.as_deref()?;
+            match RustPath::parse(text) {
+                Ok(path) => Some(if ty { path.absolute_type_tokens() } else { path.absolute_expr_tokens() }),
+                Err(why) => {
+                    errors.push(
+                        EmitError::at(
+                            &p.origin,
+                            format!("the `{field}` of pernet operation `{}` is not a Rust path: `{text}`", p.name),
+                            format!("this operation's `{field}` cannot be written as Rust"),
+                        )
+                        .with_note(why),
+                    );
+                    None
+                }
+            }
+        };
+        let op = Op {
+            p,
+            init: path("init", &p.init, false),
+            pre_exit: path("pre_exit", &p.pre_exit, false),
+            exit: path("exit", &p.exit, false),
+            exit_batch: path("exit_batch", &p.exit_batch, false),
+            state: path("state", &p.state, true),
+        };
+        if errors.is_empty() {
+            Ok(op)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A registrar's `run`, as an absolute path.
+fn run(c: &Initcall) -> Result<TokenStream, Vec<EmitError>> {
+    RustPath::parse(&c.run).map(|p| p.absolute_expr_tokens()).map_err(|why| vec![run_error(c, why)])
 }
 
 /// Exactly the imports the file uses: it must compile without warnings for
@@ -108,12 +168,13 @@ fn op_enum(ops: &[Pernet]) -> TokenStream {
     }
 }
 
-fn states_struct(stateful: &[&Pernet]) -> TokenStream {
-    let fields = stateful.iter().map(|p| {
+fn states_struct(stateful: &[&Op]) -> TokenStream {
+    let fields = stateful.iter().map(|o| {
+        let p = o.p;
         let extra = format!("The state of [`PernetOp::{}`], built by its `init`, dropped by `free`.", p.name);
         let docs = docs(&[], &p.origin, &extra);
         let field = op_ident(p);
-        let ty = state_type(p);
+        let ty = &o.state;
         quote! { #docs pub #field: Option<#ty> }
     });
     quote! {
@@ -127,9 +188,9 @@ fn states_struct(stateful: &[&Pernet]) -> TokenStream {
 }
 
 /// How a state type finds its slot in `PernetStates`.
-fn state_impl(p: &Pernet) -> TokenStream {
-    let ty = state_type(p);
-    let field = op_ident(p);
+fn state_impl(o: &Op) -> TokenStream {
+    let ty = &o.state;
+    let field = op_ident(o.p);
     quote! {
         impl PernetState<Pernet> for #ty {
             fn slot(states: &PernetStates) -> &Option<Self> {
@@ -153,30 +214,11 @@ fn op_ident(p: &Pernet) -> Ident {
     format_ident!("{}", p.name)
 }
 
-/// A user path as an absolute path, so a crate named like a module of
-/// `generated` cannot shadow it (as initcalls.rs does for `run`).
-fn absolute(path: &str) -> String {
-    format!("::{}", path.trim_start_matches("::"))
-}
-
-fn fn_path(path: &str) -> syn::Path {
-    syn::parse_str(&absolute(path)).unwrap_or_else(|_| syn::parse_quote!(invalid_pernet_path))
-}
-
-fn state_type(p: &Pernet) -> syn::Type {
-    let path = p.state.as_deref().unwrap_or_default();
-    syn::parse_str(&absolute(path)).unwrap_or_else(|_| syn::parse_quote!(invalid_state_type))
-}
-
 fn kind_ident(kind: PernetKind) -> Ident {
     match kind {
         PernetKind::Subsys => format_ident!("Subsys"),
         PernetKind::Device => format_ident!("Device"),
     }
-}
-
-fn code_list(names: &[String]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn variant_doc(p: &Pernet) -> String {
@@ -256,7 +298,7 @@ impl Body {
 /// operations, `if op == ..` for one arm among several operations (a `match`
 /// with a single arm and `_ => {}` is `clippy::single_match`), and no
 /// unreachable `_` arm when every operation has the hook.
-fn unit_dispatch(ops: &[Pernet], arms: Vec<(Ident, TokenStream)>) -> Body {
+fn unit_dispatch(ops: &[Op], arms: Vec<(Ident, TokenStream)>) -> Body {
     if ops.is_empty() {
         return Body::empty();
     }
@@ -285,17 +327,17 @@ fn unit_dispatch(ops: &[Pernet], arms: Vec<(Ident, TokenStream)>) -> Body {
 
 /// `init`: each operation's `init`, storing the state it builds; `Ok(())`
 /// for the operations without one, named so a reader sees which they are.
-fn init_body(ops: &[Pernet]) -> Body {
+fn init_body(ops: &[Op]) -> Body {
     if ops.is_empty() {
         return Body::empty();
     }
-    if ops.iter().all(|p| p.init.is_none()) {
+    if ops.iter().all(|o| o.init.is_none()) {
         return Body::constant(quote! { Ok(()) });
     }
-    let arms = ops.iter().filter_map(|p| {
-        let init = fn_path(p.init.as_deref()?);
-        let v = op_ident(p);
-        Some(if p.state.is_some() {
+    let arms = ops.iter().filter_map(|o| {
+        let init = o.init.as_ref()?;
+        let v = op_ident(o.p);
+        Some(if o.state.is_some() {
             quote! {
                 PernetOp::#v => {
                     let state = #init(net)?;
@@ -307,18 +349,22 @@ fn init_body(ops: &[Pernet]) -> Body {
             quote! { PernetOp::#v => #init(net), }
         })
     });
-    let without: Vec<Ident> = ops.iter().filter(|p| p.init.is_none()).map(op_ident).collect();
+    let without: Vec<Ident> = ops.iter().filter(|o| o.init.is_none()).map(|o| op_ident(o.p)).collect();
     let rest = (!without.is_empty()).then(|| quote! { #(PernetOp::#without)|* => Ok(()), });
     Body::dispatch(quote! { match op { #(#arms)* #rest } })
 }
 
 /// The arms of a hook `fn(arg)` for the operations that have it.
-fn hook_arms(ops: &[Pernet], hook: impl Fn(&Pernet) -> Option<&String>, arg: &str) -> Vec<(Ident, TokenStream)> {
+fn hook_arms<'a>(
+    ops: &'a [Op],
+    hook: impl Fn(&'a Op) -> Option<&'a TokenStream>,
+    arg: &str,
+) -> Vec<(Ident, TokenStream)> {
     let arg = format_ident!("{arg}");
     ops.iter()
-        .filter_map(|p| {
-            let f = fn_path(hook(p)?);
-            Some((op_ident(p), quote! { #f(#arg) }))
+        .filter_map(|o| {
+            let f = hook(o)?;
+            Some((op_ident(o.p), quote! { #f(#arg) }))
         })
         .collect()
 }
@@ -337,24 +383,24 @@ fn method(name: &str, body: Body, net: &str, net_ty: &TokenStream, ret: TokenStr
     }
 }
 
-fn spec_impl(ops: &[Pernet]) -> TokenStream {
+fn spec_impl(ops: &[Op]) -> TokenStream {
     let net = quote!(&mut Net<Pernet>);
     let nets = quote!(&mut [&mut Net<Pernet>]);
     let frees = ops
         .iter()
-        .filter(|p| p.state.is_some())
-        .map(|p| {
-            let v = op_ident(p);
+        .filter(|o| o.state.is_some())
+        .map(|o| {
+            let v = op_ident(o.p);
             (v.clone(), quote! { net.states.#v = None })
         })
         .collect();
     let methods = [
         method("init", init_body(ops), "net", &net, quote!(-> InitResult)),
-        method("pre_exit", unit_dispatch(ops, hook_arms(ops, |p| p.pre_exit.as_ref(), "net")), "net", &net, quote!()),
-        method("exit", unit_dispatch(ops, hook_arms(ops, |p| p.exit.as_ref(), "net")), "net", &net, quote!()),
+        method("pre_exit", unit_dispatch(ops, hook_arms(ops, |o| o.pre_exit.as_ref(), "net")), "net", &net, quote!()),
+        method("exit", unit_dispatch(ops, hook_arms(ops, |o| o.exit.as_ref(), "net")), "net", &net, quote!()),
         method(
             "exit_batch",
-            unit_dispatch(ops, hook_arms(ops, |p| p.exit_batch.as_ref(), "nets")),
+            unit_dispatch(ops, hook_arms(ops, |o| o.exit_batch.as_ref(), "nets")),
             "nets",
             &nets,
             quote!(),
@@ -377,7 +423,7 @@ fn spec_impl(ops: &[Pernet]) -> TokenStream {
 /// `register_pernet_subsys`/`register_pernet_device` of each operation it
 /// registers, in registration order, unregistering its table entries if
 /// that fails.
-fn wrapper(ir: &Ir, c: &Initcall) -> TokenStream {
+fn wrapper(ir: &Ir, c: &Initcall, run: TokenStream) -> TokenStream {
     let registered: Vec<&Pernet> = c.registers.iter().filter_map(|n| ir.pernet.iter().find(|p| p.name == *n)).collect();
     let run_text = c.run.trim_start_matches("::");
     let mut lines = vec![if c.table_entries.is_empty() {
@@ -410,7 +456,6 @@ fn wrapper(ir: &Ir, c: &Initcall) -> TokenStream {
     let registrar = &c.name;
     let entries = format_ident!("{}", c.name.to_uppercase());
     let entries = quote!(&super::tables::registered_by::#entries);
-    let run = fn_path(&c.run);
     let ops = registered.iter().map(|p| op_ident(p));
     let register_ops = quote! { ::netgen_runtime::netns::register_spec_ops::<Pernet>(k, &ops) };
     let body = match (c.table_entries.is_empty(), registered.is_empty()) {

@@ -2,13 +2,14 @@
 
 use std::fmt::Write;
 
-use quote::{format_ident, quote};
+use quote::quote;
 
-use super::{doc_text, item, plain, Chunk};
+use super::text::{fits, string_literal};
+use super::{all, write_docs, Chunk, Emitted};
 use crate::ir::{Ir, Resource};
 
-pub fn emit(ir: &Ir) -> Vec<Chunk> {
-    let mut chunks = vec![Chunk::Rust(quote! {
+pub fn emit(ir: &Ir) -> Emitted {
+    let header = Chunk::Rust(quote! {
         #![doc = " Resources: what one initcall provides and others require."]
         #![doc = ""]
         #![doc = " Each is an uninhabited marker type whose `Resource::ProvidedAt` is the level"]
@@ -17,48 +18,34 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         use ::netgen_runtime::init::Resource;
 
         use super::levels;
-    })];
-    chunks.extend(ir.resources.iter().map(resource));
-    chunks.push(Chunk::Text(provide_macro(ir)));
-    chunks
+    });
+    let resources = all(ir.resources.iter().map(|r| resource(r).map_err(|e| vec![e])))?;
+    Ok(vec![header, Chunk::Text(resources.concat()), Chunk::Text(provide_macro(ir))])
 }
 
-fn resource(r: &Resource) -> Chunk {
+/// A resource's marker type and `Resource` impl, as prettyplease lays them
+/// out. Nothing in them breaks but the impl's header, which prettyplease
+/// splits before `for` when it does not fit.
+fn resource(r: &Resource) -> Result<String, super::EmitError> {
     let extra = format!("Provided by `{}` at level `{}`.", r.provider, r.level);
-    let mut text = doc_text(&r.docs, &r.origin, &extra);
+    let mut out = String::with_capacity(384);
+    write_docs(&mut out, &r.docs, &r.origin, &extra)?;
+    let name = &r.name;
+    let header = format!("impl Resource for {name} {{");
+    let header = if fits(0, header.len()) { header } else { format!("impl Resource\nfor {name} {{") };
     let _ = write!(
-        text,
+        out,
         "pub enum {name} {{}}\n\
-         impl Resource for {name} {{\n    \
+         {header}\n    \
              type ProvidedAt = levels::{level};\n    \
-             const NAME: &'static str = \"{name}\";\n    \
-             const PROVIDER: &'static str = \"{provider}\";\n\
+             const NAME: &'static str = {name_lit};\n    \
+             const PROVIDER: &'static str = {provider};\n\
          }}\n",
-        name = r.name,
         level = r.level,
-        provider = r.provider,
+        name_lit = string_literal(name),
+        provider = string_literal(&r.provider),
     );
-    if !plain(&r.provider) {
-        return Chunk::Rust(tokens(r));
-    }
-    item(text, || tokens(r))
-}
-
-fn tokens(r: &Resource) -> proc_macro2::TokenStream {
-    let extra = format!("Provided by `{}` at level `{}`.", r.provider, r.level);
-    let docs = super::docs(&r.docs, &r.origin, &extra);
-    let ty = format_ident!("{}", r.name);
-    let level = format_ident!("{}", r.level);
-    let (name, provider) = (&r.name, &r.provider);
-    quote! {
-        #docs
-        pub enum #ty {}
-        impl Resource for #ty {
-            type ProvidedAt = levels::#level;
-            const NAME: &'static str = #name;
-            const PROVIDER: &'static str = #provider;
-        }
-    }
+    Ok(out)
 }
 
 /// `__netgen_provide!` is what `provides = [X]` in an attribute macro expands
@@ -73,17 +60,17 @@ fn provide_macro(ir: &Ir) -> String {
             out,
             "    ({name}; $res:path; $level:path; $name:literal; $provider:literal) => {{\n        \
                  ::core::compile_error!(::core::concat!(\n            \
-                     {msg:?},\n            \
+                     {msg},\n            \
                      $provider,\n            \
                      \"`: a resource has exactly one provider\"\n        \
                  ));\n        \
                  const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;\n    \
              }};\n",
             name = r.name,
-            msg = format!(
+            msg = string_literal(&format!(
                 "`{}` is provided by `{}` at level `{}` in spec/ and cannot be provided again by `",
                 r.name, r.provider, r.level
-            ),
+            )),
         );
     }
     out.push_str(

@@ -10,11 +10,12 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{docs, Chunk};
+use super::rust::{code_list, RustPath};
+use super::{all, docs, Chunk, EmitError, Emitted};
 use crate::ir::{Ir, Location, MethodImpl, Number, TableKind, Tables};
 use crate::vtable::{self, Hook, Missing};
 
-pub fn emit(ir: &Ir) -> Vec<Chunk> {
+pub fn emit(ir: &Ir) -> Emitted {
     let t = &ir.tables;
     // In the trait's order of dispatch methods.
     let tables = [
@@ -44,8 +45,8 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
         .collect();
     let flag_import = (!flags.is_empty()).then(|| quote! { use ::netgen_runtime::inet::{#(#flags),*}; });
     let methods =
-        tables.iter().flat_map(|(kind, rows)| vtable::hooks(*kind).iter().map(move |h| method(*kind, h, rows)));
-    vec![Chunk::Rust(quote! {
+        all(tables.iter().flat_map(|(kind, rows)| vtable::hooks(*kind).iter().map(move |h| method(*kind, h, rows))))?;
+    Ok(vec![Chunk::Rust(quote! {
         #![doc = " The spec's protocol tables (Linux's `proto_list`, `net_families`,"]
         #![doc = " `inet_protos`, `inetsw`, `ptype_base`) and `proto_ops` vtables, from the"]
         #![doc = " `proto`, `proto_ops`, `family`, `inet_protocol`, `protosw` and"]
@@ -87,7 +88,7 @@ pub fn emit(ir: &Ir) -> Vec<Chunk> {
 
             #(#methods)*
         }
-    })]
+    })])
 }
 
 /// One entry of a table, as the index module and the dispatch see it.
@@ -220,10 +221,6 @@ fn number(n: &Number) -> String {
         Some(c) => format!("`{c}` ({})", n.value),
         None => n.value.to_string(),
     }
-}
-
-fn code_list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// The module of a table's index constants: `protos`, ...
@@ -448,15 +445,29 @@ fn registered_by(t: &Tables) -> TokenStream {
     }
 }
 
-/// An arm's body: the call or value, and whether it reads the arguments.
-fn body(hook: &Hook, path: Option<&str>) -> (String, bool) {
-    let args = hook.params.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+/// An arm's body: the call or value as tokens, the text arms are merged by,
+/// and whether it reads the arguments.
+struct ArmBody {
+    key: String,
+    tokens: TokenStream,
+    reads_args: bool,
+}
+
+fn body(hook: &Hook, path: Option<&RustPath>) -> Result<ArmBody, EmitError> {
+    let names: Vec<&str> = hook.params.iter().map(|(n, _)| *n).collect();
+    let args: Vec<Ident> = names.iter().map(|n| format_ident!("{n}")).collect();
+    let call = |f: TokenStream, key: String| ArmBody {
+        key: format!("{key}({})", names.join(", ")),
+        tokens: quote! { #f(#(#args),*) },
+        reads_args: true,
+    };
+    let value = |v: &str| Ok(ArmBody { key: v.to_string(), tokens: parse(v)?, reads_args: false });
     match (path, hook.missing) {
-        (Some(p), _) => (format!("::{}({args})", strip(p)), true),
-        (None, Missing::Default(f)) => (format!("{f}({args})"), true),
-        (None, Missing::Value(v)) => (v.to_string(), false),
+        (Some(p), _) => Ok(call(p.absolute_expr_tokens(), p.absolute_expr())),
+        (None, Missing::Default(f)) => Ok(call(parse(f)?, f.to_string())),
+        (None, Missing::Value(v)) => value(v),
         // The analyzer reports a missing required method; no IR has one.
-        (None, Missing::Required) => (hook.out_of_range().to_string(), false),
+        (None, Missing::Required) => value(hook.out_of_range()),
     }
 }
 
@@ -464,32 +475,57 @@ fn body(hook: &Hook, path: Option<&str>) -> (String, bool) {
 /// merged, and the out-of-range value for any other index. Written the way
 /// clippy wants it: no `match` on a single `_` arm, and `if` rather than a
 /// one-arm `match` with `_ => {}`.
-fn method(kind: TableKind, hook: &Hook, rows: &[Row]) -> TokenStream {
+fn method(kind: TableKind, hook: &Hook, rows: &[Row]) -> Result<TokenStream, Vec<EmitError>> {
     // (body, patterns), in order of first appearance.
-    let mut groups: Vec<(String, Vec<TokenStream>)> = Vec::new();
+    let mut groups: Vec<(ArmBody, Vec<TokenStream>)> = Vec::new();
     let mut reads_args = false;
+    let mut errors = Vec::new();
     for r in rows {
-        let path = r.fns.iter().find(|(f, _)| *f == hook.field).map(|(_, p)| *p);
-        let (b, reads) = body(hook, path);
-        reads_args |= reads;
+        let path = match r.fns.iter().find(|(f, _)| *f == hook.field) {
+            None => None,
+            Some((field, text)) => match RustPath::parse(text) {
+                Ok(p) => Some(p),
+                Err(why) => {
+                    errors.push(
+                        EmitError::at(
+                            r.origin,
+                            format!("the `{field}` of {} `{}` is not a Rust path: `{text}`", kind.keyword(), r.name),
+                            format!("this entry's `{field}` cannot be written as Rust"),
+                        )
+                        .with_note(why),
+                    );
+                    continue;
+                }
+            },
+        };
+        let b = body(hook, path.as_ref()).map_err(|e| vec![e])?;
+        reads_args |= b.reads_args;
         let pattern = index_path(kind, r.name);
-        match groups.iter_mut().find(|g| g.0 == b) {
+        match groups.iter_mut().find(|g| g.0.key == b.key) {
             Some(g) => g.1.push(pattern),
             None => groups.push((b, vec![pattern])),
         }
     }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let internal = |e: EmitError| vec![e];
     let index = format_ident!("{}{}", if rows.is_empty() { "_" } else { "" }, hook.index);
-    let params = hook.params.iter().map(|(n, ty)| {
+    let mut params = Vec::new();
+    for (n, ty) in hook.params {
         let n = format_ident!("{}{n}", if reads_args { "" } else { "_" });
-        let ty = parse(ty);
-        quote!(#n: #ty)
-    });
+        let ty = parse(ty).map_err(internal)?;
+        params.push(quote!(#n: #ty));
+    }
     let name = format_ident!("{}", hook.method);
-    let ret = hook.ret.map(|r| {
-        let r = parse(r);
-        quote!(-> #r)
-    });
-    let out_of_range = parse(hook.out_of_range());
+    let ret = match hook.ret {
+        Some(r) => {
+            let r = parse(r).map_err(internal)?;
+            quote!(-> #r)
+        }
+        None => quote!(),
+    };
+    let out_of_range = parse(hook.out_of_range()).map_err(internal)?;
     let body = if groups.is_empty() {
         if hook.ret.is_some() {
             out_of_range
@@ -498,7 +534,7 @@ fn method(kind: TableKind, hook: &Hook, rows: &[Row]) -> TokenStream {
         }
     } else if hook.ret.is_none() && groups.len() == 1 {
         let (b, patterns) = &groups[0];
-        let b = parse(b);
+        let b = &b.tokens;
         if let [p] = &patterns[..] {
             quote! { if #index == #p { #b; } }
         } else {
@@ -506,7 +542,7 @@ fn method(kind: TableKind, hook: &Hook, rows: &[Row]) -> TokenStream {
         }
     } else {
         let arms = groups.iter().map(|(b, patterns)| {
-            let b = parse(b);
+            let b = &b.tokens;
             quote! { #(#patterns)|* => #b, }
         });
         quote! {
@@ -516,15 +552,15 @@ fn method(kind: TableKind, hook: &Hook, rows: &[Row]) -> TokenStream {
             }
         }
     };
-    quote! {
+    Ok(quote! {
         fn #name(#index: u16, #(#params),*) #ret {
             #body
         }
-    }
+    })
 }
 
-/// Text netgen writes itself (types from [`vtable`], calls of spec paths,
-/// which the grammar keeps to Rust path syntax) as tokens.
-fn parse(text: &str) -> TokenStream {
-    text.parse().unwrap_or_else(|_| quote!(compile_error!("netgen emitted invalid tokens")))
+/// Text netgen writes itself (types, default calls and values from
+/// [`vtable`]) as tokens; text that does not lex is a bug in `vtable.rs`.
+fn parse(text: &str) -> Result<TokenStream, EmitError> {
+    text.parse().map_err(|e| EmitError::internal("tables.rs", format!("`{text}` from vtable.rs is not Rust: {e}")))
 }
