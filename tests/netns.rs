@@ -24,13 +24,14 @@ fn boot() -> (Kernel, Namespaces) {
 }
 
 /// Subsys operations in registration order, then device operations.
-const PERNET_LIST: [&str; 15] = [
+const PERNET_LIST: [&str; 16] = [
     "net_ns_ops",
     "sock_net_ops",
     "net_inuse_ops",
     "proto_net_ops",
     "dev_proc_ops",
     "dev_mc_net_ops",
+    "ptype_net_ops",
     "netdev_net_ops",
     "sysctl_core_ops",
     "arp_net_ops",
@@ -53,7 +54,7 @@ fn boot_registers_the_spec_operations_subsys_before_device() {
     let kinds: Vec<_> = ns.pernet_list().into_iter().map(|(_, k)| k).collect();
     let first_device = kinds.iter().position(|k| *k == PernetKind::Device).unwrap();
     assert!(kinds[first_device..].iter().all(|k| *k == PernetKind::Device));
-    assert_eq!(PERNET_OPS.len(), 15, "every spec operation is registered at boot");
+    assert_eq!(PERNET_OPS.len(), PERNET_LIST.len(), "every spec operation is registered at boot");
 }
 
 #[test]

@@ -6,23 +6,26 @@
 //! (`ETH_P_ALL`: every frame, and every transmitted one as
 //! `PACKET_OUTGOING`) on its bound device or any; `SOCK_RAW` sockets get
 //! the Ethernet header, `SOCK_DGRAM` ones start at the network header.
-//! Linux gives each socket a `packet_type` in `ptype_all`/`ptype_base`;
-//! here the namespace's `packet_sklist` is served at those two points of
-//! `__netif_receive_skb_core` (and in `dev_queue_xmit_nit`). Protocols are
+//! As in Linux, each running socket has a `packet_type` (`po->prot_hook`,
+//! `register_prot_hook`) on its namespace's handler lists
+//! (`net->ptype_all`/`ptype_specific`, [`NetPtype`]), which the device
+//! layer calls in `__netif_receive_skb_core` and `dev_queue_xmit_nit`;
+//! nothing below this module knows packet sockets. Protocols are
 //! ethertypes in host order (Linux takes `htons(ETH_P_ALL)`).
 //!
 //! Not built: `SOCK_DGRAM` sends (they need `sll_addr`, which
 //! [`SockAddr::Packet`] does not carry: `EOPNOTSUPP`), ring buffers,
 //! fanout, `PACKET_*` socket options.
 
-use crate::dev::{dev_queue_xmit, NetDevTables, PtypeBaseState, ETH_P_ALL};
+use crate::dev::ptype::NetPtype;
+use crate::dev::{dev_queue_xmit, NetDevTables, PtypeBaseState};
 use crate::errno::Errno;
 use crate::ethernet::ETH_HLEN;
 use crate::inet::af_inet::{SIOCINQ, SIOCOUTQ};
 use crate::init::InitResult;
 use crate::kernel::Kernel;
 use crate::netns::{Net, PernetSpec};
-use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_OUTGOING};
+use crate::skbuff::{SkBuff, MAX_HEADER};
 use crate::socket::sock::{sk, Sock, Sockets};
 use crate::socket::{SockCacheState, SockRegistryState, SOCK_DGRAM, SOCK_PACKET, SOCK_RAW};
 use crate::tables::{spec_proto, spec_proto_ops, Entry, Fd, NetCx, ProtoSpec, SockAddr};
@@ -78,18 +81,51 @@ pub fn packet_create<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32,
     sock.inuse_idx = sock.prot.and_then(|p| tables.protos.spec_proto(p)).map(|p| p.inuse_idx);
     sock.protocol = proto;
     sock.num = proto;
-    socks.packet_join(fd);
+    register_prot_hook(cx, fd)
+}
+
+/// `register_prot_hook(sk)`: a socket with a protocol starts receiving:
+/// its `prot_hook` (protocol `po->num`, device `po->ifindex`) joins the
+/// namespace's handler lists. A socket without a protocol has none.
+fn register_prot_hook<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+    let s = sk(cx, fd)?;
+    if s.num == 0 || s.prot_hook.is_some() {
+        return Ok(());
+    }
+    let (num, dev) = (s.num, s.bound_dev_if);
+    let priv_ = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+    let handle = cx.state_mut::<NetPtype<S>>()?.add(num, dev, packet_hook_rcv::<S>, priv_);
+    sk(cx, fd)?.prot_hook = Some(handle);
     Ok(())
 }
 
-/// `packet_release(sock)`: the hook unregistered; the socket leaves
-/// `packet_sklist` when its descriptor is freed.
-pub fn packet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
-    let socks = cx.state_mut::<Sockets<S>>()?;
-    socks.packet_set_proto(fd, 0);
-    if let Some(s) = socks.get_mut(fd) {
-        s.purge();
+/// `unregister_prot_hook(sk)`: the socket stops receiving.
+fn unregister_prot_hook<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+    let Some(handle) = sk(cx, fd).ok().and_then(|s| s.prot_hook.take()) else { return };
+    if let Ok(np) = cx.state_mut::<NetPtype<S>>() {
+        // The handle was taken from the socket, so it is registered.
+        let _ = np.remove(handle);
     }
+}
+
+/// `packet_rcv(skb, dev, pt, orig_dev)` as the namespace calls it: the
+/// frame for packet socket `pt->af_packet_priv` (its descriptor); the
+/// device layer has matched its protocol and device.
+fn packet_hook_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, priv_: usize) -> bool {
+    let Ok(fd) = Fd::try_from(priv_) else { return false };
+    match sk(cx, fd) {
+        Ok(s) => {
+            packet_rcv(s, skb);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// `packet_release(sock)`: the hook unregistered, the queue purged.
+pub fn packet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+    unregister_prot_hook(cx, fd);
+    sk(cx, fd)?.purge();
     Ok(())
 }
 
@@ -101,12 +137,15 @@ pub fn packet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr)
     if ifindex != 0 && cx.state::<NetDevTables>()?.get_by_index(ifindex).is_none() {
         return Err(Errno::ENODEV);
     }
-    let socks = cx.state_mut::<Sockets<S>>()?;
-    let s = socks.get_mut(fd).ok_or(Errno::EBADF)?;
+    // packet_do_bind: unregister_prot_hook, the new device and protocol,
+    // register_prot_hook.
+    unregister_prot_hook(cx, fd);
+    let s = sk(cx, fd)?;
     s.bound_dev_if = ifindex;
-    let proto = if protocol != 0 { protocol } else { s.num };
-    socks.packet_set_proto(fd, proto);
-    Ok(())
+    if protocol != 0 {
+        s.num = protocol;
+    }
+    register_prot_hook(cx, fd)
 }
 
 /// `packet_getname(sock, uaddr, peer)`: the protocol and device; a packet
@@ -193,48 +232,4 @@ fn packet_rcv<S: PernetSpec>(s: &mut Sock<S>, skb: &SkBuff) {
         c.push_to_mac_header();
     }
     let _ = s.queue_rcv_skb(c);
-}
-
-/// The packet sockets' share of `__netif_receive_skb_core`: a copy of the
-/// received `skb` to every running packet socket of its protocol or
-/// `ETH_P_ALL`, on its device or any. Returns whether one took it.
-pub fn packet_rcv_all<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) -> bool {
-    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return false };
-    let mut any = false;
-    for i in 0..socks.packet_sklist.len() {
-        let Some(&fd) = socks.packet_sklist.get(i) else { break };
-        let Some(s) = socks.get_mut(fd) else { continue };
-        if s.num == 0 || (s.num != ETH_P_ALL && s.num != skb.protocol) {
-            continue;
-        }
-        if s.bound_dev_if != 0 && s.bound_dev_if != skb.ifindex {
-            continue;
-        }
-        any = true;
-        packet_rcv(s, skb);
-    }
-    any
-}
-
-/// `dev_queue_xmit_nit` for packet sockets: a copy of the transmitted
-/// frame (`data` at its MAC header, `PACKET_OUTGOING`) to every running
-/// `ETH_P_ALL` socket on its device or any.
-pub fn packet_xmit_nit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
-    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
-    if socks.packet_taps == 0 {
-        return;
-    }
-    let mut out = skb.clone();
-    out.pkt_type = PACKET_OUTGOING;
-    out.reset_mac_header();
-    out.pull(ETH_HLEN);
-    out.reset_network_header();
-    for i in 0..socks.packet_sklist.len() {
-        let Some(&fd) = socks.packet_sklist.get(i) else { break };
-        let Some(s) = socks.get_mut(fd) else { continue };
-        if s.num != ETH_P_ALL || (s.bound_dev_if != 0 && s.bound_dev_if != skb.ifindex) {
-            continue;
-        }
-        packet_rcv(s, &out);
-    }
 }

@@ -928,7 +928,11 @@ fn packet_sockets_tap_and_send_frames() {
         let arp_only = sys_socket(cx, 17, 2, 0x0806).unwrap();
         assert_eq!(sys_bind(cx, arp_only, &SockAddr::Packet { protocol: 0x0806, ifindex: 42 }), Err(Errno::ENODEV));
         assert_eq!(sys_getsockname(cx, tap), Ok(SockAddr::Packet { protocol: ETH_P_ALL, ifindex: 0 }));
-        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().packet_taps, 1);
+        assert_eq!(
+            cx.state::<crate::dev::ptype::NetPtype<TestSpec>>().unwrap().ptype_all().len(),
+            1,
+            "its prot_hook is a namespace tap"
+        );
         (tap, arp_only)
     });
     ext.netif_rx_frame(&udp_frame(MAC_B, IP_A, IP_B, 9, b"tapped"));
@@ -972,7 +976,10 @@ fn packet_sockets_tap_and_send_frames() {
         assert_eq!(sys_sendto(cx, tap, &f, Some(&to), 0), Ok(f.len()));
         assert_eq!(sys_sendto(cx, tap, &f[..10], Some(&to), 0), Err(Errno::EINVAL));
         sys_close(cx, tap).unwrap();
-        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().packet_taps, 0);
+        assert!(
+            cx.state::<crate::dev::ptype::NetPtype<TestSpec>>().unwrap().ptype_all().is_empty(),
+            "release unregistered the hook"
+        );
     });
     let out = ext.drain_tx();
     assert_eq!(out.len(), 3, "ARP request, ICMP error, the raw frame");

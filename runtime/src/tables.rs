@@ -452,6 +452,7 @@ pub trait ProtoSpec:
     + NetState<crate::sock::ProtInuseCounters>
     + NetState<crate::dev::NetDevTables>
     + NetState<crate::socket::sock::Sockets<Self>>
+    + NetState<crate::dev::ptype::NetPtype<Self>>
     + NetState<crate::inet::arp::NeighTable>
     + NetState<crate::inet::mib::Ipv4Mib>
     + NetState<crate::inet::netns_ipv4::Ipv4Net>

@@ -118,3 +118,92 @@ pub fn dev_remove_pack<S: ProtoSpec>(k: &mut Kernel<S>, pt: &PacketType<S>) -> R
     k.printk(format!("dev_remove_pack: {} not found", pt.name));
     Err(Errno::ENOENT)
 }
+
+/// A receive handler of one namespace: `fn(cx, skb, af_packet_priv)`, handed
+/// the frame by reference (it copies what it keeps) and the private value
+/// it was registered with; returns whether it took the frame.
+pub type NetHookFn<S> = fn(&mut crate::tables::NetCx<'_, S>, &crate::skbuff::SkBuff, usize) -> bool;
+
+/// A `struct packet_type` on a namespace's own lists: what af_packet's
+/// `prot_hook` is when bound to no device (Linux 6.9+, `ptype_head`:
+/// `&pt->af_packet_net->ptype_all` / `->ptype_specific`).
+#[derive(Clone, Copy)]
+pub struct NetPacketHook<S: PernetSpec> {
+    /// `ETH_P_ALL` (a tap) or one ethertype, host order.
+    pub type_: u16,
+    /// Only frames of this device (0: every device).
+    pub dev: i32,
+    pub func: NetHookFn<S>,
+    /// `pt->af_packet_priv`: what the handler is called with (a socket's
+    /// descriptor).
+    pub priv_: usize,
+    /// The registration's identity, which removal takes.
+    pub handle: crate::tables::Handle,
+}
+
+/// `net->ptype_all` and `net->ptype_specific`: the namespace's own packet
+/// handlers (resource of `ptype_net_ops`). Kernel-wide `ptype_all` and
+/// `ptype_base` cannot take them: a packet socket exists in one namespace
+/// and is created under that namespace's lock, with the kernel's tables
+/// shared.
+pub struct NetPtype<S: PernetSpec> {
+    ptype_all: Vec<NetPacketHook<S>>,
+    ptype_specific: Vec<NetPacketHook<S>>,
+}
+
+impl<S: PernetSpec> Default for NetPtype<S> {
+    fn default() -> Self {
+        NetPtype { ptype_all: Vec::new(), ptype_specific: Vec::new() }
+    }
+}
+
+impl<S: PernetSpec> NetPtype<S> {
+    /// `dev_add_pack(pt)` onto the namespace's list for `type_`; returns the
+    /// handle [`NetPtype::remove`] takes.
+    pub fn add(&mut self, type_: u16, dev: i32, func: NetHookFn<S>, priv_: usize) -> crate::tables::Handle {
+        let handle = crate::tables::Handle::new();
+        let hook = NetPacketHook { type_, dev, func, priv_, handle };
+        if type_ == ETH_P_ALL {
+            self.ptype_all.push(hook);
+        } else {
+            self.ptype_specific.push(hook);
+        }
+        handle
+    }
+
+    /// `dev_remove_pack(pt)`: `ENOENT` if no hook has that handle.
+    pub fn remove(&mut self, handle: crate::tables::Handle) -> Result<(), Errno> {
+        for list in [&mut self.ptype_all, &mut self.ptype_specific] {
+            if let Some(i) = list.iter().position(|h| h.handle == handle) {
+                list.remove(i);
+                return Ok(());
+            }
+        }
+        Err(Errno::ENOENT)
+    }
+
+    /// The namespace's taps.
+    #[inline]
+    pub fn ptype_all(&self) -> &[NetPacketHook<S>] {
+        &self.ptype_all
+    }
+
+    /// The namespace's handlers of one ethertype each.
+    #[inline]
+    pub fn ptype_specific(&self) -> &[NetPacketHook<S>] {
+        &self.ptype_specific
+    }
+
+    /// Whether the namespace has no handler at all (the receive path's
+    /// fast case).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.ptype_all.is_empty() && self.ptype_specific.is_empty()
+    }
+}
+
+/// `ptype_net_ops.init`: the namespace's empty handler lists (Linux
+/// initializes `net->ptype_all`/`ptype_specific` in `netdev_init`).
+pub fn ptype_net_init<S: PernetSpec>(_net: &mut crate::netns::Net<S>) -> Result<NetPtype<S>, Errno> {
+    Ok(NetPtype::default())
+}

@@ -4,11 +4,10 @@
 //! ethertype).
 
 use super::netdevice::{NetDevTables, RxQueue};
-use super::ptype::{PacketType, PTYPE_HASH_MASK};
+use super::ptype::{NetPacketHook, NetPtype, PacketType, PTYPE_HASH_MASK};
 use super::{NETDEV_BUDGET, WEIGHT_P};
 use crate::ethernet::eth_type_trans;
 use crate::skbuff::{SkBuff, PACKET_BROADCAST, PACKET_MULTICAST};
-use crate::socket::sock::Sockets;
 use crate::tables::{Entry, NetCx, NetRx, ProtoSpec};
 
 /// `netif_rx(skb)`: queues a received frame (`data` at its Ethernet
@@ -160,9 +159,10 @@ pub(crate) fn count_drop<S: ProtoSpec>(
 /// `RX_HANDLER_EXACT` delivery (`deliver_exact`), and no device here has an
 /// `rx_handler`, so it is always `dev_core_stats_rx_dropped_inc`.
 ///
-/// PF_PACKET sockets are kept per namespace (`Sockets::packet_sklist`)
-/// instead of each adding a `packet_type`; they are served at the two
-/// points their packet types would be.
+/// The namespace's own handlers (`net->ptype_all`/`ptype_specific`, Linux
+/// 6.9: packet sockets' `prot_hook`s, [`NetPtype`]) take the frame by
+/// reference at the two points their lists are walked: after the taps,
+/// and beside the handlers of its type.
 #[inline]
 pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let ptype = cx.tables.ptype;
@@ -176,11 +176,7 @@ pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Ne
             pt_prev = Some(pt);
         }
     }
-    let packet_socks = cx.state::<Sockets<S>>().is_ok_and(|s| !s.packet_sklist.is_empty());
-    let mut to_packet = false;
-    if packet_socks {
-        to_packet = crate::packet::packet_rcv_all(cx, &skb);
-    }
+    let to_net_hooks = deliver_net_hooks(cx, &skb);
     let proto = skb.protocol;
     for pt in ptype.bucket(usize::from(proto & PTYPE_HASH_MASK)) {
         if pt.type_ == proto && (pt.dev == 0 || pt.dev == ifindex) {
@@ -192,11 +188,34 @@ pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Ne
     }
     match pt_prev {
         Some(p) => deliver_skb(cx, p, skb),
-        None if to_packet => NetRx::Success,
+        None if to_net_hooks => NetRx::Success,
         None => {
             // `if (!deliver_exact) dev_core_stats_rx_dropped_inc(skb->dev);`
             count_drop(cx, ifindex, |s| &mut s.rx_dropped);
             NetRx::Drop
         }
     }
+}
+
+/// The namespace's handlers of `skb` (its taps, then those of its type),
+/// each bound to no device or this one; whether one took it. Nothing to do,
+/// and no copy of the lists, when the namespace has none (the common case).
+fn deliver_net_hooks<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) -> bool {
+    let Ok(np) = cx.state::<NetPtype<S>>() else { return false };
+    if np.is_empty() {
+        return false;
+    }
+    let (ifindex, proto) = (skb.ifindex, skb.protocol);
+    let hooks: Vec<NetPacketHook<S>> = np
+        .ptype_all()
+        .iter()
+        .chain(np.ptype_specific().iter().filter(|h| h.type_ == proto))
+        .filter(|h| h.dev == 0 || h.dev == ifindex)
+        .copied()
+        .collect();
+    let mut taken = false;
+    for h in hooks {
+        taken |= (h.func)(cx, skb, h.priv_);
+    }
+    taken
 }

@@ -1,21 +1,22 @@
 //! The transmit path of net/core/dev.c: `dev_queue_xmit`.
 
 use super::netdevice::NetDevTables;
+use super::ptype::{NetPacketHook, NetPtype};
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, PACKET_OUTGOING};
-use crate::socket::sock::Sockets;
 use crate::tables::{Entry, NetCx, ProtoSpec};
 
 /// `dev_queue_xmit(skb)` (`__dev_queue_xmit`): `skb->ifindex` names the
 /// device, `data` is at the Ethernet header. Taps see the frame first
-/// (`dev_queue_xmit_nit`: a clone to each `ptype_all` handler and
-/// `ETH_P_ALL` packet socket, as `PACKET_OUTGOING`). A down device drops
+/// (`dev_queue_xmit_nit`: a clone to each `ptype_all` handler, the
+/// kernel's and the namespace's, as `PACKET_OUTGOING`). A down device drops
 /// it (`tx_dropped`, `ENETDOWN`); otherwise the device's `ndo_start_xmit`
 /// runs ([`super::NetDevice::start_xmit`]). `ENODEV` if there is no such
 /// device.
 pub fn dev_queue_xmit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<(), Errno> {
     let ifindex = skb.ifindex;
-    let taps = !cx.tables.ptype.ptype_all().is_empty() || cx.state::<Sockets<S>>().is_ok_and(|s| s.packet_taps > 0);
+    let taps =
+        !cx.tables.ptype.ptype_all().is_empty() || cx.state::<NetPtype<S>>().is_ok_and(|n| !n.ptype_all().is_empty());
     if taps {
         dev_queue_xmit_nit(cx, &skb);
     }
@@ -47,5 +48,18 @@ fn dev_queue_xmit_nit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
             }
         }
     }
-    crate::packet::packet_xmit_nit(cx, &out);
+    // The namespace's taps (packet sockets of `ETH_P_ALL`): the frame by
+    // reference, `data` at the network header.
+    let hooks: Vec<NetPacketHook<S>> = match cx.state::<NetPtype<S>>() {
+        Ok(n) => n.ptype_all().iter().filter(|h| h.dev == 0 || h.dev == skb.ifindex).copied().collect(),
+        Err(_) => return,
+    };
+    if hooks.is_empty() {
+        return;
+    }
+    out.pull(crate::ethernet::ETH_HLEN);
+    out.reset_network_header();
+    for h in hooks {
+        (h.func)(cx, &out, h.priv_);
+    }
 }

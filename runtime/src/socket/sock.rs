@@ -11,7 +11,6 @@
 //! * `tcp_bhash` (`tcp_hashinfo.bhash`): bound TCP ports;
 //! * `raw_v4_hashinfo` (net/ipv4/raw.c): raw sockets by protocol;
 //! * `ping_table` (net/ipv4/ping.c): ICMP echo sockets by identifier;
-//! * `packet_sklist` (net/packet/af_packet.c): PF_PACKET sockets.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -175,6 +174,9 @@ pub struct Sock<S: PernetSpec> {
     /// `sk->sk_drops`: packets dropped for this socket (receive buffer
     /// full).
     pub drops: u64,
+    /// `po->prot_hook` while it is registered (`po->running`): a PF_PACKET
+    /// socket's handler on its namespace's packet handler lists.
+    pub prot_hook: Option<crate::tables::Handle>,
 }
 
 impl<S: PernetSpec> Sock<S> {
@@ -212,6 +214,7 @@ impl<S: PernetSpec> Sock<S> {
             err: 0,
             err_soft: 0,
             drops: 0,
+            prot_hook: None,
         }
     }
 
@@ -371,10 +374,6 @@ pub struct Sockets<S: PernetSpec> {
     pub raw_hash: PortTable,
     /// `ping_table`: ICMP echo sockets by identifier.
     pub ping_table: PortTable,
-    /// `net->packet.sklist`: PF_PACKET sockets with a protocol (running).
-    pub packet_sklist: Vec<Fd>,
-    /// How many of `packet_sklist` take every protocol (`ETH_P_ALL` taps).
-    pub packet_taps: usize,
     /// `tcp_sockets_allocated` (sockstat "alloc").
     pub tcp_sockets_allocated: u64,
     /// `prandom` state for ephemeral ports.
@@ -400,8 +399,6 @@ impl<S: PernetSpec> Sockets<S> {
             tcp_bhash: PortTable::new(TCP_BHTABLE_SIZE),
             raw_hash: PortTable::new(RAW_HTABLE_SIZE),
             ping_table: PortTable::new(PING_HTABLE_SIZE),
-            packet_sklist: Vec::new(),
-            packet_taps: 0,
             tcp_sockets_allocated: 0,
             rnd: seed,
             ping_port_rover: 0,
@@ -445,41 +442,10 @@ impl<S: PernetSpec> Sockets<S> {
         Fd::try_from(i).ok().and_then(|i| i.checked_add(FD_BASE)).ok_or(Errno::ENFILE)
     }
 
-    /// PF_PACKET socket `fd` joins `packet_sklist` (`packet_create`'s
-    /// `sk_add_node_tail_rcu`), counted as a tap if its protocol is
-    /// `ETH_P_ALL`.
-    pub fn packet_join(&mut self, fd: Fd) {
-        let Some(s) = self.get(fd) else { return };
-        if s.num == crate::dev::ETH_P_ALL {
-            self.packet_taps += 1;
-        }
-        self.packet_sklist.push(fd);
-    }
-
-    /// Sets the protocol (`po->num`) of packet socket `fd`, keeping the
-    /// count of `ETH_P_ALL` taps (`register_prot_hook` /
-    /// `unregister_prot_hook`); 0 stops it.
-    pub fn packet_set_proto(&mut self, fd: Fd, proto: u16) {
-        let Some(s) = self.get_mut(fd) else { return };
-        let old = std::mem::replace(&mut s.num, proto);
-        if old == crate::dev::ETH_P_ALL {
-            self.packet_taps = self.packet_taps.saturating_sub(1);
-        }
-        if proto == crate::dev::ETH_P_ALL {
-            self.packet_taps += 1;
-        }
-    }
-
     /// Frees descriptor `fd`, returning its socket.
     pub fn remove(&mut self, fd: Fd) -> Option<Sock<S>> {
         let sock = self.files.get_mut(Self::slot(fd))?.take()?;
         self.used -= 1;
-        if sock.family == crate::socket::PF_PACKET {
-            self.packet_sklist.retain(|&f| f != fd);
-            if sock.num == crate::dev::ETH_P_ALL {
-                self.packet_taps = self.packet_taps.saturating_sub(1);
-            }
-        }
         while matches!(self.files.last(), Some(None)) {
             self.files.pop();
         }
