@@ -58,10 +58,10 @@ use netgen_stack::runtime::dev::{netif_receive_frame, NetDevTables};
 use netgen_stack::runtime::init::BootOptions;
 use netgen_stack::runtime::netns::NetRef;
 use netgen_stack::runtime::skbuff::SkBuff;
-use netgen_stack::runtime::socket::sock::{MSG_DONTWAIT, SOL_SOCKET, SO_RCVBUF};
+use netgen_stack::runtime::sock::sk::{MSG_DONTWAIT, SOL_SOCKET, SO_RCVBUF};
 use netgen_stack::runtime::socket::syscalls::{sys_bind, sys_recvfrom, sys_setsockopt, sys_socket};
 use netgen_stack::runtime::socket::{PF_INET, SOCK_DGRAM, SOCK_NONBLOCK};
-use netgen_stack::runtime::tables::{Fd, NetCx, SockAddr, Tables};
+use netgen_stack::runtime::tables::{Fd, NetCx, SockAddr};
 use netgen_stack::Kernel;
 
 /// Frames per batch (one criterion iteration).
@@ -266,10 +266,9 @@ fn netgen_setup(w: &Workload) -> Result<NetgenRx, &'static str> {
     }
     let ns = netgen_stack::namespaces(&kernel).map_err(|_| "boot: no namespaces (net_ns_init did not run)")?;
     let net = ns.init_net();
-    let tables = Tables::new(&kernel).map_err(|_| "boot: the protocol tables are missing")?;
     let (ifindex, fd) = {
         let mut guard = net.write();
-        let mut cx = NetCx::new(&tables, &mut guard, 0);
+        let mut cx = NetCx::new(&kernel, &mut guard, 0);
         let devs = cx.state_mut::<NetDevTables>().map_err(|_| "init_net has no device tables")?;
         let ifindex = devs.register_external("eth0", HOST_MAC, 1000).map_err(|_| "register eth0")?.ifindex;
         devs.inet_addr_add(ifindex, HOST_IP, 24).map_err(|_| "ip addr add 10.0.0.2/24 dev eth0")?;
@@ -298,8 +297,8 @@ fn netgen_setup(w: &Workload) -> Result<NetgenRx, &'static str> {
 /// The same work as `smol::batch`, through netgen's own path, and the same
 /// result (datagrams delivered intact, in order).
 ///
-/// The kernel tables and the namespace are taken once per batch, as a NAPI
-/// poll does. Each of `rx.frames[..n]` becomes an `SkBuff` as the igb
+/// The namespace is locked once per batch, as a NAPI poll does; the
+/// kernel's tables are fields of the kernel. Each of `rx.frames[..n]` becomes an `SkBuff` as the igb
 /// driver's receive path would make it: `SkBuff::from_frame` costs one
 /// buffer (from the pool) and one copy, like `napi_alloc_skb` + copy, where
 /// smoltcp's device lends the frame with neither. The checksum is left
@@ -310,9 +309,8 @@ fn netgen_setup(w: &Workload) -> Result<NetgenRx, &'static str> {
 /// `sys_recvfrom(fd, buf, MSG_DONTWAIT)` until `EAGAIN`, checking source
 /// and payload of each datagram.
 fn netgen_batch(rx: &mut NetgenRx, n: usize) -> usize {
-    let Ok(tables) = Tables::new(&rx.kernel) else { return 0 };
     let mut net = rx.net.write();
-    let mut cx = NetCx::new(&tables, &mut net, 0);
+    let mut cx = NetCx::new(&rx.kernel, &mut net, 0);
     for frame in &rx.frames[..n] {
         let skb = SkBuff::from_frame(frame, rx.ifindex);
         netif_receive_frame(&mut cx, rx.ifindex, skb);

@@ -5,7 +5,7 @@ pub use netgen_generated as generated;
 pub use netgen_runtime as runtime;
 /// Run a call in a namespace (`with_cx`) and let frames move between
 /// namespaces until the wires are quiet (`settle`).
-pub use netgen_runtime::{dev::settle, tables::with_cx};
+pub use netgen_runtime::stack::{settle, with_cx};
 
 pub mod frames;
 pub mod pcap;

@@ -38,6 +38,7 @@ pub mod slab;
 pub mod sock;
 pub mod socket;
 pub mod softirq;
+pub mod stack;
 #[cfg(test)]
 mod stack_tests;
 pub mod sysctl;

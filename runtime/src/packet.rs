@@ -24,11 +24,18 @@ use crate::ethernet::ETH_HLEN;
 use crate::inet::af_inet::{SIOCINQ, SIOCOUTQ};
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::netns::{Net, PernetSpec};
+use crate::netns::Net;
 use crate::skbuff::{SkBuff, MAX_HEADER};
-use crate::socket::sock::{sk, Sock, Sockets};
-use crate::socket::{SockCacheState, SockRegistryState, SOCK_DGRAM, SOCK_PACKET, SOCK_RAW};
+use crate::sock::sk::{sk, Sock, Sockets};
+use crate::sock::SockCacheState;
+use crate::socket::{SockRegistryState, SOCK_DGRAM, SOCK_PACKET, SOCK_RAW};
 use crate::tables::{spec_proto, spec_proto_ops, Entry, Fd, NetCx, ProtoSpec, SockAddr};
+
+crate::tables::spec_needs! {
+    /// What PF_PACKET needs of the spec: the socket layer and its own
+    /// kernel state.
+    pub trait PacketSpec: crate::socket::SocketSpec + crate::kernel::HasState<PacketFamilyState>
+}
 
 /// `PF_PACKET`'s prerequisites are there (resource `PacketFamily`); the
 /// family itself is the spec's `packet_family_ops`.
@@ -41,7 +48,7 @@ pub struct PacketFamilyState;
 /// by the generated wrapper right after this returns, and its
 /// `packet_net_ops` (/proc/net/packet) then. The netdevice notifier has no
 /// counterpart.
-pub fn packet_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
+pub fn packet_init<S: PacketSpec>(k: &mut Kernel<S>) -> InitResult {
     k.get::<SockRegistryState<S>>()?;
     k.get::<SockCacheState>()?;
     k.get::<PtypeBaseState<S>>()?;
@@ -52,12 +59,12 @@ pub fn packet_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
 }
 
 /// `packet_net_init(net)`: creates /proc/net/packet.
-pub fn packet_net_init<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
+pub fn packet_net_init<S: ProtoSpec>(net: &mut Net<S>) -> InitResult {
     net.proc_net.proc_create("packet")
 }
 
 /// `packet_net_exit(net)`: removes /proc/net/packet.
-pub fn packet_net_exit<S: PernetSpec>(net: &mut Net<S>) {
+pub fn packet_net_exit<S: ProtoSpec>(net: &mut Net<S>) {
     net.proc_net.remove_all(&["packet"]);
 }
 
@@ -67,8 +74,8 @@ pub fn packet_net_exit<S: PernetSpec>(net: &mut Net<S>) {
 /// 16 bits. The socket gets `packet_ops` and `packet_proto`, and joins
 /// `packet_sklist` when it gets its descriptor; with a protocol it runs
 /// (`register_prot_hook`) from then on. `CAP_NET_RAW` is not modelled.
-pub fn packet_create<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
-    let tables = cx.tables;
+pub fn packet_create<S: PacketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
+    let protos = cx.kernel_state::<crate::sock::SockCacheState>()?;
     let socks = cx.state_mut::<Sockets<S>>()?;
     let sock = socks.get_mut(fd).ok_or(Errno::EBADF)?;
     if ![SOCK_DGRAM, SOCK_RAW, SOCK_PACKET].contains(&sock.type_) {
@@ -78,7 +85,7 @@ pub fn packet_create<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32,
     let ops = spec_proto_ops::<S>("packet_ops").ok_or(Errno::EAFNOSUPPORT)?;
     sock.ops = Entry::Spec(ops);
     sock.prot = spec_proto::<S>("packet_proto");
-    sock.inuse_idx = sock.prot.and_then(|p| tables.protos.spec_proto(p)).map(|p| p.inuse_idx);
+    sock.inuse_idx = sock.prot.and_then(|p| protos.spec_proto(p)).map(|p| p.inuse_idx);
     sock.protocol = proto;
     sock.num = proto;
     register_prot_hook(cx, fd)
@@ -87,7 +94,7 @@ pub fn packet_create<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32,
 /// `register_prot_hook(sk)`: a socket with a protocol starts receiving:
 /// its `prot_hook` (protocol `po->num`, device `po->ifindex`) joins the
 /// namespace's handler lists. A socket without a protocol has none.
-fn register_prot_hook<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+fn register_prot_hook<S: PacketSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     let s = sk(cx, fd)?;
     if s.num == 0 || s.prot_hook.is_some() {
         return Ok(());
@@ -100,7 +107,7 @@ fn register_prot_hook<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(),
 }
 
 /// `unregister_prot_hook(sk)`: the socket stops receiving.
-fn unregister_prot_hook<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+fn unregister_prot_hook<S: PacketSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     let Some(handle) = sk(cx, fd).ok().and_then(|s| s.prot_hook.take()) else { return };
     if let Ok(np) = cx.state_mut::<NetPtype<S>>() {
         // The handle was taken from the socket, so it is registered.
@@ -111,7 +118,7 @@ fn unregister_prot_hook<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 /// `packet_rcv(skb, dev, pt, orig_dev)` as the namespace calls it: the
 /// frame for packet socket `pt->af_packet_priv` (its descriptor); the
 /// device layer has matched its protocol and device.
-fn packet_hook_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, priv_: usize) -> bool {
+fn packet_hook_rcv<S: PacketSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, priv_: usize) -> bool {
     let Ok(fd) = Fd::try_from(priv_) else { return false };
     match sk(cx, fd) {
         Ok(s) => {
@@ -123,7 +130,7 @@ fn packet_hook_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, priv_: usi
 }
 
 /// `packet_release(sock)`: the hook unregistered, the queue purged.
-pub fn packet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn packet_release<S: PacketSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     unregister_prot_hook(cx, fd);
     sk(cx, fd)?.purge();
     Ok(())
@@ -132,7 +139,7 @@ pub fn packet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(),
 /// `packet_bind(sock, uaddr, addr_len)` → `packet_do_bind`: a
 /// [`SockAddr::Packet`] (`EINVAL` otherwise); its device must exist
 /// (`ENODEV`; 0 is any); its protocol, if not 0, replaces the socket's.
-pub fn packet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+pub fn packet_bind<S: PacketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
     let SockAddr::Packet { protocol, ifindex } = *addr else { return Err(Errno::EINVAL) };
     if ifindex != 0 && cx.state::<NetDevTables>()?.get_by_index(ifindex).is_none() {
         return Err(Errno::ENODEV);
@@ -150,7 +157,7 @@ pub fn packet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr)
 
 /// `packet_getname(sock, uaddr, peer)`: the protocol and device; a packet
 /// socket has no peer (`EOPNOTSUPP`).
-pub fn packet_getname<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, peer: bool) -> Result<SockAddr, Errno> {
+pub fn packet_getname<S: PacketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, peer: bool) -> Result<SockAddr, Errno> {
     let s = sk(cx, fd)?;
     if peer {
         return Err(Errno::EOPNOTSUPP);
@@ -160,7 +167,7 @@ pub fn packet_getname<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, peer: bool) -
 
 /// `packet_ioctl(sock, cmd, arg)`: `SIOCINQ` (the next frame's length),
 /// `SIOCOUTQ` (0); others `ENOTTY`.
-pub fn packet_ioctl<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, _arg: u64) -> Result<i64, Errno> {
+pub fn packet_ioctl<S: PacketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, _arg: u64) -> Result<i64, Errno> {
     let s = sk(cx, fd)?;
     match cmd {
         SIOCINQ => Ok(s.receive_queue.peek().map_or(0, SkBuff::len) as i64),
@@ -173,7 +180,7 @@ pub fn packet_ioctl<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, _arg:
 /// is a whole frame (`EINVAL` below an Ethernet header, `EMSGSIZE` above
 /// the MTU plus the header) sent on the device of `to` or the bound one
 /// (`ENXIO` if none, `ENETDOWN` if down) by `dev_queue_xmit`.
-pub fn packet_sendmsg<S: ProtoSpec>(
+pub fn packet_sendmsg<S: PacketSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     msg: &[u8],
@@ -214,7 +221,7 @@ pub fn packet_sendmsg<S: ProtoSpec>(
 /// `MSG_TRUNC` returns its real length, `MSG_PEEK` leaves it) and where
 /// it came from (its protocol and device). `EAGAIN` when nothing is
 /// queued (packet sockets have no `shutdown`).
-pub fn packet_recvmsg<S: ProtoSpec>(
+pub fn packet_recvmsg<S: PacketSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &mut [u8],
@@ -226,10 +233,38 @@ pub fn packet_recvmsg<S: ProtoSpec>(
 /// Queues a copy of `skb` (`data` at the network header) on packet socket
 /// `s` (`packet_rcv`): `SOCK_RAW` from the MAC header. A full receive
 /// buffer drops it (`sk_drops`, Linux's `tp_drops`).
-fn packet_rcv<S: PernetSpec>(s: &mut Sock<S>, skb: &SkBuff) {
+fn packet_rcv<S: ProtoSpec>(s: &mut Sock<S>, skb: &SkBuff) {
     let mut c = skb.clone();
     if s.type_ != SOCK_DGRAM {
         c.push_to_mac_header();
     }
     let _ = s.queue_rcv_skb(c);
+}
+
+/// `SOL_PACKET` (include/linux/socket.h).
+pub const SOL_PACKET: i32 = 263;
+
+/// `packet_setsockopt(sock, level, optname, optval, optlen)`: a level other
+/// than `SOL_PACKET` is `ENOPROTOOPT` (`SOL_SOCKET` never gets here:
+/// `__sys_setsockopt` sends it to `sock_setsockopt`); the `PACKET_*`
+/// options are not built (`ENOPROTOOPT`, listed in the README).
+pub fn packet_setsockopt<S: PacketSpec>(
+    _cx: &mut NetCx<'_, S>,
+    _fd: Fd,
+    _level: i32,
+    _name: i32,
+    _val: &[u8],
+) -> Result<(), Errno> {
+    Err(Errno::ENOPROTOOPT)
+}
+
+/// `packet_getsockopt`: as [`packet_setsockopt`].
+pub fn packet_getsockopt<S: PacketSpec>(
+    _cx: &mut NetCx<'_, S>,
+    _fd: Fd,
+    _level: i32,
+    _name: i32,
+    _val: &mut [u8],
+) -> Result<usize, Errno> {
+    Err(Errno::ENOPROTOOPT)
 }

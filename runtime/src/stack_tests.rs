@@ -14,11 +14,13 @@ use crate::inet::netns_ipv4::Ipv4Net;
 use crate::inet::{self, InetProtosw, InetswState, NetProtocol, INET_PROTOSW_PERMANENT};
 use crate::netns::NetRef;
 use crate::skbuff::SkBuff;
-use crate::socket::sock::{
+use crate::sock::sk::{
     self as socksock, Sockets, MSG_PEEK, MSG_TRUNC, SOL_SOCKET, SO_BROADCAST, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR,
 };
+use crate::sock::SockCacheState;
 use crate::socket::syscalls::*;
-use crate::socket::{self, NetProtoFamily, SockCacheState, PF_INET, PF_PACKET, SOCK_DGRAM, SOCK_STREAM};
+use crate::socket::{self, NetProtoFamily, PF_INET, PF_PACKET, SOCK_DGRAM, SOCK_STREAM};
+use crate::stack::{register_spec_entries, unregister_spec_entries};
 use crate::tables::*;
 use crate::testspec::{boot, Stack, TestSpec};
 
@@ -896,8 +898,7 @@ fn loopback_udp_and_proc_views() {
         assert_eq!(recv(cx, fd), Err(Errno::EAGAIN));
         assert_eq!(sys_poll(cx, fd), Ok(socksock::POLLOUT | socksock::POLLWRNORM | socksock::POLLWRBAND));
         assert_eq!(sys_ioctl(cx, fd, inet::af_inet::SIOCINQ, 0), Ok(0));
-        let tables = Tables::new(&st.k).unwrap();
-        let ss = socksock::sockstat_seq_show(&tables, cx.net);
+        let ss = crate::inet::proc::sockstat_seq_show(cx.kernel, cx.net);
         assert!(
             ss.starts_with("sockets: used 1\nTCP: inuse 0 orphan 0 tw 0 alloc 0 mem 0\nUDP: inuse 1 mem 0\n"),
             "{ss}"
@@ -907,7 +908,7 @@ fn loopback_udp_and_proc_views() {
         let devs = dev::dev_seq_show(cx.state::<NetDevTables>().unwrap());
         assert!(devs.lines().nth(2).unwrap().trim_start().starts_with("lo:"), "{devs}");
         sys_close(cx, fd).unwrap();
-        let ss = socksock::sockstat_seq_show(&tables, cx.net);
+        let ss = crate::inet::proc::sockstat_seq_show(cx.kernel, cx.net);
         assert!(ss.contains("UDP: inuse 0"));
     });
     let snmp = inet::proc_net_snmp(&net.read()).unwrap();

@@ -20,8 +20,7 @@
 use std::fmt;
 
 use crate::errno::Errno;
-use crate::init::InitResult;
-use crate::kernel::{HasState, Kernel};
+use crate::kernel::{HasState, Kernel, KernelSpec};
 use crate::netns::{Net, PernetSpec, PernetState};
 use crate::skbuff::SkBuff;
 
@@ -49,32 +48,29 @@ pub enum NetRx {
     Drop,
 }
 
-/// The context every handler and socket call runs in: the namespace, the
-/// kernel-wide tables, and the CPU (per-CPU counters).
-pub struct NetCx<'a, S: PernetSpec> {
-    pub tables: &'a Tables<'a, S>,
+/// The context every handler and socket call runs in: the kernel (its
+/// tables are typed fields, [`NetCx::kernel_state`]), the namespace, and
+/// the CPU (per-CPU counters).
+pub struct NetCx<'a, S: KernelSpec + PernetSpec> {
+    pub kernel: &'a Kernel<S>,
     pub net: &'a mut Net<S>,
     pub cpu: usize,
 }
 
-/// Runs `f` in namespace `net` on CPU 0, as a system call would: the
-/// kernel's tables are looked up once and the namespace's lock is held for
-/// the call. `ENOENT` if the tables are not there (boot did not build them).
-pub fn with_cx<S: ProtoSpec, R>(
-    k: &crate::Kernel<S>,
-    net: &crate::netns::NetRef<S>,
-    f: impl FnOnce(&mut NetCx<'_, S>) -> R,
-) -> Result<R, Errno> {
-    let tables = Tables::new(k)?;
-    let mut guard = net.write();
-    let mut cx = NetCx::new(&tables, &mut guard, 0);
-    Ok(f(&mut cx))
-}
-
-impl<'a, S: ProtoSpec> NetCx<'a, S> {
+impl<'a, S: KernelSpec + PernetSpec> NetCx<'a, S> {
     /// A context for `net` on `cpu`.
-    pub fn new(tables: &'a Tables<'a, S>, net: &'a mut Net<S>, cpu: usize) -> Self {
-        NetCx { tables, net, cpu }
+    pub fn new(kernel: &'a Kernel<S>, net: &'a mut Net<S>, cpu: usize) -> Self {
+        NetCx { kernel, net, cpu }
+    }
+
+    /// Kernel-wide state `T` (a protocol table), for as long as the
+    /// context: `ENOENT` if boot did not build it.
+    #[inline(always)]
+    pub fn kernel_state<T>(&self) -> Result<&'a T, Errno>
+    where
+        S: HasState<T>,
+    {
+        self.kernel.get::<T>()
     }
 
     /// The namespace's state of type `T` (`ENOENT` while the `pernet`
@@ -94,50 +90,6 @@ impl<'a, S: ProtoSpec> NetCx<'a, S> {
         S: NetState<T>,
     {
         <S as NetState<T>>::state_mut(self.net)
-    }
-
-    /// `*_INC_STATS(net, field)` on this context's CPU; nothing if the
-    /// MIBs are not there (`ipv4_mib_ops` unregistered).
-    #[inline]
-    pub fn mib_inc(&mut self, counter: impl Into<crate::inet::mib::Ipv4Counter>) {
-        let cpu = self.cpu;
-        if let Ok(m) = self.state_mut::<crate::inet::mib::Ipv4Mib>() {
-            m.inc(cpu, counter);
-        }
-    }
-
-    /// This CPU's MIB counters, for a path that bumps several.
-    #[inline]
-    pub fn mib_row(&mut self) -> Option<crate::inet::mib::MibRow<'_>> {
-        let cpu = self.cpu;
-        self.state_mut::<crate::inet::mib::Ipv4Mib>().ok()?.row(cpu)
-    }
-
-    /// `*_ADD_STATS(net, field, n)` on this context's CPU.
-    #[inline]
-    pub fn mib_add(&mut self, counter: impl Into<crate::inet::mib::Ipv4Counter>, n: u64) {
-        let cpu = self.cpu;
-        if let Ok(m) = self.state_mut::<crate::inet::mib::Ipv4Mib>() {
-            m.add(cpu, counter, n);
-        }
-    }
-}
-
-/// References to the kernel-wide tables, taken once per batch (a NAPI poll,
-/// a system call) so no packet looks anything up by type in the kernel.
-pub struct Tables<'a, S: PernetSpec> {
-    pub families: &'a crate::socket::SockRegistryState<S>,
-    pub inet_protos: &'a crate::inet::InetProtosState<S>,
-    pub inetsw: &'a crate::inet::InetswState<S>,
-    pub ptype: &'a crate::dev::PtypeBaseState<S>,
-    pub protos: &'a crate::socket::SockCacheState,
-}
-
-impl<'a, S: ProtoSpec> Tables<'a, S> {
-    /// Takes the references from the booted kernel: `ENOENT` until
-    /// `sock_init`, `net_dev_init` and `inet_init` have run.
-    pub fn new(k: &'a Kernel<S>) -> Result<Tables<'a, S>, Errno> {
-        Ok(Tables { families: k.get()?, inet_protos: k.get()?, inetsw: k.get()?, ptype: k.get()?, protos: k.get()? })
     }
 }
 
@@ -362,6 +314,20 @@ macro_rules! for_each_vtable {
 }
 pub(crate) use for_each_vtable;
 
+/// `pub trait Name: Bounds {}` with the blanket impl for every type that has
+/// the bounds: how a layer says what it needs of the spec (the states it
+/// reaches) in one place, so its functions take `S: Name` and no where-clause
+/// lists them again.
+macro_rules! spec_needs {
+    ($(#[$m:meta])* pub trait $name:ident: $($bound:tt)+) => {
+        $(#[$m])*
+        pub trait $name: $($bound)+ {}
+
+        impl<S> $name for S where S: $($bound)+ {}
+    };
+}
+pub(crate) use spec_needs;
+
 /// Trait items: one dispatch method per vtable method, taking the entry's
 /// index, the context and the method's parameters.
 macro_rules! dispatch_methods {
@@ -440,24 +406,7 @@ for_each_vtable!(method_sets);
 /// `sock_no_*` (crate::socket::no); `proto` methods it does not give to
 /// `crate::socket::no::sk_prot_no_*` (callers check [`ProtoMethods`]
 /// first where Linux checks for NULL).
-pub trait ProtoSpec:
-    PernetSpec
-    + Copy
-    + fmt::Debug
-    + Eq
-    + Send
-    + Sync
-    + 'static
-    + RuntimeStates
-    + NetState<crate::sock::ProtInuseCounters>
-    + NetState<crate::dev::NetDevTables>
-    + NetState<crate::socket::sock::Sockets<Self>>
-    + NetState<crate::dev::ptype::NetPtype<Self>>
-    + NetState<crate::inet::arp::NeighTable>
-    + NetState<crate::inet::mib::Ipv4Mib>
-    + NetState<crate::inet::netns_ipv4::Ipv4Net>
-    + NetState<crate::sysctl::SysctlCoreNet>
-{
+pub trait ProtoSpec: PernetSpec + KernelSpec + Copy + fmt::Debug + Eq + Send + Sync + 'static {
     const FAMILIES: &'static [FamilyDesc];
     const INET_PROTOCOLS: &'static [InetProtocolDesc];
     const PROTOS: &'static [ProtoDesc];
@@ -466,69 +415,6 @@ pub trait ProtoSpec:
     const PACKET_TYPES: &'static [PacketTypeDesc];
 
     for_each_vtable!(dispatch_methods);
-}
-
-/// The kernel-wide states the runtime's subsystems build and read: each is
-/// the state of a spec `resource` (`HasState`), so the runtime reaches it
-/// as a field of the generated struct.
-pub trait RuntimeStates:
-    crate::netns::NsKernel
-    + HasState<crate::softirq::KsoftirqdState>
-    + HasState<crate::socket::SockRegistryState<Self>>
-    + HasState<crate::socket::SockCacheState>
-    + HasState<crate::skbuff::SkbCacheState>
-    + HasState<crate::socket::SockfsState>
-    + HasState<crate::socket::NfHooksState>
-    + HasState<crate::sock::ProtInuseState>
-    + HasState<crate::netpoll::SkbPoolState>
-    + HasState<crate::pci::PciBusState>
-    + HasState<crate::sock::ProcNetProtocolsState>
-    + HasState<crate::dev::PtypeBaseState<Self>>
-    + HasState<crate::dev::OffloadBaseState>
-    + HasState<crate::dev::SoftnetDataState>
-    + HasState<crate::dev::NetSoftirqsState>
-    + HasState<crate::dev::NetdevNetState>
-    + HasState<crate::dev::LoopbackState>
-    + HasState<crate::sysctl::SysctlNetCoreState>
-    + HasState<crate::inet::InetProtoListState>
-    + HasState<crate::inet::InetFamilyState>
-    + HasState<crate::inet::InetProtosState<Self>>
-    + HasState<crate::inet::InetswState<Self>>
-    + HasState<crate::inet::ArpState>
-    + HasState<crate::inet::IpPacketTypeState>
-    + HasState<crate::inet::Ipv4OffloadState>
-    + HasState<crate::packet::PacketFamilyState>
-{
-}
-
-impl<S> RuntimeStates for S where
-    S: crate::netns::NsKernel
-        + HasState<crate::softirq::KsoftirqdState>
-        + HasState<crate::socket::SockRegistryState<S>>
-        + HasState<crate::socket::SockCacheState>
-        + HasState<crate::skbuff::SkbCacheState>
-        + HasState<crate::socket::SockfsState>
-        + HasState<crate::socket::NfHooksState>
-        + HasState<crate::sock::ProtInuseState>
-        + HasState<crate::netpoll::SkbPoolState>
-        + HasState<crate::pci::PciBusState>
-        + HasState<crate::sock::ProcNetProtocolsState>
-        + HasState<crate::dev::PtypeBaseState<S>>
-        + HasState<crate::dev::OffloadBaseState>
-        + HasState<crate::dev::SoftnetDataState>
-        + HasState<crate::dev::NetSoftirqsState>
-        + HasState<crate::dev::NetdevNetState>
-        + HasState<crate::dev::LoopbackState>
-        + HasState<crate::sysctl::SysctlNetCoreState>
-        + HasState<crate::inet::InetProtoListState>
-        + HasState<crate::inet::InetFamilyState>
-        + HasState<crate::inet::InetProtosState<S>>
-        + HasState<crate::inet::InetswState<S>>
-        + HasState<crate::inet::ArpState>
-        + HasState<crate::inet::IpPacketTypeState>
-        + HasState<crate::inet::Ipv4OffloadState>
-        + HasState<crate::packet::PacketFamilyState>
-{
 }
 
 /// A struct of function pointers per vtable, for entries registered at
@@ -544,8 +430,8 @@ macro_rules! fn_structs {
         fn_struct!(
             /// A `struct proto_ops` registered at run time, for sockets of a
             /// family or protosw outside the spec (its `create` puts it in
-            /// `sock.ops`). [`DynProtoOps::no`] fills every method with
-            /// Linux's `sock_no_*` default (`release` does nothing).
+            /// `sock.ops`). `DynProtoOps::no` (crate::socket::no) fills every
+            /// method with Linux's `sock_no_*` default.
             DynProtoOps { $($ops)* }
         );
     };
@@ -559,7 +445,7 @@ macro_rules! fn_struct {
         )*
     }) => {
         $(#[$sdoc])*
-        pub struct $name<S: PernetSpec> {
+        pub struct $name<S: ProtoSpec> {
             pub name: &'static str,
             pub family: u16,
             $(
@@ -567,37 +453,19 @@ macro_rules! fn_struct {
                 pub $field: fn(&mut NetCx<'_, S>, $($t),*) $(-> $ret)?,
             )*
         }
-
-        impl<S: ProtoSpec> $name<S> {
-            /// Every method Linux's default.
-            pub fn no(name: &'static str, family: u16) -> Self {
-                $name { name, family, $($field: no_method!($kind $(($($missing)*))? else release_nothing::<S>)),* }
-            }
-        }
-    };
-}
-
-/// The default of one method: its `sock_no_*`; a required method (only
-/// `release`) gets `$required`.
-macro_rules! no_method {
-    (default($name:ident { $($body:tt)* }) else $required:expr) => {
-        crate::socket::no::$name::<S>
-    };
-    (required else $required:expr) => {
-        $required
     };
 }
 
 for_each_vtable!(fn_structs);
 
-impl<S: PernetSpec> Clone for DynProtoOps<S> {
+impl<S: ProtoSpec> Clone for DynProtoOps<S> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<S: PernetSpec> Copy for DynProtoOps<S> {}
+impl<S: ProtoSpec> Copy for DynProtoOps<S> {}
 
-impl<S: PernetSpec> fmt::Debug for DynProtoOps<S> {
+impl<S: ProtoSpec> fmt::Debug for DynProtoOps<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DynProtoOps({}, family {})", self.name, self.family)
     }
@@ -612,10 +480,6 @@ impl<S: ProtoSpec> DynProtoOps<S> {
 
 /// `sock->ops` and `inet_protosw.ops`: a spec `proto_ops` or a run-time one.
 pub type OpsEntry<S> = Entry<std::sync::Arc<DynProtoOps<S>>>;
-
-fn release_nothing<S: ProtoSpec>(_: &mut NetCx<'_, S>, _: Fd) -> Result<(), Errno> {
-    Ok(())
-}
 
 /// The last `::` segment of a spec path: the C function's name
 /// (`netgen_runtime::inet::ip_input::ip_rcv` is `ip_rcv`).
@@ -643,118 +507,4 @@ pub struct SpecEntries {
     pub inet_protocols: &'static [u16],
     pub protosw: &'static [u16],
     pub packet_types: &'static [u16],
-}
-
-/// What [`register_spec_entries`] did, to undo on failure.
-enum Registered<S: PernetSpec> {
-    Proto(crate::sock::ProtoHandle),
-    Family(u16),
-    InetProtocol(u8, u16),
-    Protosw(crate::inet::InetProtosw<S>),
-    Pack(crate::dev::PacketType<S>),
-}
-
-fn undo<S: ProtoSpec>(k: &mut Kernel<S>, r: Registered<S>) {
-    // Each entry was registered by this call and is still there; a
-    // failure here would mean someone removed it meanwhile.
-    let _ = match r {
-        Registered::Proto(h) => crate::sock::proto_unregister(k, h),
-        Registered::Family(f) => crate::socket::sock_unregister::<S>(k, f),
-        Registered::InetProtocol(nr, i) => crate::inet::protocol::inet_del_protocol_id::<S>(k, EntryId::Spec(i), nr),
-        Registered::Protosw(p) => crate::inet::inetsw_remove(k, &p),
-        Registered::Pack(pt) => crate::dev::dev_remove_pack(k, &pt),
-    };
-}
-
-/// The descriptors `indices` name, with their indices.
-fn entries<D>(table: &'static [D], indices: &'static [u16]) -> impl DoubleEndedIterator<Item = (u16, &'static D)> {
-    indices.iter().filter_map(move |&i| Some((i, table.get(usize::from(i))?)))
-}
-
-/// Registers the spec entries `which` names (an initcall's, generated from
-/// its `registered_by`), in the order Linux's `inet_init` uses
-/// (net/ipv4/af_inet.c): `proto_register` for its `proto`s,
-/// `sock_register` for its families, `inet_add_protocol`,
-/// `inet_register_protosw`, then `dev_add_pack` for its packet types. The
-/// generated wrapper of an initcall calls this right after the initcall's
-/// `run`, which created the empty tables.
-///
-/// As in `inet_init`, a taken `inet_protos` slot is logged ("inet_init:
-/// Cannot add icmp_protocol") and boot goes on; any other failure undoes
-/// what this call registered, newest first, and is returned.
-pub fn register_spec_entries<S: ProtoSpec>(k: &mut Kernel<S>, registrar: &str, which: &SpecEntries) -> InitResult {
-    let mut done = Vec::new();
-    let r = register_spec_entries_inner::<S>(k, registrar, which, &mut done);
-    if r.is_err() {
-        while let Some(d) = done.pop() {
-            undo(k, d);
-        }
-    }
-    r
-}
-
-fn register_spec_entries_inner<S: ProtoSpec>(
-    k: &mut Kernel<S>,
-    registrar: &str,
-    which: &SpecEntries,
-    done: &mut Vec<Registered<S>>,
-) -> InitResult {
-    for (i, p) in entries(S::PROTOS, which.protos) {
-        let h = crate::sock::proto_register(k, crate::sock::Proto::spec(p, i), p.slab)?;
-        done.push(Registered::Proto(h));
-    }
-    for (i, f) in entries(S::FAMILIES, which.families) {
-        crate::socket::sock_register(k, crate::socket::NetProtoFamily::<S>::spec(f, i))?;
-        done.push(Registered::Family(f.family));
-    }
-    for (i, p) in entries(S::INET_PROTOCOLS, which.inet_protocols) {
-        match crate::inet::inet_add_protocol(k, crate::inet::NetProtocol::<S>::spec(p, i), p.protocol) {
-            Ok(()) => done.push(Registered::InetProtocol(p.protocol, i)),
-            Err(Errno::EBUSY) => k.printk(format!("{registrar}: Cannot add {}", p.name)),
-            Err(e) => return Err(e),
-        }
-    }
-    for (i, p) in entries(S::PROTOSW, which.protosw) {
-        if usize::from(p.prot) >= S::PROTOS.len() || usize::from(p.ops) >= S::PROTO_OPS.len() {
-            return Err(Errno::EINVAL);
-        }
-        let sw = crate::inet::InetProtosw::<S>::spec(p, i);
-        crate::inet::inet_register_protosw(k, sw.clone())?;
-        done.push(Registered::Protosw(sw));
-    }
-    for (i, p) in entries(S::PACKET_TYPES, which.packet_types) {
-        let pt = crate::dev::PacketType::<S>::spec(p, i);
-        crate::dev::dev_add_pack(k, pt.clone())?;
-        done.push(Registered::Pack(pt));
-    }
-    Ok(())
-}
-
-/// Removes the spec entries `which` names, in reverse (`dev_remove_pack`,
-/// `inetsw` entries, permanent ones included, `inet_del_protocol`,
-/// `sock_unregister`, `proto_unregister`). Entries already gone are
-/// skipped; each is removed only if it is still the spec's entry.
-pub fn unregister_spec_entries<S: ProtoSpec>(k: &mut Kernel<S>, which: &SpecEntries) {
-    for (i, p) in entries(S::PACKET_TYPES, which.packet_types).rev() {
-        let _ = crate::dev::dev_remove_pack(k, &crate::dev::PacketType::<S>::spec(p, i));
-    }
-    for (i, p) in entries(S::PROTOSW, which.protosw).rev() {
-        let _ = crate::inet::inetsw_remove(k, &crate::inet::InetProtosw::<S>::spec(p, i));
-    }
-    for (i, p) in entries(S::INET_PROTOCOLS, which.inet_protocols).rev() {
-        let _ = crate::inet::protocol::inet_del_protocol_id::<S>(k, EntryId::Spec(i), p.protocol);
-    }
-    for (i, f) in entries(S::FAMILIES, which.families).rev() {
-        let ours = k
-            .get::<crate::socket::SockRegistryState<S>>()
-            .ok()
-            .and_then(|r| r.family(f.family))
-            .is_some_and(|r| r.entry.id() == EntryId::Spec(i));
-        if ours {
-            let _ = crate::socket::sock_unregister::<S>(k, f.family);
-        }
-    }
-    for (i, _) in entries(S::PROTOS, which.protos).rev() {
-        let _ = crate::sock::proto_unregister(k, crate::sock::ProtoHandle::Spec(i));
-    }
 }

@@ -465,14 +465,14 @@ fn wrapper(ir: &Ir, c: &Initcall, run: TokenStream) -> TokenStream {
         },
         (false, true) => quote! {
             let entries = #entries;
-            ::netgen_runtime::tables::register_spec_entries::<Pernet>(k, #registrar, entries)
+            ::netgen_runtime::stack::register_spec_entries::<Pernet>(k, #registrar, entries)
         },
         (false, false) => quote! {
             let entries = #entries;
-            ::netgen_runtime::tables::register_spec_entries::<Pernet>(k, #registrar, entries)?;
+            ::netgen_runtime::stack::register_spec_entries::<Pernet>(k, #registrar, entries)?;
             let ops = [#(PernetOp::#ops),*];
             if let Err(e) = #register_ops {
-                ::netgen_runtime::tables::unregister_spec_entries::<Pernet>(k, entries);
+                ::netgen_runtime::stack::unregister_spec_entries::<Pernet>(k, entries);
                 return Err(e);
             }
             Ok(())

@@ -58,7 +58,7 @@ pub fn emit(ir: &Ir) -> Emitted {
         #![doc = ""]
         #![doc = " An initcall that registers entries (`registered_by`) runs through its"]
         #![doc = " wrapper in `pernet.rs`, which calls"]
-        #![doc = " `netgen_runtime::tables::register_spec_entries` after its `run`."]
+        #![doc = " `netgen_runtime::stack::register_spec_entries` after its `run`."]
 
         use ::netgen_runtime::skbuff::SkBuff;
         use ::netgen_runtime::tables::{

@@ -17,6 +17,24 @@ pub mod veth;
 pub mod xmit;
 
 use crate::tables::ProtoSpec;
+
+crate::tables::spec_needs! {
+    /// What the device layer needs of the spec: the dispatch through the
+    /// spec's tables, the kernel's packet-type and softnet state, and each
+    /// namespace's devices and handler lists.
+    pub trait DevSpec: ProtoSpec
+        + crate::netns::NsKernel
+        + crate::tables::NetState<NetDevTables>
+        + crate::tables::NetState<ptype::NetPtype<Self>>
+        + crate::kernel::HasState<PtypeBaseState<Self>>
+        + crate::kernel::HasState<OffloadBaseState>
+        + crate::kernel::HasState<SoftnetDataState>
+        + crate::kernel::HasState<NetSoftirqsState>
+        + crate::kernel::HasState<NetdevNetState>
+        + crate::kernel::HasState<LoopbackState>
+        + crate::kernel::HasState<crate::softirq::KsoftirqdState>
+        + crate::kernel::HasState<crate::skbuff::SkbCacheState>
+}
 use std::fmt::Write as _;
 
 pub use loopback::{loopback_net_exit, loopback_net_init, LoopbackDev};
@@ -24,7 +42,7 @@ pub use netdevice::{
     dev_valid_name, inet_make_mask, InIfaddr, NetDevKind, NetDevStats, NetDevTables, NetDevice, RxQueue, TxQueue,
 };
 pub use ptype::{dev_add_pack, dev_remove_pack, PacketType, PtypeBaseState, PTYPE_HASH_MASK, PTYPE_HASH_SIZE};
-pub use rx::{do_softirq, net_rx_action, netif_receive_frame, netif_receive_skb, netif_rx, settle};
+pub use rx::{do_softirq, net_rx_action, netif_receive_frame, netif_receive_skb, netif_rx};
 pub use veth::{veth_pair, veth_pair_tables, ExternalDev};
 pub use xmit::dev_queue_xmit;
 
@@ -99,7 +117,7 @@ impl OffloadBaseState {
 
 /// `dev_add_offload(po)`: inserts before the first entry of higher
 /// priority, after equal ones. `EEXIST` if `name` is already there.
-pub fn dev_add_offload<S: ProtoSpec>(k: &mut Kernel<S>, po: PacketOffload) -> Result<(), Errno> {
+pub fn dev_add_offload<S: DevSpec>(k: &mut Kernel<S>, po: PacketOffload) -> Result<(), Errno> {
     let list = &mut k.get_mut::<OffloadBaseState>()?.offload_base;
     if list.iter().any(|p| p.name == po.name) {
         return Err(Errno::EEXIST);
@@ -110,7 +128,7 @@ pub fn dev_add_offload<S: ProtoSpec>(k: &mut Kernel<S>, po: PacketOffload) -> Re
 }
 
 /// `dev_remove_offload(po)`; `ENOENT` if it is not there.
-pub fn dev_remove_offload<S: ProtoSpec>(k: &mut Kernel<S>, name: &str) -> Result<(), Errno> {
+pub fn dev_remove_offload<S: DevSpec>(k: &mut Kernel<S>, name: &str) -> Result<(), Errno> {
     let list = &mut k.get_mut::<OffloadBaseState>()?.offload_base;
     let i = list.iter().position(|p| p.name == name).ok_or(Errno::ENOENT)?;
     list.remove(i);
@@ -247,7 +265,7 @@ const DEV_PROC_ENTRIES: &[&str] = &["dev", "softnet_stat", "ptype"];
 ///
 /// `netdev_kobject_init` (sysfs), the CPU hotplug notifier and `dst_init`
 /// have no counterpart here.
-pub fn net_dev_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
+pub fn net_dev_init<S: DevSpec>(k: &mut Kernel<S>) -> InitResult {
     // Check every prerequisite first so a failure leaves nothing half-built.
     k.get::<KsoftirqdState>()?;
     k.get::<SkbCacheState>()?;
@@ -271,7 +289,7 @@ pub fn net_dev_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
 
 /// Reads /proc/net/ptype of `net` (`ptype_seq_show`): "Type Device
 /// Function", one line per packet type, taps ("ALL") first.
-pub fn proc_net_ptype<S: ProtoSpec>(k: &Kernel<S>, net: &Net<S>) -> Result<String, Errno> {
+pub fn proc_net_ptype<S: DevSpec>(k: &Kernel<S>, net: &Net<S>) -> Result<String, Errno> {
     if !net.proc_net.contains("ptype") {
         return Err(Errno::ENOENT);
     }

@@ -1,10 +1,10 @@
 //! `ptype_all` and `ptype_base` (net/core/dev.c): the receive handlers
 //! `dev_add_pack` registers, one list per ethertype bucket.
 
+use super::DevSpec;
 use super::ETH_P_ALL;
 use crate::errno::Errno;
 use crate::kernel::Kernel;
-use crate::netns::PernetSpec;
 use crate::tables::{fn_name, Entry, PacketRcvFn, PacketTypeDesc, ProtoSpec};
 
 /// Buckets of `ptype_base`.
@@ -14,7 +14,7 @@ pub const PTYPE_HASH_MASK: u16 = PTYPE_HASH_SIZE as u16 - 1;
 
 /// `struct packet_type`: a receive handler for one ethertype (or all).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PacketType<S: PernetSpec> {
+pub struct PacketType<S: ProtoSpec> {
     /// `type`, in host order; `ETH_P_ALL` for taps.
     pub type_: u16,
     /// The C variable (`"ip_packet_type"`), for listings; the entry's
@@ -29,7 +29,7 @@ pub struct PacketType<S: PernetSpec> {
     pub entry: Entry<PacketRcvFn<S>>,
 }
 
-impl<S: ProtoSpec> PacketType<S> {
+impl<S: DevSpec> PacketType<S> {
     /// Spec packet type `i`, named from its descriptor.
     pub fn spec(desc: &PacketTypeDesc, i: u16) -> PacketType<S> {
         PacketType { type_: desc.type_, name: desc.name, func: fn_name(desc.func), dev: 0, entry: Entry::Spec(i) }
@@ -44,18 +44,18 @@ impl<S: ProtoSpec> PacketType<S> {
 
 /// `ptype_all` and `ptype_base[PTYPE_HASH_SIZE]` (resource `PtypeBase`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PtypeBaseState<S: PernetSpec> {
+pub struct PtypeBaseState<S: ProtoSpec> {
     ptype_all: Vec<PacketType<S>>,
     ptype_base: [Vec<PacketType<S>>; PTYPE_HASH_SIZE],
 }
 
-impl<S: ProtoSpec> Default for PtypeBaseState<S> {
+impl<S: DevSpec> Default for PtypeBaseState<S> {
     fn default() -> Self {
         PtypeBaseState { ptype_all: Vec::new(), ptype_base: std::array::from_fn(|_| Vec::new()) }
     }
 }
 
-impl<S: ProtoSpec> PtypeBaseState<S> {
+impl<S: DevSpec> PtypeBaseState<S> {
     /// Taps that see every packet, newest first.
     #[inline]
     pub fn ptype_all(&self) -> &[PacketType<S>] {
@@ -96,7 +96,7 @@ impl<S: ProtoSpec> PtypeBaseState<S> {
 /// `ptype_all` for `ETH_P_ALL`, else `ptype_base[type & 15]`. The same
 /// registration on the same list twice is `EEXIST` (Linux would corrupt
 /// the list); two packet types of the same name are two registrations.
-pub fn dev_add_pack<S: ProtoSpec>(k: &mut Kernel<S>, pt: PacketType<S>) -> Result<(), Errno> {
+pub fn dev_add_pack<S: DevSpec>(k: &mut Kernel<S>, pt: PacketType<S>) -> Result<(), Errno> {
     let head = k.get_mut::<PtypeBaseState<S>>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
     if head.iter().any(|p| p.entry == pt.entry) {
         return Err(Errno::EEXIST);
@@ -109,7 +109,7 @@ pub fn dev_add_pack<S: ProtoSpec>(k: &mut Kernel<S>, pt: PacketType<S>) -> Resul
 /// `struct packet_type` pointer; here its entry: the spec index or the
 /// handle). Linux warns "dev_remove_pack: %p not found" for an unknown
 /// one; here that is logged and `ENOENT`.
-pub fn dev_remove_pack<S: ProtoSpec>(k: &mut Kernel<S>, pt: &PacketType<S>) -> Result<(), Errno> {
+pub fn dev_remove_pack<S: DevSpec>(k: &mut Kernel<S>, pt: &PacketType<S>) -> Result<(), Errno> {
     let head = k.get_mut::<PtypeBaseState<S>>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
     if let Some(i) = head.iter().position(|p| p.entry == pt.entry) {
         head.remove(i);
@@ -128,7 +128,7 @@ pub type NetHookFn<S> = fn(&mut crate::tables::NetCx<'_, S>, &crate::skbuff::SkB
 /// `prot_hook` is when bound to no device (Linux 6.9+, `ptype_head`:
 /// `&pt->af_packet_net->ptype_all` / `->ptype_specific`).
 #[derive(Clone, Copy)]
-pub struct NetPacketHook<S: PernetSpec> {
+pub struct NetPacketHook<S: ProtoSpec> {
     /// `ETH_P_ALL` (a tap) or one ethertype, host order.
     pub type_: u16,
     /// Only frames of this device (0: every device).
@@ -146,18 +146,18 @@ pub struct NetPacketHook<S: PernetSpec> {
 /// `ptype_base` cannot take them: a packet socket exists in one namespace
 /// and is created under that namespace's lock, with the kernel's tables
 /// shared.
-pub struct NetPtype<S: PernetSpec> {
+pub struct NetPtype<S: ProtoSpec> {
     ptype_all: Vec<NetPacketHook<S>>,
     ptype_specific: Vec<NetPacketHook<S>>,
 }
 
-impl<S: PernetSpec> Default for NetPtype<S> {
+impl<S: ProtoSpec> Default for NetPtype<S> {
     fn default() -> Self {
         NetPtype { ptype_all: Vec::new(), ptype_specific: Vec::new() }
     }
 }
 
-impl<S: PernetSpec> NetPtype<S> {
+impl<S: ProtoSpec> NetPtype<S> {
     /// `dev_add_pack(pt)` onto the namespace's list for `type_`; returns the
     /// handle [`NetPtype::remove`] takes.
     pub fn add(&mut self, type_: u16, dev: i32, func: NetHookFn<S>, priv_: usize) -> crate::tables::Handle {
@@ -204,6 +204,6 @@ impl<S: PernetSpec> NetPtype<S> {
 
 /// `ptype_net_ops.init`: the namespace's empty handler lists (Linux
 /// initializes `net->ptype_all`/`ptype_specific` in `netdev_init`).
-pub fn ptype_net_init<S: PernetSpec>(_net: &mut crate::netns::Net<S>) -> Result<NetPtype<S>, Errno> {
+pub fn ptype_net_init<S: ProtoSpec>(_net: &mut crate::netns::Net<S>) -> Result<NetPtype<S>, Errno> {
     Ok(NetPtype::default())
 }

@@ -4,11 +4,12 @@
 //! ethertype).
 
 use super::netdevice::{NetDevTables, RxQueue};
-use super::ptype::{NetPacketHook, NetPtype, PacketType, PTYPE_HASH_MASK};
+use super::ptype::{NetPacketHook, NetPtype, PacketType, PtypeBaseState, PTYPE_HASH_MASK};
+use super::DevSpec;
 use super::{NETDEV_BUDGET, WEIGHT_P};
 use crate::ethernet::eth_type_trans;
 use crate::skbuff::{SkBuff, PACKET_BROADCAST, PACKET_MULTICAST};
-use crate::tables::{Entry, NetCx, NetRx, ProtoSpec};
+use crate::tables::{Entry, NetCx, NetRx};
 
 /// `netif_rx(skb)`: queues a received frame (`data` at its Ethernet
 /// header) on the device's ring for the next `net_rx_action`. `NET_RX_DROP`,
@@ -25,7 +26,7 @@ pub fn netif_rx(dev: &RxQueue, skb: SkBuff) -> NetRx {
 /// ring is emptied into a batch under one lock; the frames are processed
 /// without it, so a frame sent meanwhile (a reply over `lo`) waits for the
 /// next round.
-pub fn net_rx_action<S: ProtoSpec>(cx: &mut NetCx<'_, S>, budget: usize) -> usize {
+pub fn net_rx_action<S: DevSpec>(cx: &mut NetCx<'_, S>, budget: usize) -> usize {
     let mut scratch = match cx.state_mut::<NetDevTables>() {
         Ok(t) => std::mem::take(&mut t.rx_scratch),
         Err(_) => return 0,
@@ -62,32 +63,14 @@ pub fn net_rx_action<S: ProtoSpec>(cx: &mut NetCx<'_, S>, budget: usize) -> usiz
 }
 
 /// Whether any device of the namespace has frames waiting.
-pub fn rx_pending<S: ProtoSpec>(cx: &NetCx<'_, S>) -> bool {
+pub fn rx_pending<S: DevSpec>(cx: &NetCx<'_, S>) -> bool {
     cx.state::<NetDevTables>().is_ok_and(|t| t.devices().any(|d| !d.rx.is_empty()))
-}
-
-/// Runs `net_rx_action` in each of `nets` in turn until no frame moves
-/// (at most 100 rounds): what the softirqs of hosts joined by wires do.
-/// Returns the frames processed.
-pub fn settle<S: ProtoSpec>(k: &crate::Kernel<S>, nets: &[&crate::netns::NetRef<S>]) -> Result<usize, crate::Errno> {
-    let mut total = 0;
-    for _ in 0..100 {
-        let mut moved = 0;
-        for net in nets {
-            moved += crate::tables::with_cx(k, net, |cx| net_rx_action(cx, 300))?;
-        }
-        if moved == 0 {
-            break;
-        }
-        total += moved;
-    }
-    Ok(total)
 }
 
 /// `do_softirq()` as a system call leaving `local_bh_enable` runs it:
 /// `net_rx_action` while frames are pending, at most
 /// `MAX_SOFTIRQ_RESTART` (10) times.
-pub fn do_softirq<S: ProtoSpec>(cx: &mut NetCx<'_, S>) {
+pub fn do_softirq<S: DevSpec>(cx: &mut NetCx<'_, S>) {
     for _ in 0..10 {
         if !rx_pending(cx) || net_rx_action(cx, NETDEV_BUDGET as usize) == 0 {
             break;
@@ -102,7 +85,7 @@ pub fn do_softirq<S: ProtoSpec>(cx: &mut NetCx<'_, S>) {
 /// `netif_receive_skb`. A frame for a device that no longer exists is
 /// dropped.
 #[inline]
-pub fn netif_receive_frame<S: ProtoSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, mut skb: SkBuff) -> NetRx {
+pub fn netif_receive_frame<S: DevSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, mut skb: SkBuff) -> NetRx {
     let Ok(t) = cx.state_mut::<NetDevTables>() else { return NetRx::Drop };
     let Some(dev) = t.get_by_index_mut(ifindex) else { return NetRx::Drop };
     if !dev.is_up() {
@@ -128,7 +111,7 @@ pub fn netif_receive_frame<S: ProtoSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, mu
 /// `deliver_skb(skb, pt_prev, orig_dev)`: `pt->func(skb, ..)`, the
 /// generated `match` for a spec packet type, a [`PacketRcvFn`] otherwise.
 #[inline(always)]
-fn deliver_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType<S>, skb: SkBuff) -> NetRx {
+fn deliver_skb<S: DevSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType<S>, skb: SkBuff) -> NetRx {
     match pt.entry {
         Entry::Spec(i) => S::packet_type_rcv(i, cx, skb),
         Entry::Fn(f, _) => f(cx, skb),
@@ -136,7 +119,7 @@ fn deliver_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType<S>, skb: SkB
 }
 
 /// Bumps one counter of device `ifindex`.
-pub(crate) fn count_drop<S: ProtoSpec>(
+pub(crate) fn count_drop<S: DevSpec>(
     cx: &mut NetCx<'_, S>,
     ifindex: i32,
     field: impl FnOnce(&mut super::NetDevStats) -> &mut u64,
@@ -164,8 +147,8 @@ pub(crate) fn count_drop<S: ProtoSpec>(
 /// reference at the two points their lists are walked: after the taps,
 /// and beside the handlers of its type.
 #[inline]
-pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
-    let ptype = cx.tables.ptype;
+pub fn netif_receive_skb<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
+    let Ok(ptype) = cx.kernel_state::<PtypeBaseState<S>>() else { return NetRx::Drop };
     let ifindex = skb.ifindex;
     let mut pt_prev: Option<&PacketType<S>> = None;
     for pt in ptype.ptype_all() {
@@ -200,7 +183,7 @@ pub fn netif_receive_skb<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Ne
 /// The namespace's handlers of `skb` (its taps, then those of its type),
 /// each bound to no device or this one; whether one took it. Nothing to do,
 /// and no copy of the lists, when the namespace has none (the common case).
-fn deliver_net_hooks<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) -> bool {
+fn deliver_net_hooks<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) -> bool {
     let Ok(np) = cx.state::<NetPtype<S>>() else { return false };
     if np.is_empty() {
         return false;

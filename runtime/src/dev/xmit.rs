@@ -1,10 +1,11 @@
 //! The transmit path of net/core/dev.c: `dev_queue_xmit`.
 
 use super::netdevice::NetDevTables;
-use super::ptype::{NetPacketHook, NetPtype};
+use super::ptype::{NetPacketHook, NetPtype, PtypeBaseState};
+use super::DevSpec;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, PACKET_OUTGOING};
-use crate::tables::{Entry, NetCx, ProtoSpec};
+use crate::tables::{Entry, NetCx};
 
 /// `dev_queue_xmit(skb)` (`__dev_queue_xmit`): `skb->ifindex` names the
 /// device, `data` is at the Ethernet header. Taps see the frame first
@@ -13,10 +14,10 @@ use crate::tables::{Entry, NetCx, ProtoSpec};
 /// it (`tx_dropped`, `ENETDOWN`); otherwise the device's `ndo_start_xmit`
 /// runs ([`super::NetDevice::start_xmit`]). `ENODEV` if there is no such
 /// device.
-pub fn dev_queue_xmit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<(), Errno> {
+pub fn dev_queue_xmit<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<(), Errno> {
     let ifindex = skb.ifindex;
-    let taps =
-        !cx.tables.ptype.ptype_all().is_empty() || cx.state::<NetPtype<S>>().is_ok_and(|n| !n.ptype_all().is_empty());
+    let ptype = cx.kernel_state::<PtypeBaseState<S>>()?;
+    let taps = !ptype.ptype_all().is_empty() || cx.state::<NetPtype<S>>().is_ok_and(|n| !n.ptype_all().is_empty());
     if taps {
         dev_queue_xmit_nit(cx, &skb);
     }
@@ -29,19 +30,20 @@ pub fn dev_queue_xmit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Resul
 }
 
 /// `dev_queue_xmit_nit(skb, dev)`: outgoing frames to the taps.
-fn dev_queue_xmit_nit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
+fn dev_queue_xmit_nit<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
     let mut out = skb.clone();
     out.pkt_type = PACKET_OUTGOING;
     out.reset_mac_header();
-    for pt in cx.tables.ptype.ptype_all() {
+    let Ok(ptype) = cx.kernel_state::<PtypeBaseState<S>>() else { return };
+    for pt in ptype.ptype_all() {
         if pt.dev != 0 && pt.dev != skb.ifindex {
             continue;
         }
         let mut c = out.clone();
         c.pull(crate::ethernet::ETH_HLEN);
-        match &pt.entry {
+        match pt.entry {
             Entry::Spec(i) => {
-                S::packet_type_rcv(*i, cx, c);
+                S::packet_type_rcv(i, cx, c);
             }
             Entry::Fn(f, _) => {
                 f(cx, c);

@@ -2,6 +2,7 @@
 //! `inet_stream_ops` / `inet_dgram_ops` / `inet_sockraw_ops` methods,
 //! which check what is generic and call the socket's `struct proto`.
 
+use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::netns_ipv4::Ipv4Net;
@@ -9,13 +10,13 @@ use super::route::{ipv4_is_lbcast, ipv4_is_multicast};
 use super::{INET_PROTOSW_REUSE, IPPROTO_MAX, IPPROTO_RAW};
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
-use crate::socket::sock::{
+use crate::sock::sk::{
     sk, sk_prot, sock_prot_inuse_add, PortTable, Sock, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK,
     SOCK_BINDPORT_LOCK, SS_CONNECTED, SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_CLOSE, TCP_LISTEN,
     TCP_SYN_RECV, TCP_SYN_SENT,
 };
 use crate::socket::{SOCK_RAW, SOCK_STREAM};
-use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
+use crate::tables::{Fd, NetCx, SockAddr};
 
 /// `SIOCINQ`/`FIONREAD` and `SIOCOUTQ`/`TIOCOUTQ`.
 pub const SIOCINQ: u32 = 0x541B;
@@ -31,17 +32,18 @@ pub const SIOCOUTQ: u32 = 0x5411;
 /// (`IPPROTO_RAW` implies `IP_HDRINCL`). The tail (hash, `prot->init`)
 /// runs in `sys_socket` once the socket has its descriptor.
 /// `CAP_NET_RAW` is not modelled: raw sockets are allowed.
-pub fn inet_create<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
+pub fn inet_create<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
     if !(0..IPPROTO_MAX).contains(&protocol) {
         return Err(Errno::EINVAL);
     }
-    let tables = cx.tables;
+    let (inetsw, protos) =
+        (cx.kernel_state::<super::InetswState<S>>()?, cx.kernel_state::<crate::sock::SockCacheState>()?);
     let sock = sk(cx, fd)?;
     sock.sock_state = SS_UNCONNECTED;
-    let (answer, proto) = tables.inetsw.lookup(sock.type_, protocol as u8)?;
+    let (answer, proto) = inetsw.lookup(sock.type_, protocol as u8)?;
     sock.ops = answer.ops.clone();
     sock.prot = Some(answer.prot);
-    sock.inuse_idx = tables.protos.spec_proto(answer.prot).map(|p| p.inuse_idx);
+    sock.inuse_idx = protos.spec_proto(answer.prot).map(|p| p.inuse_idx);
     sock.protocol = u16::from(proto);
     sock.reuse = answer.flags & INET_PROTOSW_REUSE != 0;
     if sock.type_ == SOCK_RAW {
@@ -56,7 +58,7 @@ pub fn inet_create<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _
 }
 
 /// `inet_release(sock)`: `sk->sk_prot->close(sk, timeout)`.
-pub fn inet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn inet_release<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     if let Ok((p, _)) = sk_prot(cx, fd) {
         S::prot_close(p, cx, fd);
     }
@@ -66,7 +68,7 @@ pub fn inet_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), E
 
 /// `inet_addr_type`-based check of a bind address: 0, a local address, a
 /// broadcast or multicast address, or anything with `ip_nonlocal_bind`.
-pub(crate) fn inet_addr_valid_or_nonlocal<S: ProtoSpec>(cx: &NetCx<'_, S>, addr: u32) -> bool {
+pub(crate) fn inet_addr_valid_or_nonlocal<S: InetSpec>(cx: &NetCx<'_, S>, addr: u32) -> bool {
     if addr == 0 || ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) {
         return true;
     }
@@ -96,7 +98,7 @@ pub(crate) fn sockaddr_in(addr: &SockAddr) -> Result<(u32, u16), Errno> {
 /// (`EADDRINUSE` on any failure). Binding a port below
 /// `ip_unprivileged_port_start` needs `CAP_NET_BIND_SERVICE` in Linux; the
 /// caller is taken to have it.
-pub fn inet_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+pub fn inet_bind<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
     let (p, desc) = sk_prot(cx, fd)?;
     if desc.methods.bind {
         return S::prot_bind(p, cx, fd, addr);
@@ -128,7 +130,7 @@ pub(crate) fn bind_saddr(addr: u32) -> u32 {
 /// error is `EADDRINUSE`); a non-zero address or port is locked
 /// (`SOCK_BINDADDR_LOCK`, `SOCK_BINDPORT_LOCK`), `inet_sport` becomes the
 /// port and the peer is forgotten.
-pub(crate) fn inet_bind_port<S: ProtoSpec>(
+pub(crate) fn inet_bind_port<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     rcv_saddr: u32,
@@ -160,7 +162,7 @@ pub(crate) fn inet_bind_port<S: ProtoSpec>(
 
 /// `inet_autobind(sk)`: an unbound socket gets an ephemeral port
 /// (`sk->sk_prot->get_port(sk, 0)`); `EAGAIN` if none is free.
-pub fn inet_autobind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn inet_autobind<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     if sk(cx, fd)?.num != 0 {
         return Ok(());
     }
@@ -174,7 +176,7 @@ pub fn inet_autobind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), 
 /// `inet_dgram_connect(sock, uaddr, addr_len, flags)`: `AF_UNSPEC`
 /// dissolves the association (`sk->sk_prot->disconnect`); otherwise an
 /// unbound socket is autobound (`EAGAIN`) and `sk->sk_prot->connect` runs.
-pub fn inet_dgram_connect<S: ProtoSpec>(
+pub fn inet_dgram_connect<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     addr: &SockAddr,
@@ -194,7 +196,7 @@ pub fn inet_dgram_connect<S: ProtoSpec>(
 /// disconnects; a connected socket is `EISCONN`, a connecting one
 /// `EALREADY`; otherwise `sk->sk_prot->connect` (`tcp_v4_connect`, which
 /// is `EOPNOTSUPP`: the TCP state machine is not built).
-pub fn inet_stream_connect<S: ProtoSpec>(
+pub fn inet_stream_connect<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     addr: &SockAddr,
@@ -223,7 +225,7 @@ pub fn inet_stream_connect<S: ProtoSpec>(
 /// `inet_accept(sock, newsock, flags, kern)`: `sk1->sk_prot->accept`,
 /// which `tcp_prot` would have as `inet_csk_accept`; with the TCP state
 /// machine not built, `EOPNOTSUPP`.
-pub fn inet_accept<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) -> Result<Fd, Errno> {
+pub fn inet_accept<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) -> Result<Fd, Errno> {
     sk(cx, fd)?;
     Err(Errno::EOPNOTSUPP)
 }
@@ -231,7 +233,7 @@ pub fn inet_accept<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) -> 
 /// `inet_getname(sock, uaddr, peer)`: the peer (`ENOTCONN` if there is
 /// none), or the local address (`inet_rcv_saddr`, else `inet_saddr`) and
 /// port.
-pub fn inet_getname<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, peer: bool) -> Result<SockAddr, Errno> {
+pub fn inet_getname<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, peer: bool) -> Result<SockAddr, Errno> {
     let s = sk(cx, fd)?;
     if peer {
         if s.dport == 0 || (s.type_ == SOCK_STREAM && [TCP_CLOSE, TCP_SYN_SENT].contains(&s.state)) {
@@ -245,7 +247,7 @@ pub fn inet_getname<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, peer: bool) -> 
 /// `inet_ioctl(sock, cmd, arg)`: `SIOCINQ` (the size of the next
 /// datagram's payload, UDP without its header) and `SIOCOUTQ` (0: nothing
 /// waits to be sent); others `ENOTTY`.
-pub fn inet_ioctl<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, _arg: u64) -> Result<i64, Errno> {
+pub fn inet_ioctl<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, _arg: u64) -> Result<i64, Errno> {
     let s = sk(cx, fd)?;
     match cmd {
         SIOCINQ => {
@@ -260,7 +262,7 @@ pub fn inet_ioctl<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, _arg: u
 /// `inet_listen(sock, backlog)`: `EINVAL` unless an unconnected stream
 /// socket in `CLOSE` or `LISTEN`; then `EOPNOTSUPP` (no TCP state
 /// machine: `inet_csk_listen_start` is not built).
-pub fn inet_listen<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _backlog: i32) -> Result<(), Errno> {
+pub fn inet_listen<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _backlog: i32) -> Result<(), Errno> {
     let s = sk(cx, fd)?;
     if s.sock_state != SS_UNCONNECTED || s.type_ != SOCK_STREAM {
         return Err(Errno::EINVAL);
@@ -275,7 +277,7 @@ pub fn inet_listen<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _backlog: i32) -
 /// `RCV_SHUTDOWN`/`SEND_SHUTDOWN`; an unconnected socket is `ENOTCONN`
 /// but is shut down all the same (Linux's "hack to wake up other
 /// listeners"); a connecting or listening one is disconnected.
-pub fn inet_shutdown<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, how: i32) -> Result<(), Errno> {
+pub fn inet_shutdown<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, how: i32) -> Result<(), Errno> {
     let how = how.wrapping_add(1);
     if how & !i32::from(SHUTDOWN_MASK) != 0 || how == 0 {
         return Err(Errno::EINVAL);
@@ -310,7 +312,7 @@ pub fn inet_shutdown<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, how: i32) -> R
 /// `inet_sendmsg(sock, msg, size)`: `inet_send_prepare` autobinds an
 /// unbound socket whose proto has ports (`EAGAIN` if none is free; TCP is
 /// `no_autobind`), then `sk->sk_prot->sendmsg`.
-pub fn inet_sendmsg<S: ProtoSpec>(
+pub fn inet_sendmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     msg: &[u8],
@@ -326,7 +328,7 @@ pub fn inet_sendmsg<S: ProtoSpec>(
 }
 
 /// `inet_recvmsg(sock, msg, size, flags)`: `sk->sk_prot->recvmsg`.
-pub fn inet_recvmsg<S: ProtoSpec>(
+pub fn inet_recvmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &mut [u8],
@@ -338,7 +340,7 @@ pub fn inet_recvmsg<S: ProtoSpec>(
 
 /// The socket table of `cx`'s namespace (for the protocols' hash
 /// functions).
-pub(crate) fn socks<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>) -> Result<&'c mut Sockets<S>, Errno> {
+pub(crate) fn socks<'c, S: InetSpec>(cx: &'c mut NetCx<'_, S>) -> Result<&'c mut Sockets<S>, Errno> {
     cx.state_mut::<Sockets<S>>()
 }
 
@@ -350,7 +352,7 @@ pub(crate) type SockTable<S> = fn(&mut Sockets<S>) -> &mut PortTable;
 /// the socket, with `inet_num` `num`, joins `table` under `num` and counts
 /// in use. How `udp_lib_get_port` and `ping_get_port` end, and
 /// `raw_hash_sk`.
-pub(crate) fn sk_hash_into<S: ProtoSpec>(
+pub(crate) fn sk_hash_into<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     table: SockTable<S>,
@@ -371,12 +373,7 @@ pub(crate) fn sk_hash_into<S: ProtoSpec>(
 /// use; then `reset` clears what the protocol's unhash clears
 /// (`udp_lib_unhash`: `inet_num`; `ping_unhash`: `inet_num` and
 /// `inet_sport`; `raw_unhash_sk`: nothing).
-pub(crate) fn sk_unhash_from<S: ProtoSpec>(
-    cx: &mut NetCx<'_, S>,
-    fd: Fd,
-    table: SockTable<S>,
-    reset: fn(&mut Sock<S>),
-) {
+pub(crate) fn sk_unhash_from<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, table: SockTable<S>, reset: fn(&mut Sock<S>)) {
     let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
     let Some(s) = socks.get_mut(fd) else { return };
     if !s.hashed {

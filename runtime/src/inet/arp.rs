@@ -13,6 +13,7 @@
 //! dropped (`unres_discards`) and the entry removed, so the next packet
 //! starts over. Resolved entries do not age.
 
+use super::InetSpec;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
 
@@ -21,7 +22,7 @@ use crate::errno::Errno;
 use crate::ethernet::{eth_header, eth_set_dest, ETH_ALEN, ETH_BROADCAST};
 use crate::inet::mib::ExtMib;
 use crate::kernel::Kernel;
-use crate::netns::{Net, PernetSpec};
+use crate::netns::Net;
 use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_HOST, PACKET_LOOPBACK, PACKET_OTHERHOST};
 use crate::socket::PF_INET;
 use crate::tables::{NetCx, NetRx, ProtoSpec};
@@ -183,7 +184,7 @@ pub struct ArpState {
 /// `arp_proc_init`'s pernet `arp_net_ops` (/proc/net/arp and the table of
 /// each namespace) the spec's, registered then too. The sysctl and
 /// netdevice-notifier registrations have no counterpart.
-pub fn arp_init<S: ProtoSpec>(k: &mut Kernel<S>) -> Result<(), Errno> {
+pub fn arp_init<S: InetSpec>(k: &mut Kernel<S>) -> Result<(), Errno> {
     if k.has::<ArpState>() {
         return Err(Errno::EEXIST);
     }
@@ -192,14 +193,14 @@ pub fn arp_init<S: ProtoSpec>(k: &mut Kernel<S>) -> Result<(), Errno> {
 
 /// `arp_net_init(net)` (`arp_net_ops.init`): creates /proc/net/arp and
 /// returns the namespace's empty neighbour table.
-pub fn arp_net_init<S: PernetSpec>(net: &mut Net<S>) -> Result<NeighTable, Errno> {
+pub fn arp_net_init<S: ProtoSpec>(net: &mut Net<S>) -> Result<NeighTable, Errno> {
     net.proc_net.proc_create("arp")?;
     Ok(arp_tbl())
 }
 
 /// `arp_net_exit(net)`: removes /proc/net/arp (the table and what it
 /// queued go with the state).
-pub fn arp_net_exit<S: PernetSpec>(net: &mut Net<S>) {
+pub fn arp_net_exit<S: ProtoSpec>(net: &mut Net<S>) {
     net.proc_net.remove_all(&["arp"]);
 }
 
@@ -227,7 +228,7 @@ fn neigh_enqueue(n: &mut Neighbour, stats: &mut NeighStatistics, limit: usize, s
 /// filled in and the frame transmitted; otherwise it is queued on the
 /// (possibly new, `NUD_INCOMPLETE`) entry and a request broadcast (see the
 /// module's notes on timing). A queued packet is a success, as in Linux.
-pub fn neigh_output<S: ProtoSpec>(
+pub fn neigh_output<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     ifindex: i32,
     nexthop: u32,
@@ -317,7 +318,7 @@ impl Neighbour {
 /// `arp_solicit(neigh, skb)`: broadcasts "who has `target`", from the
 /// packet's source address if it is local, else the device's address
 /// (`inet_select_addr`).
-pub fn arp_solicit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, target: u32, saddr: u32) -> Result<(), Errno> {
+pub fn arp_solicit<S: InetSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, target: u32, saddr: u32) -> Result<(), Errno> {
     let (src_ip, src_hw) = {
         let devs = cx.state::<NetDevTables>()?;
         let dev = devs.get_by_index(ifindex).ok_or(Errno::ENODEV)?;
@@ -335,7 +336,7 @@ pub fn arp_solicit<S: ProtoSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, target: u3
 /// target_hw)` → `arp_create` + `arp_xmit`: an ARP message to `dest_hw`
 /// (broadcast if `None`).
 #[allow(clippy::too_many_arguments)]
-pub fn arp_send<S: ProtoSpec>(
+pub fn arp_send<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     op: u16,
     dest_ip: u32,
@@ -366,7 +367,7 @@ pub fn arp_send<S: ProtoSpec>(
 /// `neigh_update(n, lladdr, new, ..)`: records `ha` for `addr` on
 /// `ifindex` in state `state` (creating the entry if `create`, as
 /// `neigh_event_ns` does) and, once valid, sends what was queued.
-pub fn neigh_update<S: ProtoSpec>(
+pub fn neigh_update<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     ifindex: i32,
     addr: u32,
@@ -426,7 +427,7 @@ fn mac(b: &[u8]) -> [u8; 6] {
     m
 }
 
-fn arp_drop<S: ProtoSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
+fn arp_drop<S: InetSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
     cx.mib_inc(ExtMib::ArpDrops);
     NetRx::Drop
 }
@@ -441,7 +442,7 @@ fn arp_drop<S: ProtoSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
 /// learnt (`neigh_event_ns`: `NUD_STALE`); otherwise an existing entry for
 /// the sender is updated, `NUD_REACHABLE` for a unicast reply, else
 /// `NUD_STALE`. Unsolicited replies create no entry.
-pub fn arp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
+pub fn arp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let ifindex = skb.ifindex;
     let (dev_addr, noarp) = match cx.state::<NetDevTables>().ok().and_then(|t| t.get_by_index(ifindex)) {
         Some(d) => (d.dev_addr, d.flags & IFF_NOARP != 0),

@@ -1,14 +1,15 @@
 //! net/ipv4/datagram.c: `ip4_datagram_connect`, the `connect` of UDP, raw
 //! and ping sockets; and the receive raw and ping sockets share.
 
+use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::af_inet::sockaddr_in;
 use super::ip_input::Iphdr;
 use super::route::ip_route_output_dgram;
 use crate::errno::Errno;
-use crate::socket::sock::{sk, TCP_ESTABLISHED};
-use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
+use crate::sock::sk::{sk, TCP_ESTABLISHED};
+use crate::tables::{Fd, NetCx, SockAddr};
 
 /// `__ip4_datagram_connect(sk, uaddr, addr_len)`: an `AF_INET` address is
 /// needed (`EAFNOSUPPORT`); the route to it (`ENETUNREACH`, counted
@@ -16,7 +17,7 @@ use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
 /// broadcast destination needs `SO_BROADCAST` (`EACCES`). The socket is
 /// then connected (`TCP_ESTABLISHED`): sends go to the peer and only its
 /// datagrams are received (by the exact-match score of the UDP lookup).
-pub fn ip4_datagram_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+pub fn ip4_datagram_connect<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
     let SockAddr::Inet(_) = addr else { return Err(Errno::EAFNOSUPPORT) };
     let (daddr, dport) = sockaddr_in(addr)?;
     let (saddr, oif, bcast_ok) = {
@@ -38,12 +39,12 @@ pub fn ip4_datagram_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &
 }
 
 /// What `raw_recvmsg` and `ping_recvmsg` share: `skb_recv_datagram` and
-/// `skb_copy_datagram_msg` ([`Sock::recv_datagram`](crate::socket::sock::Sock::recv_datagram)),
+/// `skb_copy_datagram_msg` ([`Sock::recv_datagram`](crate::sock::sk::Sock::recv_datagram)),
 /// with the source address from the datagram's IP header
 /// (`sin->sin_addr.s_addr = ip_hdr(skb)->saddr`, `sin_port` 0). `skb->data`
 /// is at the IP header for raw, at the ICMP header for ping: the source is
 /// read from the network header either way.
-pub fn ip4_recv_datagram<S: ProtoSpec>(
+pub fn ip4_recv_datagram<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &mut [u8],

@@ -13,12 +13,13 @@ use super::mib::{ExtMib, IcmpMib};
 use super::netns_ipv4::Ipv4Net;
 use super::ping::{ping_err, ping_rcv};
 use super::route::ip_route_output_cx;
+use super::InetSpec;
 use super::IPPROTO_ICMP;
 use crate::checksum::{csum_fold, csum_partial};
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_HOST, RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST};
-use crate::tables::{Entry, NetCx, NetRx, ProtoSpec};
+use crate::tables::{Entry, NetCx, NetRx};
 
 pub const ICMP_ECHOREPLY: u8 = 0;
 pub const ICMP_DEST_UNREACH: u8 = 3;
@@ -90,7 +91,7 @@ pub fn icmp_sk_err(type_: u8, code: u8) -> Option<(Errno, bool)> {
 }
 
 /// `icmp_out_count(net, type)`: `OutMsgs` and the per-type counter.
-pub fn icmp_out_count<S: ProtoSpec>(cx: &mut NetCx<'_, S>, type_: u8) {
+pub fn icmp_out_count<S: InetSpec>(cx: &mut NetCx<'_, S>, type_: u8) {
     cx.mib_inc(IcmpMib::OutMsgs);
     if let Some(c) = IcmpMib::msg_out(type_) {
         cx.mib_inc(c);
@@ -108,7 +109,7 @@ pub fn icmp_set_csum(m: &mut [u8]) {
     }
 }
 
-fn in_error<S: ProtoSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
+fn in_error<S: InetSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
     cx.mib_inc(IcmpMib::InErrors);
     NetRx::Drop
 }
@@ -122,7 +123,7 @@ fn in_error<S: ProtoSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
 /// type's handler: echo reply → ping sockets, echo → [`icmp_echo`],
 /// timestamp → [`icmp_timestamp`], errors → [`icmp_unreach`], the others
 /// discarded.
-pub fn icmp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
+pub fn icmp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     cx.mib_inc(IcmpMib::InMsgs);
     if csum_fold(csum_partial(skb.data(), 0)) != 0 {
         cx.mib_inc(IcmpMib::CsumErrors);
@@ -169,7 +170,7 @@ pub fn icmp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
 /// `inet_protos[protocol]->err_handler(skb, info)` with `data` at the
 /// quoted IP header and `info = type << 8 | code`. Redirects are accepted
 /// and ignored.
-pub fn icmp_unreach<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
+pub fn icmp_unreach<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
     let (type_, code) = match skb.data() {
         [t, c, ..] => (*t, *c),
         _ => return false,
@@ -191,11 +192,11 @@ pub fn icmp_unreach<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> boo
         return true;
     }
     let info = (u32::from(type_) << 8) | u32::from(code);
-    let inet_protos = cx.tables.inet_protos;
+    let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return true };
     if let Some(p) = inet_protos.get(inner.protocol) {
-        match &p.err_entry {
+        match p.err_entry {
             Some(Entry::Spec(i)) => {
-                let _ = S::inet_protocol_err(*i, cx, &skb, info);
+                let _ = S::inet_protocol_err(i, cx, &skb, info);
             }
             Some(Entry::Fn(f, _)) => {
                 let _ = f(cx, &skb, info);
@@ -209,7 +210,7 @@ pub fn icmp_unreach<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> boo
 /// `icmp_err(skb, info)` (the spec's `icmp_protocol` error handler): an
 /// error quoting an ICMP message this host sent; unless that was an echo
 /// reply it goes to the ping socket (`ping_err`).
-pub fn icmp_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> Result<(), Errno> {
+pub fn icmp_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> Result<(), Errno> {
     let iph = Iphdr::parse(skb.data()).ok_or(Errno::EINVAL)?;
     let inner_type = *skb.data().get(iph.ihl).ok_or(Errno::EINVAL)?;
     if inner_type != ICMP_ECHOREPLY {
@@ -223,7 +224,7 @@ pub fn icmp_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) ->
 /// buffer becomes the reply: type 0, checksum redone, a new IP header to
 /// the sender from the address it was sent to (the device's for a
 /// broadcast), no allocation.
-pub fn icmp_echo<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
+pub fn icmp_echo<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
     if cx.state::<Ipv4Net>().is_ok_and(|n| n.sysctl_icmp_echo_ignore_all) {
         cx.mib_inc(ExtMib::IcmpEchoIgnored);
         return true;
@@ -238,7 +239,7 @@ pub fn icmp_echo<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
 
 /// `icmp_reply(icmp_param, skb)`: sends the ICMP message `skb` holds
 /// (`data` at it) back to the sender of `iph`.
-fn icmp_reply<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr, type_: u8) -> bool {
+fn icmp_reply<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr, type_: u8) -> bool {
     let unicast = skb.rt_flags & RTCF_LOCAL != 0 && skb.rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST) == 0;
     let saddr = if unicast { iph.daddr } else { 0 };
     let rt = match ip_route_output_cx(cx, iph.saddr, saddr, 0) {
@@ -267,7 +268,7 @@ fn inet_current_timestamp() -> u32 {
 /// `icmp_timestamp(skb)`: answers a timestamp request (at least the
 /// 4-byte originate timestamp after the header, else `InErrors`) with
 /// the originate time and the current time as receive and transmit times.
-pub fn icmp_timestamp<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
+pub fn icmp_timestamp<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
     let d = skb.data();
     let Some(orig) = d.get(ICMP_HLEN..ICMP_HLEN + 4) else {
         cx.mib_inc(IcmpMib::InErrors);
@@ -296,7 +297,7 @@ pub fn icmp_timestamp<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool 
 /// error quotes as much of the datagram as fits in 576 bytes; it comes
 /// from the address the datagram was sent to (if local) and carries
 /// `info` in its second word.
-pub fn icmp_send<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb_in: &SkBuff, type_: u8, code: u8, info: u32) {
+pub fn icmp_send<S: InetSpec>(cx: &mut NetCx<'_, S>, skb_in: &SkBuff, type_: u8, code: u8, info: u32) {
     let nh = skb_in.network_header();
     let Some(iph) = Iphdr::parse(nh) else { return };
     if skb_in.pkt_type != PACKET_HOST || skb_in.rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST) != 0 {

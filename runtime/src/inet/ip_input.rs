@@ -13,12 +13,13 @@ use super::ip_output::{IP_MF, IP_OFFSET};
 use super::mib::IpMib;
 use super::raw::raw_local_deliver;
 use super::route::ip_route_input;
+use super::InetSpec;
 use crate::checksum::ip_fast_csum;
 use crate::dev::rx::count_drop;
 use crate::dev::NetDevTables;
 use crate::skbuff::{SkBuff, PACKET_OTHERHOST, RTCF_BROADCAST, RTCF_MULTICAST};
-use crate::socket::sock::Sockets;
-use crate::tables::{Entry, NetCx, NetRx, ProtoSpec};
+use crate::sock::sk::Sockets;
+use crate::tables::{Entry, NetCx, NetRx};
 
 /// The IPv4 header fields the input path reads, host order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +60,7 @@ impl Iphdr {
 }
 
 #[inline]
-fn drop<S: ProtoSpec>(cx: &mut NetCx<'_, S>, c: IpMib) -> NetRx {
+fn drop<S: InetSpec>(cx: &mut NetCx<'_, S>, c: IpMib) -> NetRx {
     cx.mib_inc(c);
     NetRx::Drop
 }
@@ -79,7 +80,7 @@ fn drop<S: ProtoSpec>(cx: &mut NetCx<'_, S>, c: IpMib) -> NetRx {
 ///   broadcast/multicast counted (`InBcastPkts`, `InMcastPkts`);
 /// * then [`ip_local_deliver`].
 #[inline]
-pub fn ip_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
+pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
     if skb.pkt_type == PACKET_OTHERHOST {
         count_drop(cx, skb.ifindex, |s| &mut s.rx_otherhost_dropped);
         return NetRx::Drop;
@@ -143,7 +144,7 @@ pub fn ip_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
 /// otherwise the header (options included) is pulled and the datagram
 /// handed to [`ip_protocol_deliver`].
 #[inline(always)] // one caller on the hot path: no second move of the skb
-pub fn ip_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr) -> NetRx {
+pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr) -> NetRx {
     if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
         cx.mib_inc(IpMib::ReasmReqds);
         return drop(cx, IpMib::ReasmFails);
@@ -160,13 +161,13 @@ pub fn ip_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, ip
 /// it, delivered (`InDelivers`); else `InUnknownProtos` and an ICMP
 /// protocol unreachable.
 #[inline(always)] // ip_rcv's tail: no call (and skb move) for it
-pub fn ip_protocol_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> NetRx {
+pub fn ip_protocol_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> NetRx {
     let raw = cx.state::<Sockets<S>>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &skb, protocol);
-    let inet_protos = cx.tables.inet_protos;
+    let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return drop(cx, IpMib::InDiscards) };
     match inet_protos.get(protocol) {
         Some(p) => {
-            let ret = match &p.entry {
-                Entry::Spec(i) => S::inet_protocol_rcv(*i, cx, skb),
+            let ret = match p.entry {
+                Entry::Spec(i) => S::inet_protocol_rcv(i, cx, skb),
                 Entry::Fn(f, _) => f(cx, skb),
             };
             cx.mib_inc(IpMib::InDelivers);

@@ -7,12 +7,13 @@ use super::arp::neigh_output;
 use super::mib::IpMib;
 use super::netns_ipv4::Ipv4Net;
 use super::route::{Route, RouteKind};
+use super::InetSpec;
 use crate::checksum::ip_fast_csum;
 use crate::dev::{dev_queue_xmit, NetDevTables, ETH_P_IP, IFF_LOOPBACK};
 use crate::errno::Errno;
 use crate::ethernet::{eth_header, ip_eth_mc_map, ETH_BROADCAST};
 use crate::skbuff::SkBuff;
-use crate::tables::{NetCx, ProtoSpec};
+use crate::tables::NetCx;
 
 /// `IP_DF`, `IP_MF`, `IP_OFFSET` (frag_off bits, host order).
 pub const IP_DF: u16 = 0x4000;
@@ -37,7 +38,7 @@ pub struct IpParams {
 }
 
 /// `ip_select_ident`: the next identification of the namespace.
-pub fn ip_select_ident<S: ProtoSpec>(cx: &mut NetCx<'_, S>) -> u16 {
+pub fn ip_select_ident<S: InetSpec>(cx: &mut NetCx<'_, S>) -> u16 {
     match cx.state_mut::<Ipv4Net>() {
         Ok(n) => {
             let id = n.ip_id_next;
@@ -53,7 +54,7 @@ pub fn ip_select_ident<S: ProtoSpec>(cx: &mut NetCx<'_, S>) -> u16 {
 /// header): pushes a 20-byte header with `p`'s fields, the next
 /// identification and the checksum, and sends it on `rt`
 /// ([`ip_local_out`]). `EMSGSIZE` above 65535 bytes.
-pub fn ip_build_and_send<S: ProtoSpec>(
+pub fn ip_build_and_send<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     mut skb: SkBuff,
     rt: &Route,
@@ -95,7 +96,7 @@ pub fn ip_build_and_send<S: ProtoSpec>(
 /// and sends: through `lo` for a local route, to the broadcast or
 /// multicast MAC address, else through the neighbour (ARP) to `nexthop`.
 /// A transmit failure is counted in `OutDiscards`.
-pub fn ip_local_out<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, rt: &Route) -> Result<(), Errno> {
+pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, rt: &Route) -> Result<(), Errno> {
     let len = skb.len() as u64;
     cx.mib_inc(IpMib::OutPkts);
     cx.mib_add(IpMib::OutOctets, len);

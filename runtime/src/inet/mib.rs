@@ -622,6 +622,37 @@ pub fn ipv4_mib_init_net<S: PernetSpec>(net: &mut Net<S>) -> Result<Ipv4Mib, Err
     Ok(Ipv4Mib::new(net.nr_cpus()))
 }
 
+/// The MIBs of a context's namespace, counted on its CPU: what every IPv4
+/// path calls (`__IP_INC_STATS(net, field)` and friends). An inherent impl
+/// of the contract's context, here where the MIBs are defined.
+impl<S: super::InetSpec> crate::tables::NetCx<'_, S> {
+    /// `*_INC_STATS(net, field)` on this context's CPU; nothing if the
+    /// MIBs are not there (`ipv4_mib_ops` unregistered).
+    #[inline]
+    pub fn mib_inc(&mut self, counter: impl Into<Ipv4Counter>) {
+        let cpu = self.cpu;
+        if let Ok(m) = self.state_mut::<Ipv4Mib>() {
+            m.inc(cpu, counter);
+        }
+    }
+
+    /// This CPU's MIB counters, for a path that bumps several.
+    #[inline]
+    pub fn mib_row(&mut self) -> Option<MibRow<'_>> {
+        let cpu = self.cpu;
+        self.state_mut::<Ipv4Mib>().ok()?.row(cpu)
+    }
+
+    /// `*_ADD_STATS(net, field, n)` on this context's CPU.
+    #[inline]
+    pub fn mib_add(&mut self, counter: impl Into<Ipv4Counter>, n: u64) {
+        let cpu = self.cpu;
+        if let Ok(m) = self.state_mut::<Ipv4Mib>() {
+            m.add(cpu, counter, n);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

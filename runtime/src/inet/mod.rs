@@ -18,9 +18,11 @@ pub mod icmp;
 pub mod igmp;
 pub mod ip_input;
 pub mod ip_output;
+pub mod ip_sockglue;
 pub mod mib;
 pub mod netns_ipv4;
 pub mod ping;
+pub mod proc;
 pub mod protocol;
 pub mod raw;
 pub mod route;
@@ -33,13 +35,30 @@ use crate::dev::{dev_add_offload, OffloadBaseState, PacketOffload, PtypeBaseStat
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::netns::{Net, PernetSpec};
+use crate::netns::Net;
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
 use crate::sock::ProtInuseState;
-use crate::socket::{SockCacheState, SockRegistryState, SOCK_MAX};
+use crate::sock::SockCacheState;
+use crate::socket::{SockRegistryState, SOCK_MAX};
 use crate::tables::{Entry, EntryId, NetState, OpsEntry, ProtoSpec, ProtoswDesc};
 
 pub use arp::{arp_init, ArpState, NeighTable};
+
+crate::tables::spec_needs! {
+    /// What IPv4 needs of the spec: the socket layer, `inet_protos` and
+    /// `inetsw`, ARP, and each namespace's neighbours, MIBs and settings.
+    pub trait InetSpec: crate::socket::SocketSpec
+        + NetState<NeighTable>
+        + NetState<mib::Ipv4Mib>
+        + NetState<netns_ipv4::Ipv4Net>
+        + crate::kernel::HasState<InetProtoListState>
+        + crate::kernel::HasState<InetFamilyState>
+        + crate::kernel::HasState<InetProtosState<Self>>
+        + crate::kernel::HasState<InetswState<Self>>
+        + crate::kernel::HasState<ArpState>
+        + crate::kernel::HasState<IpPacketTypeState>
+        + crate::kernel::HasState<Ipv4OffloadState>
+}
 pub use igmp::{igmp_net_exit, igmp_net_init};
 pub use protocol::{
     inet_add_protocol, inet_del_protocol, InetOffloads, InetProtosState, NetOffload, NetProtocol, IPPROTO_ICMP,
@@ -58,7 +77,7 @@ pub const IPPROTO_MAX: i32 = 256;
 
 /// `struct inet_protosw`: what `inet_create` needs for one (type, protocol).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InetProtosw<S: PernetSpec> {
+pub struct InetProtosw<S: ProtoSpec> {
     /// `SOCK_STREAM`, ...
     pub type_: u16,
     /// `IPPROTO_*`; `IPPROTO_IP` is a wildcard.
@@ -75,7 +94,7 @@ pub struct InetProtosw<S: PernetSpec> {
     pub id: EntryId,
 }
 
-impl<S: ProtoSpec> InetProtosw<S> {
+impl<S: InetSpec> InetProtosw<S> {
     /// Spec `protosw` `i`, as its descriptor gives it.
     pub fn spec(p: &ProtoswDesc, i: u16) -> Self {
         InetProtosw {
@@ -97,11 +116,11 @@ impl<S: ProtoSpec> InetProtosw<S> {
 
 /// `inetsw[SOCK_MAX]` (resource `Inetsw`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InetswState<S: PernetSpec> {
+pub struct InetswState<S: ProtoSpec> {
     inetsw: [Vec<InetProtosw<S>>; SOCK_MAX],
 }
 
-impl<S: ProtoSpec> InetswState<S> {
+impl<S: InetSpec> InetswState<S> {
     /// `inetsw[type]`, in lookup order (empty for an invalid type).
     pub fn list(&self, type_: u16) -> &[InetProtosw<S>] {
         self.inetsw.get(usize::from(type_)).map_or(&[], Vec::as_slice)
@@ -140,7 +159,7 @@ impl<S: ProtoSpec> InetswState<S> {
 /// permanent entry of `inetsw[p.type]`, so it overrides reusable entries but
 /// never a permanent one. Linux only logs the two failures; here they also
 /// return `EINVAL` (bad type) and `EPERM` (permanent protocol).
-pub fn inet_register_protosw<S: ProtoSpec>(k: &mut Kernel<S>, p: InetProtosw<S>) -> Result<(), Errno> {
+pub fn inet_register_protosw<S: InetSpec>(k: &mut Kernel<S>, p: InetProtosw<S>) -> Result<(), Errno> {
     let Some(list) = k.get_mut::<InetswState<S>>()?.inetsw.get_mut(usize::from(p.type_)) else {
         k.printk(format!("Ignoring attempt to register invalid socket type {}", p.type_));
         return Err(Errno::EINVAL);
@@ -163,7 +182,7 @@ pub fn inet_register_protosw<S: ProtoSpec>(k: &mut Kernel<S>, p: InetProtosw<S>)
 
 /// `inet_unregister_protosw(p)`: `EPERM` for a permanent entry (Linux logs
 /// "Attempt to unregister permanent protocol"), `ENOENT` if absent.
-pub fn inet_unregister_protosw<S: ProtoSpec>(k: &mut Kernel<S>, p: &InetProtosw<S>) -> Result<(), Errno> {
+pub fn inet_unregister_protosw<S: InetSpec>(k: &mut Kernel<S>, p: &InetProtosw<S>) -> Result<(), Errno> {
     if p.flags & INET_PROTOSW_PERMANENT != 0 {
         k.printk(format!("Attempt to unregister permanent protocol {}", p.protocol));
         return Err(Errno::EPERM);
@@ -173,7 +192,7 @@ pub fn inet_unregister_protosw<S: ProtoSpec>(k: &mut Kernel<S>, p: &InetProtosw<
 
 /// Removes `p` from `inetsw`, permanent or not (what unregistering the
 /// spec's entries needs; Linux never removes its permanent ones).
-pub fn inetsw_remove<S: ProtoSpec>(k: &mut Kernel<S>, p: &InetProtosw<S>) -> Result<(), Errno> {
+pub fn inetsw_remove<S: InetSpec>(k: &mut Kernel<S>, p: &InetProtosw<S>) -> Result<(), Errno> {
     let list = k.get_mut::<InetswState<S>>()?.inetsw.get_mut(usize::from(p.type_)).ok_or(Errno::EINVAL)?;
     let i = list.iter().position(|a| a.id == p.id).ok_or(Errno::ENOENT)?;
     list.remove(i);
@@ -241,7 +260,7 @@ fn ip_init() -> Result<(KmemCache, KmemCache), Errno> {
 ///
 /// The MIB allocation, tcp/udp/raw/ping/icmp init, multicast routing and IP
 /// fragment queues are per namespace (pernet operations) or not built.
-pub fn inet_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
+pub fn inet_init<S: InetSpec>(k: &mut Kernel<S>) -> InitResult {
     // Prerequisites first, so a refusal leaves nothing half-built.
     k.get::<SockRegistryState<S>>()?;
     k.get::<SockCacheState>()?;
@@ -267,7 +286,7 @@ pub fn inet_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
 /// /proc/net/snmp of `net` (`snmp_seq_show`): the IP, ICMP, IcmpMsg, TCP,
 /// UDP and UDP-Lite counters, with the namespace's `ip_default_ttl` and
 /// forwarding setting. `ENOENT` without the MIBs (`ipv4_mib_ops`).
-pub fn proc_net_snmp<S: ProtoSpec>(net: &Net<S>) -> Result<String, Errno> {
+pub fn proc_net_snmp<S: InetSpec>(net: &Net<S>) -> Result<String, Errno> {
     let mib = <S as NetState<mib::Ipv4Mib>>::state(net)?;
     let (ttl, fwd) = <S as NetState<netns_ipv4::Ipv4Net>>::state(net)
         .map_or((netns_ipv4::IPDEFTTL, false), |n| (n.default_ttl(), n.forwarding()));
@@ -276,13 +295,13 @@ pub fn proc_net_snmp<S: ProtoSpec>(net: &Net<S>) -> Result<String, Errno> {
 
 /// /proc/net/netstat of `net`, the parts this model has (`IpExt`,
 /// `NetgenExt`). `ENOENT` without the MIBs.
-pub fn proc_net_netstat<S: ProtoSpec>(net: &Net<S>) -> Result<String, Errno> {
+pub fn proc_net_netstat<S: InetSpec>(net: &Net<S>) -> Result<String, Errno> {
     Ok(<S as NetState<mib::Ipv4Mib>>::state(net)?.netstat_seq_show())
 }
 
 /// /proc/net/arp of `net` (`arp_seq_show`): `ENOENT` if the file (or the
 /// table) does not exist.
-pub fn proc_net_arp<S: ProtoSpec>(net: &Net<S>) -> Result<String, Errno> {
+pub fn proc_net_arp<S: InetSpec>(net: &Net<S>) -> Result<String, Errno> {
     if !net.proc_net.contains("arp") {
         return Err(Errno::ENOENT);
     }
@@ -330,7 +349,7 @@ pub const IPV4_L4_OFFLOADS: [(NetOffload, u8, &str); 2] = [
 /// `udpv4_offload_init` and `tcpv4_offload_init` fill `inet_offloads`
 /// (a failure is logged "ipv4_offload_init: Cannot add X protocol offload"
 /// and ignored, as in Linux), then `dev_add_offload(&ip_packet_offload)`.
-pub fn ipv4_offload_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
+pub fn ipv4_offload_init<S: InetSpec>(k: &mut Kernel<S>) -> InitResult {
     k.get::<OffloadBaseState>()?;
     if k.has::<Ipv4OffloadState>() {
         return Err(Errno::EEXIST);

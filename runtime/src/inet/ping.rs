@@ -13,12 +13,12 @@ use super::ip_output::{ip_build_and_send, IpParams};
 use super::mib::ExtMib;
 use super::netns_ipv4::Ipv4Net;
 use super::route::ip_route_output_dgram;
+use super::InetSpec;
 use super::IPPROTO_ICMP;
 use crate::dev::NetDevTables;
 use crate::errno::Errno;
-use crate::netns::PernetSpec;
 use crate::skbuff::{SkBuff, MAX_HEADER};
-use crate::socket::sock::{sk, sk_common_release, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_ESTABLISHED};
+use crate::sock::sk::{sk, sk_common_release, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_ESTABLISHED};
 use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
 
 /// The group the caller is taken to be in (`current_gid()`).
@@ -26,7 +26,7 @@ pub const CURRENT_GID: u32 = 0;
 
 /// `ping_init_sock(sk)`: `EACCES` unless the caller's group is in
 /// `ping_group_range`.
-pub fn ping_init_sock<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn ping_init_sock<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     sk(cx, fd)?;
     if cx.state::<Ipv4Net>().is_ok_and(|n| n.ping_group_contains(CURRENT_GID)) {
         Ok(())
@@ -36,7 +36,7 @@ pub fn ping_init_sock<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(),
 }
 
 /// `ping_close(sk, timeout)` → `sk_common_release`.
-pub fn ping_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn ping_close<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     sk_common_release(cx, fd);
 }
 
@@ -45,7 +45,7 @@ pub fn ping_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 /// local address: else `EADDRNOTAVAIL`), `EINVAL` if already bound, then
 /// the identifier (the port; 0 picks one) through `ping_get_port`
 /// (`EADDRINUSE`).
-pub fn ping_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+pub fn ping_bind<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
     let (a, ident) = sockaddr_in(addr)?;
     if a != 0 && cx.state::<NetDevTables>().map_or(true, |d| d.inet_addr_local(a).is_none()) {
         return Err(Errno::EADDRNOTAVAIL);
@@ -60,7 +60,7 @@ pub fn ping_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -
 /// `ping_get_port(sk, ident)`: identifier `ident`, or for 0 the next free
 /// one after `ping_port_rover`; taken (by a socket not both
 /// `SO_REUSEADDR`) is `EADDRINUSE`. The socket joins `ping_table`.
-pub fn ping_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, ident: u16) -> Result<(), Errno> {
+pub fn ping_get_port<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, ident: u16) -> Result<(), Errno> {
     let socks = cx.state_mut::<Sockets<S>>()?;
     let reuse = socks.get(fd).ok_or(Errno::EBADF)?.reuse;
     let taken = |socks: &Sockets<S>, id: u16| {
@@ -95,18 +95,18 @@ pub fn ping_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, ident: u16) ->
 }
 
 /// `ping_hash(sk)`: Linux's is `BUG()` ("call get_port() instead").
-pub fn ping_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn ping_hash<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     sk(cx, fd).map(|_| ())
 }
 
 /// `ping_unhash(sk)`: out of `ping_table`, identifier 0.
-pub fn ping_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn ping_unhash<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     sk_unhash_from(cx, fd, |t| &mut t.ping_table, |s| (s.num, s.sport) = (0, 0));
 }
 
 /// `ping_lookup(net, skb, ident)`: the socket with identifier `ident`
 /// bound to `daddr` or any address, on the device or any.
-fn ping_lookup<S: PernetSpec>(socks: &Sockets<S>, ident: u16, daddr: u32, dif: i32) -> Option<Fd> {
+fn ping_lookup<S: ProtoSpec>(socks: &Sockets<S>, ident: u16, daddr: u32, dif: i32) -> Option<Fd> {
     socks.ping_table.chain(ident).iter().copied().find(|&fd| {
         socks.get(fd).is_some_and(|s| {
             s.num == ident
@@ -120,7 +120,7 @@ fn ping_lookup<S: PernetSpec>(socks: &Sockets<S>, ident: u16, daddr: u32, dif: i
 /// `ping_rcv(skb)`: an echo reply (`data` at the ICMP header) to the
 /// socket of its identifier; with none, `PingNoSocket` and dropped. A
 /// full receive buffer drops it for the socket (`sk_drops`).
-pub fn ping_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
+pub fn ping_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
     let ident = match skb.data().get(4..6) {
         Some(&[a, b]) => u16::from_be_bytes([a, b]),
         _ => return false,
@@ -143,7 +143,7 @@ pub fn ping_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
 /// `ping_err(skb, offset, info)`: an ICMP error about an echo request a
 /// ping socket sent (`skb` at the quoted IP header): sets `sk_err` like
 /// `udp_err` (fatal errors on a connected socket, any with `IP_RECVERR`).
-pub fn ping_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) {
+pub fn ping_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) {
     let Some(iph) = Iphdr::parse(skb.data()) else { return };
     let ident = match skb.data().get(iph.ihl + 4..iph.ihl + 6) {
         Some(&[a, b]) => u16::from_be_bytes([a, b]),
@@ -165,7 +165,7 @@ pub fn ping_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) {
 /// sets the identifier to the socket's and computes the checksum; the
 /// request is counted (`OutMsgs`, `OutEchos`). Same errors as UDP for
 /// routing, shutdown and pending errors.
-pub fn ping_v4_sendmsg<S: ProtoSpec>(
+pub fn ping_v4_sendmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     msg: &[u8],
@@ -211,7 +211,7 @@ pub fn ping_v4_sendmsg<S: ProtoSpec>(
 /// `ping_recvmsg(sk, msg, len, flags)`: the oldest echo reply, ICMP header
 /// included, and its source address (port 0); pending `sk_err` first;
 /// `EAGAIN` when nothing is queued.
-pub fn ping_recvmsg<S: ProtoSpec>(
+pub fn ping_recvmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &mut [u8],

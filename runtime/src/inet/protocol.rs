@@ -1,9 +1,9 @@
 //! `inet_protos` and `inet_offloads` (net/ipv4/protocol.c): the layer-4
 //! receive handlers and GRO/GSO offloads, indexed by IP protocol number.
 
+use super::InetSpec;
 use crate::errno::Errno;
 use crate::kernel::Kernel;
-use crate::netns::PernetSpec;
 use crate::tables::{fn_name, Entry, EntryId, InetErrFn, InetProtocolDesc, InetRcvFn, ProtoSpec};
 
 /// Slots of `inet_protos` / `inet_offloads`: one per 8-bit protocol number.
@@ -18,7 +18,7 @@ pub const IPPROTO_RAW: u8 = 255;
 
 /// `struct net_protocol`: what `ip_local_deliver_finish` calls for a protocol.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NetProtocol<S: PernetSpec> {
+pub struct NetProtocol<S: ProtoSpec> {
     /// The C variable (`"udp_protocol"`).
     pub name: &'static str,
     /// `handler`, by name (`"udp_rcv"`).
@@ -38,7 +38,7 @@ pub struct NetProtocol<S: PernetSpec> {
     pub err_entry: Option<Entry<InetErrFn<S>>>,
 }
 
-impl<S: ProtoSpec> NetProtocol<S> {
+impl<S: InetSpec> NetProtocol<S> {
     /// Spec inet protocol `i`, named from its descriptor.
     pub fn spec(desc: &InetProtocolDesc, i: u16) -> NetProtocol<S> {
         NetProtocol {
@@ -125,7 +125,7 @@ impl<T> InetSlots<T> {
 
 /// `inet_add_protocol(prot, protocol)`: `EBUSY` if the slot is taken
 /// (Linux's `cmpxchg` fails and it returns -1).
-pub fn inet_add_protocol<S: ProtoSpec>(k: &mut Kernel<S>, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+pub fn inet_add_protocol<S: InetSpec>(k: &mut Kernel<S>, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
     k.get_mut::<InetProtosState<S>>()?.add(prot, protocol)
 }
 
@@ -133,12 +133,12 @@ pub fn inet_add_protocol<S: ProtoSpec>(k: &mut Kernel<S>, prot: NetProtocol<S>, 
 /// prot, NULL)`: empties the slot only if it holds that registration
 /// (compared by identity, as Linux compares the pointer: another protocol
 /// of the same name is not it), else `EBUSY`.
-pub fn inet_del_protocol<S: ProtoSpec>(k: &mut Kernel<S>, prot: &NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+pub fn inet_del_protocol<S: InetSpec>(k: &mut Kernel<S>, prot: &NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
     inet_del_protocol_id::<S>(k, prot.entry.id(), protocol)
 }
 
 /// [`inet_del_protocol`] by the registration's id.
-pub fn inet_del_protocol_id<S: ProtoSpec>(k: &mut Kernel<S>, id: EntryId, protocol: u8) -> Result<(), Errno> {
+pub fn inet_del_protocol_id<S: InetSpec>(k: &mut Kernel<S>, id: EntryId, protocol: u8) -> Result<(), Errno> {
     k.get_mut::<InetProtosState<S>>()?.del(protocol, |p| p.entry.id() == id)
 }
 

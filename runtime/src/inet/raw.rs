@@ -10,31 +10,32 @@ use super::icmp::icmp_out_count;
 use super::ip_input::Iphdr;
 use super::ip_output::{ip_build_and_send, ip_local_out, ip_select_ident, IpParams, IPV4_HLEN};
 use super::route::ip_route_output_dgram;
+use super::InetSpec;
 use super::IPPROTO_ICMP;
 use crate::checksum::ip_fast_csum;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, MAX_HEADER};
-use crate::socket::sock::{sk, sk_common_release, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_CLOSE, TCP_ESTABLISHED};
-use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
+use crate::sock::sk::{sk, sk_common_release, Sockets, MSG_OOB, SEND_SHUTDOWN, TCP_CLOSE, TCP_ESTABLISHED};
+use crate::tables::{Fd, NetCx, SockAddr};
 
 /// `raw_sk_init(sk)` (`raw_prot.init`): no ICMP filter to clear here.
-pub fn raw_sk_init<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn raw_sk_init<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     sk(cx, fd).map(|_| ())
 }
 
 /// `raw_close(sk, timeout)` → `sk_common_release`.
-pub fn raw_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn raw_close<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     sk_common_release(cx, fd);
 }
 
 /// `raw_destroy(sk)`: nothing corked.
-pub fn raw_destroy<S: ProtoSpec>(_cx: &mut NetCx<'_, S>, _fd: Fd) {}
+pub fn raw_destroy<S: InetSpec>(_cx: &mut NetCx<'_, S>, _fd: Fd) {}
 
 /// `raw_bind(sk, uaddr, addr_len)`: `EINVAL` unless closed; the address
 /// must be one a socket may bind (`EADDRNOTAVAIL`); it becomes the
 /// receive address (and source, unless broadcast or multicast). There is
 /// no port.
-pub fn raw_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+pub fn raw_bind<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
     if sk(cx, fd)?.state != TCP_CLOSE {
         return Err(Errno::EINVAL);
     }
@@ -49,7 +50,7 @@ pub fn raw_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) ->
 }
 
 /// `raw_hash_sk(sk)`: into `raw_v4_hashinfo` by protocol, counted in use.
-pub fn raw_hash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn raw_hash_sk<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     let s = sk(cx, fd)?;
     if s.hashed {
         return Ok(());
@@ -59,7 +60,7 @@ pub fn raw_hash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Er
 }
 
 /// `raw_unhash_sk(sk)`: out of `raw_v4_hashinfo`, no longer in use.
-pub fn raw_unhash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn raw_unhash_sk<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     sk_unhash_from(cx, fd, |t| &mut t.raw_hash, |_| {});
 }
 
@@ -68,7 +69,7 @@ pub fn raw_unhash_sk<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 /// `protocol` whose peer, bound address and device match
 /// (`raw_v4_match`); a full receive buffer drops it for that socket
 /// (`sk_drops`). Returns whether any socket matched.
-pub fn raw_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, protocol: u8) -> bool {
+pub fn raw_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, protocol: u8) -> bool {
     let Some(iph) = Iphdr::parse(skb.network_header()) else { return false };
     let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return false };
     let key = u16::from(protocol);
@@ -102,7 +103,7 @@ pub fn raw_local_deliver<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, prot
 /// identification if 0, and the checksum are the kernel's); otherwise the
 /// message is the payload of a datagram of the socket's protocol. ICMP
 /// messages are counted (`icmp_out_count`).
-pub fn raw_sendmsg<S: ProtoSpec>(
+pub fn raw_sendmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     msg: &[u8],
@@ -175,7 +176,7 @@ pub fn raw_sendmsg<S: ProtoSpec>(
 /// datagram, IP header included (truncated to `buf`; `MSG_TRUNC` returns
 /// its real length, `MSG_PEEK` leaves it), and its source address (port
 /// 0). `EAGAIN` when nothing is queued.
-pub fn raw_recvmsg<S: ProtoSpec>(
+pub fn raw_recvmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &mut [u8],

@@ -6,10 +6,11 @@
 //! dropped (`InAddrErrors`, as `ip_error` counts it with forwarding off).
 
 use super::mib::IpMib;
+use super::InetSpec;
 use crate::dev::{NetDevTables, LOOPBACK_IFINDEX};
 use crate::errno::Errno;
 use crate::skbuff::{RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST};
-use crate::tables::{NetCx, ProtoSpec};
+use crate::tables::NetCx;
 
 /// `INADDR_ALLHOSTS_GROUP`, 224.0.0.1: every host is in it.
 pub const INADDR_ALLHOSTS_GROUP: u32 = 0xe000_0001;
@@ -125,7 +126,7 @@ pub fn ip_route_output(devs: &NetDevTables, daddr: u32, saddr: u32, oif: i32) ->
 }
 
 /// [`ip_route_output`] in `cx`'s namespace.
-pub fn ip_route_output_cx<S: ProtoSpec>(cx: &NetCx<'_, S>, daddr: u32, saddr: u32, oif: i32) -> Result<Route, Errno> {
+pub fn ip_route_output_cx<S: InetSpec>(cx: &NetCx<'_, S>, daddr: u32, saddr: u32, oif: i32) -> Result<Route, Errno> {
     ip_route_output(cx.state::<NetDevTables>()?, daddr, saddr, oif)
 }
 
@@ -135,7 +136,7 @@ pub fn ip_route_output_cx<S: ProtoSpec>(cx: &NetCx<'_, S>, daddr: u32, saddr: u3
 /// checks each of them makes on the result: `if (err == -ENETUNREACH)
 /// IP_INC_STATS(net, IPSTATS_MIB_OUTNOROUTES);` and a broadcast route
 /// without `SOCK_BROADCAST` (`sock_broadcast`) is `EACCES`.
-pub fn ip_route_output_dgram<S: ProtoSpec>(
+pub fn ip_route_output_dgram<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     daddr: u32,
     saddr: u32,

@@ -14,12 +14,12 @@
 use super::af_inet::socks;
 use super::mib::{ExtMib, TcpMib};
 use super::netns_ipv4::Ipv4Net;
+use super::InetSpec;
 use super::IPPROTO_TCP;
 use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_nofold};
 use crate::errno::Errno;
-use crate::netns::PernetSpec;
 use crate::skbuff::{SkBuff, PACKET_HOST};
-use crate::socket::sock::{
+use crate::sock::sk::{
     datagram_poll, sk, sk_prot, sock_prot_inuse_add, Sockets, POLLHUP, POLLOUT, TCP_CLOSE, TCP_LISTEN,
 };
 use crate::tables::{Fd, NetCx, NetRx, ProtoSpec, SockAddr};
@@ -29,7 +29,7 @@ pub const TCP_HLEN: usize = 20;
 
 /// `tcp_v4_init_sock(sk)` → `tcp_init_sock`: counted in
 /// `tcp_sockets_allocated`, state `CLOSE`.
-pub fn tcp_v4_init_sock<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn tcp_v4_init_sock<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     sk(cx, fd)?.state = TCP_CLOSE;
     socks(cx)?.tcp_sockets_allocated += 1;
     Ok(())
@@ -37,7 +37,7 @@ pub fn tcp_v4_init_sock<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(
 
 /// `tcp_close(sk, timeout)`: `tcp_set_state(sk, TCP_CLOSE)` (unhash), then
 /// `inet_csk_destroy_sock` → `sk->sk_prot->destroy`.
-pub fn tcp_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn tcp_close<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     if let Ok(s) = sk(cx, fd) {
         s.state = TCP_CLOSE;
     }
@@ -54,7 +54,7 @@ pub fn tcp_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 
 /// `tcp_v4_destroy_sock(sk)`: gives the bound port back (`inet_put_port`)
 /// and uncounts the socket.
-pub fn tcp_v4_destroy_sock<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn tcp_v4_destroy_sock<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     inet_put_port(cx, fd);
     if let Ok(s) = socks(cx) {
         s.tcp_sockets_allocated = s.tcp_sockets_allocated.saturating_sub(1);
@@ -62,13 +62,13 @@ pub fn tcp_v4_destroy_sock<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 }
 
 /// `tcp_v4_connect(sk, uaddr, addr_len)`: not built, `EOPNOTSUPP`.
-pub fn tcp_v4_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _addr: &SockAddr) -> Result<(), Errno> {
+pub fn tcp_v4_connect<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _addr: &SockAddr) -> Result<(), Errno> {
     sk(cx, fd)?;
     Err(Errno::EOPNOTSUPP)
 }
 
 /// `tcp_disconnect(sk, flags)`: back to `CLOSE` (nothing to reset).
-pub fn tcp_disconnect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) -> Result<(), Errno> {
+pub fn tcp_disconnect<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) -> Result<(), Errno> {
     let s = sk(cx, fd)?;
     s.state = TCP_CLOSE;
     s.daddr = 0;
@@ -77,7 +77,7 @@ pub fn tcp_disconnect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) 
 }
 
 /// `tcp_sendmsg`: not built, `EOPNOTSUPP`.
-pub fn tcp_sendmsg<S: ProtoSpec>(
+pub fn tcp_sendmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     _msg: &[u8],
@@ -89,7 +89,7 @@ pub fn tcp_sendmsg<S: ProtoSpec>(
 }
 
 /// `tcp_recvmsg`: not built, `EOPNOTSUPP`.
-pub fn tcp_recvmsg<S: ProtoSpec>(
+pub fn tcp_recvmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     _buf: &mut [u8],
@@ -101,7 +101,7 @@ pub fn tcp_recvmsg<S: ProtoSpec>(
 
 /// `inet_hash(sk)`: into the listening hash, which only a listening
 /// socket joins; with `listen` not built, nothing.
-pub fn inet_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn inet_hash<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     let s = sk(cx, fd)?;
     if s.state != TCP_LISTEN || s.hashed {
         return Ok(());
@@ -113,7 +113,7 @@ pub fn inet_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errn
 }
 
 /// `inet_unhash(sk)`.
-pub fn inet_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn inet_unhash<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     let Ok(s) = sk(cx, fd) else { return };
     if !s.hashed {
         return;
@@ -126,7 +126,7 @@ pub fn inet_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 /// `inet_csk_bind_conflict`: another socket bound to `num` whose device
 /// and address overlap `fd`'s, unless both have `SO_REUSEADDR` and it is
 /// not listening.
-fn inet_csk_bind_conflict<S: PernetSpec>(socks: &Sockets<S>, fd: Fd, num: u16) -> bool {
+fn inet_csk_bind_conflict<S: ProtoSpec>(socks: &Sockets<S>, fd: Fd, num: u16) -> bool {
     let Some(me) = socks.get(fd) else { return true };
     socks.tcp_bhash.chain(num).iter().any(|&f| {
         let Some(o) = socks.get(f) else { return false };
@@ -141,7 +141,7 @@ fn inet_csk_bind_conflict<S: PernetSpec>(socks: &Sockets<S>, fd: Fd, num: u16) -
 /// `inet_csk_get_port(sk, snum)`: port `snum`, or for 0 a free one of
 /// `ip_local_port_range`; a conflicting bind is `EADDRINUSE`. The socket
 /// joins the bind table (`inet_bind_hash`).
-pub fn inet_csk_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, snum: u16) -> Result<(), Errno> {
+pub fn inet_csk_get_port<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, snum: u16) -> Result<(), Errno> {
     let (lo, hi) = cx.state::<Ipv4Net>().map_or((32768, 60999), Ipv4Net::local_port_range);
     let socks = socks(cx)?;
     if socks.get(fd).ok_or(Errno::EBADF)?.num != 0 {
@@ -166,7 +166,7 @@ pub fn inet_csk_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, snum: u16)
 }
 
 /// `inet_put_port(sk)`: out of the bind table, `inet_num` 0.
-pub fn inet_put_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn inet_put_port<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     let Ok(socks) = socks(cx) else { return };
     let Some(s) = socks.get_mut(fd) else { return };
     let num = std::mem::take(&mut s.num);
@@ -177,13 +177,13 @@ pub fn inet_put_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 }
 
 /// `tcp_poll(file, sock, wait)`: a closed socket is writable and hung up.
-pub fn tcp_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
+pub fn tcp_poll<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
     let closed = sk(cx, fd)?.state == TCP_CLOSE;
     let mask = datagram_poll(cx, fd)?;
     Ok(if closed { mask | POLLHUP | POLLOUT } else { mask })
 }
 
-fn tcp_drop<S: ProtoSpec>(cx: &mut NetCx<'_, S>, c: impl Into<super::mib::Ipv4Counter>) -> NetRx {
+fn tcp_drop<S: InetSpec>(cx: &mut NetCx<'_, S>, c: impl Into<super::mib::Ipv4Counter>) -> NetRx {
     cx.mib_inc(c);
     NetRx::Drop
 }
@@ -194,7 +194,7 @@ fn tcp_drop<S: ProtoSpec>(cx: &mut NetCx<'_, S>, c: impl Into<super::mib::Ipv4Co
 /// header or a data offset below 5 or past the segment: `InErrs`; a bad
 /// checksum: `InCsumErrors` + `InErrs`; anything else: `TCPNotImplemented`
 /// (no socket can take it, no RST is sent). Always a drop.
-pub fn tcp_v4_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
+pub fn tcp_v4_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     if skb.pkt_type != PACKET_HOST {
         return tcp_drop(cx, ExtMib::TcpNotImplemented);
     }
@@ -224,6 +224,6 @@ pub fn tcp_v4_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
 
 /// `tcp_v4_err(skb, info)`: no connection can have sent the quoted
 /// segment; nothing to do.
-pub fn tcp_v4_err<S: ProtoSpec>(_cx: &mut NetCx<'_, S>, _skb: &SkBuff, _info: u32) -> Result<(), Errno> {
+pub fn tcp_v4_err<S: InetSpec>(_cx: &mut NetCx<'_, S>, _skb: &SkBuff, _info: u32) -> Result<(), Errno> {
     Ok(())
 }

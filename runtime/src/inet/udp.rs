@@ -7,6 +7,7 @@
 //! `recvmsg`; the counters are the same). Datagrams larger than the
 //! device MTU are refused with `EMSGSIZE` (no fragmentation).
 
+use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::af_inet::{sk_hash_into, sk_unhash_from, sockaddr_in};
@@ -19,9 +20,8 @@ use super::route::ip_route_output_dgram;
 use super::IPPROTO_UDP;
 use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_magic, csum_tcpudp_nofold};
 use crate::errno::Errno;
-use crate::netns::PernetSpec;
 use crate::skbuff::{SkBuff, MAX_HEADER, RTCF_BROADCAST, RTCF_MULTICAST};
-use crate::socket::sock::{
+use crate::sock::sk::{
     datagram_poll, sk, sk_common_release, sk_prot, Sock, Sockets, MSG_OOB, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN,
     SEND_SHUTDOWN, SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, TCP_CLOSE, TCP_ESTABLISHED,
 };
@@ -43,7 +43,7 @@ fn be16(b: &[u8], at: usize) -> u16 {
 /// `sk` does not take a datagram from `saddr:sport` to `daddr:hnum` on
 /// device `dif`; otherwise higher for each bound or connected field.
 #[inline]
-fn compute_score<S: PernetSpec>(sk: &Sock<S>, saddr: u32, sport: u16, daddr: u32, hnum: u16, dif: i32) -> i32 {
+fn compute_score<S: ProtoSpec>(sk: &Sock<S>, saddr: u32, sport: u16, daddr: u32, hnum: u16, dif: i32) -> i32 {
     if sk.num != hnum || !sk.hashed {
         return -1;
     }
@@ -78,7 +78,7 @@ fn compute_score<S: PernetSpec>(sk: &Sock<S>, saddr: u32, sport: u16, daddr: u32
 /// `__udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, ..)`: the best
 /// scoring socket of `dport`'s chain (the first of equal scores).
 #[inline]
-pub fn udp4_lib_lookup<S: PernetSpec>(
+pub fn udp4_lib_lookup<S: ProtoSpec>(
     socks: &Sockets<S>,
     saddr: u32,
     sport: u16,
@@ -99,7 +99,7 @@ pub fn udp4_lib_lookup<S: PernetSpec>(
     best
 }
 
-fn rcv_error<S: ProtoSpec>(cx: &mut NetCx<'_, S>, csum: bool) -> NetRx {
+fn rcv_error<S: InetSpec>(cx: &mut NetCx<'_, S>, csum: bool) -> NetRx {
     if csum {
         cx.mib_inc(UdpMib::CsumErrors);
     }
@@ -117,7 +117,7 @@ fn rcv_error<S: ProtoSpec>(cx: &mut NetCx<'_, S>, csum: bool) -> NetRx {
 /// `RcvbufErrors` + `InErrors` and the socket's drop count — or, with no
 /// socket, `NoPorts` and an ICMP port unreachable.
 #[inline]
-pub fn udp_rcv<S: ProtoSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
+pub fn udp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> NetRx {
     // The header as one fixed-size read; the length checks first, then
     // the checksum over exactly `ulen` bytes (the trim comes after).
     let d = skb.data();
@@ -172,7 +172,7 @@ fn iph_addrs(nh: &[u8]) -> (u32, u32) {
 
 /// `__udp4_lib_mcast_deliver`: a clone to every socket of the port that
 /// takes the datagram (`__udp_is_mcast_sock`); none: `IgnoredMulti`.
-fn udp4_lib_mcast_deliver<S: ProtoSpec>(
+fn udp4_lib_mcast_deliver<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     skb: SkBuff,
     saddr: u32,
@@ -219,7 +219,7 @@ fn udp4_lib_mcast_deliver<S: ProtoSpec>(
 /// `ECONNREFUSED`) is set as `sk_err` on a connected socket when fatal,
 /// or on any socket with `IP_RECVERR`; the next send, receive or
 /// `SO_ERROR` reports it.
-pub fn udp_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> Result<(), Errno> {
+pub fn udp_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> Result<(), Errno> {
     let iph = Iphdr::parse(skb.data()).ok_or(Errno::EINVAL)?;
     let uh = skb.data().get(iph.ihl..iph.ihl + UDP_HLEN).ok_or(Errno::EINVAL)?;
     let (source, dest) = (be16(uh, 0), be16(uh, 2));
@@ -240,22 +240,22 @@ pub fn udp_err<S: ProtoSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> 
 }
 
 /// `udp_lib_init_sock` (`udp_prot.init`): nothing to set up here.
-pub fn udp_init_sock<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn udp_init_sock<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     sk(cx, fd).map(|_| ())
 }
 
 /// `udp_lib_close(sk, timeout)` → `sk_common_release`.
-pub fn udp_lib_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn udp_lib_close<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     sk_common_release(cx, fd);
 }
 
 /// `udp_destroy_sock(sk)`: nothing is corked, nothing to free.
-pub fn udp_destroy_sock<S: ProtoSpec>(_cx: &mut NetCx<'_, S>, _fd: Fd) {}
+pub fn udp_destroy_sock<S: InetSpec>(_cx: &mut NetCx<'_, S>, _fd: Fd) {}
 
 /// `__udp_disconnect(sk, flags)` (also raw's and ping's): closed, no peer,
 /// no device; the source address is forgotten unless bound explicitly,
 /// and the port (the socket unhashed) unless bound explicitly.
-pub fn udp_disconnect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) -> Result<(), Errno> {
+pub fn udp_disconnect<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) -> Result<(), Errno> {
     let s = sk(cx, fd)?;
     s.state = TCP_CLOSE;
     s.daddr = 0;
@@ -276,7 +276,7 @@ pub fn udp_disconnect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, _flags: i32) 
 /// `udp_lib_lport_inuse`: whether another socket holds port `num` in a
 /// way that conflicts with `fd` (addresses overlap — equal or either a
 /// wildcard —, devices compatible, not both `SO_REUSEADDR`).
-fn udp_lib_lport_inuse<S: PernetSpec>(socks: &Sockets<S>, num: u16, fd: Fd) -> bool {
+fn udp_lib_lport_inuse<S: ProtoSpec>(socks: &Sockets<S>, num: u16, fd: Fd) -> bool {
     let Some(me) = socks.get(fd) else { return true };
     socks.udp_table.chain(num).iter().any(|&fd2| {
         let Some(o) = socks.get(fd2) else { return false };
@@ -290,7 +290,7 @@ fn udp_lib_lport_inuse<S: PernetSpec>(socks: &Sockets<S>, num: u16, fd: Fd) -> b
 
 /// Picks a free port of `local_port_range` starting at a random one
 /// (`inet_get_local_port_range` + the search of `udp_lib_get_port`).
-fn ephemeral_port<S: PernetSpec>(
+fn ephemeral_port<S: ProtoSpec>(
     socks: &mut Sockets<S>,
     lo: u16,
     hi: u16,
@@ -305,7 +305,7 @@ fn ephemeral_port<S: PernetSpec>(
 /// `udp_v4_get_port(sk, snum)` → `udp_lib_get_port`: port `snum`, or an
 /// ephemeral one for 0; `EADDRINUSE` if taken (or none is free). The
 /// socket is hashed into `udp_table` and counted in use.
-pub fn udp_v4_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, snum: u16) -> Result<(), Errno> {
+pub fn udp_v4_get_port<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, snum: u16) -> Result<(), Errno> {
     let (lo, hi) = cx.state::<Ipv4Net>().map_or((32768, 60999), Ipv4Net::local_port_range);
     let socks = cx.state_mut::<Sockets<S>>()?;
     let snum = if snum == 0 {
@@ -327,17 +327,17 @@ pub fn udp_v4_get_port<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, snum: u16) -
 }
 
 /// `udp_lib_hash`: Linux's is `BUG()` — UDP hashes in `get_port`. Nothing.
-pub fn udp_lib_hash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn udp_lib_hash<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     sk(cx, fd).map(|_| ())
 }
 
 /// `udp_lib_unhash(sk)`: out of `udp_table`, `inet_num` 0, no longer in use.
-pub fn udp_lib_unhash<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn udp_lib_unhash<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     sk_unhash_from(cx, fd, |t| &mut t.udp_table, |s| s.num = 0);
 }
 
 /// `udp_poll` = `datagram_poll`.
-pub fn udp_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
+pub fn udp_poll<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
     datagram_poll(cx, fd)
 }
 
@@ -350,7 +350,7 @@ pub fn udp_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errn
 /// `SO_BROADCAST`. The datagram gets its header and checksum and goes to
 /// IP (`OutDatagrams`); one the device drops (ring full, peer down) is
 /// `SndbufErrors` and, as in Linux, still a success without `IP_RECVERR`.
-pub fn udp_sendmsg<S: ProtoSpec>(
+pub fn udp_sendmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     msg: &[u8],
@@ -424,7 +424,7 @@ pub fn udp_sendmsg<S: ProtoSpec>(
 /// its source (`InDatagrams` unless peeking). `EAGAIN` when nothing is
 /// queued, `Ok(0)` after `shutdown(SHUT_RD)`.
 #[inline]
-pub fn udp_recvmsg<S: ProtoSpec>(
+pub fn udp_recvmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &mut [u8],

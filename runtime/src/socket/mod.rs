@@ -13,51 +13,43 @@
 //!   methods.
 
 pub mod no;
-pub mod sock;
 pub mod syscalls;
+
+crate::tables::spec_needs! {
+    /// What the socket layer needs of the spec: `struct sock`, the family
+    /// table and sockfs, and each namespace's `net.core` sysctls.
+    pub trait SocketSpec: crate::sock::SockSpec
+        + crate::tables::NetState<crate::sysctl::SysctlCoreNet>
+        + crate::kernel::HasState<crate::sysctl::SysctlNetCoreState>
+        + crate::kernel::HasState<SockRegistryState<Self>>
+        + crate::kernel::HasState<SockfsState>
+        + crate::kernel::HasState<NfHooksState>
+}
 
 use std::mem::size_of;
 
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::netns::PernetSpec;
 use crate::skbuff::{skb_init, SkbCacheState};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_MEM_SPREAD, SLAB_PANIC, SLAB_RECLAIM_ACCOUNT};
-use crate::sock::Proto;
+use crate::sock::SockCacheState;
 use crate::tables::{fn_name, Entry, FamilyCreateFn, FamilyDesc, ProtoSpec};
 
 /// Slots in `net_families` (`NPROTO` = `AF_MAX` in Linux 3.19).
 pub const NPROTO: usize = 46;
 
-pub const PF_UNSPEC: u16 = 0;
-pub const PF_UNIX: u16 = 1;
-pub const PF_INET: u16 = 2;
-pub const PF_INET6: u16 = 10;
-pub const PF_NETLINK: u16 = 16;
-pub const PF_PACKET: u16 = 17;
-
-/// `socket(2)`'s type flags (include/linux/net.h), masked off the type.
-pub const SOCK_NONBLOCK: i32 = 0o4000;
-pub const SOCK_CLOEXEC: i32 = 0o2000000;
-/// The bits of `socket(2)`'s type argument that are the type; the others
-/// are flags (include/linux/net.h).
-pub const SOCK_TYPE_MASK: i32 = 0xf;
-
-/// `SOCK_STREAM` and friends (include/linux/net.h, `enum sock_type`).
-pub const SOCK_STREAM: u16 = 1;
-pub const SOCK_DGRAM: u16 = 2;
-pub const SOCK_RAW: u16 = 3;
-pub const SOCK_RDM: u16 = 4;
-pub const SOCK_SEQPACKET: u16 = 5;
-pub const SOCK_DCCP: u16 = 6;
-pub const SOCK_PACKET: u16 = 10;
-/// Number of socket types: `SOCK_PACKET + 1`.
-pub const SOCK_MAX: usize = SOCK_PACKET as usize + 1;
+// The address families and socket types live with `struct sock`
+// (crate::sock), which every layer above it uses; `socket(2)` takes them
+// from there too.
+pub use crate::sock::{
+    PF_INET, PF_INET6, PF_NETLINK, PF_PACKET, PF_UNIX, PF_UNSPEC, SOCK_CLOEXEC, SOCK_DCCP, SOCK_DGRAM, SOCK_MAX,
+    SOCK_NONBLOCK, SOCK_PACKET, SOCK_RAW, SOCK_RDM, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK,
+};
 
 /// `struct net_proto_family`: how `socket(family, ..)` creates a socket.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NetProtoFamily<S: PernetSpec> {
+pub struct NetProtoFamily<S: ProtoSpec> {
     pub family: u16,
     /// The `create` function, by name (`"inet_create"`).
     pub create: &'static str,
@@ -68,7 +60,7 @@ pub struct NetProtoFamily<S: PernetSpec> {
     pub entry: Entry<FamilyCreateFn<S>>,
 }
 
-impl<S: ProtoSpec> NetProtoFamily<S> {
+impl<S: SocketSpec> NetProtoFamily<S> {
     /// Spec family `i`, as its descriptor gives it.
     pub fn spec(desc: &FamilyDesc, i: u16) -> Self {
         NetProtoFamily { family: desc.family, create: fn_name(desc.create), owner: "kernel", entry: Entry::Spec(i) }
@@ -82,11 +74,11 @@ impl<S: ProtoSpec> NetProtoFamily<S> {
 
 /// `net_families[NPROTO]` (resource `SockRegistry`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SockRegistryState<S: PernetSpec> {
+pub struct SockRegistryState<S: ProtoSpec> {
     net_families: [Option<NetProtoFamily<S>>; NPROTO],
 }
 
-impl<S: ProtoSpec> SockRegistryState<S> {
+impl<S: SocketSpec> SockRegistryState<S> {
     /// `net_families[family]`, if registered.
     pub fn family(&self, family: u16) -> Option<&NetProtoFamily<S>> {
         self.net_families.get(usize::from(family))?.as_ref()
@@ -118,31 +110,6 @@ pub struct SockCommon {
     pub skc_reuse: u8,
     pub skc_bound_dev_if: i32,
     pub skc_net_cookie: u64,
-}
-
-/// The caches sockets come from (resource `SockCache`): the generic
-/// "sock" cache (`sk_init`), "sock_inode_cache" (`init_inodecache`), and
-/// `proto_list`, where `proto_register` keeps each protocol and its cache.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SockCacheState {
-    pub sk_cachep: KmemCache,
-    pub sock_inode_cachep: KmemCache,
-    /// `proto_list` (net/core/sock.c), in registration order.
-    pub proto_list: Vec<Proto>,
-    /// `proto_inuse_idx`: which `prot_inuse` slots protocols hold.
-    pub(crate) proto_inuse_idx: u64,
-}
-
-impl SockCacheState {
-    /// The registered `struct proto` called `name`.
-    pub fn proto(&self, name: &str) -> Option<&Proto> {
-        self.proto_list.iter().find(|p| p.name == name)
-    }
-
-    /// The registered `struct proto` that is spec `proto` `i`.
-    pub fn spec_proto(&self, i: u16) -> Option<&Proto> {
-        self.proto_list.iter().find(|p| p.id == crate::tables::EntryId::Spec(i))
-    }
 }
 
 /// `SOCKFS_MAGIC`: the superblock magic of sockfs.
@@ -266,7 +233,7 @@ impl Default for NfHooksState {
 /// family in `net_families`. As in Linux, `family >= NPROTO` is `ENOBUFS`
 /// and a taken slot `EEXIST`. Linux prints the "Registered" line even when
 /// the slot was taken; here it is printed only on success.
-pub fn sock_register<S: ProtoSpec>(k: &mut Kernel<S>, ops: NetProtoFamily<S>) -> Result<(), Errno> {
+pub fn sock_register<S: SocketSpec>(k: &mut Kernel<S>, ops: NetProtoFamily<S>) -> Result<(), Errno> {
     let family = ops.family;
     let Some(slot) = k.get_mut::<SockRegistryState<S>>()?.net_families.get_mut(usize::from(family)) else {
         k.printk(format!("protocol {family} >= NPROTO({NPROTO})"));
@@ -282,7 +249,7 @@ pub fn sock_register<S: ProtoSpec>(k: &mut Kernel<S>, ops: NetProtoFamily<S>) ->
 
 /// `sock_unregister(family)`: empties the slot (Linux `BUG_ON`s an
 /// out-of-range family; here it is `EINVAL`). `ENOENT` if nothing was there.
-pub fn sock_unregister<S: ProtoSpec>(k: &mut Kernel<S>, family: u16) -> Result<(), Errno> {
+pub fn sock_unregister<S: SocketSpec>(k: &mut Kernel<S>, family: u16) -> Result<(), Errno> {
     let slot = k.get_mut::<SockRegistryState<S>>()?.net_families.get_mut(usize::from(family)).ok_or(Errno::EINVAL)?;
     slot.take().ok_or(Errno::ENOENT)?;
     k.printk(format!("NET: Unregistered protocol family {family}"));
@@ -299,7 +266,7 @@ pub fn sock_unregister<S: ProtoSpec>(k: &mut Kernel<S>, family: u16) -> Result<(
 ///
 /// `net_sysctl_init` is not modelled here: the net sysctl root belongs to
 /// the sysctl module, and sock_init does not depend on `init_net`.
-pub fn sock_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
+pub fn sock_init<S: SocketSpec>(k: &mut Kernel<S>) -> InitResult {
     if k.has::<SockRegistryState<S>>()
         || k.has::<SockCacheState>()
         || k.has::<SkbCacheState>()

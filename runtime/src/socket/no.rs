@@ -15,7 +15,7 @@
 //!   call through NULL).
 
 use crate::errno::Errno;
-use crate::tables::{Fd, NetCx, ProtoSpec, SockAddr};
+use crate::tables::{DynProtoOps, Fd, NetCx, ProtoSpec, SockAddr};
 
 /// One function per method the table gives a `default(name { body })`:
 /// `pub fn name<S: ProtoSpec>(cx, params..) -> Ret { body }`.
@@ -47,3 +47,44 @@ macro_rules! default_fn {
 }
 
 crate::tables::for_each_vtable!(default_fns);
+
+/// `DynProtoOps::no`: every method of a run-time `proto_ops` set to its
+/// default from the table (`release`, which has none, does nothing).
+macro_rules! no_vtable {
+    (
+        $(#[$fdoc:meta])* family($fi:ident) { $($family:tt)* }
+        $(#[$pdoc:meta])* packet_type($pi:ident) { $($packet:tt)* }
+        $(#[$idoc:meta])* inet_protocol($ii:ident) { $($inet:tt)* }
+        $(#[$odoc:meta])* proto_ops($oi:ident) {
+            $(
+                $(#[$doc:meta])*
+                $field:ident => $method:ident($($p:ident: $t:ty),*) $(-> $ret:ty)? = $kind:ident $(($($missing:tt)*))?;
+            )*
+        }
+        $(#[$rdoc:meta])* proto($ri:ident) { $($prot:tt)* }
+    ) => {
+        impl<S: ProtoSpec> DynProtoOps<S> {
+            /// A vtable of every method Linux's `sock_no_*` default.
+            pub fn no(name: &'static str, family: u16) -> Self {
+                DynProtoOps { name, family, $($field: no_method!($kind $(($($missing)*))?)),* }
+            }
+        }
+    };
+}
+
+/// The default of one method: its `sock_no_*`; the one required method
+/// (`release`) does nothing.
+macro_rules! no_method {
+    (default($name:ident { $($body:tt)* })) => {
+        $name::<S>
+    };
+    (required) => {
+        release_nothing::<S>
+    };
+}
+
+crate::tables::for_each_vtable!(no_vtable);
+
+fn release_nothing<S: ProtoSpec>(_: &mut NetCx<'_, S>, _: Fd) -> Result<(), Errno> {
+    Ok(())
+}

@@ -4,16 +4,17 @@
 //! [`DynProtoOps`] registered at run time. All are non-blocking
 //! (`MSG_DONTWAIT` always): a receive with nothing queued is `EAGAIN`.
 
+use super::SocketSpec;
 use crate::errno::Errno;
-use crate::socket::sock::{sk, sock_getsockopt, sock_setsockopt, Sock, Sockets, SOL_SOCKET};
+use crate::sock::sk::{sk, sock_getsockopt, sock_setsockopt, Sock, Sockets, SOL_SOCKET};
 use crate::socket::{NPROTO, PF_INET, PF_PACKET, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_TYPE_MASK};
 use crate::sysctl::{SysctlCoreNet, SOMAXCONN};
-use crate::tables::{DynProtoOps, Entry, Fd, NetCx, ProtoSpec, SockAddr};
+use crate::tables::{DynProtoOps, Entry, Fd, NetCx, SockAddr};
 
 /// `sock->ops` of `fd`: a spec index, or (the slow path) the run-time
 /// vtable.
 #[inline]
-fn ops_of<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<Result<u16, DynProtoOps<S>>, Errno> {
+fn ops_of<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<Result<u16, DynProtoOps<S>>, Errno> {
     Ok(match &sk(cx, fd)?.ops {
         Entry::Spec(i) => Ok(*i),
         Entry::Fn(ops, _) => Err(**ops),
@@ -50,7 +51,7 @@ macro_rules! call_ops {
 ///
 /// For `PF_PACKET` the protocol is the ethertype in host order (Linux
 /// takes it in network order, `htons(ETH_P_ALL)`).
-pub fn sys_socket<S: ProtoSpec>(cx: &mut NetCx<'_, S>, family: i32, type_: i32, protocol: i32) -> Result<Fd, Errno> {
+pub fn sys_socket<S: SocketSpec>(cx: &mut NetCx<'_, S>, family: i32, type_: i32, protocol: i32) -> Result<Fd, Errno> {
     if (type_ & !SOCK_TYPE_MASK) & !(SOCK_CLOEXEC | SOCK_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -66,15 +67,14 @@ pub fn sys_socket<S: ProtoSpec>(cx: &mut NetCx<'_, S>, family: i32, type_: i32, 
     if family == PF_INET && type_ == SOCK_PACKET {
         family = PF_PACKET;
     }
-    let tables = cx.tables;
-    let pf = tables.families.family(family).ok_or(Errno::EAFNOSUPPORT)?;
+    let pf = cx.kernel_state::<super::SockRegistryState<S>>()?.family(family).ok_or(Errno::EAFNOSUPPORT)?;
     // `sock_alloc`: the socket exists (here: has its descriptor) before the
     // family's `create` fills it in; if `create` fails it is freed without
     // a `release`, as `__sock_create` does with `sock->ops` still NULL.
     let sock = Sock::new(family, type_, protocol.clamp(0, i32::from(u16::MAX)) as u16);
     let fd = cx.state_mut::<Sockets<S>>()?.install(sock)?;
-    let created = match &pf.entry {
-        Entry::Spec(i) => S::family_create(*i, cx, fd, protocol, false),
+    let created = match pf.entry {
+        Entry::Spec(i) => S::family_create(i, cx, fd, protocol, false),
         Entry::Fn(create, _) => create(cx, fd, protocol, false),
     };
     if let Err(e) = created {
@@ -102,12 +102,12 @@ pub fn sys_socket<S: ProtoSpec>(cx: &mut NetCx<'_, S>, family: i32, type_: i32, 
 }
 
 /// `bind(fd, addr)`: `sock->ops->bind`.
-pub fn sys_bind<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+pub fn sys_bind<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
     call_ops!(cx, fd, ops_bind, bind, addr)
 }
 
 /// `connect(fd, addr)`: `sock->ops->connect(.., O_NONBLOCK)`.
-pub fn sys_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
+pub fn sys_connect<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr) -> Result<(), Errno> {
     call_ops!(cx, fd, ops_connect, connect, addr, crate::socket::SOCK_NONBLOCK)
 }
 
@@ -116,24 +116,24 @@ pub fn sys_connect<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, addr: &SockAddr)
 /// (`if ((unsigned int)backlog > somaxconn) backlog = somaxconn;`, so a
 /// negative backlog becomes `somaxconn` too). A namespace without
 /// `sysctl_core_ops` state has the default, `SOMAXCONN`.
-pub fn sys_listen<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, backlog: i32) -> Result<(), Errno> {
+pub fn sys_listen<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, backlog: i32) -> Result<(), Errno> {
     let somaxconn = cx.state::<SysctlCoreNet>().map_or(SOMAXCONN, |c| c.sysctl_somaxconn);
     let backlog = if backlog as u32 > somaxconn { i32::try_from(somaxconn).unwrap_or(i32::MAX) } else { backlog };
     call_ops!(cx, fd, ops_listen, listen, backlog)
 }
 
 /// `accept4(fd, flags)`: `sock->ops->accept`.
-pub fn sys_accept<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, flags: i32) -> Result<Fd, Errno> {
+pub fn sys_accept<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, flags: i32) -> Result<Fd, Errno> {
     call_ops!(cx, fd, ops_accept, accept, flags)
 }
 
 /// `getsockname(fd)`: `sock->ops->getname(.., 0)`.
-pub fn sys_getsockname<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<SockAddr, Errno> {
+pub fn sys_getsockname<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<SockAddr, Errno> {
     call_ops!(cx, fd, ops_getname, getname, false)
 }
 
 /// `getpeername(fd)`: `sock->ops->getname(.., 1)`.
-pub fn sys_getpeername<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<SockAddr, Errno> {
+pub fn sys_getpeername<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<SockAddr, Errno> {
     call_ops!(cx, fd, ops_getname, getname, true)
 }
 
@@ -141,7 +141,7 @@ pub fn sys_getpeername<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<So
 /// runs pending softirqs when a system call re-enables bottom halves, the
 /// namespace's receive queues are processed (a datagram to a local address
 /// went through `lo` and is delivered before this returns).
-pub fn sys_sendto<S: ProtoSpec>(
+pub fn sys_sendto<S: SocketSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &[u8],
@@ -155,7 +155,7 @@ pub fn sys_sendto<S: ProtoSpec>(
 
 /// `recvfrom(fd, buf, flags)`: `sock->ops->recvmsg`; `EAGAIN` when nothing
 /// is queued.
-pub fn sys_recvfrom<S: ProtoSpec>(
+pub fn sys_recvfrom<S: SocketSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     buf: &mut [u8],
@@ -165,23 +165,23 @@ pub fn sys_recvfrom<S: ProtoSpec>(
 }
 
 /// `shutdown(fd, how)`: `sock->ops->shutdown`.
-pub fn sys_shutdown<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, how: i32) -> Result<(), Errno> {
+pub fn sys_shutdown<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, how: i32) -> Result<(), Errno> {
     call_ops!(cx, fd, ops_shutdown, shutdown, how)
 }
 
 /// `poll` of one socket: `sock->ops->poll`.
-pub fn sys_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
+pub fn sys_poll<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
     call_ops!(cx, fd, ops_poll, poll)
 }
 
 /// `ioctl(fd, cmd, arg)`: `sock->ops->ioctl`.
-pub fn sys_ioctl<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, arg: u64) -> Result<i64, Errno> {
+pub fn sys_ioctl<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, cmd: u32, arg: u64) -> Result<i64, Errno> {
     call_ops!(cx, fd, ops_ioctl, ioctl, cmd, arg)
 }
 
 /// `setsockopt(fd, level, name, val)`: `SOL_SOCKET` goes to
 /// `sock_setsockopt`, other levels to `sock->ops->setsockopt`.
-pub fn sys_setsockopt<S: ProtoSpec>(
+pub fn sys_setsockopt<S: SocketSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     level: i32,
@@ -195,7 +195,7 @@ pub fn sys_setsockopt<S: ProtoSpec>(
 }
 
 /// `getsockopt(fd, level, name, val)`; returns the bytes written.
-pub fn sys_getsockopt<S: ProtoSpec>(
+pub fn sys_getsockopt<S: SocketSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
     level: i32,
@@ -211,7 +211,7 @@ pub fn sys_getsockopt<S: ProtoSpec>(
 /// `close(fd)` → `sock_close` → `__sock_release`: `sock->ops->release`,
 /// then the descriptor is freed (with whatever is still queued). `EBADF`
 /// for a descriptor that is not open.
-pub fn sys_close<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
+pub fn sys_close<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(), Errno> {
     let r = call_ops!(cx, fd, ops_release, release);
     cx.state_mut::<Sockets<S>>()?.remove(fd).ok_or(Errno::EBADF)?;
     r

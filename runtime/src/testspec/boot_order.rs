@@ -79,7 +79,7 @@ fn each_spec_resource_has_its_state() {
         k.has::<netns::NetNamespaces<T>>(),
         k.has::<netns::NetCacheState>(),
         k.has::<socket::SockRegistryState<T>>(),
-        k.has::<socket::SockCacheState>(),
+        k.has::<sock::SockCacheState>(),
         k.has::<netgen_runtime::skbuff::SkbCacheState>(),
         k.has::<socket::SockfsState>(),
         k.has::<socket::NfHooksState>(),

@@ -54,11 +54,11 @@ pub fn boot() -> Stack {
 impl Stack {
     /// Runs `f` in namespace `net` (its lock held).
     pub fn cx<R>(&self, net: &NetRef<TestSpec>, f: impl FnOnce(&mut NetCx<'_, TestSpec>) -> R) -> R {
-        crate::tables::with_cx(&self.k, net, f).expect("the test spec boots every table")
+        crate::stack::with_cx(&self.k, net, f).expect("the test spec boots every table")
     }
 
     /// Runs `net_rx_action` in every namespace until no frame moves.
     pub fn settle(&self, nets: &[&NetRef<TestSpec>]) -> usize {
-        crate::dev::settle(&self.k, nets).expect("the test spec boots every table")
+        crate::stack::settle(&self.k, nets).expect("the test spec boots every table")
     }
 }

@@ -1,16 +1,81 @@
 //! Generic socket state (net/core/sock.c): `proto_register` and
 //! `proto_list`, the per-namespace "sockets in use" counters
-//! (`net_inuse_init`) and /proc/net/protocols (`proto_init`).
+//! (`net_inuse_init`) and /proc/net/protocols (`proto_init`); [`sk`]:
+//! `struct sock` and each namespace's sockets. The address families and
+//! socket types (include/linux/socket.h, net.h) are here too, below every
+//! layer that names them.
+
+pub mod sk;
+
+crate::tables::spec_needs! {
+    /// What `struct sock` needs of the spec: the device layer, each
+    /// namespace's sockets and in-use counters, and `proto_list`.
+    pub trait SockSpec: crate::dev::DevSpec
+        + crate::tables::NetState<sk::Sockets<Self>>
+        + crate::tables::NetState<ProtInuseCounters>
+        + crate::kernel::HasState<SockCacheState>
+        + crate::kernel::HasState<ProtInuseState>
+        + crate::kernel::HasState<ProcNetProtocolsState>
+}
 
 use std::fmt::Write as _;
 
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::Kernel;
-use crate::netns::{Net, PernetSpec, PernetState};
+use crate::netns::{Net, PernetState};
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN};
-use crate::socket::SockCacheState;
 use crate::tables::{ProtoDesc, ProtoSpec};
+
+pub const PF_UNSPEC: u16 = 0;
+pub const PF_UNIX: u16 = 1;
+pub const PF_INET: u16 = 2;
+pub const PF_INET6: u16 = 10;
+pub const PF_NETLINK: u16 = 16;
+pub const PF_PACKET: u16 = 17;
+
+/// `socket(2)`'s type flags (include/linux/net.h), masked off the type.
+pub const SOCK_NONBLOCK: i32 = 0o4000;
+pub const SOCK_CLOEXEC: i32 = 0o2000000;
+/// The bits of `socket(2)`'s type argument that are the type; the others
+/// are flags (include/linux/net.h).
+pub const SOCK_TYPE_MASK: i32 = 0xf;
+
+/// `SOCK_STREAM` and friends (include/linux/net.h, `enum sock_type`).
+pub const SOCK_STREAM: u16 = 1;
+pub const SOCK_DGRAM: u16 = 2;
+pub const SOCK_RAW: u16 = 3;
+pub const SOCK_RDM: u16 = 4;
+pub const SOCK_SEQPACKET: u16 = 5;
+pub const SOCK_DCCP: u16 = 6;
+pub const SOCK_PACKET: u16 = 10;
+/// Number of socket types: `SOCK_PACKET + 1`.
+pub const SOCK_MAX: usize = SOCK_PACKET as usize + 1;
+
+/// The caches sockets come from (resource `SockCache`): the generic
+/// "sock" cache (`sk_init`), "sock_inode_cache" (`init_inodecache`), and
+/// `proto_list`, where `proto_register` keeps each protocol and its cache.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SockCacheState {
+    pub sk_cachep: KmemCache,
+    pub sock_inode_cachep: KmemCache,
+    /// `proto_list` (net/core/sock.c), in registration order.
+    pub proto_list: Vec<Proto>,
+    /// `proto_inuse_idx`: which `prot_inuse` slots protocols hold.
+    pub(crate) proto_inuse_idx: u64,
+}
+
+impl SockCacheState {
+    /// The registered `struct proto` called `name`.
+    pub fn proto(&self, name: &str) -> Option<&Proto> {
+        self.proto_list.iter().find(|p| p.name == name)
+    }
+
+    /// The registered `struct proto` that is spec `proto` `i`.
+    pub fn spec_proto(&self, i: u16) -> Option<&Proto> {
+        self.proto_list.iter().find(|p| p.id == crate::tables::EntryId::Spec(i))
+    }
+}
 
 /// Slots in `struct prot_inuse` (`PROTO_INUSE_NR`); the last is never
 /// handed out, so at most 63 protocols can be registered.
@@ -70,11 +135,7 @@ impl Proto {
 /// but /proc/net/protocols and the slab caches are named after it);
 /// `ENOSPC` once `PROTO_INUSE_NR - 1` slots are taken, as `assign_proto_idx`
 /// fails in Linux 6.0; `ENOENT` before `sock_init`.
-pub fn proto_register<S: ProtoSpec>(
-    k: &mut Kernel<S>,
-    mut prot: Proto,
-    alloc_slab: bool,
-) -> Result<ProtoHandle, Errno> {
+pub fn proto_register<S: SockSpec>(k: &mut Kernel<S>, mut prot: Proto, alloc_slab: bool) -> Result<ProtoHandle, Errno> {
     let cache = k.get_mut::<SockCacheState>()?;
     if cache.proto(prot.name).is_some() || cache.proto_list.iter().any(|p| p.id == prot.id) {
         return Err(Errno::EEXIST);
@@ -96,7 +157,7 @@ pub fn proto_register<S: ProtoSpec>(
 
 /// `proto_unregister(prot)`: removes that registration from `proto_list`
 /// and frees its in-use slot; `ENOENT` if it is not registered.
-pub fn proto_unregister<S: ProtoSpec>(k: &mut Kernel<S>, prot: ProtoHandle) -> Result<(), Errno> {
+pub fn proto_unregister<S: SockSpec>(k: &mut Kernel<S>, prot: ProtoHandle) -> Result<(), Errno> {
     let cache = k.get_mut::<SockCacheState>()?;
     let i = cache.proto_list.iter().position(|p| p.id == prot).ok_or(Errno::ENOENT)?;
     let prot = cache.proto_list.remove(i);
@@ -151,37 +212,37 @@ pub struct ProcNetProtocolsState;
 /// `net_inuse_init()` (net/core/sock.c, core_initcall). Its
 /// `register_pernet_subsys(&net_inuse_ops)` is the spec's
 /// `pernet net_inuse_ops`, registered when this returns.
-pub fn net_inuse_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
+pub fn net_inuse_init<S: SockSpec>(k: &mut Kernel<S>) -> InitResult {
     k.provide(ProtInuseState)
 }
 
 /// `sock_inuse_init_net(net)` (`net_inuse_ops.init`): the namespace's
 /// `alloc_percpu(struct prot_inuse)`. Linux's `sock_inuse_exit_net` frees
 /// it, which dropping the state does.
-pub fn sock_inuse_init_net<S: PernetSpec>(net: &mut Net<S>) -> Result<ProtInuseCounters, Errno> {
+pub fn sock_inuse_init_net<S: ProtoSpec>(net: &mut Net<S>) -> Result<ProtInuseCounters, Errno> {
     Ok(ProtInuseCounters::new(net.nr_cpus()))
 }
 
 /// `proto_init()` (net/core/sock.c, subsys_initcall); the spec registers
 /// its `proto_net_ops` when this returns.
-pub fn proto_init<S: ProtoSpec>(k: &mut Kernel<S>) -> InitResult {
+pub fn proto_init<S: SockSpec>(k: &mut Kernel<S>) -> InitResult {
     k.provide(ProcNetProtocolsState)
 }
 
 /// `proto_init_net(net)`: creates /proc/net/protocols.
-pub fn proto_init_net<S: PernetSpec>(net: &mut Net<S>) -> InitResult {
+pub fn proto_init_net<S: ProtoSpec>(net: &mut Net<S>) -> InitResult {
     net.proc_net.proc_create("protocols")
 }
 
 /// `proto_exit_net(net)`: removes /proc/net/protocols.
-pub fn proto_exit_net<S: PernetSpec>(net: &mut Net<S>) {
+pub fn proto_exit_net<S: ProtoSpec>(net: &mut Net<S>) {
     net.proc_net.remove_all(&["protocols"]);
 }
 
 /// Reads /proc/net/protocols of `net` (`proto_seq_show`): one line per
 /// registered protocol, newest first, with the columns this model has.
 /// `ENOENT` if the file or `proto_list` does not exist yet.
-pub fn proc_net_protocols<S: ProtoSpec>(k: &Kernel<S>, net: &Net<S>) -> Result<String, Errno>
+pub fn proc_net_protocols<S: SockSpec>(k: &Kernel<S>, net: &Net<S>) -> Result<String, Errno>
 where
     ProtInuseCounters: PernetState<S>,
 {

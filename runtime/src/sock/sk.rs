@@ -12,14 +12,14 @@
 //! * `raw_v4_hashinfo` (net/ipv4/raw.c): raw sockets by protocol;
 //! * `ping_table` (net/ipv4/ping.c): ICMP echo sockets by identifier;
 
-use std::fmt::Write as _;
+use super::SockSpec;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::errno::Errno;
-use crate::netns::{Net, PernetSpec};
+use crate::netns::Net;
 use crate::skbuff::{SkBuff, SkBuffHead};
 use crate::sock::ProtInuseCounters;
-use crate::tables::{Entry, Fd, NetCx, NetState, OpsEntry, ProtoSpec, SockAddr, Tables};
+use crate::tables::{Entry, Fd, NetCx, OpsEntry, ProtoSpec, SockAddr};
 
 /// `socket_state` (include/uapi/linux/net.h).
 pub const SS_FREE: u8 = 0;
@@ -56,12 +56,6 @@ pub const SO_RCVBUF: i32 = 8;
 pub const SO_BINDTODEVICE: i32 = 25;
 pub const SO_PROTOCOL: i32 = 38;
 pub const SO_DOMAIN: i32 = 39;
-
-/// `SOL_IP` and its options (include/uapi/linux/in.h).
-pub const SOL_IP: i32 = 0;
-pub const IP_TTL: i32 = 2;
-pub const IP_HDRINCL: i32 = 3;
-pub const IP_RECVERR: i32 = 11;
 
 /// `msg_flags` (include/linux/socket.h).
 pub const MSG_OOB: i32 = 1;
@@ -110,7 +104,7 @@ pub const PING_HTABLE_SIZE: usize = 64;
 /// Addresses are IPv4 addresses as `u32` in host order and ports in host
 /// order (Linux keeps both in network order).
 #[derive(Debug)]
-pub struct Sock<S: PernetSpec> {
+pub struct Sock<S: ProtoSpec> {
     /// `sk->sk_family`.
     pub family: u16,
     /// `sk->sk_type`.
@@ -179,7 +173,7 @@ pub struct Sock<S: PernetSpec> {
     pub prot_hook: Option<crate::tables::Handle>,
 }
 
-impl<S: PernetSpec> Sock<S> {
+impl<S: ProtoSpec> Sock<S> {
     /// `sk_alloc` + `sock_init_data`: a socket of `family`/`type_` with no
     /// ops yet (the family's `create` sets them).
     pub fn new(family: u16, type_: u16, protocol: u16) -> Sock<S> {
@@ -363,7 +357,7 @@ static PORT_SEED: AtomicU32 = AtomicU32::new(0x9e37_79b9);
 
 /// A namespace's sockets: the state of `sock_net_ops`.
 #[derive(Debug)]
-pub struct Sockets<S: PernetSpec> {
+pub struct Sockets<S: ProtoSpec> {
     files: Vec<Option<Sock<S>>>,
     used: usize,
     /// `udp_table`: UDP sockets by local port.
@@ -382,13 +376,13 @@ pub struct Sockets<S: PernetSpec> {
     pub(crate) ping_port_rover: u16,
 }
 
-impl<S: PernetSpec> Default for Sockets<S> {
+impl<S: ProtoSpec> Default for Sockets<S> {
     fn default() -> Self {
         Sockets::new()
     }
 }
 
-impl<S: PernetSpec> Sockets<S> {
+impl<S: ProtoSpec> Sockets<S> {
     /// No sockets; tables unallocated.
     pub fn new() -> Self {
         let seed = PORT_SEED.fetch_add(0x6d2b_79f5, Ordering::Relaxed) | 1;
@@ -478,19 +472,19 @@ impl<S: PernetSpec> Sockets<S> {
 }
 
 /// `sock_net_ops.init`: the namespace's empty socket tables.
-pub fn sockets_net_init<S: PernetSpec>(_net: &mut Net<S>) -> Result<Sockets<S>, Errno> {
+pub fn sockets_net_init<S: ProtoSpec>(_net: &mut Net<S>) -> Result<Sockets<S>, Errno> {
     Ok(Sockets::new())
 }
 
 /// The socket `fd` names in `cx`'s namespace; `EBADF` if none.
 #[inline]
-pub fn sk<'c, S: ProtoSpec>(cx: &'c mut NetCx<'_, S>, fd: Fd) -> Result<&'c mut Sock<S>, Errno> {
+pub fn sk<'c, S: SockSpec>(cx: &'c mut NetCx<'_, S>, fd: Fd) -> Result<&'c mut Sock<S>, Errno> {
     cx.state_mut::<Sockets<S>>()?.get_mut(fd).ok_or(Errno::EBADF)
 }
 
 /// `sock_prot_inuse_add(net, prot, val)` for the socket's proto, on `cx`'s
 /// CPU (clamped to the CPUs the counters have).
-pub fn sock_prot_inuse_add<S: ProtoSpec>(cx: &mut NetCx<'_, S>, inuse_idx: Option<usize>, val: i32) {
+pub fn sock_prot_inuse_add<S: SockSpec>(cx: &mut NetCx<'_, S>, inuse_idx: Option<usize>, val: i32) {
     let Some(idx) = inuse_idx else { return };
     let cpu = cx.cpu;
     if let Ok(c) = cx.state_mut::<ProtInuseCounters>() {
@@ -501,7 +495,7 @@ pub fn sock_prot_inuse_add<S: ProtoSpec>(cx: &mut NetCx<'_, S>, inuse_idx: Optio
 
 /// The spec `proto` of `fd`'s socket: its index and descriptor
 /// (`sk->sk_prot`); `EOPNOTSUPP` for a socket without one.
-pub fn sk_prot<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(u16, &'static crate::tables::ProtoDesc), Errno> {
+pub fn sk_prot<S: SockSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(u16, &'static crate::tables::ProtoDesc), Errno> {
     let p = sk(cx, fd)?.prot.ok_or(Errno::EOPNOTSUPP)?;
     let desc = S::PROTOS.get(usize::from(p)).ok_or(Errno::EOPNOTSUPP)?;
     Ok((p, desc))
@@ -509,7 +503,7 @@ pub fn sk_prot<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(u16, &'st
 
 /// `sk_common_release(sk)` (net/core/sock.c): `sk->sk_prot->destroy`
 /// (if any), `sk->sk_prot->unhash`, and the receive queue purged.
-pub fn sk_common_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
+pub fn sk_common_release<S: SockSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     if let Ok((p, desc)) = sk_prot(cx, fd) {
         if desc.methods.destroy {
             S::prot_destroy(p, cx, fd);
@@ -522,12 +516,12 @@ pub fn sk_common_release<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
     }
 }
 
-fn int_val(val: &[u8]) -> Result<i32, Errno> {
+pub(crate) fn int_val(val: &[u8]) -> Result<i32, Errno> {
     let b: [u8; 4] = val.get(..4).and_then(|b| b.try_into().ok()).ok_or(Errno::EINVAL)?;
     Ok(i32::from_ne_bytes(b))
 }
 
-fn put_int(val: &mut [u8], v: i32) -> Result<usize, Errno> {
+pub(crate) fn put_int(val: &mut [u8], v: i32) -> Result<usize, Errno> {
     let out = val.get_mut(..4).ok_or(Errno::EINVAL)?;
     out.copy_from_slice(&v.to_ne_bytes());
     Ok(4)
@@ -539,7 +533,7 @@ fn put_int(val: &mut [u8], v: i32) -> Result<usize, Errno> {
 /// `SO_BINDTODEVICE` (a device name; empty unbinds; `ENODEV` if there is
 /// no such device). Integer options take a native-endian `int`; a shorter
 /// value is `EINVAL`. Others: `ENOPROTOOPT`.
-pub fn sock_setsockopt<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, name: i32, val: &[u8]) -> Result<(), Errno> {
+pub fn sock_setsockopt<S: SockSpec>(cx: &mut NetCx<'_, S>, fd: Fd, name: i32, val: &[u8]) -> Result<(), Errno> {
     if name == SO_BINDTODEVICE {
         let name = val.split(|&b| b == 0).next().unwrap_or(&[]);
         let ifindex = if name.is_empty() {
@@ -574,7 +568,7 @@ pub fn sock_setsockopt<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, name: i32, v
 /// the pending error), `SO_REUSEADDR`, `SO_BROADCAST`, `SO_RCVBUF`,
 /// `SO_SNDBUF`, `SO_PROTOCOL`, `SO_DOMAIN`, `SO_BINDTODEVICE` (as an
 /// ifindex here). Returns the bytes written (4).
-pub fn sock_getsockopt<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, name: i32, val: &mut [u8]) -> Result<usize, Errno> {
+pub fn sock_getsockopt<S: SockSpec>(cx: &mut NetCx<'_, S>, fd: Fd, name: i32, val: &mut [u8]) -> Result<usize, Errno> {
     let s = sk(cx, fd)?;
     let v = match name {
         SO_TYPE => i32::from(s.type_),
@@ -591,76 +585,10 @@ pub fn sock_getsockopt<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd, name: i32, v
     put_int(val, v)
 }
 
-/// `sock_common_setsockopt` → `ip_setsockopt` for `SOL_IP` on an IPv4
-/// socket (net/ipv4/ip_sockglue.c): `IP_TTL` (1..=255, -1 for the
-/// default; else `EINVAL`), `IP_HDRINCL` (raw sockets only, else
-/// `ENOPROTOOPT`), `IP_RECVERR`. `SOL_SOCKET` is `sock_setsockopt`.
-/// Anything else: `ENOPROTOOPT`.
-pub fn sock_common_setsockopt<S: ProtoSpec>(
-    cx: &mut NetCx<'_, S>,
-    fd: Fd,
-    level: i32,
-    name: i32,
-    val: &[u8],
-) -> Result<(), Errno> {
-    if level == SOL_SOCKET {
-        return sock_setsockopt(cx, fd, name, val);
-    }
-    let s = sk(cx, fd)?;
-    if level != SOL_IP || s.family != crate::socket::PF_INET {
-        return Err(Errno::ENOPROTOOPT);
-    }
-    let v = int_val(val)?;
-    match name {
-        IP_TTL => {
-            s.ttl = match v {
-                -1 => None,
-                1..=255 => Some(v as u8),
-                _ => return Err(Errno::EINVAL),
-            }
-        }
-        IP_HDRINCL => {
-            if s.type_ != crate::socket::SOCK_RAW {
-                return Err(Errno::ENOPROTOOPT);
-            }
-            s.hdrincl = v != 0;
-        }
-        IP_RECVERR => s.recverr = v != 0,
-        _ => return Err(Errno::ENOPROTOOPT),
-    }
-    Ok(())
-}
-
-/// `sock_common_getsockopt` → `ip_getsockopt`: `IP_TTL` (the effective
-/// TTL), `IP_HDRINCL`, `IP_RECVERR`; `SOL_SOCKET` is `sock_getsockopt`.
-pub fn sock_common_getsockopt<S: ProtoSpec>(
-    cx: &mut NetCx<'_, S>,
-    fd: Fd,
-    level: i32,
-    name: i32,
-    val: &mut [u8],
-) -> Result<usize, Errno> {
-    if level == SOL_SOCKET {
-        return sock_getsockopt(cx, fd, name, val);
-    }
-    let default_ttl = cx.state::<crate::inet::netns_ipv4::Ipv4Net>().map_or(64, |n| n.default_ttl());
-    let s = sk(cx, fd)?;
-    if level != SOL_IP || s.family != crate::socket::PF_INET {
-        return Err(Errno::ENOPROTOOPT);
-    }
-    let v = match name {
-        IP_TTL => i32::from(s.ttl.unwrap_or(default_ttl)),
-        IP_HDRINCL => i32::from(s.hdrincl),
-        IP_RECVERR => i32::from(s.recverr),
-        _ => return Err(Errno::ENOPROTOOPT),
-    };
-    put_int(val, v)
-}
-
 /// `datagram_poll(file, sock, wait)` (net/core/datagram.c): readable when
 /// something is queued, an error when `sk_err` is set, hang-up when both
 /// directions are shut down; datagram sockets are always writable here.
-pub fn datagram_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
+pub fn datagram_poll<S: SockSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno> {
     let s = sk(cx, fd)?;
     let mut mask = 0;
     if s.err != 0 {
@@ -677,37 +605,6 @@ pub fn datagram_poll<S: ProtoSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32,
     }
     mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
     Ok(mask)
-}
-
-/// /proc/net/sockstat of `net` (`sockstat_seq_show`, net/ipv4/proc.c):
-/// sockets in use, and per protocol the in-use counters
-/// (`sock_prot_inuse_get`) and queued memory in pages.
-pub fn sockstat_seq_show<S: ProtoSpec>(tables: &Tables<'_, S>, net: &Net<S>) -> String {
-    let socks = <S as NetState<Sockets<S>>>::state(net).ok();
-    let inuse = <S as NetState<ProtInuseCounters>>::state(net).ok();
-    let get = |name: &str| -> i32 {
-        let Some(p) = tables.protos.proto(name) else { return 0 };
-        inuse.map_or(0, |c| c.get(p.inuse_idx))
-    };
-    let mem = |ty: u16| -> usize {
-        socks.map_or(0, |s| {
-            let bytes: usize = s.iter().filter(|(_, k)| k.type_ == ty).map(|(_, k)| k.rmem_alloc).sum();
-            bytes.div_ceil(4096)
-        })
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "sockets: used {}", socks.map_or(0, Sockets::<S>::len));
-    let _ = writeln!(
-        out,
-        "TCP: inuse {} orphan 0 tw 0 alloc {} mem 0",
-        get("TCP"),
-        socks.map_or(0, |s| s.tcp_sockets_allocated)
-    );
-    let _ = writeln!(out, "UDP: inuse {} mem {}", get("UDP"), mem(crate::socket::SOCK_DGRAM));
-    let _ = writeln!(out, "UDPLITE: inuse {}", get("UDP-Lite"));
-    let _ = writeln!(out, "RAW: inuse {}", get("RAW"));
-    let _ = writeln!(out, "FRAG: inuse 0 memory 0");
-    out
 }
 
 #[cfg(test)]
