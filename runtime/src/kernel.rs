@@ -70,6 +70,10 @@ impl<S: KernelSpec, T: KernelState<S>> HasState<T> for S {
     }
 }
 
+/// The signature every initcall has: it builds state in the kernel of spec
+/// `S` (`Ok(())` is Linux's `0`, `Err(e)` is `-e`).
+pub type InitFn<S> = fn(&mut Kernel<S>) -> Result<(), Errno>;
+
 /// The booted (or booting) stack: the spec's kernel states, user crates'
 /// states, and the kernel log.
 pub struct Kernel<S: KernelSpec> {
@@ -96,7 +100,7 @@ impl<S: KernelSpec> Kernel<S> {
     /// A kernel for `nr_cpus` CPUs on which `initcalls` have run in the given
     /// order, or the first error one returned. For tools and tests that want
     /// part of a boot without the executor's planning and trace.
-    pub fn with_initcalls(nr_cpus: usize, initcalls: &[crate::init::InitFn<S>]) -> Result<Kernel<S>, Errno> {
+    pub fn with_initcalls(nr_cpus: usize, initcalls: &[InitFn<S>]) -> Result<Kernel<S>, Errno> {
         let mut k = Kernel::new(nr_cpus);
         for call in initcalls {
             call(&mut k)?;

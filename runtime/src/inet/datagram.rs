@@ -5,7 +5,7 @@ use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::af_inet::sockaddr_in;
-use super::ip_input::Iphdr;
+use super::hdr::Iphdr;
 use super::route::ip_route_output_dgram;
 use crate::errno::Errno;
 use crate::sock::sk::{sk, TCP_ESTABLISHED};

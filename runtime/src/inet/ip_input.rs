@@ -8,7 +8,8 @@
 //! counted in `ReasmReqds` and `ReasmFails`), and IP options processing
 //! (options, `ihl > 5`, are accepted and skipped).
 
-use super::icmp::{icmp_send, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH};
+use super::hdr::{Iphdr, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH};
+use super::icmp::icmp_send;
 use super::ip_output::{IP_MF, IP_OFFSET};
 use super::mib::IpMib;
 use super::raw::raw_local_deliver;
@@ -20,44 +21,6 @@ use crate::dev::NetDevTables;
 use crate::skbuff::{SkBuff, PACKET_OTHERHOST, RTCF_BROADCAST, RTCF_MULTICAST};
 use crate::sock::sk::Sockets;
 use crate::tables::{Entry, NetCx, NetRx};
-
-/// The IPv4 header fields the input path reads, host order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Iphdr {
-    pub ihl: usize,
-    pub tos: u8,
-    pub tot_len: usize,
-    pub id: u16,
-    pub frag_off: u16,
-    pub ttl: u8,
-    pub protocol: u8,
-    pub saddr: u32,
-    pub daddr: u32,
-}
-
-impl Iphdr {
-    /// Reads the header at the start of `b` (no validation beyond length).
-    #[inline]
-    pub fn parse(b: &[u8]) -> Option<Iphdr> {
-        b.first_chunk::<20>().map(Iphdr::from_array)
-    }
-
-    /// Reads a header (no validation).
-    #[inline]
-    fn from_array(h: &[u8; 20]) -> Iphdr {
-        Iphdr {
-            ihl: usize::from(h[0] & 0xf) * 4,
-            tos: h[1],
-            tot_len: usize::from(u16::from_be_bytes([h[2], h[3]])),
-            id: u16::from_be_bytes([h[4], h[5]]),
-            frag_off: u16::from_be_bytes([h[6], h[7]]),
-            ttl: h[8],
-            protocol: h[9],
-            saddr: u32::from_be_bytes([h[12], h[13], h[14], h[15]]),
-            daddr: u32::from_be_bytes([h[16], h[17], h[18], h[19]]),
-        }
-    }
-}
 
 #[inline]
 fn drop<S: InetSpec>(cx: &mut NetCx<'_, S>, c: IpMib) -> NetRx {

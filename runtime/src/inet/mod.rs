@@ -14,6 +14,7 @@
 pub mod af_inet;
 pub mod arp;
 pub mod datagram;
+pub mod hdr;
 pub mod icmp;
 pub mod igmp;
 pub mod ip_input;

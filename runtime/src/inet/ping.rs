@@ -7,8 +7,7 @@
 
 use super::af_inet::{inet_bind_port, sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::datagram::ip4_recv_datagram;
-use super::icmp::{icmp_out_count, icmp_set_csum, icmp_sk_err, ICMP_ECHO, ICMP_HLEN};
-use super::ip_input::Iphdr;
+use super::hdr::{icmp_out_count, icmp_set_csum, icmp_sk_err, Iphdr, ICMP_ECHO, ICMP_HLEN};
 use super::ip_output::{ip_build_and_send, IpParams};
 use super::mib::ExtMib;
 use super::netns_ipv4::Ipv4Net;

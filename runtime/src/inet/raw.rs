@@ -6,8 +6,7 @@
 
 use super::af_inet::{bind_saddr, inet_addr_valid_or_nonlocal, sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::datagram::ip4_recv_datagram;
-use super::icmp::icmp_out_count;
-use super::ip_input::Iphdr;
+use super::hdr::{icmp_out_count, Iphdr};
 use super::ip_output::{ip_build_and_send, ip_local_out, ip_select_ident, IpParams, IPV4_HLEN};
 use super::route::ip_route_output_dgram;
 use super::InetSpec;

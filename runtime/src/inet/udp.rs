@@ -11,8 +11,8 @@ use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::af_inet::{sk_hash_into, sk_unhash_from, sockaddr_in};
-use super::icmp::{icmp_send, icmp_sk_err, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH};
-use super::ip_input::Iphdr;
+use super::hdr::{icmp_sk_err, Iphdr, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH};
+use super::icmp::icmp_send;
 use super::ip_output::{ip_build_and_send, IpParams, IPV4_HLEN};
 use super::mib::{IcmpMib, UdpMib};
 use super::netns_ipv4::Ipv4Net;

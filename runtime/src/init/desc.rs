@@ -2,14 +2,13 @@
 //! attribute macros write them.
 
 use crate::errno::Errno;
-use crate::kernel::{Kernel, KernelSpec};
+use crate::kernel::KernelSpec;
 
 /// What an initcall returns: `Ok(())` is Linux's `0`, `Err(e)` is `-e`.
 pub type InitResult = Result<(), Errno>;
 
-/// The signature every initcall has: it builds state in the kernel of spec
-/// `S`.
-pub type InitFn<S> = fn(&mut Kernel<S>) -> InitResult;
+/// The signature every initcall has (defined beside the kernel it builds).
+pub use crate::kernel::InitFn;
 
 /// Where an initcall was declared: a spec line, or the attribute in Rust code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
