@@ -2,20 +2,27 @@
 //! `inet_stream_ops` / `inet_dgram_ops` / `inet_sockraw_ops` methods,
 //! which check what is generic and call the socket's `struct proto`.
 
-use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+use super::arp::{self, arp_init};
+use super::ip_output::{ip_init, IpPacketTypeState};
 use super::netns_ipv4::Ipv4Net;
+use super::protocol::{InetOffloads, InetProtosState, NetOffload, IPPROTO_IP, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP};
 use super::route::{ipv4_is_lbcast, ipv4_is_multicast};
-use super::{INET_PROTOSW_REUSE, IPPROTO_MAX, IPPROTO_RAW};
-use crate::dev::NetDevTables;
+use super::InetSpec;
+use crate::dev::{dev_add_offload, NetDevTables, OffloadBaseState, PacketOffload, PtypeBaseState, ETH_P_IP};
 use crate::errno::Errno;
+use crate::init::InitResult;
+use crate::kernel::Kernel;
 use crate::sock::sk::{
     sk, sk_prot, sock_prot_inuse_add, PortTable, Sock, Sockets, RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_BINDADDR_LOCK,
     SOCK_BINDPORT_LOCK, SS_CONNECTED, SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_CLOSE, TCP_LISTEN,
     TCP_SYN_RECV, TCP_SYN_SENT,
 };
+use crate::sock::{ProtInuseState, SockCacheState};
+use crate::socket::{SockRegistryState, SOCK_MAX};
 use crate::socket::{SOCK_RAW, SOCK_STREAM};
+use crate::tables::{Entry, EntryId, OpsEntry, ProtoSpec, ProtoswDesc};
 use crate::tables::{Fd, NetCx, SockAddr};
 
 /// `SIOCINQ`/`FIONREAD` and `SIOCOUTQ`/`TIOCOUTQ`.
@@ -384,4 +391,236 @@ pub(crate) fn sk_unhash_from<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, table: 
     reset(s);
     table(socks).remove(num, fd);
     sock_prot_inuse_add(cx, idx, -1);
+}
+
+/// `inet_protosw.flags`: a later entry may override this one.
+pub const INET_PROTOSW_REUSE: u8 = 0x01;
+/// `inet_protosw.flags`: may not be overridden or unregistered.
+pub const INET_PROTOSW_PERMANENT: u8 = 0x02;
+/// `inet_protosw.flags`: an `inet_connection_sock` protocol.
+pub const INET_PROTOSW_ICSK: u8 = 0x04;
+
+/// `IPPROTO_MAX`: protocols `inet_create` accepts are below it.
+pub const IPPROTO_MAX: i32 = 256;
+
+/// `struct inet_protosw`: what `inet_create` needs for one (type, protocol).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InetProtosw<S: ProtoSpec> {
+    /// `SOCK_STREAM`, ...
+    pub type_: u16,
+    /// `IPPROTO_*`; `IPPROTO_IP` is a wildcard.
+    pub protocol: u8,
+    /// The `struct proto`: its index in the spec's `PROTOS`.
+    pub prot: u16,
+    /// The `struct proto_ops`: a spec index or a run-time `DynProtoOps`.
+    pub ops: OpsEntry<S>,
+    pub flags: u8,
+    /// The entry's name (the spec's `protosw` name, `"udp"`), for listings.
+    pub name: &'static str,
+    /// Which registration this is: spec `protosw` `i`, or a run-time one
+    /// (Linux's `inet_unregister_protosw` unlinks that struct).
+    pub id: EntryId,
+}
+
+impl<S: InetSpec> InetProtosw<S> {
+    /// Spec `protosw` `i`, as its descriptor gives it.
+    pub fn spec(p: &ProtoswDesc, i: u16) -> Self {
+        InetProtosw {
+            type_: p.type_,
+            protocol: p.protocol,
+            prot: p.prot,
+            ops: Entry::Spec(p.ops),
+            flags: p.flags,
+            name: p.ident,
+            id: EntryId::Spec(i),
+        }
+    }
+
+    /// A protosw registered by code outside the spec: a new registration.
+    pub fn new(type_: u16, protocol: u8, prot: u16, ops: OpsEntry<S>, flags: u8, name: &'static str) -> Self {
+        InetProtosw { type_, protocol, prot, ops, flags, name, id: EntryId::Dyn(crate::tables::Handle::new()) }
+    }
+}
+
+/// `inetsw[SOCK_MAX]` (resource `Inetsw`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InetswState<S: ProtoSpec> {
+    inetsw: [Vec<InetProtosw<S>>; SOCK_MAX],
+}
+
+impl<S: InetSpec> InetswState<S> {
+    /// `inetsw[type]`, in lookup order (empty for an invalid type).
+    pub fn list(&self, type_: u16) -> &[InetProtosw<S>] {
+        self.inetsw.get(usize::from(type_)).map_or(&[], Vec::as_slice)
+    }
+
+    /// `inet_create`'s `lookup_protocol` loop over `inetsw[type]` (Linux
+    /// 3.19/6.0, exactly): an entry of the asked protocol matches unless
+    /// that protocol is `IPPROTO_IP`; asking `IPPROTO_IP` takes the first
+    /// entry and its protocol; an `IPPROTO_IP` (wildcard) entry takes any
+    /// protocol. The error is `ESOCKTNOSUPPORT` if the list is empty (or the
+    /// type invalid), `EPROTONOSUPPORT` once an entry was looked at, so
+    /// `socket(AF_INET, SOCK_RAW, 0)` is `EPROTONOSUPPORT`. Returns the
+    /// entry and the protocol the socket gets.
+    pub fn lookup(&self, type_: u16, protocol: u8) -> Result<(&InetProtosw<S>, u8), Errno> {
+        let mut err = Errno::ESOCKTNOSUPPORT;
+        for answer in self.list(type_) {
+            if protocol == answer.protocol {
+                if protocol != IPPROTO_IP {
+                    return Ok((answer, protocol));
+                }
+            } else {
+                if protocol == IPPROTO_IP {
+                    return Ok((answer, answer.protocol));
+                }
+                if answer.protocol == IPPROTO_IP {
+                    return Ok((answer, protocol));
+                }
+            }
+            err = Errno::EPROTONOSUPPORT;
+        }
+        Err(err)
+    }
+}
+
+/// `inet_register_protosw(p)` (Linux 3.19): adds `p` after the last
+/// permanent entry of `inetsw[p.type]`, so it overrides reusable entries but
+/// never a permanent one. Linux only logs the two failures; here they also
+/// return `EINVAL` (bad type) and `EPERM` (permanent protocol).
+pub fn inet_register_protosw<S: InetSpec>(k: &mut Kernel<S>, p: InetProtosw<S>) -> Result<(), Errno> {
+    let Some(list) = k.get_mut::<InetswState<S>>()?.inetsw.get_mut(usize::from(p.type_)) else {
+        k.printk(format!("Ignoring attempt to register invalid socket type {}", p.type_));
+        return Err(Errno::EINVAL);
+    };
+    let mut last_perm = 0;
+    for answer in list.iter() {
+        if answer.flags & INET_PROTOSW_PERMANENT == 0 {
+            break;
+        }
+        if answer.protocol == p.protocol {
+            let proto = p.protocol;
+            k.printk(format!("Attempt to override permanent protocol {proto}"));
+            return Err(Errno::EPERM);
+        }
+        last_perm += 1;
+    }
+    list.insert(last_perm, p);
+    Ok(())
+}
+
+/// `inet_unregister_protosw(p)`: `EPERM` for a permanent entry (Linux logs
+/// "Attempt to unregister permanent protocol"), `ENOENT` if absent.
+pub fn inet_unregister_protosw<S: InetSpec>(k: &mut Kernel<S>, p: &InetProtosw<S>) -> Result<(), Errno> {
+    if p.flags & INET_PROTOSW_PERMANENT != 0 {
+        k.printk(format!("Attempt to unregister permanent protocol {}", p.protocol));
+        return Err(Errno::EPERM);
+    }
+    inetsw_remove(k, p)
+}
+
+/// Removes `p` from `inetsw`, permanent or not (what unregistering the
+/// spec's entries needs; Linux never removes its permanent ones).
+pub fn inetsw_remove<S: InetSpec>(k: &mut Kernel<S>, p: &InetProtosw<S>) -> Result<(), Errno> {
+    let list = k.get_mut::<InetswState<S>>()?.inetsw.get_mut(usize::from(p.type_)).ok_or(Errno::EINVAL)?;
+    let i = list.iter().position(|a| a.id == p.id).ok_or(Errno::ENOENT)?;
+    list.remove(i);
+    Ok(())
+}
+
+/// `inet_init` ran: the IPv4 protos are registered right after it
+/// (resource `InetProtoList`); they themselves are on
+/// `SockCacheState::proto_list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InetProtoListState;
+
+/// `inet_family_ops` is in `net_families[PF_INET]` (resource `InetFamily`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InetFamilyState;
+
+/// `inet_init()` (net/ipv4/af_inet.c, fs_initcall), the part that is
+/// not a spec entry, in Linux 3.19's order: the empty `inet_protos`
+/// and `inetsw`, `arp_init` (ARP's neighbour-table template), and
+/// `ip_init` (the dst and peer caches). The spec's protos (`proto_register`),
+/// `inet_family_ops` (`sock_register`), `inet_protos` handlers,
+/// `inetsw_array` and the ARP and IP packet types are registered by the
+/// generated wrapper right after (`register_spec_entries(k, "inet_init")`),
+/// then the pernet operations (ARP's neighbour tables, the MIBs, ...).
+///
+/// The MIB allocation, tcp/udp/raw/ping/icmp init, multicast routing and IP
+/// fragment queues are per namespace (pernet operations) or not built.
+pub fn inet_init<S: InetSpec>(k: &mut Kernel<S>) -> InitResult {
+    // Prerequisites first, so a refusal leaves nothing half-built.
+    k.get::<SockRegistryState<S>>()?;
+    k.get::<SockCacheState>()?;
+    k.get::<ProtInuseState>()?;
+    k.get::<PtypeBaseState<S>>()?;
+    if k.has::<InetProtoListState>()
+        || k.has::<InetProtosState<S>>()
+        || k.has::<InetswState<S>>()
+        || k.has::<arp::ArpState>()
+        || k.has::<IpPacketTypeState>()
+    {
+        return Err(Errno::EEXIST);
+    }
+    let (ip_dst_cache, inet_peer_cache) = ip_init()?;
+    k.provide(InetProtoListState)?;
+    k.provide(InetFamilyState)?;
+    k.provide(InetProtosState::<S>::new())?;
+    k.provide(InetswState::<S> { inetsw: Default::default() })?;
+    arp_init(k)?;
+    k.provide(IpPacketTypeState { ip_dst_cache, inet_peer_cache })
+}
+
+/// IPv4's offloads (resource `Ipv4Offload`): `inet_offloads` and the
+/// `ip_packet_offload` entry in `offload_base`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ipv4OffloadState {
+    pub inet_offloads: InetOffloads,
+    pub ip_packet_offload: PacketOffload,
+}
+
+/// `ip_packet_offload`: IPv4's GRO/GSO entry in `offload_base`.
+pub const IP_PACKET_OFFLOAD: PacketOffload = PacketOffload { type_: ETH_P_IP, name: "ip_packet_offload", priority: 0 };
+
+/// `udpv4_offload` and `tcpv4_offload` with their protocol numbers.
+pub const IPV4_L4_OFFLOADS: [(NetOffload, u8, &str); 2] = [
+    (
+        NetOffload {
+            name: "udpv4_offload",
+            gso_segment: "udp4_ufo_fragment",
+            gro_receive: "udp4_gro_receive",
+            gro_complete: "udp4_gro_complete",
+        },
+        IPPROTO_UDP,
+        "UDP",
+    ),
+    (
+        NetOffload {
+            name: "tcpv4_offload",
+            gso_segment: "tcp4_gso_segment",
+            gro_receive: "tcp4_gro_receive",
+            gro_complete: "tcp4_gro_complete",
+        },
+        IPPROTO_TCP,
+        "TCP",
+    ),
+];
+
+/// `ipv4_offload_init()` (net/ipv4/af_inet.c, fs_initcall):
+/// `udpv4_offload_init` and `tcpv4_offload_init` fill `inet_offloads`
+/// (a failure is logged "ipv4_offload_init: Cannot add X protocol offload"
+/// and ignored, as in Linux), then `dev_add_offload(&ip_packet_offload)`.
+pub fn ipv4_offload_init<S: InetSpec>(k: &mut Kernel<S>) -> InitResult {
+    k.get::<OffloadBaseState>()?;
+    if k.has::<Ipv4OffloadState>() {
+        return Err(Errno::EEXIST);
+    }
+    let mut inet_offloads = InetOffloads::new();
+    for (off, nr, what) in IPV4_L4_OFFLOADS {
+        if inet_offloads.add(off, nr).is_err() {
+            k.printk(format!("ipv4_offload_init: Cannot add {what} protocol offload"));
+        }
+    }
+    dev_add_offload(k, IP_PACKET_OFFLOAD)?;
+    k.provide(Ipv4OffloadState { inet_offloads, ip_packet_offload: IP_PACKET_OFFLOAD })
 }

@@ -13,7 +13,9 @@ use crate::dev::{dev_queue_xmit, NetDevTables, ETH_P_IP, IFF_LOOPBACK};
 use crate::errno::Errno;
 use crate::ethernet::{eth_header, ip_eth_mc_map, ETH_BROADCAST};
 use crate::skbuff::SkBuff;
+use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
 use crate::tables::NetCx;
+use std::mem::size_of;
 
 /// `IP_DF`, `IP_MF`, `IP_OFFSET` (frag_off bits, host order).
 pub const IP_DF: u16 = 0x4000;
@@ -144,4 +146,44 @@ pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, rt: &Ro
         cx.mib_inc(IpMib::OutDiscards);
     }
     r
+}
+
+/// `struct rtable`: a cached IPv4 route, as far as its size goes.
+#[allow(dead_code)] // only sizes ip_dst_cache until routing exists
+struct Rtable {
+    dst_ifindex: i32,
+    rt_gateway: [u8; 4],
+    rt_pmtu: u32,
+    rt_flags: u32,
+    rt_type: u16,
+}
+
+/// `struct inet_peer`: long-lived per-peer IPv4 state (IP id, ICMP rate).
+#[allow(dead_code)] // only sizes inet_peer_cache until peers exist
+struct InetPeer {
+    daddr: [u8; 4],
+    rate_tokens: u32,
+    rate_last: u64,
+}
+
+/// The caches `ip_init` creates for the receive path behind
+/// `ip_packet_type` (resource `IpPacketType`; the packet type itself is
+/// the spec's, registered after `inet_init`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpPacketTypeState {
+    /// `ipv4_dst_ops.kmem_cachep`, "ip_dst_cache" (`ip_rt_init`).
+    pub ip_dst_cache: KmemCache,
+    /// `peer_cachep`, "inet_peer_cache" (`inet_initpeers`).
+    pub inet_peer_cache: KmemCache,
+}
+
+/// `ip_init()` (net/ipv4/ip_output.c): `ip_rt_init` (the dst cache),
+/// `inet_initpeers` (the peer cache); `igmp_mc_init`'s pernet
+/// `igmp_net_ops` is the spec's, registered when `inet_init` returns.
+/// Returns the caches.
+pub(crate) fn ip_init() -> Result<(KmemCache, KmemCache), Errno> {
+    let flags = SLAB_HWCACHE_ALIGN | SLAB_PANIC;
+    let ip_dst_cache = KmemCache::create("ip_dst_cache", size_of::<Rtable>(), 0, flags)?;
+    let inet_peer_cache = KmemCache::create("inet_peer_cache", size_of::<InetPeer>(), 0, flags)?;
+    Ok((ip_dst_cache, inet_peer_cache))
 }

@@ -1,9 +1,11 @@
-//! /proc/net files of IPv4 (net/ipv4/proc.c) that read more than the
-//! MIBs: `sockstat`.
+//! /proc/net files of IPv4 (net/ipv4/proc.c): `snmp`, `netstat`, `arp`
+//! and `sockstat`.
 
 use std::fmt::Write as _;
 
 use super::InetSpec;
+use super::{arp, mib, netns_ipv4, NeighTable};
+use crate::errno::Errno;
 use crate::kernel::Kernel;
 use crate::netns::Net;
 use crate::sock::sk::Sockets;
@@ -39,4 +41,31 @@ pub fn sockstat_seq_show<S: InetSpec>(k: &Kernel<S>, net: &Net<S>) -> String {
     let _ = writeln!(out, "RAW: inuse {}", get("RAW"));
     let _ = writeln!(out, "FRAG: inuse 0 memory 0");
     out
+}
+
+/// /proc/net/snmp of `net` (`snmp_seq_show`): the IP, ICMP, IcmpMsg, TCP,
+/// UDP and UDP-Lite counters, with the namespace's `ip_default_ttl` and
+/// forwarding setting. `ENOENT` without the MIBs (`ipv4_mib_ops`).
+pub fn proc_net_snmp<S: InetSpec>(net: &Net<S>) -> Result<String, Errno> {
+    let mib = <S as NetState<mib::Ipv4Mib>>::state(net)?;
+    let (ttl, fwd) = <S as NetState<netns_ipv4::Ipv4Net>>::state(net)
+        .map_or((netns_ipv4::IPDEFTTL, false), |n| (n.default_ttl(), n.forwarding()));
+    Ok(mib.snmp_seq_show(ttl, fwd))
+}
+
+/// /proc/net/netstat of `net`, the parts this model has (`IpExt`,
+/// `NetgenExt`). `ENOENT` without the MIBs.
+pub fn proc_net_netstat<S: InetSpec>(net: &Net<S>) -> Result<String, Errno> {
+    Ok(<S as NetState<mib::Ipv4Mib>>::state(net)?.netstat_seq_show())
+}
+
+/// /proc/net/arp of `net` (`arp_seq_show`): `ENOENT` if the file (or the
+/// table) does not exist.
+pub fn proc_net_arp<S: InetSpec>(net: &Net<S>) -> Result<String, Errno> {
+    if !net.proc_net.contains("arp") {
+        return Err(Errno::ENOENT);
+    }
+    let tbl = <S as NetState<NeighTable>>::state(net)?;
+    let devs = <S as NetState<crate::dev::NetDevTables>>::state(net)?;
+    Ok(arp::arp_seq_show(tbl, devs))
 }
