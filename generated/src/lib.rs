@@ -21,6 +21,8 @@
 //! # fn main() {}
 //! ```
 
+#![forbid(unsafe_code)]
+
 // Let the attribute macros name this crate as `::netgen_generated` from
 // inside it too.
 extern crate self as netgen_generated;

@@ -5,18 +5,35 @@
 //! (`generated/`, emitted from `spec/`) supplies the concrete levels,
 //! resources and the ordered initcall table, and implements the traits here.
 //!
-//! Modules are named after the Linux source they model. The packet path:
+//! Modules are named after the Linux source they model, in layers that
+//! import only the layers below them:
 //!
-//! * [`tables`]: the contract with the generated crate ([`tables::ProtoSpec`],
-//!   the table entries, [`tables::NetCx`]) and the registration of the
-//!   spec's protocol entries.
-//! * [`skbuff`], [`ethernet`], [`checksum`]: buffers, framing, checksums.
-//! * [`dev`]: devices (loopback, veth, external), `ptype_all`/`ptype_base`,
-//!   `netif_receive_skb`, `net_rx_action`, `dev_queue_xmit`.
-//! * [`inet`]: ARP, IPv4 input/output/routing, ICMP, UDP, raw, ping, TCP
-//!   (sockets only), IGMP, the MIBs.
-//! * [`socket`]: `net_families`, `struct sock`, the system calls;
-//!   [`packet`]: PF_PACKET.
+//! * primitives: [`errno`], [`kernel`] (the typed kernel states), [`init`]
+//!   (levels, plan, executor), [`netns`], [`skbuff`], [`checksum`],
+//!   [`slab`], [`softirq`], [`pci`], [`netpoll`], [`sysctl`], [`ethernet`];
+//! * the contract, [`tables`]: [`tables::NetCx`], the entries
+//!   ([`tables::Entry`], [`tables::Handle`]), the descriptors and method
+//!   sets, and the dispatch trait [`tables::ProtoSpec`], all derived from
+//!   the one vtable table (`netgen-vtables`);
+//! * devices, [`dev`]: loopback, veth, external devices, `ptype_all` and
+//!   `ptype_base` and each namespace's own handler lists,
+//!   `netif_receive_skb`, `net_rx_action`, `dev_queue_xmit`;
+//! * [`sock`] (net/core/sock.c: `proto_register`, `struct sock` in
+//!   [`sock::sk`]), then [`socket`] (net/socket.c: `net_families`, the system
+//!   calls, the `sock_no_*` defaults);
+//! * protocols: [`inet`] (ARP, IPv4, ICMP, UDP, raw, ping, TCP sockets,
+//!   IGMP, the MIBs) and [`packet`] (PF_PACKET);
+//! * the top, [`stack`]: [`stack::Stack`] (what the runtime needs of a spec),
+//!   `with_cx`, `settle` and the registration of a spec initcall's entries.
+//!
+//! Each layer states what it needs of the spec in a trait of its own
+//! (`dev::DevSpec`, `sock::SockSpec`, `socket::SocketSpec`,
+//! `inet::InetSpec`, `packet::PacketSpec`).
+
+// No `unsafe` here: the runtime is mechanisms over owned data. MMIO and
+// DMA (the igb work) are the only places that will need it, each block
+// allowed where it is, with its `// SAFETY:` comment.
+#![deny(unsafe_code)]
 
 // Generated code names runtime items as `::netgen_runtime::..`; this lets
 // the runtime's own test spec (`testspec`) compile inside the runtime.

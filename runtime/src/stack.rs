@@ -8,8 +8,9 @@
 //! primitives (errno, skbuff, checksum, slab, kernel, init, netns,
 //! softirq, pci, netpoll, sysctl) → the contract ([`crate::tables`]:
 //! context, entries, descriptors, the dispatch trait) → devices
-//! ([`crate::dev`], [`DevSpec`]) → `struct sock` ([`crate::sock`],
-//! [`SockSpec`]) → the socket layer ([`crate::socket`], [`SocketSpec`]) →
+//! ([`crate::dev`], [`crate::dev::DevSpec`]) → `struct sock` ([`crate::sock`],
+//! [`crate::sock::SockSpec`]) → the socket layer ([`crate::socket`],
+//! [`crate::socket::SocketSpec`]) →
 //! IPv4 ([`crate::inet`], [`InetSpec`]) and PF_PACKET ([`crate::packet`],
 //! [`PacketSpec`]) → this module. Each layer says what it needs of the
 //! spec in a trait of its own, so no module names the states of a layer

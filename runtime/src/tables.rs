@@ -10,9 +10,9 @@
 //! `match`es from an entry's index to a direct call of the function the spec
 //! names. The run-time tables still exist — registration, removal and the
 //! Linux errors work as in Linux — but a slot holds [`Entry::Spec`]
-//! (an index, dispatched by the generated `match`) or [`Entry::Dyn`]
-//! (an entry registered by code outside the spec, called through a
-//! function pointer on the slow path).
+//! (an index, dispatched by the generated `match`) or [`Entry::Fn`] (a
+//! typed function registered by code outside the spec, with the
+//! [`Handle`] that is its identity).
 //!
 //! Every function the spec names has one of the signatures below; the
 //! generated crate does not compile if a spec path does not.

@@ -4,6 +4,10 @@
 //! For now the driver is what `igb_init_module` registers: its name and
 //! PCI id table. Probing, registers and descriptor rings come later.
 
+// Registers and descriptors will need `unsafe` for MMIO and DMA; each such
+// block will be allowed where it is, with its `// SAFETY:` comment.
+#![deny(unsafe_code)]
+
 pub mod e1000_hw;
 
 use e1000_hw::*;

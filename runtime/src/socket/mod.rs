@@ -5,8 +5,7 @@
 //! `sock_register` follows Linux 3.19: the table has `NPROTO` (= `AF_MAX`,
 //! 46) slots and registration prints "NET: Registered protocol family N".
 //!
-//! * [`sock`]: `struct sock` and each namespace's sockets (fd table, hash
-//!   tables).
+//! * `struct sock` and each namespace's sockets are in [`crate::sock::sk`].
 //! * [`syscalls`]: `socket(2)`, `bind(2)`, ... dispatching through
 //!   `sock->ops`.
 //! * [`no`]: Linux's `sock_no_*` defaults and the NULL `struct proto`

@@ -1,6 +1,6 @@
 //! The socket system calls (net/socket.c): each finds the socket by its
 //! descriptor and calls through `sock->ops`, a spec `proto_ops` (the
-//! generated `match`, [`ProtoSpec::ops_bind`] and friends) or a
+//! generated `match`, [`crate::tables::ProtoSpec::ops_bind`] and friends) or a
 //! [`DynProtoOps`] registered at run time. All are non-blocking
 //! (`MSG_DONTWAIT` always): a receive with nothing queued is `EAGAIN`.
 
