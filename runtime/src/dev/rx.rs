@@ -159,7 +159,9 @@ pub fn netif_receive_skb<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetR
             pt_prev = Some(pt);
         }
     }
-    let to_net_hooks = deliver_net_hooks(cx, &skb);
+    // The namespace's own handlers: almost always none, so only the check
+    // is on the hot path.
+    let to_net_hooks = cx.state::<NetPtype<S>>().is_ok_and(|n| !n.is_empty()) && deliver_net_hooks(cx, &skb);
     let proto = skb.protocol;
     for pt in ptype.bucket(usize::from(proto & PTYPE_HASH_MASK)) {
         if pt.type_ == proto && (pt.dev == 0 || pt.dev == ifindex) {
@@ -181,13 +183,12 @@ pub fn netif_receive_skb<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetR
 }
 
 /// The namespace's handlers of `skb` (its taps, then those of its type),
-/// each bound to no device or this one; whether one took it. Nothing to do,
-/// and no copy of the lists, when the namespace has none (the common case).
+/// each bound to no device or this one; whether one took it. Called only
+/// when the namespace has handlers (packet sockets are open).
+#[cold]
+#[inline(never)]
 fn deliver_net_hooks<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) -> bool {
     let Ok(np) = cx.state::<NetPtype<S>>() else { return false };
-    if np.is_empty() {
-        return false;
-    }
     let (ifindex, proto) = (skb.ifindex, skb.protocol);
     let hooks: Vec<NetPacketHook<S>> = np
         .ptype_all()
