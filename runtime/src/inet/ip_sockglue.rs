@@ -5,7 +5,7 @@
 
 use super::InetSpec;
 use crate::errno::Errno;
-use crate::sock::sk::{int_val, put_int, sk, sock_getsockopt, sock_setsockopt, SOL_SOCKET};
+use crate::sock::sk::{int_val, put_int, sk};
 use crate::tables::{Fd, NetCx};
 
 /// `SOL_IP` and its options (include/uapi/linux/in.h).
@@ -18,8 +18,9 @@ pub const IP_RECVERR: i32 = 11;
 /// (the spec's `proto_ops` name this directly) for `SOL_IP` on an IPv4
 /// socket (net/ipv4/ip_sockglue.c): `IP_TTL` (1..=255, -1 for the
 /// default; else `EINVAL`), `IP_HDRINCL` (raw sockets only, else
-/// `ENOPROTOOPT`), `IP_RECVERR`. `SOL_SOCKET` is `sock_setsockopt`.
-/// Anything else: `ENOPROTOOPT`.
+/// `ENOPROTOOPT`), `IP_RECVERR`. Anything else: `ENOPROTOOPT`
+/// (`SOL_SOCKET` never gets here: `sys_setsockopt` sends it to
+/// `sock_setsockopt`, as `__sys_setsockopt` does).
 pub fn ip_setsockopt<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
@@ -27,9 +28,6 @@ pub fn ip_setsockopt<S: InetSpec>(
     name: i32,
     val: &[u8],
 ) -> Result<(), Errno> {
-    if level == SOL_SOCKET {
-        return sock_setsockopt(cx, fd, name, val);
-    }
     let s = sk(cx, fd)?;
     if level != SOL_IP || s.family != crate::socket::PF_INET {
         return Err(Errno::ENOPROTOOPT);
@@ -56,7 +54,7 @@ pub fn ip_setsockopt<S: InetSpec>(
 }
 
 /// `sock_common_getsockopt` → `ip_getsockopt`: `IP_TTL` (the effective
-/// TTL), `IP_HDRINCL`, `IP_RECVERR`; `SOL_SOCKET` is `sock_getsockopt`.
+/// TTL), `IP_HDRINCL`, `IP_RECVERR` (`SOL_SOCKET` is `sys_getsockopt`'s).
 pub fn ip_getsockopt<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
@@ -64,9 +62,6 @@ pub fn ip_getsockopt<S: InetSpec>(
     name: i32,
     val: &mut [u8],
 ) -> Result<usize, Errno> {
-    if level == SOL_SOCKET {
-        return sock_getsockopt(cx, fd, name, val);
-    }
     let default_ttl = cx.state::<super::netns_ipv4::Ipv4Net>().map_or(64, |n| n.default_ttl());
     let s = sk(cx, fd)?;
     if level != SOL_IP || s.family != crate::socket::PF_INET {
