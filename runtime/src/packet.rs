@@ -71,9 +71,9 @@ pub fn packet_net_exit<S: ProtoSpec>(net: &mut Net<S>) {
 /// `packet_create(net, sock, protocol, kern)` (the spec's
 /// `packet_family_ops` create): `SOCK_RAW`, `SOCK_DGRAM` or the obsolete
 /// `SOCK_PACKET`, else `ESOCKTNOSUPPORT`; `EINVAL` for a protocol outside
-/// 16 bits. The socket gets `packet_ops` and `packet_proto`, and joins
-/// `packet_sklist` when it gets its descriptor; with a protocol it runs
-/// (`register_prot_hook`) from then on. `CAP_NET_RAW` is not modelled.
+/// 16 bits. The socket gets `packet_ops` and `packet_proto`; with a
+/// protocol it runs (`register_prot_hook`) from then on. `CAP_NET_RAW` is
+/// not modelled.
 pub fn packet_create<S: PacketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), Errno> {
     let protos = cx.kernel_state::<crate::sock::SockCacheState>()?;
     let socks = cx.state_mut::<Sockets<S>>()?;

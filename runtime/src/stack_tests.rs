@@ -15,7 +15,7 @@ use crate::inet::{self, InetProtosw, InetswState, NetProtocol, INET_PROTOSW_PERM
 use crate::netns::NetRef;
 use crate::skbuff::SkBuff;
 use crate::sock::sk::{
-    self as socksock, Sockets, MSG_PEEK, MSG_TRUNC, SOL_SOCKET, SO_BROADCAST, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR,
+    self as sk, Sockets, MSG_PEEK, MSG_TRUNC, SOL_SOCKET, SO_BROADCAST, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR,
 };
 use crate::sock::SockCacheState;
 use crate::socket::syscalls::*;
@@ -214,7 +214,7 @@ fn socket_checks_type_flags_before_family() {
         assert_eq!(sys_socket(cx, 2, 11, 0), Err(Errno::EINVAL), "type >= SOCK_MAX");
         let fd = sys_socket(cx, 2, dgram | socket::SOCK_CLOEXEC | socket::SOCK_NONBLOCK, 0).unwrap();
         let mut v = [0u8; 4];
-        sys_getsockopt(cx, fd, SOL_SOCKET, socksock::SO_TYPE, &mut v).unwrap();
+        sys_getsockopt(cx, fd, SOL_SOCKET, sk::SO_TYPE, &mut v).unwrap();
         assert_eq!(i32::from_ne_bytes(v), dgram, "the flags are not part of the type");
         sys_close(cx, fd).unwrap();
     });
@@ -227,7 +227,7 @@ fn my_create(cx: &mut Cx<'_>, fd: Fd, protocol: i32, _kern: bool) -> Result<(), 
     let mut ops = DynProtoOps::<TestSpec>::no("my_ops", 30);
     ops.bind = |_, _, _| Err(Errno::EADDRNOTAVAIL);
     ops.getname = |_, _, _| Ok(SockAddr::Unspec);
-    socksock::sk(cx, fd)?.ops = ops.entry();
+    sk::sk(cx, fd)?.ops = ops.entry();
     Ok(())
 }
 
@@ -266,7 +266,7 @@ fn backlog_listen(_cx: &mut Cx<'_>, _fd: Fd, backlog: i32) -> Result<(), Errno> 
 fn backlog_create(cx: &mut Cx<'_>, fd: Fd, _protocol: i32, _kern: bool) -> Result<(), Errno> {
     let mut ops = DynProtoOps::<TestSpec>::no("backlog_ops", 31);
     ops.listen = backlog_listen;
-    socksock::sk(cx, fd)?.ops = ops.entry();
+    sk::sk(cx, fd)?.ops = ops.entry();
     Ok(())
 }
 
@@ -602,7 +602,7 @@ fn udp_to_a_closed_port_refuses_the_connected_sender() {
     p.a(|cx| {
         assert_eq!(sys_sendto(cx, conn, b"again", None, 0), Err(Errno::ECONNREFUSED));
         let mut v = [0u8; 4];
-        assert_eq!(sys_getsockopt(cx, conn, SOL_SOCKET, socksock::SO_ERROR, &mut v), Ok(4));
+        assert_eq!(sys_getsockopt(cx, conn, SOL_SOCKET, sk::SO_ERROR, &mut v), Ok(4));
         assert_eq!(i32::from_ne_bytes(v), 0);
         // Disconnect (AF_UNSPEC) and the peer is gone.
         sys_connect(cx, conn, &SockAddr::Unspec).unwrap();
@@ -896,7 +896,7 @@ fn loopback_udp_and_proc_views() {
         assert_eq!(sys_sendto(cx, fd, b"self", Some(&sa(Ipv4Addr::LOCALHOST, 9)), 0), Ok(4));
         assert_eq!(recv(cx, fd), Ok((b"self".to_vec(), Some(sa(Ipv4Addr::LOCALHOST, 9)))));
         assert_eq!(recv(cx, fd), Err(Errno::EAGAIN));
-        assert_eq!(sys_poll(cx, fd), Ok(socksock::POLLOUT | socksock::POLLWRNORM | socksock::POLLWRBAND));
+        assert_eq!(sys_poll(cx, fd), Ok(sk::POLLOUT | sk::POLLWRNORM | sk::POLLWRBAND));
         assert_eq!(sys_ioctl(cx, fd, inet::af_inet::SIOCINQ, 0), Ok(0));
         let ss = crate::inet::proc::sockstat_seq_show(cx.kernel, cx.net);
         assert!(

@@ -543,7 +543,8 @@ pub struct InetFamilyState;
 /// `ip_init` (the dst and peer caches). The spec's protos (`proto_register`),
 /// `inet_family_ops` (`sock_register`), `inet_protos` handlers,
 /// `inetsw_array` and the ARP and IP packet types are registered by the
-/// generated wrapper right after (`register_spec_entries(k, "inet_init")`),
+/// generated wrapper right after (`register_spec_entries` with
+/// `registered_by::INET_INIT`),
 /// then the pernet operations (ARP's neighbour tables, the MIBs, ...).
 ///
 /// The MIB allocation, tcp/udp/raw/ping/icmp init, multicast routing and IP
