@@ -19,6 +19,7 @@ pub mod diag;
 pub mod emit;
 pub mod graph;
 pub mod ir;
+pub mod limits;
 pub mod parse;
 pub mod source;
 pub mod synthetic;

@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod load;
+mod scan;
 
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
@@ -23,8 +24,10 @@ pub use load::{load, load_str, Loaded};
 struct SpecParser;
 
 /// Parses one file's text. A syntax error stops that file (pest does not
-/// recover) and comes back as one diagnostic at the failing position.
+/// recover) and comes back as one diagnostic at the failing position; so
+/// does text past one of the [`crate::limits`], found before pest runs.
 pub fn parse_file(file: FileId, text: &str) -> Result<SpecFile, Diagnostic> {
+    scan::check(file, text)?;
     let mut pairs = SpecParser::parse(Rule::spec, text).map_err(|e| syntax_error(file, text, e))?;
     let spec = pairs.next().expect("the spec rule always produces one pair");
     let mut items = Vec::new();

@@ -1,0 +1,16 @@
+//! The spec compiler's limits on its input, in one place.
+//!
+//! A spec is trusted to be small and shallow; these bound what a malformed or
+//! hostile one can cost. Past each limit the compiler reports an error located
+//! in the spec (or, for the root file, naming it) rather than crashing,
+//! running out of memory or taking quadratic time. Every value is far above
+//! what the workspace's specs use (the comments say how far), so a real spec
+//! never meets one.
+
+/// How deep `{ }`, `[ ]` and `::< >` may nest, counted together.
+///
+/// The parser (pest) and the syntax-tree builder recurse once per level,
+/// about 10 KiB of stack a level in a debug build: 32 levels fit in 400 KiB,
+/// well inside the 2 MiB stack of a test thread, where 2,500 overflowed even
+/// the 8 MiB main stack. The workspace's specs nest 2 deep.
+pub const MAX_NESTING: usize = 32;
