@@ -14,3 +14,12 @@
 /// well inside the 2 MiB stack of a test thread, where 2,500 overflowed even
 /// the 8 MiB main stack. The workspace's specs nest 2 deep.
 pub const MAX_NESTING: usize = 32;
+
+/// The longest name (identifier, keyword or path segment), in characters.
+///
+/// Names become Rust identifiers and constants in the generated code and
+/// are quoted in every diagnostic about them, so one hundred thousand
+/// characters long would be accepted and unreadable. The longest name in
+/// the workspace's specs has 25 characters; 255 is ten times that, and the
+/// length C compilers and linkers have long been required to handle.
+pub const MAX_IDENT_LEN: usize = 255;

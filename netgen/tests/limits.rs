@@ -104,3 +104,56 @@ fn brackets_in_comments_doc_comments_and_strings_do_not_nest() {
     );
     assert_not_too_deep(text);
 }
+
+/// A spec whose resource, initcall and `run` path segment are names of
+/// `len` characters.
+fn long_names(len: usize) -> String {
+    let resource = format!("R{}", "x".repeat(len - 1));
+    let initcall = format!("f{}", "x".repeat(len - 1));
+    let segment = format!("m{}", "x".repeat(len - 1));
+    format!(
+        "levels {{ core @ 1; }}\nresource {resource};\n\
+         initcall {initcall} @ core {{ provides: [{resource}]; run: {segment}::{initcall}; }}\n"
+    )
+}
+
+#[test]
+fn a_name_at_the_length_limit_compiles_and_emits() {
+    let text = long_names(MAX_IDENT_LEN);
+    let c = netgen::compile_str("spec/t.ng", &text);
+    assert!(c.diagnostics.is_empty(), "{}", c.render_diagnostics());
+    let files = c.emit().expect("the spec emits");
+    let initcalls = files.iter().find(|f| f.name == "initcalls.rs").expect("initcalls.rs");
+    assert!(initcalls.contents.contains(&"X".repeat(MAX_IDENT_LEN - 1)), "{}", initcalls.contents);
+}
+
+#[test]
+fn a_name_one_past_the_length_limit_is_a_located_error() {
+    let text = long_names(MAX_IDENT_LEN + 1);
+    let at = location(&text, text.find("resource R").unwrap() + "resource ".len());
+    let out = diagnostics(text);
+    assert!(out.contains(&format!("error: name longer than {MAX_IDENT_LEN} characters\n")), "{out}");
+    assert!(out.contains(&format!("--> {at}\n")), "{out}");
+    assert!(out.contains(&format!("this name has {}", MAX_IDENT_LEN + 1)), "{out}");
+    assert!(out.ends_with("error: the spec has 1 error\n"), "{out}");
+
+    // A path segment, and a name far past the limit.
+    for text in [
+        format!("levels {{ core @ 1; }}\ninitcall f @ core {{ run: a::{}; }}\n", "b".repeat(MAX_IDENT_LEN + 1)),
+        format!("levels {{ {} @ 1; }}\n", "c".repeat(1_000_000)),
+    ] {
+        let at = location(&text, text.find("bb").or(text.find("cc")).unwrap());
+        let out = diagnostics(text);
+        assert!(out.contains(&format!("--> {at}\n")), "{out}");
+        assert!(out.contains(&format!("error: name longer than {MAX_IDENT_LEN} characters\n")), "{out}");
+    }
+}
+
+#[test]
+fn long_numbers_are_not_names() {
+    // A number with a long run of digits is a number (too large), not a
+    // name, whatever its length.
+    let out = diagnostics(format!("const A = 0x{};\n", "f".repeat(MAX_IDENT_LEN + 1)));
+    assert!(out.contains("number does not fit in 64 bits"), "{out}");
+    assert!(!out.contains("name longer"), "{out}");
+}

@@ -1,5 +1,6 @@
 //! A cheap pass over a file's text before pest sees it, for the limits the
-//! grammar cannot enforce (see [`crate::limits`]): how deep brackets nest.
+//! grammar cannot enforce (see [`crate::limits`]): how deep brackets nest
+//! and how long names are.
 //!
 //! pest and the syntax-tree builder recurse once per level of nesting, so a
 //! file nested thousands deep would overflow the stack before any
@@ -10,7 +11,7 @@
 //! error reported is this pass's or a syntax error.
 
 use crate::diag::Diagnostic;
-use crate::limits::MAX_NESTING;
+use crate::limits::{MAX_IDENT_LEN, MAX_NESTING};
 use crate::source::{FileId, Span};
 
 /// The first place where `text` goes past a limit, as an error there.
@@ -35,6 +36,15 @@ pub(super) fn check(file: FileId, text: &str) -> Result<(), Diagnostic> {
             b'}' | b']' | b'>' => {
                 depth = depth.saturating_sub(1);
                 i += 1;
+            }
+            // A name (an identifier, keyword or path segment: ASCII, the
+            // grammar says) or, starting with a digit, a number.
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let len = b[i..].iter().position(|&c| !(c.is_ascii_alphanumeric() || c == b'_')).unwrap_or(b.len() - i);
+                if !c.is_ascii_digit() && len > MAX_IDENT_LEN {
+                    return Err(too_long(file, i, len));
+                }
+                i += len;
             }
             _ => i += 1,
         }
@@ -80,4 +90,13 @@ fn too_deep(file: FileId, at: usize, open: u8) -> Diagnostic {
         "`{{ }}`, `[ ]` and `::< >` may nest at most {MAX_NESTING} deep, counted together \
          (netgen::limits::MAX_NESTING)"
     ))
+}
+
+fn too_long(file: FileId, at: usize, len: usize) -> Diagnostic {
+    Diagnostic::error(
+        format!("name longer than {MAX_IDENT_LEN} characters"),
+        Span::new(file, at, at + len),
+        format!("this name has {len}"),
+    )
+    .with_note(format!("names have at most {MAX_IDENT_LEN} characters (netgen::limits::MAX_IDENT_LEN)"))
 }
