@@ -81,7 +81,7 @@ impl Diagnostic {
             let file = sources.get(label.span.file);
             let arrow = if i == 0 { "-->" } else { ":::" };
             out.push_str(&format!("{pad}{arrow} {loc}\n{pad} |\n"));
-            let text = file.line_text(loc.line);
+            let text = visible(file.line_text(loc.line));
             out.push_str(&format!("{:>width$} | {text}\n", loc.line));
             // Underline to the span's end, or the end of its first line.
             let line_rest = text.chars().count().saturating_sub(loc.column - 1);
@@ -97,6 +97,23 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// A source line as it can be shown on a terminal: each control character
+/// but tab as its Unicode control picture (`␍` for a carriage return), each
+/// text-direction character as `�`. One character for one, so carets stay
+/// under what they mark.
+fn visible(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => c,
+            '\0'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            c if c.is_control() => '\u{fffd}',
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+            c => c,
+        })
+        .collect()
 }
 
 /// Renders every diagnostic, errors and warnings in the order found, plus a

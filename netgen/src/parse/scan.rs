@@ -1,6 +1,7 @@
 //! A cheap pass over a file's text before pest sees it, for the limits the
 //! grammar cannot enforce (see [`crate::limits`]): how deep brackets nest
-//! and how long names are.
+//! and how long names are; and which characters doc comments and strings
+//! may hold, as their text reaches the generated Rust.
 //!
 //! pest and the syntax-tree builder recurse once per level of nesting, so a
 //! file nested thousands deep would overflow the stack before any
@@ -21,11 +22,26 @@ pub(super) fn check(file: FileId, text: &str) -> Result<(), Diagnostic> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = line_end(b, i);
+                if b.get(i + 2) == Some(&b'/') {
+                    // A CRLF line ending is the one carriage return allowed.
+                    let text_end = if end > i + 3 && b[end - 1] == b'\r' && end < b.len() { end - 1 } else { end };
+                    bad_chars(file, text, i + 3, text_end, "a doc comment")?;
+                }
+                i = end;
+            }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 i = text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
             }
-            b'"' => i = string_end(b, i),
+            b'"' => {
+                let (end, closed) = string_end(b, i);
+                // An unclosed string is a syntax error, for pest to report.
+                if closed {
+                    bad_chars(file, text, i + 1, end - 1, "a string")?;
+                }
+                i = end;
+            }
             open @ (b'{' | b'[' | b'<') => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -57,22 +73,57 @@ fn line_end(b: &[u8], i: usize) -> usize {
     b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |e| i + e)
 }
 
-/// Past the string starting with the `"` at `i`: after its closing `"`, or
-/// at the newline or end of file that cuts it off (a syntax error pest
-/// reports).
-fn string_end(b: &[u8], mut i: usize) -> usize {
+/// Past the string starting with the `"` at `i`: after its closing `"`
+/// (and `true`), or at the newline or end of file that cuts it off (and
+/// `false`: a syntax error pest reports).
+fn string_end(b: &[u8], mut i: usize) -> (usize, bool) {
     i += 1;
     while i < b.len() {
         match b[i] {
-            b'"' => return i + 1,
+            b'"' => return (i + 1, true),
             // An escape takes the next character whatever it is; the bytes
             // of a multi-byte character after it are never `"`, `\` or `\n`.
             b'\\' => i += 2,
-            b'\n' => return i,
+            b'\n' => return (i, false),
             _ => i += 1,
         }
     }
-    b.len()
+    (b.len(), false)
+}
+
+/// The first character of `text[start..end]`, the text of a doc comment or
+/// string, that the generated Rust cannot hold, as an error there: a
+/// control character other than tab (rustc rejects a bare carriage return
+/// in a doc comment; the others are invisible) or one that changes the
+/// direction of text (rustc rejects those in doc comments, and they make
+/// the spec read other than it parses).
+fn bad_chars(file: FileId, text: &str, start: usize, end: usize, place: &str) -> Result<(), Diagnostic> {
+    let Some((at, c)) = text[start..end].char_indices().find(|&(_, c)| forbidden(c)) else {
+        return Ok(());
+    };
+    let what = match c {
+        '\r' => "carriage return (U+000D)".to_string(),
+        c if c.is_control() => format!("control character U+{:04X}", u32::from(c)),
+        c => format!("text-direction character U+{:04X}", u32::from(c)),
+    };
+    let start = start + at;
+    let note = if place == "a doc comment" {
+        "doc comments are copied into the generated Rust; they may hold tab, but no other control character \
+         (a carriage return only in a CRLF line ending) and no text-direction character"
+    } else {
+        "strings may hold tab, but no other control character and no text-direction character; \
+         write `\\n` or `\\t` for a newline or a tab"
+    };
+    Err(Diagnostic::error(
+        format!("{what} in {place}"),
+        Span::new(file, start, start + c.len_utf8()),
+        "not allowed here",
+    )
+    .with_note(note))
+}
+
+fn forbidden(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn too_deep(file: FileId, at: usize, open: u8) -> Diagnostic {
