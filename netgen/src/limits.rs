@@ -23,3 +23,22 @@ pub const MAX_NESTING: usize = 32;
 /// the workspace's specs has 25 characters; 255 is ten times that, and the
 /// length C compilers and linkers have long been required to handle.
 pub const MAX_IDENT_LEN: usize = 255;
+
+/// The largest spec file, in bytes.
+///
+/// Read with a bound, so `include "/dev/zero";` or a runaway generated
+/// file fails at once instead of filling memory. The largest spec file in
+/// the workspace is about 10 KiB.
+pub const MAX_SPEC_FILE_BYTES: u64 = 1 << 20;
+
+/// How many `include`s one spec may have, over all of its files.
+///
+/// With [`MAX_SPEC_FILE_BYTES`], this bounds what one spec can make the
+/// compiler read (65 MiB). The workspace's specs have 5 each.
+pub const MAX_INCLUDES: usize = 64;
+
+/// How long a chain of includes may be: the root file's includes are at
+/// depth 1, what they include at depth 2, and so on.
+///
+/// Loading recurses once per level. The workspace's specs have depth 1.
+pub const MAX_INCLUDE_DEPTH: usize = 16;

@@ -157,3 +157,154 @@ fn long_numbers_are_not_names() {
     assert!(out.contains("number does not fit in 64 bits"), "{out}");
     assert!(!out.contains("name longer"), "{out}");
 }
+
+/// A directory `spec/` in a fresh temporary directory, holding `files`;
+/// compiling `spec/netgen.ng` gives the rendered diagnostics.
+struct SpecDir {
+    _tmp: tempfile::TempDir,
+    spec: std::path::PathBuf,
+}
+
+impl SpecDir {
+    fn new(files: &[(&str, &[u8])]) -> SpecDir {
+        let tmp = tempfile::tempdir().unwrap();
+        let spec = tmp.path().join("spec");
+        std::fs::create_dir_all(&spec).unwrap();
+        for (name, text) in files {
+            std::fs::write(spec.join(name), text).unwrap();
+        }
+        SpecDir { _tmp: tmp, spec }
+    }
+
+    fn compile(&self) -> netgen::Compiled {
+        netgen::compile(&self.spec.join("netgen.ng"))
+    }
+
+    fn diagnostics(&self) -> String {
+        self.compile().render_diagnostics()
+    }
+}
+
+const MAX_BYTES: usize = MAX_SPEC_FILE_BYTES as usize;
+
+/// A valid spec file of exactly `len` bytes.
+fn spec_of_size(len: usize) -> Vec<u8> {
+    let mut text = b"levels { core @ 1; }\n".to_vec();
+    text.resize(len - 1, b' ');
+    text.push(b'\n');
+    text
+}
+
+#[test]
+fn an_included_file_at_the_size_limit_is_read() {
+    let dir = SpecDir::new(&[("netgen.ng", b"include \"big.ng\";\n"), ("big.ng", &spec_of_size(MAX_BYTES))]);
+    let c = dir.compile();
+    assert!(c.diagnostics.is_empty(), "{}", c.render_diagnostics());
+    assert_eq!(c.ir.expect("no errors").levels.len(), 1);
+}
+
+#[test]
+fn an_included_file_past_the_size_limit_is_a_located_error() {
+    let dir = SpecDir::new(&[("netgen.ng", b"\ninclude \"big.ng\";\n"), ("big.ng", &spec_of_size(MAX_BYTES + 1))]);
+    let out = dir.diagnostics();
+    assert!(
+        out.contains(&format!("error: cannot include `big.ng`: spec file larger than {MAX_SPEC_FILE_BYTES} bytes\n")),
+        "{out}"
+    );
+    assert!(out.contains("--> spec/netgen.ng:2:9\n"), "{out}");
+    assert!(out.ends_with("error: the spec has 1 error\n"), "{out}");
+}
+
+#[test]
+fn a_root_file_past_the_size_limit_is_an_error_naming_it() {
+    let dir = SpecDir::new(&[("netgen.ng", &spec_of_size(MAX_BYTES + 1))]);
+    let out = dir.diagnostics();
+    assert!(out.contains(&format!("error: spec file larger than {MAX_SPEC_FILE_BYTES} bytes: ")), "{out}");
+    assert!(out.contains("netgen.ng\n"), "{out}");
+
+    // The same limit for a spec given as text.
+    let text = String::from_utf8(spec_of_size(MAX_BYTES + 1)).unwrap();
+    let out = netgen::compile_str("spec/t.ng", &text).render_diagnostics();
+    assert!(out.contains(&format!("error: spec file larger than {MAX_SPEC_FILE_BYTES} bytes\n")), "{out}");
+    let text = String::from_utf8(spec_of_size(MAX_BYTES)).unwrap();
+    let c = netgen::compile_str("spec/t.ng", &text);
+    assert!(c.diagnostics.is_empty(), "{}", c.render_diagnostics());
+}
+
+/// The input fuzzing found: `include "/dev/zero";` read until memory ran
+/// out.
+#[cfg(unix)]
+#[test]
+fn including_a_device_a_fifo_or_a_directory_is_a_located_error() {
+    let dir = SpecDir::new(&[("netgen.ng", b"include \"/dev/zero\";\ninclude \"fifo\";\ninclude \"sub\";\n")]);
+    let fifo = dir.spec.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    std::fs::create_dir(dir.spec.join("sub")).unwrap();
+    // Opening the FIFO would block: this returns only if it is not opened.
+    let out = dir.diagnostics();
+    for (line, what, kind) in [(1, "/dev/zero", "a character device"), (2, "fifo", "a FIFO"), (3, "sub", "a directory")]
+    {
+        assert!(
+            out.contains(&format!("error: cannot include `{what}`: spec file is not a regular file but {kind}\n")),
+            "{out}"
+        );
+        assert!(out.contains(&format!("--> spec/netgen.ng:{line}:9\n")), "{out}");
+    }
+    assert!(out.ends_with("error: the spec has 3 errors\n"), "{out}");
+}
+
+/// A root file including `n` empty files.
+fn with_includes(n: usize) -> SpecDir {
+    let root: String = (0..n).map(|i| format!("include \"f{i}.ng\";\n")).collect();
+    let names: Vec<String> = (0..n).map(|i| format!("f{i}.ng")).collect();
+    let mut files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+    files.push(("netgen.ng", root.as_bytes()));
+    SpecDir::new(&files)
+}
+
+#[test]
+fn includes_up_to_the_limit_are_followed() {
+    let c = with_includes(MAX_INCLUDES).compile();
+    assert!(c.diagnostics.is_empty(), "{}", c.render_diagnostics());
+    assert_eq!(c.sources.files().len(), MAX_INCLUDES + 1);
+}
+
+#[test]
+fn one_include_past_the_limit_is_a_located_error() {
+    // Ten past it, but one error, at the first.
+    let c = with_includes(MAX_INCLUDES + 10).compile();
+    let out = c.render_diagnostics();
+    assert!(out.contains(&format!("error: more than {MAX_INCLUDES} includes in one spec\n")), "{out}");
+    assert!(out.contains(&format!("--> spec/netgen.ng:{}:9\n", MAX_INCLUDES + 1)), "{out}");
+    assert!(out.ends_with("error: the spec has 1 error\n"), "{out}");
+    assert_eq!(c.sources.files().len(), MAX_INCLUDES + 1);
+}
+
+/// `netgen.ng` includes `d1.ng`, which includes `d2.ng`, ... down to
+/// `d{depth}.ng`.
+fn include_chain(depth: usize) -> SpecDir {
+    let mut files: Vec<(String, Vec<u8>)> = vec![("netgen.ng".into(), b"include \"d1.ng\";\n".to_vec())];
+    for d in 1..=depth {
+        let text = if d < depth { format!("\ninclude \"d{}.ng\";\n", d + 1) } else { String::new() };
+        files.push((format!("d{d}.ng"), text.into_bytes()));
+    }
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (n.as_str(), t.as_slice())).collect();
+    SpecDir::new(&files)
+}
+
+#[test]
+fn includes_nested_to_the_limit_are_followed() {
+    let c = include_chain(MAX_INCLUDE_DEPTH).compile();
+    assert!(c.diagnostics.is_empty(), "{}", c.render_diagnostics());
+    assert_eq!(c.sources.files().len(), MAX_INCLUDE_DEPTH + 1);
+}
+
+#[test]
+fn an_include_nested_one_past_the_limit_is_a_located_error() {
+    let out = include_chain(MAX_INCLUDE_DEPTH + 1).diagnostics();
+    assert!(out.contains(&format!("error: includes nested deeper than {MAX_INCLUDE_DEPTH}\n")), "{out}");
+    assert!(out.contains(&format!("--> spec/d{MAX_INCLUDE_DEPTH}.ng:2:9\n")), "{out}");
+    assert!(out.contains(&format!("this include is at depth {}", MAX_INCLUDE_DEPTH + 1)), "{out}");
+    assert!(out.ends_with("error: the spec has 1 error\n"), "{out}");
+}
