@@ -42,3 +42,22 @@ pub const MAX_INCLUDES: usize = 64;
 ///
 /// Loading recurses once per level. The workspace's specs have depth 1.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Names longer than this, in characters, get no "did you mean"
+/// suggestion.
+///
+/// An edit distance costs the product of the two lengths; a typo in a
+/// longer name is rare, and its diagnostic still says the name is unknown.
+pub const MAX_SUGGEST_NAME_LEN: usize = 64;
+
+/// The work one analysis may spend on "did you mean" suggestions: one unit
+/// per candidate looked at and per edit-distance cell computed.
+///
+/// Each suggestion compares one unknown name with every declared name, so
+/// thousands of unknown names against thousands of declarations would take
+/// quadratic time even with each comparison bounded; past this budget the
+/// remaining diagnostics come without a suggestion. A typo in the
+/// workspace's spec costs about 600 units, so this is room for over a
+/// thousand typos, and a spec built to spend it all takes a few
+/// milliseconds in a release build.
+pub const MAX_SUGGEST_WORK: u64 = 1_000_000;

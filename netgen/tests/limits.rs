@@ -308,3 +308,62 @@ fn an_include_nested_one_past_the_limit_is_a_located_error() {
     assert!(out.contains(&format!("this include is at depth {}", MAX_INCLUDE_DEPTH + 1)), "{out}");
     assert!(out.ends_with("error: the spec has 1 error\n"), "{out}");
 }
+
+/// `resources` declared resources and one initcall requiring `unknown`
+/// names that are not declared: the resource names are built by
+/// `resource(i)`, the unknown ones by `unknown(i)`.
+fn unknown_requirements(
+    resources: usize,
+    unknown: usize,
+    resource: impl Fn(usize) -> String,
+    unknown_name: impl Fn(usize) -> String,
+) -> String {
+    let declared: String = (0..resources).map(|i| format!("resource {};\n", resource(i))).collect();
+    let required: Vec<String> = (0..unknown).map(unknown_name).collect();
+    format!(
+        "levels {{ core @ 1; }}\n{declared}initcall f @ core {{ requires: [{}]; run: a::f; }}\n",
+        required.join(", ")
+    )
+}
+
+/// The input fuzzing found: 200 resources and one initcall requiring 200
+/// unknown 150-character names (32 KB) took 5.2 s, every name compared
+/// with every resource in full.
+#[test]
+fn suggestions_for_many_long_unknown_names_cost_little() {
+    let text = unknown_requirements(200, 200, |i| format!("R{i:03}"), |i| format!("R{}{i:04}", "x".repeat(145)));
+    let c = netgen::compile_str("spec/t.ng", &text);
+    let work = netgen::analyze::suggestion_work();
+    let out = c.render_diagnostics();
+    assert_eq!(out.matches("error: unknown resource `").count(), 200, "{out}");
+    assert!(!out.contains("did you mean"), "{out}");
+    // Less than one unit per pair of names.
+    assert!(work < 200 * 200, "{work}");
+}
+
+/// Names just short enough for suggestions, each a near miss of every
+/// resource: the work stops at the budget and the first names still get
+/// their suggestion.
+#[test]
+fn suggestions_stop_at_the_work_budget() {
+    let stem = "x".repeat(MAX_SUGGEST_NAME_LEN - 5);
+    let text = unknown_requirements(200, 200, |i| format!("R{stem}{i:04}"), |i| format!("Q{stem}{i:04}"));
+    let c = netgen::compile_str("spec/t.ng", &text);
+    assert_eq!(netgen::analyze::suggestion_work(), MAX_SUGGEST_WORK);
+    let out = c.render_diagnostics();
+    assert_eq!(out.matches("error: unknown resource `").count(), 200, "{out}");
+    assert!(out.contains(&format!("did you mean `R{stem}0000`?")), "{out}");
+    assert!(out.matches("did you mean").count() < 200, "{out}");
+}
+
+#[test]
+fn a_typo_in_a_name_at_the_suggestion_limit_is_suggested_one_past_it_not() {
+    for (len, suggested) in [(MAX_SUGGEST_NAME_LEN, true), (MAX_SUGGEST_NAME_LEN + 1, false)] {
+        let name = format!("R{}", "x".repeat(len - 1));
+        let typo = format!("Q{}", "x".repeat(len - 1));
+        let text = unknown_requirements(1, 1, |_| name.clone(), |_| typo.clone());
+        let out = netgen::compile_str("spec/t.ng", &text).render_diagnostics();
+        assert!(out.contains(&format!("error: unknown resource `{typo}`")), "{out}");
+        assert_eq!(out.contains(&format!("did you mean `{name}`?")), suggested, "{out}");
+    }
+}

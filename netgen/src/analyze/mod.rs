@@ -24,6 +24,7 @@ use crate::source::{FileId, SourceMap};
 /// Checks `files` and returns the IR when there are no errors, plus every
 /// diagnostic found.
 pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>, Vec<Diagnostic>) {
+    suggest::reset_work();
     let mut diags = Vec::new();
     let decls = decls::collect(files, &mut diags);
     decls::check_resource_states(&decls, &mut diags);
@@ -114,6 +115,14 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
         tables: tables.lower(&loc),
     };
     (Some(ir), diags)
+}
+
+/// The work the last [`analyze`] on this thread spent looking for "did you
+/// mean" suggestions: one unit per candidate name looked at and per
+/// edit-distance cell computed, at most
+/// [`MAX_SUGGEST_WORK`](crate::limits::MAX_SUGGEST_WORK).
+pub fn suggestion_work() -> u64 {
+    suggest::work()
 }
 
 /// A hash of every file's name and text, so generated files can say which
