@@ -18,17 +18,17 @@ pub const MAX_NESTING: usize = 32;
 /// The longest name (identifier, keyword or path segment), in characters.
 ///
 /// Names become Rust identifiers and constants in the generated code and
-/// are quoted in every diagnostic about them, so one hundred thousand
-/// characters long would be accepted and unreadable. The longest name in
-/// the workspace's specs has 25 characters; 255 is ten times that, and the
-/// length C compilers and linkers have long been required to handle.
+/// are quoted in every diagnostic about them; unbounded, one could be as
+/// long as its file. The longest name in the workspace's specs has 25
+/// characters; 255 leaves ten times that.
 pub const MAX_IDENT_LEN: usize = 255;
 
 /// The largest spec file, in bytes.
 ///
-/// Read with a bound, so `include "/dev/zero";` or a runaway generated
-/// file fails at once instead of filling memory. The largest spec file in
-/// the workspace is about 10 KiB.
+/// Read with a bound (and only regular files are read: `/dev/zero` is
+/// refused before it is opened), so a huge or growing file, or one whose
+/// size says nothing (`/proc`), fails at once instead of filling memory.
+/// The largest spec file in the workspace is about 10 KiB.
 pub const MAX_SPEC_FILE_BYTES: u64 = 1 << 20;
 
 /// How many `include`s one spec may have, over all of its files.
