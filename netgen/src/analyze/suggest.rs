@@ -5,11 +5,9 @@
 //! comparisons. Each comparison is cheap or skipped: a candidate whose
 //! length rules it out is not compared, the edit distance is computed only
 //! in the band the threshold allows and stops once every cell of a row
-//! exceeds it, and a name longer than
-//! [`MAX_SUGGEST_NAME_LEN`](crate::limits::MAX_SUGGEST_NAME_LEN) gets no
+//! exceeds it, and a name longer than [`MAX_SUGGEST_NAME_LEN`] gets no
 //! suggestion. And all of them together stop at a budget,
-//! [`MAX_SUGGEST_WORK`](crate::limits::MAX_SUGGEST_WORK) per analysis:
-//! past it, no more suggestions. The work is counted on the analysing
+//! [`MAX_SUGGEST_WORK`] per analysis: past it, no more suggestions. The work is counted on the analysing
 //! thread, so the same spec always gets the same suggestions.
 
 use std::cell::Cell;

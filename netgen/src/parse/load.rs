@@ -1,8 +1,7 @@
 //! Loading a spec: the root file and, depth first, every file it includes.
 //!
-//! A spec file must be a regular file of at most
-//! [`MAX_SPEC_FILE_BYTES`](crate::limits::MAX_SPEC_FILE_BYTES), and a spec
-//! may have at most [`MAX_INCLUDES`] includes, nested at most
+//! A spec file must be a regular file of at most [`MAX_SPEC_FILE_BYTES`],
+//! and a spec may have at most [`MAX_INCLUDES`] includes, nested at most
 //! [`MAX_INCLUDE_DEPTH`] deep.
 
 use std::io::Read;
