@@ -1070,3 +1070,69 @@ fn rx_path_speed() {
         assert_eq!(mib(cx, UdpMib::InDatagrams), n);
     });
 }
+
+// ---- ARP: refused senders, duplicate address probes, the table's bounds ----
+
+/// An Ethernet/IPv4 ARP message from `sha`/`sip` about `tip`, broadcast.
+fn arp_msg(op: u16, sha: [u8; 6], sip: Ipv4Addr, tip: Ipv4Addr) -> Vec<u8> {
+    let mut a = vec![0, 1, 8, 0, 6, 4];
+    a.extend_from_slice(&op.to_be_bytes());
+    a.extend_from_slice(&sha);
+    a.extend_from_slice(&sip.octets());
+    a.extend_from_slice(&[0; 6]);
+    a.extend_from_slice(&tip.octets());
+    eth([0xff; 6], sha, 0x0806, &a)
+}
+
+/// One frame straight into `eth0`'s receive path (no ring, no softirq).
+fn rx_one(cx: &mut Cx<'_>, ifindex: i32, frame: &[u8]) -> NetRx {
+    dev::netif_receive_frame(cx, ifindex, SkBuff::from_frame(frame, ifindex))
+}
+
+/// `arp_process` (net/ipv4/arp.c, Linux 6.0) answers a request for a local
+/// address only if `ip_route_input_noref(skb, tip, sip, 0, dev)` accepts
+/// the sender: `ip_route_input_slow` refuses a multicast, limited
+/// broadcast, 0.0.0.0/8 or loopback source (`martian_source`), and
+/// `fib_validate_source` a source that is one of our addresses or a
+/// broadcast address (`res.type != RTN_UNICAST`, `accept_local` 0). Such
+/// a request is neither answered nor learnt from; and a multicast or
+/// loopback *target* is refused before anything else (`if
+/// (ipv4_is_multicast(tip) || (!IN_DEV_ROUTE_LOCALNET(in_dev) &&
+/// ipv4_is_loopback(tip))) goto out_free_skb;`). Each is one `ArpDrops`.
+#[test]
+fn arp_requests_from_senders_linux_refuses_are_dropped_and_counted() {
+    let (st, net, ext) = external();
+    let refused = [
+        ("multicast sender", Ipv4Addr::new(224, 0, 0, 1), IP_B),
+        ("limited broadcast sender", Ipv4Addr::BROADCAST, IP_B),
+        ("loopback sender", Ipv4Addr::LOCALHOST, IP_B),
+        ("subnet broadcast sender", Ipv4Addr::new(10, 0, 0, 255), IP_B),
+        ("our own address as sender", IP_B, IP_B),
+        ("zeronet sender", Ipv4Addr::new(0, 1, 2, 3), IP_B),
+        ("multicast target", IP_A, Ipv4Addr::new(224, 0, 0, 1)),
+        ("loopback target", IP_A, Ipv4Addr::LOCALHOST),
+    ];
+    st.cx(&net, |cx| {
+        for (i, (what, sip, tip)) in refused.iter().enumerate() {
+            let f = arp_msg(ARP_REQUEST, MAC_A, *sip, *tip);
+            assert_eq!(rx_one(cx, ext.ifindex, &f), NetRx::Drop, "{what}");
+            assert_eq!(mib(cx, ExtMib::ArpDrops), i as u64 + 1, "{what}");
+            let t = cx.state::<NeighTable>().unwrap();
+            assert_eq!(t.len(), 0, "{what}: nothing learnt");
+            assert_eq!((t.stats.rcv_probes_mcast, t.stats.rcv_probes_ucast), (0, 0), "{what}");
+        }
+    });
+    assert!(ext.drain_tx().is_empty(), "none answered");
+    // A reply from one of them is refused too (there is no entry to update).
+    st.cx(&net, |cx| {
+        let f = arp_msg(2, MAC_A, Ipv4Addr::new(10, 0, 0, 255), IP_B);
+        assert_eq!(rx_one(cx, ext.ifindex, &f), NetRx::Drop);
+        assert_eq!(mib(cx, ExtMib::ArpDrops), refused.len() as u64 + 1);
+        // A well-formed request from a unicast neighbour is still answered.
+        assert_eq!(rx_one(cx, ext.ifindex, &arp_msg(ARP_REQUEST, MAC_A, IP_A, IP_B)), NetRx::Success);
+        assert_eq!(cx.state::<NeighTable>().unwrap().len(), 1);
+    });
+    assert_eq!(ext.drain_tx().len(), 1);
+}
+
+const ARP_REQUEST: u16 = 1;

@@ -21,6 +21,7 @@ use crate::dev::{dev_queue_xmit, NetDevTables, ETH_P_ARP, ETH_P_IP, IFF_NOARP};
 use crate::errno::Errno;
 use crate::ethernet::{eth_header, eth_set_dest, ETH_ALEN, ETH_BROADCAST};
 use crate::inet::mib::ExtMib;
+use crate::inet::route::{inet_addr_type, ipv4_is_lbcast, ipv4_is_loopback, ipv4_is_multicast, RouteKind};
 use crate::kernel::Kernel;
 use crate::netns::Net;
 use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_HOST, PACKET_LOOPBACK, PACKET_OTHERHOST};
@@ -132,6 +133,16 @@ impl NeighTable {
     /// `neigh_lookup(tbl, key, dev)`.
     pub fn lookup(&self, addr: u32, ifindex: i32) -> Option<&Neighbour> {
         self.entries.get(&(ifindex, addr))
+    }
+
+    /// Entries in the table (`tbl->entries`).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the table has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// `neigh_flush_dev`: drops every entry of a device (and what is
@@ -427,6 +438,24 @@ fn mac(b: &[u8]) -> [u8; 6] {
     m
 }
 
+/// Whether `arp_process` refuses `sip` (not 0.0.0.0, handled first) as
+/// the sender of a request: `ip_route_input_noref(skb, tip, sip, 0, dev)`
+/// fails for it. `ip_route_input_slow` sends a multicast, limited
+/// broadcast, 0.0.0.0/8 or (without `route_localnet`) loopback source to
+/// `martian_source`, and `fib_validate_source` refuses a source whose
+/// type is not `RTN_UNICAST` (`accept_local` 0): one of our addresses or
+/// a broadcast address ([`inet_addr_type`]). Linux then only updates an
+/// existing entry for the sender, and none can exist for such an address
+/// (a broadcast or multicast neighbour is `NUD_NOARP`, which
+/// `neigh_update` leaves alone): the message is dropped here whatever its
+/// operation.
+fn arp_sip_refused(devs: &NetDevTables, sip: u32) -> bool {
+    ipv4_is_multicast(sip)
+        || ipv4_is_lbcast(sip)
+        || ipv4_is_loopback(sip)
+        || matches!(inet_addr_type(devs, sip), RouteKind::Local | RouteKind::Broadcast)
+}
+
 fn arp_drop<S: InetSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
     cx.mib_inc(ExtMib::ArpDrops);
     NetRx::Drop
@@ -437,11 +466,13 @@ fn arp_drop<S: InetSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
 /// (`ArpDrops`): frames on a `NOARP` device, for another host or looped
 /// back, shorter than an Ethernet/IPv4 ARP message, with other address
 /// sizes, hardware type or protocol, an operation other than request and
-/// reply, or a multicast or loopback target. A request (or duplicate
-/// address probe) for one of our addresses is answered, and its sender
-/// learnt (`neigh_event_ns`: `NUD_STALE`); otherwise an existing entry for
-/// the sender is updated, `NUD_REACHABLE` for a unicast reply, else
-/// `NUD_STALE`. Unsolicited replies create no entry.
+/// reply, a multicast or loopback target, or a sender Linux refuses
+/// (`arp_sip_refused`: multicast, broadcast, loopback, 0.0.0.0/8 or one of
+/// our addresses). A request (or duplicate address probe) for one of our
+/// addresses is answered, and its sender learnt (`neigh_event_ns`:
+/// `NUD_STALE`); otherwise an existing entry for the sender is updated,
+/// `NUD_REACHABLE` for a unicast reply, else `NUD_STALE`. Unsolicited
+/// replies create no entry.
 pub fn arp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let ifindex = skb.ifindex;
     let (dev_addr, noarp) = match cx.state::<NetDevTables>().ok().and_then(|t| t.get_by_index(ifindex)) {
@@ -469,16 +500,23 @@ pub fn arp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let sha = mac(&a[8..14]);
     let sip = be32(&a[14..18]);
     let tip = be32(&a[24..28]);
-    if tip >> 28 == 0xe || tip >> 24 == 127 {
+    // `if (ipv4_is_multicast(tip) || (!IN_DEV_ROUTE_LOCALNET(in_dev) &&
+    // ipv4_is_loopback(tip))) goto out_free_skb;`
+    if ipv4_is_multicast(tip) || ipv4_is_loopback(tip) {
         return arp_drop(cx);
     }
-    let tip_local = cx.state::<NetDevTables>().is_ok_and(|t| t.inet_addr_local(tip).is_some());
+    let Ok(devs) = cx.state::<NetDevTables>() else { return arp_drop(cx) };
+    let tip_local = devs.inet_addr_local(tip).is_some();
+    let sip_refused = arp_sip_refused(devs, sip);
     if sip == 0 {
         // RFC 2131 duplicate address detection: answer, learn nothing.
         if op == ARPOP_REQUEST && tip_local {
             let _ = arp_send(cx, ARPOP_REPLY, sip, ifindex, tip, Some(sha), dev_addr, sha);
             return NetRx::Success;
         }
+        return arp_drop(cx);
+    }
+    if sip_refused {
         return arp_drop(cx);
     }
     if op == ARPOP_REQUEST && tip_local {
