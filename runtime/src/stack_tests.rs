@@ -1136,3 +1136,38 @@ fn arp_requests_from_senders_linux_refuses_are_dropped_and_counted() {
 }
 
 const ARP_REQUEST: u16 = 1;
+
+/// RFC 5227 probe (sender 0.0.0.0) for one of our addresses: `arp_process`
+/// (Linux 6.0) answers it (`if (sip == 0) { if (arp->ar_op ==
+/// htons(ARPOP_REQUEST) && inet_addr_type_dev_table(net, dev, tip) ==
+/// RTN_LOCAL && !arp_ignore(in_dev, sip, tip)) arp_send_dst(ARPOP_REPLY,
+/// ...); goto out_consume_skb; }`), to the prober's hardware address,
+/// learning nothing. Answered, it is counted as every answered request
+/// is: `rcv_probes_mcast`, or `rcv_probes_ucast` when sent to us alone.
+/// A probe for an address not ours is ignored (`ArpDrops`).
+#[test]
+fn duplicate_address_probe_is_answered_and_counted() {
+    let (st, net, ext) = external();
+    let probe = arp_msg(ARP_REQUEST, MAC_A, Ipv4Addr::UNSPECIFIED, IP_B);
+    let mut unicast = probe.clone();
+    unicast[..6].copy_from_slice(&MAC_B);
+    let elsewhere = arp_msg(ARP_REQUEST, MAC_A, Ipv4Addr::UNSPECIFIED, Ipv4Addr::new(10, 0, 0, 9));
+    st.cx(&net, |cx| {
+        assert_eq!(rx_one(cx, ext.ifindex, &probe), NetRx::Success);
+        assert_eq!(rx_one(cx, ext.ifindex, &unicast), NetRx::Success);
+        let t = cx.state::<NeighTable>().unwrap();
+        assert_eq!((t.stats.rcv_probes_mcast, t.stats.rcv_probes_ucast), (1, 1));
+        assert!(t.is_empty(), "0.0.0.0 is not learnt");
+        assert_eq!(rx_one(cx, ext.ifindex, &elsewhere), NetRx::Drop);
+        assert_eq!(mib(cx, ExtMib::ArpDrops), 1);
+    });
+    let out = ext.drain_tx();
+    assert_eq!(out.len(), 2);
+    for r in out {
+        // To the prober: its MAC, target 0.0.0.0, from our address.
+        assert_eq!(
+            (&r[..6], &r[20..22], &r[28..32], &r[38..42]),
+            (&MAC_A[..], &[0, 2][..], &IP_B.octets()[..], &[0; 4][..])
+        );
+    }
+}

@@ -98,9 +98,11 @@ pub struct NeighStatistics {
     pub hits: u64,
     /// Resolutions given up.
     pub res_failed: u64,
-    /// Requests for us received broadcast.
+    /// Requests for us answered that were received broadcast (duplicate
+    /// address probes included).
     pub rcv_probes_mcast: u64,
-    /// Requests for us received unicast.
+    /// Requests for us answered that were received unicast (duplicate
+    /// address probes included).
     pub rcv_probes_ucast: u64,
     /// Packets dropped because too much was queued on an unresolved entry.
     pub unres_discards: u64,
@@ -456,6 +458,22 @@ fn arp_sip_refused(devs: &NetDevTables, sip: u32) -> bool {
         || matches!(inet_addr_type(devs, sip), RouteKind::Local | RouteKind::Broadcast)
 }
 
+/// A request for one of our addresses is answered: counted in
+/// `rcv_probes_ucast` if it was sent to us alone (`PACKET_HOST`), else in
+/// `rcv_probes_mcast`. (Linux counts these for IPv6 neighbour
+/// solicitations in `ndisc_recv_ns`, not for ARP, and not for a DAD
+/// probe; here they are the outcome of every request ARP answers,
+/// duplicate address probes included, so that each one is counted.)
+fn count_answered<S: InetSpec>(cx: &mut NetCx<'_, S>, pkt_type: u8) {
+    if let Ok(tbl) = cx.state_mut::<NeighTable>() {
+        if pkt_type == PACKET_HOST {
+            tbl.stats.rcv_probes_ucast += 1;
+        } else {
+            tbl.stats.rcv_probes_mcast += 1;
+        }
+    }
+}
+
 fn arp_drop<S: InetSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
     cx.mib_inc(ExtMib::ArpDrops);
     NetRx::Drop
@@ -509,8 +527,9 @@ pub fn arp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let tip_local = devs.inet_addr_local(tip).is_some();
     let sip_refused = arp_sip_refused(devs, sip);
     if sip == 0 {
-        // RFC 2131 duplicate address detection: answer, learn nothing.
+        // RFC 2131/5227 duplicate address detection: answer, learn nothing.
         if op == ARPOP_REQUEST && tip_local {
+            count_answered(cx, skb.pkt_type);
             let _ = arp_send(cx, ARPOP_REPLY, sip, ifindex, tip, Some(sha), dev_addr, sha);
             return NetRx::Success;
         }
@@ -520,13 +539,7 @@ pub fn arp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
         return arp_drop(cx);
     }
     if op == ARPOP_REQUEST && tip_local {
-        if let Ok(tbl) = cx.state_mut::<NeighTable>() {
-            if skb.pkt_type == PACKET_HOST {
-                tbl.stats.rcv_probes_ucast += 1;
-            } else {
-                tbl.stats.rcv_probes_mcast += 1;
-            }
-        }
+        count_answered(cx, skb.pkt_type);
         let _ = neigh_update(cx, ifindex, sip, sha, NUD_STALE, true);
         let _ = arp_send(cx, ARPOP_REPLY, sip, ifindex, tip, Some(sha), dev_addr, sha);
         return NetRx::Success;
