@@ -1093,8 +1093,9 @@ fn rx_one(cx: &mut Cx<'_>, ifindex: i32, frame: &[u8]) -> NetRx {
 /// address only if `ip_route_input_noref(skb, tip, sip, 0, dev)` accepts
 /// the sender: `ip_route_input_slow` refuses a multicast, limited
 /// broadcast, 0.0.0.0/8 or loopback source (`martian_source`), and
-/// `fib_validate_source` a source that is one of our addresses or a
-/// broadcast address (`res.type != RTN_UNICAST`, `accept_local` 0). Such
+/// `fib_validate_source` a source that is one of our addresses
+/// (`accept_local` 0) or, with `rp_filter` set, a broadcast address
+/// (`__fib_validate_source`: `res.type != RTN_UNICAST`). Such
 /// a request is neither answered nor learnt from; and a multicast or
 /// loopback *target* is refused before anything else (`if
 /// (ipv4_is_multicast(tip) || (!IN_DEV_ROUTE_LOCALNET(in_dev) &&

@@ -444,9 +444,13 @@ fn mac(b: &[u8]) -> [u8; 6] {
 /// the sender of a request: `ip_route_input_noref(skb, tip, sip, 0, dev)`
 /// fails for it. `ip_route_input_slow` sends a multicast, limited
 /// broadcast, 0.0.0.0/8 or (without `route_localnet`) loopback source to
-/// `martian_source`, and `fib_validate_source` refuses a source whose
-/// type is not `RTN_UNICAST` (`accept_local` 0): one of our addresses or
-/// a broadcast address ([`inet_addr_type`]). Linux then only updates an
+/// `martian_source`, and `fib_validate_source` refuses one of our
+/// addresses (`inet_lookup_ifaddr_rcu`, `accept_local` 0) and, with
+/// `rp_filter` set (as most distributions set it; the kernel's default 0
+/// checks only for a local address), any source whose type is not
+/// `RTN_UNICAST` (`__fib_validate_source`): a broadcast address
+/// ([`inet_addr_type`]). This stack takes the `rp_filter` behaviour, which
+/// has no sysctl here. Linux then only updates an
 /// existing entry for the sender, and none can exist for such an address
 /// (a broadcast or multicast neighbour is `NUD_NOARP`, which
 /// `neigh_update` leaves alone): the message is dropped here whatever its
