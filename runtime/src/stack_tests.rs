@@ -1172,3 +1172,106 @@ fn duplicate_address_probe_is_answered_and_counted() {
         );
     }
 }
+
+/// The sender of the `i`-th request of a flood: 172.16.0.1 and up.
+fn flood_sender(i: usize) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(Ipv4Addr::new(172, 16, 0, 1)) + i as u32)
+}
+
+/// `neigh_alloc` (net/core/neighbour.c, Linux 6.0): a new entry with
+/// `gc_entries >= gc_thresh3` (or `>= gc_thresh2` and the last flush more
+/// than 5 s ago) runs `neigh_forced_gc`; when that frees nothing at
+/// `gc_thresh3` the entry is refused (`table_fulls`). `neigh_forced_gc`
+/// removes, oldest first, unreferenced entries not updated in the last
+/// 5 s, at most `gc_entries - gc_thresh2`; permanent entries are exempt
+/// (`exempt_from_gc`). A request for us whose sender finds no room is not
+/// answered (`arp_process`: `n = neigh_event_ns(..); if (n) arp_send_dst(..)`),
+/// and output to a new next hop fails with `EINVAL` (`ip_finish_output2`).
+#[test]
+fn neighbour_table_is_bounded_by_gc_thresh3() {
+    use crate::inet::arp::{ARP_GC_THRESH2, ARP_GC_THRESH3, NUD_PERMANENT};
+    use std::time::Duration;
+    let (st, net, ext) = external();
+    let flood = ARP_GC_THRESH3 as usize + 100;
+    let fixed = u32::from(Ipv4Addr::new(10, 0, 0, 200));
+    st.cx(&net, |cx| {
+        let t = cx.state_mut::<NeighTable>().unwrap();
+        assert_eq!((t.gc_thresh1, t.gc_thresh2, t.gc_thresh3), (128, 512, 1024), "arp_tbl");
+        t.clock.freeze();
+        t.neigh_add(ext.ifindex, fixed, [2, 0, 0, 0, 0, 0xc8], NUD_PERMANENT).unwrap();
+        let mut answered = 0;
+        for i in 0..flood {
+            let rx = rx_one(cx, ext.ifindex, &arp_msg(ARP_REQUEST, MAC_A, flood_sender(i), IP_B));
+            assert_eq!(rx, if i < ARP_GC_THRESH3 as usize { NetRx::Success } else { NetRx::Drop }, "request {i}");
+            answered += ext.drain_tx().len();
+        }
+        assert_eq!(answered, ARP_GC_THRESH3 as usize, "one reply per entry made");
+        let t = cx.state::<NeighTable>().unwrap();
+        assert_eq!((t.len(), t.gc_entries()), (ARP_GC_THRESH3 as usize + 1, ARP_GC_THRESH3 as usize));
+        assert_eq!(t.stats.table_fulls, 100);
+        assert_eq!(t.stats.forced_gc_runs, 100, "every refused entry tried a forced GC first");
+        assert_eq!(t.stats.rcv_probes_mcast, u64::from(ARP_GC_THRESH3));
+        assert_eq!(mib(cx, ExtMib::ArpDrops), 100, "unanswered requests are dropped");
+        // Output to a new next hop is refused too, and counted.
+        let fd = sys_socket(cx, 2, 2, 0).unwrap();
+        assert_eq!(sys_sendto(cx, fd, b"x", Some(&sa(Ipv4Addr::new(10, 0, 0, 77), 9)), 0), Err(Errno::EINVAL));
+        assert_eq!(mib(cx, IpMib::OutDiscards), 1);
+        assert_eq!(cx.state::<NeighTable>().unwrap().stats.table_fulls, 101);
+
+        // Five seconds on, the flood's entries are stale: the next entry's
+        // forced GC frees `gc_entries + 1 - gc_thresh2` of them, oldest first.
+        cx.state_mut::<NeighTable>().unwrap().clock.advance(Duration::from_secs(6));
+        assert_eq!(sys_sendto(cx, fd, b"x", Some(&sa(Ipv4Addr::new(10, 0, 0, 77), 9)), 0), Ok(1));
+        let t = cx.state::<NeighTable>().unwrap();
+        let freed = ARP_GC_THRESH3 as usize + 1 - ARP_GC_THRESH2 as usize;
+        assert_eq!(t.gc_entries(), ARP_GC_THRESH3 as usize - freed + 1);
+        assert_eq!(t.stats.destroys, freed as u64);
+        assert!(t.lookup(u32::from(flood_sender(0)), ext.ifindex).is_none(), "oldest first");
+        assert!(t.lookup(u32::from(flood_sender(ARP_GC_THRESH3 as usize - 1)), ext.ifindex).is_some());
+        assert_eq!(t.lookup(fixed, ext.ifindex).map(|n| n.nud_state), Some(NUD_PERMANENT), "exempt");
+        fd
+    });
+    // The new next hop resolves: request out, reply in, datagram out.
+    let out = ext.drain_tx();
+    assert_eq!(out.len(), 1);
+    assert_eq!((&out[0][12..14], &out[0][38..42]), (&[8u8, 6][..], &[10u8, 0, 0, 77][..]), "who has 10.0.0.77");
+    let mac77 = [2, 0, 0, 0, 0, 0x4d];
+    let mut reply = arp_msg(2, mac77, Ipv4Addr::new(10, 0, 0, 77), IP_B);
+    reply[..6].copy_from_slice(&MAC_B);
+    st.cx(&net, |cx| {
+        assert_eq!(rx_one(cx, ext.ifindex, &reply), NetRx::Success);
+        let n = cx.state::<NeighTable>().unwrap().lookup(u32::from(Ipv4Addr::new(10, 0, 0, 77)), ext.ifindex).unwrap();
+        assert_eq!((n.nud_state, n.ha), (NUD_REACHABLE, mac77));
+    });
+    let out = ext.drain_tx();
+    assert_eq!((out.len(), &out[0][..6], out[0][23]), (1, &mac77[..], 17), "the queued datagram");
+}
+
+/// The table's clock drives `retrans_time` too: a request is repeated once
+/// it has passed, at most `mcast_probes` times, then the entry fails
+/// (`res_failed`, what it queued dropped) and starts over.
+#[test]
+fn arp_retransmits_on_the_table_clock() {
+    use std::time::Duration;
+    let (st, net, ext) = external();
+    let to = sa(Ipv4Addr::new(10, 0, 0, 77), 9);
+    st.cx(&net, |cx| {
+        cx.state_mut::<NeighTable>().unwrap().clock.freeze();
+        let fd = sys_socket(cx, 2, 2, 0).unwrap();
+        let mut requests = Vec::new();
+        for i in 0..5 {
+            if i > 0 {
+                cx.state_mut::<NeighTable>().unwrap().clock.advance(Duration::from_millis(1000));
+            }
+            sys_sendto(cx, fd, b"x", Some(&to), 0).unwrap();
+            requests.push(ext.drain_tx().len());
+        }
+        assert_eq!(requests, [1, 1, 1, 1, 1], "one per retrans_time; the fourth starts over");
+        let t = cx.state::<NeighTable>().unwrap();
+        assert_eq!((t.stats.res_failed, t.stats.unres_discards), (1, 3));
+        let n = t.lookup(u32::from(Ipv4Addr::new(10, 0, 0, 77)), ext.ifindex).unwrap();
+        assert_eq!((n.probes, n.arp_queue.len()), (2, 2));
+        sys_sendto(cx, fd, b"x", Some(&to), 0).unwrap();
+        assert_eq!(ext.drain_tx().len(), 0, "not due: the clock did not move");
+    });
+}

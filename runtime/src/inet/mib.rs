@@ -336,7 +336,7 @@ mib! {
         IgmpIgnored = NETGEN_MIB_IGMPIGNORED, "IGMPIgnored",
             "valid IGMP messages not acted on (group membership is not modelled).";
         ArpDrops = NETGEN_MIB_ARPDROPS, "ArpDrops",
-            "ARP messages dropped by `arp_rcv`/`arp_process` (malformed, not for us).";
+            "ARP messages dropped by `arp_rcv`/`arp_process` (malformed, not for us, from a sender Linux refuses, or a request for us whose sender the full neighbour table had no room for).";
     }
 }
 
