@@ -21,7 +21,7 @@ use super::{
 };
 use crate::errno::Errno;
 use crate::skbuff::SkBuff;
-use crate::tables::NetRx;
+use crate::tables::{NetRx, RxOutcome, RxOutcomes};
 
 /// `IN_LOOPBACKNET`'s address, `127.0.0.1`, host order.
 pub const INADDR_LOOPBACK: u32 = 0x7f00_0001;
@@ -243,6 +243,21 @@ pub struct NetDevStats {
     pub rx_nohandler: u64,
     /// IP frames for another station (`dev_core_stats_rx_otherhost_dropped_inc`).
     pub rx_otherhost_dropped: u64,
+}
+
+impl NetDevStats {
+    /// The counters that end received frames ([`RxOutcome`]): every
+    /// receive drop (`rx_dropped`, `rx_missed_errors`, `rx_nohandler`,
+    /// `rx_otherhost_dropped`). `rx_errors` and `rx_length_errors` are
+    /// details of a drop counted in `rx_dropped` too; the device takes no
+    /// frame for itself.
+    pub fn rx_outcomes(&self) -> RxOutcomes {
+        let mut o = RxOutcomes::default();
+        for n in [self.rx_dropped, self.rx_missed_errors, self.rx_nohandler, self.rx_otherhost_dropped] {
+            o.add(RxOutcome::Drop, n);
+        }
+        o
+    }
 }
 
 /// `struct net_device`.

@@ -35,7 +35,7 @@ use crate::kernel::Kernel;
 use crate::netns::Net;
 use crate::skbuff::{SkBuff, MAX_HEADER, PACKET_HOST, PACKET_LOOPBACK, PACKET_OTHERHOST};
 use crate::socket::PF_INET;
-use crate::tables::{NetCx, NetRx, ProtoSpec};
+use crate::tables::{NetCx, NetRx, ProtoSpec, RxOutcome, RxOutcomes};
 
 /// `NEIGH_VAR_*` of a neighbour table's default `neigh_parms`, in
 /// milliseconds where Linux uses jiffies.
@@ -133,6 +133,18 @@ pub struct NeighStatistics {
     /// for us (Linux counts nothing here; counting keeps every accepted ARP
     /// message accounted for).
     pub rcv_updates: u64,
+}
+
+impl NeighStatistics {
+    /// The counters that end received ARP messages ([`RxOutcome`]): those
+    /// ARP took (`rcv_probes_mcast`, `rcv_probes_ucast`, `rcv_updates`).
+    /// Its drops are `ArpDrops` in the MIB; `table_fulls` is a detail of
+    /// one of them (or of a refused output).
+    pub fn rx_outcomes(&self) -> RxOutcomes {
+        let mut o = RxOutcomes::default();
+        o.add(RxOutcome::Taken, self.rcv_probes_mcast + self.rcv_probes_ucast + self.rcv_updates);
+        o
+    }
 }
 
 /// The clock the neighbour table reads (Linux's `jiffies` in
