@@ -255,7 +255,9 @@ pub type PacketRcvFn<S> = fn(&mut NetCx<'_, S>, SkBuff) -> NetRx;
 pub type InetRcvFn<S> = fn(&mut NetCx<'_, S>, SkBuff) -> NetRx;
 /// `net_protocol.err_handler`: `udp_err`, ... for an ICMP error about a
 /// packet this protocol sent; `skb` holds the quoted IP header and `info`
-/// is `(type << 8) | code`.
+/// is `(type << 8) | code`. `Ok` when the protocol took the error (told
+/// the socket, or had nothing to tell), `Err` when it refused it, having
+/// counted why (`udp_err` with no socket: ICMP `InErrors`, as Linux).
 pub type InetErrFn<S> = fn(&mut NetCx<'_, S>, &SkBuff, u32) -> Result<(), Errno>;
 /// `net_proto_family.create`: fills in socket `fd` (already in the
 /// namespace's table) with its `ops` and `prot` (`inet_create`,

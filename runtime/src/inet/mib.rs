@@ -344,6 +344,8 @@ mib! {
             "echo replies no ping socket wanted (`ping_rcv`).";
         IcmpEchoIgnored = NETGEN_MIB_ICMPECHOIGNORED, "IcmpEchoIgnored", [Taken]
             "echo requests not answered because of `icmp_echo_ignore_all`.";
+        IcmpInConsumed = NETGEN_MIB_ICMPINCONSUMED, "IcmpInConsumed", [Taken]
+            "ICMP messages `icmp_rcv` handled that no other counter ends (Linux: `consume_skb`, counted only in `InMsgs`): echo and timestamp requests answered, errors the protocol that sent the quoted datagram took, redirects (not acted on) and the types it discards (`icmp_discard`).";
         IgmpDrops = NETGEN_MIB_IGMPDROPS, "IGMPDrops", [Drop]
             "IGMP messages dropped as short or with a bad checksum (`igmp_rcv`).";
         IgmpIgnored = NETGEN_MIB_IGMPIGNORED, "IGMPIgnored", [Taken]
@@ -849,7 +851,10 @@ UdpLite: 0 0 0 0 0 0 0 0 0
             "InHdrErrors InAddrErrors InUnknownProtos InDiscards ReasmFails InNoRoutes InTruncatedPkts \
              InErrors InErrs NoPorts InErrors TCPNotImplemented PingNoSocket IGMPDrops ArpDrops"
         );
-        assert_eq!(by(RxOutcome::Taken).join(" "), "ForwDatagrams IgnoredMulti IcmpEchoIgnored IGMPIgnored");
+        assert_eq!(
+            by(RxOutcome::Taken).join(" "),
+            "ForwDatagrams IgnoredMulti IcmpEchoIgnored IcmpInConsumed IGMPIgnored"
+        );
         let mut m = Ipv4Mib::new(2);
         m.inc(0, IpMib::InPkts);
         m.inc(1, IpMib::InHdrErrors);
