@@ -1275,3 +1275,38 @@ fn arp_retransmits_on_the_table_clock() {
         assert_eq!(ext.drain_tx().len(), 0, "not due: the clock did not move");
     });
 }
+
+/// `ping_rcv` → `ping_queue_rcv_skb` → `sock_queue_rcv_skb` failing: the
+/// echo reply is dropped (Linux 6.1+ returns `SKB_DROP_REASON_SOCKET_RCVBUFF`
+/// to `icmp_rcv`, which frees it as a drop; 6.0 counted only `sk_drops`).
+/// Counted in the socket's `sk_drops` and in `PingRcvbufErrors`, so that
+/// the frame ends under one counter.
+#[test]
+fn ping_socket_with_a_full_receive_buffer_counts_the_drop() {
+    let (st, net, ext) = external();
+    let reply = |seq: u8| {
+        let mut m = vec![0, 0, 0, 0, 0, 77, 0, seq];
+        m.extend_from_slice(&[0x5a; 200]);
+        let c = csum_fold(csum_partial(&m, 0));
+        m[2..4].copy_from_slice(&c.to_be_bytes());
+        eth(MAC_B, MAC_A, ETH_P_IP, &ipv4(IP_A, IP_B, 1, 0, &m))
+    };
+    st.cx(&net, |cx| {
+        cx.state_mut::<Ipv4Net>().unwrap().set_ping_group_range(0, 10).unwrap();
+        let fd = sys_socket(cx, 2, 2, 1).unwrap();
+        sys_setsockopt(cx, fd, SOL_SOCKET, SO_RCVBUF, &1i32.to_ne_bytes()).unwrap();
+        sys_bind(cx, fd, &sa(Ipv4Addr::UNSPECIFIED, 77)).unwrap();
+        let mut dropped_rx = 0;
+        for seq in 0..40 {
+            if rx_one(cx, ext.ifindex, &reply(seq)) == NetRx::Drop {
+                dropped_rx += 1;
+            }
+        }
+        let dropped = mib(cx, ExtMib::PingRcvbufErrors);
+        assert!(dropped > 0);
+        assert_eq!(dropped_rx, dropped, "each is a NetRx::Drop");
+        let s = cx.state::<Sockets<TestSpec>>().unwrap().get(fd).unwrap();
+        assert_eq!((s.drops, s.receive_queue.len() as u64 + dropped), (dropped, 40));
+        assert_eq!(mib(cx, ExtMib::IcmpInConsumed), 0, "the queued ones end on the socket");
+    });
+}

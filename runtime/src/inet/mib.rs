@@ -342,6 +342,8 @@ mib! {
             "well-formed segments `tcp_v4_rcv` dropped because the TCP state machine is not built.";
         PingNoSocket = NETGEN_MIB_PINGNOSOCKET, "PingNoSocket", [Drop]
             "echo replies no ping socket wanted (`ping_rcv`).";
+        PingRcvbufErrors = NETGEN_MIB_PINGRCVBUFERRORS, "PingRcvbufErrors", [Drop]
+            "echo replies dropped because the ping socket's receive buffer was full (Linux: the socket's `sk_drops`, and from 6.1 the drop reason `SOCKET_RCVBUFF`).";
         IcmpEchoIgnored = NETGEN_MIB_ICMPECHOIGNORED, "IcmpEchoIgnored", [Taken]
             "echo requests not answered because of `icmp_echo_ignore_all`.";
         IcmpInConsumed = NETGEN_MIB_ICMPINCONSUMED, "IcmpInConsumed", [Taken]
@@ -849,7 +851,7 @@ UdpLite: 0 0 0 0 0 0 0 0 0
         assert_eq!(
             by(RxOutcome::Drop).join(" "),
             "InHdrErrors InAddrErrors InUnknownProtos InDiscards ReasmFails InNoRoutes InTruncatedPkts \
-             InErrors InErrs NoPorts InErrors TCPNotImplemented PingNoSocket IGMPDrops ArpDrops"
+             InErrors InErrs NoPorts InErrors TCPNotImplemented PingNoSocket PingRcvbufErrors IGMPDrops ArpDrops"
         );
         assert_eq!(
             by(RxOutcome::Taken).join(" "),
