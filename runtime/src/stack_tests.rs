@@ -1310,3 +1310,24 @@ fn ping_socket_with_a_full_receive_buffer_counts_the_drop() {
         assert_eq!(mib(cx, ExtMib::IcmpInConsumed), 0, "the queued ones end on the socket");
     });
 }
+
+/// A namespace's fd table ends at `RLIMIT_NOFILE` (`INR_OPEN_CUR`, 1024):
+/// `socket()` past it is `EMFILE` (`sock_map_fd` → `get_unused_fd_flags`
+/// → `alloc_fd`), creates nothing, and a closed descriptor is reused.
+#[test]
+fn sockets_per_namespace_end_at_rlimit_nofile() {
+    use crate::sock::sk::{FD_BASE, RLIMIT_NOFILE};
+    let st = boot();
+    let net = st.ns.copy_net_ns().unwrap();
+    st.cx(&net, |cx| {
+        let fds: Vec<Fd> = (FD_BASE..RLIMIT_NOFILE).map(|_| sys_socket(cx, 2, 2, 0).unwrap()).collect();
+        assert_eq!(fds.last(), Some(&(RLIMIT_NOFILE - 1)), "at the limit");
+        assert_eq!(sys_socket(cx, 2, 2, 0), Err(Errno::EMFILE), "past it");
+        assert_eq!(sys_socket(cx, 17, 3, 0x0806), Err(Errno::EMFILE), "whatever the family");
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().len(), (RLIMIT_NOFILE - FD_BASE) as usize);
+        let ss = crate::inet::proc::sockstat_seq_show(cx.kernel, cx.net);
+        assert!(ss.starts_with("sockets: used 1021\n"), "{ss}");
+        sys_close(cx, 500).unwrap();
+        assert_eq!(sys_socket(cx, 2, 2, 0), Ok(500));
+    });
+}
