@@ -97,9 +97,6 @@ pub struct Neighbour {
     /// table's [`NeighClock`]. `neigh_forced_gc` removes entries not
     /// updated for 5 s.
     pub updated: Instant,
-    /// Its place on the table's `gc_list` (creation order); `None` for a
-    /// permanent entry, which is exempt from garbage collection.
-    gc_seq: Option<u64>,
 }
 
 /// `struct neigh_statistics` (/proc/net/stat/arp_cache).
@@ -207,8 +204,7 @@ pub struct NeighTable {
     /// Entries by (ifindex, IPv4 address in host order).
     entries: BTreeMap<(i32, u32), Neighbour>,
     /// `gc_list`: the entries subject to GC (all but permanent ones) in
-    /// creation order, by [`Neighbour::gc_seq`]; its length is
-    /// `gc_entries`.
+    /// creation order, by a sequence number; its length is `gc_entries`.
     gc_list: BTreeMap<u64, (i32, u32)>,
     gc_seq: u64,
     /// `last_flush`: when `neigh_forced_gc` last ran (the table's creation
@@ -314,11 +310,10 @@ impl NeighTable {
     }
 
     /// Links a new entry in (on `gc_list` unless permanent).
-    fn link(&mut self, key: (i32, u32), mut n: Neighbour) -> &mut Neighbour {
+    fn link(&mut self, key: (i32, u32), n: Neighbour) -> &mut Neighbour {
         if n.nud_state & NUD_PERMANENT == 0 {
             self.gc_seq += 1;
             self.gc_list.insert(self.gc_seq, key);
-            n.gc_seq = Some(self.gc_seq);
         }
         self.entries.entry(key).or_insert(n)
     }
@@ -342,7 +337,6 @@ impl NeighTable {
             probes: 0,
             probed_at: None,
             updated: now,
-            gc_seq: None,
         };
         Ok(self.link((ifindex, addr), n))
     }
