@@ -49,6 +49,7 @@ errnos! {
     ENODEV = 19, "No such device";
     EINVAL = 22, "Invalid argument";
     ENFILE = 23, "File table overflow";
+    EMFILE = 24, "Too many open files";
     ENOTTY = 25, "Not a typewriter";
     ENOSPC = 28, "No space left on device";
     EPIPE = 32, "Broken pipe";

@@ -1070,3 +1070,264 @@ fn rx_path_speed() {
         assert_eq!(mib(cx, UdpMib::InDatagrams), n);
     });
 }
+
+// ---- ARP: refused senders, duplicate address probes, the table's bounds ----
+
+/// An Ethernet/IPv4 ARP message from `sha`/`sip` about `tip`, broadcast.
+fn arp_msg(op: u16, sha: [u8; 6], sip: Ipv4Addr, tip: Ipv4Addr) -> Vec<u8> {
+    let mut a = vec![0, 1, 8, 0, 6, 4];
+    a.extend_from_slice(&op.to_be_bytes());
+    a.extend_from_slice(&sha);
+    a.extend_from_slice(&sip.octets());
+    a.extend_from_slice(&[0; 6]);
+    a.extend_from_slice(&tip.octets());
+    eth([0xff; 6], sha, 0x0806, &a)
+}
+
+/// One frame straight into `eth0`'s receive path (no ring, no softirq).
+fn rx_one(cx: &mut Cx<'_>, ifindex: i32, frame: &[u8]) -> NetRx {
+    dev::netif_receive_frame(cx, ifindex, SkBuff::from_frame(frame, ifindex))
+}
+
+/// `arp_process` (net/ipv4/arp.c, Linux 6.0) answers a request for a local
+/// address only if `ip_route_input_noref(skb, tip, sip, 0, dev)` accepts
+/// the sender: `ip_route_input_slow` refuses a multicast, limited
+/// broadcast, 0.0.0.0/8 or loopback source (`martian_source`), and
+/// `fib_validate_source` a source that is one of our addresses
+/// (`accept_local` 0) or, with `rp_filter` set, a broadcast address
+/// (`__fib_validate_source`: `res.type != RTN_UNICAST`). Such
+/// a request is neither answered nor learnt from; and a multicast or
+/// loopback *target* is refused before anything else (`if
+/// (ipv4_is_multicast(tip) || (!IN_DEV_ROUTE_LOCALNET(in_dev) &&
+/// ipv4_is_loopback(tip))) goto out_free_skb;`). Each is one `ArpDrops`.
+#[test]
+fn arp_requests_from_senders_linux_refuses_are_dropped_and_counted() {
+    let (st, net, ext) = external();
+    let refused = [
+        ("multicast sender", Ipv4Addr::new(224, 0, 0, 1), IP_B),
+        ("limited broadcast sender", Ipv4Addr::BROADCAST, IP_B),
+        ("loopback sender", Ipv4Addr::LOCALHOST, IP_B),
+        ("subnet broadcast sender", Ipv4Addr::new(10, 0, 0, 255), IP_B),
+        ("our own address as sender", IP_B, IP_B),
+        ("zeronet sender", Ipv4Addr::new(0, 1, 2, 3), IP_B),
+        ("multicast target", IP_A, Ipv4Addr::new(224, 0, 0, 1)),
+        ("loopback target", IP_A, Ipv4Addr::LOCALHOST),
+    ];
+    st.cx(&net, |cx| {
+        for (i, (what, sip, tip)) in refused.iter().enumerate() {
+            let f = arp_msg(ARP_REQUEST, MAC_A, *sip, *tip);
+            assert_eq!(rx_one(cx, ext.ifindex, &f), NetRx::Drop, "{what}");
+            assert_eq!(mib(cx, ExtMib::ArpDrops), i as u64 + 1, "{what}");
+            let t = cx.state::<NeighTable>().unwrap();
+            assert_eq!(t.len(), 0, "{what}: nothing learnt");
+            assert_eq!((t.stats.rcv_probes_mcast, t.stats.rcv_probes_ucast), (0, 0), "{what}");
+        }
+    });
+    assert!(ext.drain_tx().is_empty(), "none answered");
+    // A reply from one of them is refused too (there is no entry to update).
+    st.cx(&net, |cx| {
+        let f = arp_msg(2, MAC_A, Ipv4Addr::new(10, 0, 0, 255), IP_B);
+        assert_eq!(rx_one(cx, ext.ifindex, &f), NetRx::Drop);
+        assert_eq!(mib(cx, ExtMib::ArpDrops), refused.len() as u64 + 1);
+        // A well-formed request from a unicast neighbour is still answered.
+        assert_eq!(rx_one(cx, ext.ifindex, &arp_msg(ARP_REQUEST, MAC_A, IP_A, IP_B)), NetRx::Success);
+        assert_eq!(cx.state::<NeighTable>().unwrap().len(), 1);
+    });
+    assert_eq!(ext.drain_tx().len(), 1);
+}
+
+const ARP_REQUEST: u16 = 1;
+
+/// RFC 5227 probe (sender 0.0.0.0) for one of our addresses: `arp_process`
+/// (Linux 6.0) answers it (`if (sip == 0) { if (arp->ar_op ==
+/// htons(ARPOP_REQUEST) && inet_addr_type_dev_table(net, dev, tip) ==
+/// RTN_LOCAL && !arp_ignore(in_dev, sip, tip)) arp_send_dst(ARPOP_REPLY,
+/// ...); goto out_consume_skb; }`), to the prober's hardware address,
+/// learning nothing. Answered, it is counted as every answered request
+/// is: `rcv_probes_mcast`, or `rcv_probes_ucast` when sent to us alone.
+/// A probe for an address not ours is ignored (`ArpDrops`).
+#[test]
+fn duplicate_address_probe_is_answered_and_counted() {
+    let (st, net, ext) = external();
+    let probe = arp_msg(ARP_REQUEST, MAC_A, Ipv4Addr::UNSPECIFIED, IP_B);
+    let mut unicast = probe.clone();
+    unicast[..6].copy_from_slice(&MAC_B);
+    let elsewhere = arp_msg(ARP_REQUEST, MAC_A, Ipv4Addr::UNSPECIFIED, Ipv4Addr::new(10, 0, 0, 9));
+    st.cx(&net, |cx| {
+        assert_eq!(rx_one(cx, ext.ifindex, &probe), NetRx::Success);
+        assert_eq!(rx_one(cx, ext.ifindex, &unicast), NetRx::Success);
+        let t = cx.state::<NeighTable>().unwrap();
+        assert_eq!((t.stats.rcv_probes_mcast, t.stats.rcv_probes_ucast), (1, 1));
+        assert!(t.is_empty(), "0.0.0.0 is not learnt");
+        assert_eq!(rx_one(cx, ext.ifindex, &elsewhere), NetRx::Drop);
+        assert_eq!(mib(cx, ExtMib::ArpDrops), 1);
+    });
+    let out = ext.drain_tx();
+    assert_eq!(out.len(), 2);
+    for r in out {
+        // To the prober: its MAC, target 0.0.0.0, from our address.
+        assert_eq!(
+            (&r[..6], &r[20..22], &r[28..32], &r[38..42]),
+            (&MAC_A[..], &[0, 2][..], &IP_B.octets()[..], &[0; 4][..])
+        );
+    }
+}
+
+/// The sender of the `i`-th request of a flood: 172.16.0.1 and up.
+fn flood_sender(i: usize) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(Ipv4Addr::new(172, 16, 0, 1)) + i as u32)
+}
+
+/// `neigh_alloc` (net/core/neighbour.c, Linux 6.0): a new entry with
+/// `gc_entries >= gc_thresh3` (or `>= gc_thresh2` and the last flush more
+/// than 5 s ago) runs `neigh_forced_gc`; when that frees nothing at
+/// `gc_thresh3` the entry is refused (`table_fulls`). `neigh_forced_gc`
+/// removes, oldest first, unreferenced entries not updated in the last
+/// 5 s, at most `gc_entries - gc_thresh2`; permanent entries are exempt
+/// (`exempt_from_gc`). A request for us whose sender finds no room is not
+/// answered (`arp_process`: `n = neigh_event_ns(..); if (n) arp_send_dst(..)`),
+/// and output to a new next hop fails with `EINVAL` (`ip_finish_output2`).
+#[test]
+fn neighbour_table_is_bounded_by_gc_thresh3() {
+    use crate::inet::arp::{ARP_GC_THRESH2, ARP_GC_THRESH3, NUD_PERMANENT};
+    use std::time::Duration;
+    let (st, net, ext) = external();
+    let flood = ARP_GC_THRESH3 as usize + 100;
+    let fixed = u32::from(Ipv4Addr::new(10, 0, 0, 200));
+    st.cx(&net, |cx| {
+        let t = cx.state_mut::<NeighTable>().unwrap();
+        assert_eq!((t.gc_thresh1, t.gc_thresh2, t.gc_thresh3), (128, 512, 1024), "arp_tbl");
+        t.clock.freeze();
+        t.neigh_add(ext.ifindex, fixed, [2, 0, 0, 0, 0, 0xc8], NUD_PERMANENT).unwrap();
+        let mut answered = 0;
+        for i in 0..flood {
+            let rx = rx_one(cx, ext.ifindex, &arp_msg(ARP_REQUEST, MAC_A, flood_sender(i), IP_B));
+            assert_eq!(rx, if i < ARP_GC_THRESH3 as usize { NetRx::Success } else { NetRx::Drop }, "request {i}");
+            answered += ext.drain_tx().len();
+        }
+        assert_eq!(answered, ARP_GC_THRESH3 as usize, "one reply per entry made");
+        let t = cx.state::<NeighTable>().unwrap();
+        assert_eq!((t.len(), t.gc_entries()), (ARP_GC_THRESH3 as usize + 1, ARP_GC_THRESH3 as usize));
+        assert_eq!(t.stats.table_fulls, 100);
+        assert_eq!(t.stats.forced_gc_runs, 100, "every refused entry tried a forced GC first");
+        assert_eq!(t.stats.rcv_probes_mcast, u64::from(ARP_GC_THRESH3));
+        assert_eq!(mib(cx, ExtMib::ArpDrops), 100, "unanswered requests are dropped");
+        // Output to a new next hop is refused too, and counted.
+        let fd = sys_socket(cx, 2, 2, 0).unwrap();
+        assert_eq!(sys_sendto(cx, fd, b"x", Some(&sa(Ipv4Addr::new(10, 0, 0, 77), 9)), 0), Err(Errno::EINVAL));
+        assert_eq!(mib(cx, IpMib::OutDiscards), 1);
+        assert_eq!(cx.state::<NeighTable>().unwrap().stats.table_fulls, 101);
+
+        // Five seconds on, the flood's entries are stale: the next entry's
+        // forced GC frees `gc_entries + 1 - gc_thresh2` of them, oldest first.
+        cx.state_mut::<NeighTable>().unwrap().clock.advance(Duration::from_secs(6));
+        assert_eq!(sys_sendto(cx, fd, b"x", Some(&sa(Ipv4Addr::new(10, 0, 0, 77), 9)), 0), Ok(1));
+        let t = cx.state::<NeighTable>().unwrap();
+        let freed = ARP_GC_THRESH3 as usize + 1 - ARP_GC_THRESH2 as usize;
+        assert_eq!(t.gc_entries(), ARP_GC_THRESH3 as usize - freed + 1);
+        assert_eq!(t.stats.destroys, freed as u64);
+        assert!(t.lookup(u32::from(flood_sender(0)), ext.ifindex).is_none(), "oldest first");
+        assert!(t.lookup(u32::from(flood_sender(ARP_GC_THRESH3 as usize - 1)), ext.ifindex).is_some());
+        assert_eq!(t.lookup(fixed, ext.ifindex).map(|n| n.nud_state), Some(NUD_PERMANENT), "exempt");
+        fd
+    });
+    // The new next hop resolves: request out, reply in, datagram out.
+    let out = ext.drain_tx();
+    assert_eq!(out.len(), 1);
+    assert_eq!((&out[0][12..14], &out[0][38..42]), (&[8u8, 6][..], &[10u8, 0, 0, 77][..]), "who has 10.0.0.77");
+    let mac77 = [2, 0, 0, 0, 0, 0x4d];
+    let mut reply = arp_msg(2, mac77, Ipv4Addr::new(10, 0, 0, 77), IP_B);
+    reply[..6].copy_from_slice(&MAC_B);
+    st.cx(&net, |cx| {
+        assert_eq!(rx_one(cx, ext.ifindex, &reply), NetRx::Success);
+        let n = cx.state::<NeighTable>().unwrap().lookup(u32::from(Ipv4Addr::new(10, 0, 0, 77)), ext.ifindex).unwrap();
+        assert_eq!((n.nud_state, n.ha), (NUD_REACHABLE, mac77));
+    });
+    let out = ext.drain_tx();
+    assert_eq!((out.len(), &out[0][..6], out[0][23]), (1, &mac77[..], 17), "the queued datagram");
+}
+
+/// The table's clock drives `retrans_time` too: a request is repeated once
+/// it has passed, at most `mcast_probes` times, then the entry fails
+/// (`res_failed`, what it queued dropped) and starts over.
+#[test]
+fn arp_retransmits_on_the_table_clock() {
+    use std::time::Duration;
+    let (st, net, ext) = external();
+    let to = sa(Ipv4Addr::new(10, 0, 0, 77), 9);
+    st.cx(&net, |cx| {
+        cx.state_mut::<NeighTable>().unwrap().clock.freeze();
+        let fd = sys_socket(cx, 2, 2, 0).unwrap();
+        let mut requests = Vec::new();
+        for i in 0..5 {
+            if i > 0 {
+                cx.state_mut::<NeighTable>().unwrap().clock.advance(Duration::from_millis(1000));
+            }
+            sys_sendto(cx, fd, b"x", Some(&to), 0).unwrap();
+            requests.push(ext.drain_tx().len());
+        }
+        assert_eq!(requests, [1, 1, 1, 1, 1], "one per retrans_time; the fourth starts over");
+        let t = cx.state::<NeighTable>().unwrap();
+        assert_eq!((t.stats.res_failed, t.stats.unres_discards), (1, 3));
+        let n = t.lookup(u32::from(Ipv4Addr::new(10, 0, 0, 77)), ext.ifindex).unwrap();
+        assert_eq!((n.probes, n.arp_queue.len()), (2, 2));
+        sys_sendto(cx, fd, b"x", Some(&to), 0).unwrap();
+        assert_eq!(ext.drain_tx().len(), 0, "not due: the clock did not move");
+    });
+}
+
+/// `ping_rcv` → `ping_queue_rcv_skb` → `sock_queue_rcv_skb` failing: the
+/// echo reply is dropped (Linux 6.1+ returns `SKB_DROP_REASON_SOCKET_RCVBUFF`
+/// to `icmp_rcv`, which frees it as a drop; 6.0 counted only `sk_drops`).
+/// Counted in the socket's `sk_drops` and in `PingRcvbufErrors`, so that
+/// the frame ends under one counter.
+#[test]
+fn ping_socket_with_a_full_receive_buffer_counts_the_drop() {
+    let (st, net, ext) = external();
+    let reply = |seq: u8| {
+        let mut m = vec![0, 0, 0, 0, 0, 77, 0, seq];
+        m.extend_from_slice(&[0x5a; 200]);
+        let c = csum_fold(csum_partial(&m, 0));
+        m[2..4].copy_from_slice(&c.to_be_bytes());
+        eth(MAC_B, MAC_A, ETH_P_IP, &ipv4(IP_A, IP_B, 1, 0, &m))
+    };
+    st.cx(&net, |cx| {
+        cx.state_mut::<Ipv4Net>().unwrap().set_ping_group_range(0, 10).unwrap();
+        let fd = sys_socket(cx, 2, 2, 1).unwrap();
+        sys_setsockopt(cx, fd, SOL_SOCKET, SO_RCVBUF, &1i32.to_ne_bytes()).unwrap();
+        sys_bind(cx, fd, &sa(Ipv4Addr::UNSPECIFIED, 77)).unwrap();
+        let mut dropped_rx = 0;
+        for seq in 0..40 {
+            if rx_one(cx, ext.ifindex, &reply(seq)) == NetRx::Drop {
+                dropped_rx += 1;
+            }
+        }
+        let dropped = mib(cx, ExtMib::PingRcvbufErrors);
+        assert!(dropped > 0);
+        assert_eq!(dropped_rx, dropped, "each is a NetRx::Drop");
+        let s = cx.state::<Sockets<TestSpec>>().unwrap().get(fd).unwrap();
+        assert_eq!((s.drops, s.receive_queue.len() as u64 + dropped), (dropped, 40));
+        assert_eq!(mib(cx, ExtMib::IcmpInConsumed), 0, "the queued ones end on the socket");
+    });
+}
+
+/// A namespace's fd table ends at `RLIMIT_NOFILE` (`INR_OPEN_CUR`, 1024):
+/// `socket()` past it is `EMFILE` (`sock_map_fd` → `get_unused_fd_flags`
+/// → `alloc_fd`), creates nothing, and a closed descriptor is reused.
+#[test]
+fn sockets_per_namespace_end_at_rlimit_nofile() {
+    use crate::sock::sk::{FD_BASE, RLIMIT_NOFILE};
+    let st = boot();
+    let net = st.ns.copy_net_ns().unwrap();
+    st.cx(&net, |cx| {
+        let fds: Vec<Fd> = (FD_BASE..RLIMIT_NOFILE).map(|_| sys_socket(cx, 2, 2, 0).unwrap()).collect();
+        assert_eq!(fds.last(), Some(&(RLIMIT_NOFILE - 1)), "at the limit");
+        assert_eq!(sys_socket(cx, 2, 2, 0), Err(Errno::EMFILE), "past it");
+        assert_eq!(sys_socket(cx, 17, 3, 0x0806), Err(Errno::EMFILE), "whatever the family");
+        assert_eq!(cx.state::<Sockets<TestSpec>>().unwrap().len(), (RLIMIT_NOFILE - FD_BASE) as usize);
+        let ss = crate::inet::proc::sockstat_seq_show(cx.kernel, cx.net);
+        assert!(ss.starts_with("sockets: used 1021\n"), "{ss}");
+        sys_close(cx, 500).unwrap();
+        assert_eq!(sys_socket(cx, 2, 2, 0), Ok(500));
+    });
+}

@@ -48,6 +48,59 @@ pub enum NetRx {
     Drop,
 }
 
+/// What a counter says about the end of a received frame. The stack's
+/// accounting claim is that every frame it receives ends in exactly one
+/// outcome: one counter whose outcome is [`RxOutcome::Drop`] or
+/// [`RxOutcome::Taken`] moves by one (or the frame is queued on one
+/// socket), and no other such counter moves (tests/rx_fuzz.rs). Each
+/// counter definition states its outcome (the MIBs' `rx_outcome`,
+/// `NetDevStats::rx_outcomes`, `NeighStatistics::rx_outcomes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RxOutcome {
+    /// The frame ends here, dropped.
+    Drop,
+    /// The frame ends here, taken: handled, answered, forwarded or
+    /// deliberately ignored, without a socket to queue it on.
+    Taken,
+    /// Not an end: output and traffic counters, counters a frame passes
+    /// on its way up (`InReceives`, `InDelivers`, `InMsgs`, the per-type
+    /// ICMP counters), and details of a drop that is counted under a
+    /// `Drop` counter too (`InCsumErrors`, within `InHdrErrors`).
+    Neither,
+}
+
+/// Sums of the counters that end received frames ([`RxOutcome`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RxOutcomes {
+    /// Frames dropped.
+    pub dropped: u64,
+    /// Frames taken.
+    pub taken: u64,
+}
+
+impl RxOutcomes {
+    /// Every end, dropped or taken.
+    pub fn total(self) -> u64 {
+        self.dropped.wrapping_add(self.taken)
+    }
+
+    /// Adds `n` frames with outcome `o` (nothing for [`RxOutcome::Neither`]).
+    pub fn add(&mut self, o: RxOutcome, n: u64) {
+        match o {
+            RxOutcome::Drop => self.dropped = self.dropped.wrapping_add(n),
+            RxOutcome::Taken => self.taken = self.taken.wrapping_add(n),
+            RxOutcome::Neither => {}
+        }
+    }
+}
+
+impl std::ops::AddAssign for RxOutcomes {
+    fn add_assign(&mut self, o: RxOutcomes) {
+        self.dropped = self.dropped.wrapping_add(o.dropped);
+        self.taken = self.taken.wrapping_add(o.taken);
+    }
+}
+
 /// The context every handler and socket call runs in: the kernel (its
 /// tables are typed fields, [`NetCx::kernel_state`]), the namespace, and
 /// the CPU (per-CPU counters).
@@ -202,7 +255,9 @@ pub type PacketRcvFn<S> = fn(&mut NetCx<'_, S>, SkBuff) -> NetRx;
 pub type InetRcvFn<S> = fn(&mut NetCx<'_, S>, SkBuff) -> NetRx;
 /// `net_protocol.err_handler`: `udp_err`, ... for an ICMP error about a
 /// packet this protocol sent; `skb` holds the quoted IP header and `info`
-/// is `(type << 8) | code`.
+/// is `(type << 8) | code`. `Ok` when the protocol took the error (told
+/// the socket, or had nothing to tell), `Err` when it refused it, having
+/// counted why (`udp_err` with no socket: ICMP `InErrors`, as Linux).
 pub type InetErrFn<S> = fn(&mut NetCx<'_, S>, &SkBuff, u32) -> Result<(), Errno>;
 /// `net_proto_family.create`: fills in socket `fd` (already in the
 /// namespace's table) with its `ops` and `prot` (`inet_create`,

@@ -68,6 +68,13 @@ pub const NETDEV_BUDGET: i32 = 300;
 
 /// `IFNAMSIZ`: a device name is at most `IFNAMSIZ - 1` bytes.
 pub const IFNAMSIZ: usize = 16;
+/// `max_netdevices` (net/core/dev.c, `8 * PAGE_SIZE`): the most units
+/// `__dev_alloc_name` hands out for one `"%d"` template, past which
+/// `register_netdevice` fails with `ENFILE`. Linux sets no other bound on
+/// the devices of a namespace (memory and the ifindex space); here it is
+/// also the most devices one namespace holds, `lo` included: a device
+/// past it is refused with the same `ENFILE`.
+pub const MAX_NETDEVICES: usize = 8 * 4096;
 /// `LOOPBACK_IFINDEX`: `lo` is the first device of every namespace.
 pub const LOOPBACK_IFINDEX: i32 = 1;
 

@@ -17,11 +17,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::{
     ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_ALEN, ETH_DATA_LEN, ETH_HLEN, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST,
-    IFF_NOARP, IFF_RUNNING, IFF_UP, IFNAMSIZ, LOOPBACK_IFINDEX, NETDEV_MAX_BACKLOG,
+    IFF_NOARP, IFF_RUNNING, IFF_UP, IFNAMSIZ, LOOPBACK_IFINDEX, MAX_NETDEVICES, NETDEV_MAX_BACKLOG,
 };
 use crate::errno::Errno;
 use crate::skbuff::SkBuff;
-use crate::tables::NetRx;
+use crate::tables::{NetRx, RxOutcome, RxOutcomes};
 
 /// `IN_LOOPBACKNET`'s address, `127.0.0.1`, host order.
 pub const INADDR_LOOPBACK: u32 = 0x7f00_0001;
@@ -243,6 +243,21 @@ pub struct NetDevStats {
     pub rx_nohandler: u64,
     /// IP frames for another station (`dev_core_stats_rx_otherhost_dropped_inc`).
     pub rx_otherhost_dropped: u64,
+}
+
+impl NetDevStats {
+    /// The counters that end received frames ([`RxOutcome`]): every
+    /// receive drop (`rx_dropped`, `rx_missed_errors`, `rx_nohandler`,
+    /// `rx_otherhost_dropped`). `rx_errors` and `rx_length_errors` are
+    /// details of a drop counted in `rx_dropped` too; the device takes no
+    /// frame for itself.
+    pub fn rx_outcomes(&self) -> RxOutcomes {
+        let mut o = RxOutcomes::default();
+        for n in [self.rx_dropped, self.rx_missed_errors, self.rx_nohandler, self.rx_otherhost_dropped] {
+            o.add(RxOutcome::Drop, n);
+        }
+        o
+    }
 }
 
 /// `struct net_device`.
@@ -484,15 +499,22 @@ impl NetDevTables {
         if post.contains('%') {
             return Err(Errno::EINVAL);
         }
-        (0..32768).map(|i| format!("{pre}{i}{post}")).find(|n| !self.by_name.contains_key(n)).ok_or(Errno::ENFILE)
+        (0..MAX_NETDEVICES)
+            .map(|i| format!("{pre}{i}{post}"))
+            .find(|n| !self.by_name.contains_key(n))
+            .ok_or(Errno::ENFILE)
     }
 
     /// `register_netdevice(dev)`: names it (resolving `%d`), gives it an
     /// ifindex (the one it asks for, if not 0, else `dev_new_index`) and
-    /// links it in, down. `EINVAL` for an invalid name, `EEXIST` if the
-    /// name is taken, `EBUSY` if the asked-for ifindex is. Returns the
-    /// ifindex.
+    /// links it in, down. `ENFILE` if the namespace already holds
+    /// [`MAX_NETDEVICES`] devices, `EINVAL` for an invalid name, `EEXIST`
+    /// if the name is taken, `EBUSY` if the asked-for ifindex is. Returns
+    /// the ifindex.
     pub fn register_netdevice(&mut self, mut dev: NetDevice) -> Result<i32, Errno> {
+        if self.devs.len() >= MAX_NETDEVICES {
+            return Err(Errno::ENFILE);
+        }
         dev.name = self.alloc_name(&dev.name)?;
         if !dev_valid_name(&dev.name) {
             return Err(Errno::EINVAL);
@@ -686,6 +708,23 @@ impl NetDevTables {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// At [`MAX_NETDEVICES`] (`max_netdevices`, 8 * PAGE_SIZE) a namespace
+    /// takes no more devices: `ENFILE`, as `__dev_alloc_name` past its
+    /// units. Removing one makes room again.
+    #[test]
+    fn devices_per_namespace_are_bounded() {
+        let mut t = NetDevTables::default();
+        t.register_netdevice(NetDevice::loopback()).unwrap();
+        for i in 1..MAX_NETDEVICES {
+            t.register_netdevice(NetDevice::ether(&format!("d{i}"), [2; 6])).unwrap();
+        }
+        assert_eq!(t.devices().count(), MAX_NETDEVICES, "at the limit");
+        assert_eq!(t.register_netdevice(NetDevice::ether("one-more", [2; 6])), Err(Errno::ENFILE), "past it");
+        assert_eq!(t.register_netdevice(NetDevice::ether("eth%d", [2; 6])), Err(Errno::ENFILE));
+        t.unregister_netdevice("d7").unwrap();
+        assert!(t.register_netdevice(NetDevice::ether("one-more", [2; 6])).is_ok());
+    }
 
     #[test]
     fn register_netdevice_names_and_indexes() {

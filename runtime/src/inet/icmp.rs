@@ -26,6 +26,18 @@ fn in_error<S: InetSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
     NetRx::Drop
 }
 
+/// A message handled that no other counter ends: `IcmpInConsumed`.
+fn consumed<S: InetSpec>(cx: &mut NetCx<'_, S>) -> bool {
+    cx.mib_inc(ExtMib::IcmpInConsumed);
+    true
+}
+
+/// A message a handler cannot read (shorter than it needs): `InErrors`.
+fn bad<S: InetSpec>(cx: &mut NetCx<'_, S>) -> bool {
+    cx.mib_inc(IcmpMib::InErrors);
+    false
+}
+
 /// `icmp_rcv(skb)` (the spec's `icmp_protocol` handler), `data` at the
 /// ICMP header: `InMsgs`; a bad checksum is `InCsumErrors` + `InErrors`,
 /// a message shorter than its header or of a type above 18 `InErrors`;
@@ -34,7 +46,10 @@ fn in_error<S: InetSpec>(cx: &mut NetCx<'_, S>) -> NetRx {
 /// is any other type so addressed but address mask messages. Then the
 /// type's handler: echo reply → ping sockets, echo → [`icmp_echo`],
 /// timestamp → [`icmp_timestamp`], errors → [`icmp_unreach`], the others
-/// discarded.
+/// discarded (`icmp_discard`, counted `IcmpInConsumed`). Every message
+/// ends under one counter: a drop, a socket's queue, or one the handler
+/// counts when it consumes the message (`IcmpInConsumed`,
+/// `IcmpEchoIgnored`).
 pub fn icmp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     cx.mib_inc(IcmpMib::InMsgs);
     if csum_fold(csum_partial(skb.data(), 0)) != 0 {
@@ -67,7 +82,7 @@ pub fn icmp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
         }
         ICMP_ECHO => icmp_echo(cx, skb),
         ICMP_TIMESTAMP => icmp_timestamp(cx, skb),
-        _ => true,
+        _ => consumed(cx),
     };
     if ok {
         NetRx::Success
@@ -81,14 +96,15 @@ pub fn icmp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
 /// bytes of its transport header (else `InErrors`, ignored); then
 /// `inet_protos[protocol]->err_handler(skb, info)` with `data` at the
 /// quoted IP header and `info = type << 8 | code`. Redirects are accepted
-/// and ignored.
+/// and ignored. An error the protocol takes (or that no protocol has a
+/// handler for) is `IcmpInConsumed`; one it refuses it counts itself.
 pub fn icmp_unreach<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
     let (type_, code) = match skb.data() {
         [t, c, ..] => (*t, *c),
-        _ => return false,
+        _ => return bad(cx),
     };
     if type_ == ICMP_REDIRECT {
-        return true;
+        return consumed(cx);
     }
     skb.pull(ICMP_HLEN);
     let Some(inner) = Iphdr::parse(skb.data()) else {
@@ -104,17 +120,14 @@ pub fn icmp_unreach<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool
         return true;
     }
     let info = (u32::from(type_) << 8) | u32::from(code);
-    let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return true };
-    if let Some(p) = inet_protos.get(inner.protocol) {
-        match p.err_entry {
-            Some(Entry::Spec(i)) => {
-                let _ = S::inet_protocol_err(i, cx, &skb, info);
-            }
-            Some(Entry::Fn(f, _)) => {
-                let _ = f(cx, &skb, info);
-            }
-            None => {}
-        }
+    let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return consumed(cx) };
+    let taken = match inet_protos.get(inner.protocol).and_then(|p| p.err_entry) {
+        Some(Entry::Spec(i)) => S::inet_protocol_err(i, cx, &skb, info).is_ok(),
+        Some(Entry::Fn(f, _)) => f(cx, &skb, info).is_ok(),
+        None => true,
+    };
+    if taken {
+        consumed(cx);
     }
     true
 }
@@ -123,8 +136,10 @@ pub fn icmp_unreach<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool
 /// error quoting an ICMP message this host sent; unless that was an echo
 /// reply it goes to the ping socket (`ping_err`).
 pub fn icmp_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> Result<(), Errno> {
-    let iph = Iphdr::parse(skb.data()).ok_or(Errno::EINVAL)?;
-    let inner_type = *skb.data().get(iph.ihl).ok_or(Errno::EINVAL)?;
+    let Some(inner_type) = Iphdr::parse(skb.data()).and_then(|iph| skb.data().get(iph.ihl).copied()) else {
+        cx.mib_inc(IcmpMib::InErrors);
+        return Err(Errno::EINVAL);
+    };
     if inner_type != ICMP_ECHOREPLY {
         ping_err(cx, skb, info);
     }
@@ -141,7 +156,7 @@ pub fn icmp_echo<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
         cx.mib_inc(ExtMib::IcmpEchoIgnored);
         return true;
     }
-    let Some(iph) = Iphdr::parse(skb.network_header()) else { return false };
+    let Some(iph) = Iphdr::parse(skb.network_header()) else { return bad(cx) };
     if let Some(t) = skb.data_mut().first_mut() {
         *t = ICMP_ECHOREPLY;
     }
@@ -150,8 +165,10 @@ pub fn icmp_echo<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
 }
 
 /// `icmp_reply(icmp_param, skb)`: sends the ICMP message `skb` holds
-/// (`data` at it) back to the sender of `iph`.
+/// (`data` at it) back to the sender of `iph`. The request is consumed
+/// (`IcmpInConsumed`) whether or not the answer could be sent (`OutErrors`).
 fn icmp_reply<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr, type_: u8) -> bool {
+    consumed(cx);
     let unicast = skb.rt_flags & RTCF_LOCAL != 0 && skb.rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST) == 0;
     let saddr = if unicast { iph.daddr } else { 0 };
     let rt = match ip_route_output_cx(cx, iph.saddr, saddr, 0) {
@@ -182,11 +199,8 @@ fn inet_current_timestamp() -> u32 {
 /// the originate time and the current time as receive and transmit times.
 pub fn icmp_timestamp<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
     let d = skb.data();
-    let Some(orig) = d.get(ICMP_HLEN..ICMP_HLEN + 4) else {
-        cx.mib_inc(IcmpMib::InErrors);
-        return false;
-    };
-    let Some(iph) = Iphdr::parse(skb.network_header()) else { return false };
+    let Some(orig) = d.get(ICMP_HLEN..ICMP_HLEN + 4) else { return bad(cx) };
+    let Some(iph) = Iphdr::parse(skb.network_header()) else { return bad(cx) };
     let now = inet_current_timestamp().to_be_bytes();
     let mut m = [0u8; ICMP_HLEN + 12];
     m[..ICMP_HLEN].copy_from_slice(&d[..ICMP_HLEN]);

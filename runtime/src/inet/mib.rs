@@ -20,14 +20,19 @@ use std::fmt::Write as _;
 
 use crate::errno::Errno;
 use crate::netns::{Net, PernetSpec};
+use crate::tables::{RxOutcome, RxOutcomes};
 
 /// Declares one MIB: an enum of counters with, per variant, the Linux
-/// constant, the /proc/net/snmp label and a description.
+/// constant, the /proc/net/snmp label, what it says about a received
+/// frame's end (`[Drop]`, `[Taken]`, or nothing: [`RxOutcome::Neither`])
+/// and a description.
 macro_rules! mib {
+    (@outcome) => { RxOutcome::Neither };
+    (@outcome $role:ident) => { RxOutcome::$role };
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
-            $($var:ident = $linux:ident, $label:literal, $doc:literal;)*
+            $($var:ident = $linux:ident, $label:literal, $([$role:ident])? $doc:literal;)*
         }
     ) => {
         $(#[$meta])*
@@ -35,6 +40,7 @@ macro_rules! mib {
         pub enum $name {
             $(
                 #[doc = concat!("`", stringify!($linux), "` (\"", $label, "\"): ", $doc)]
+                $(#[doc = concat!("\n\nA received frame's end: [`RxOutcome::", stringify!($role), "`].")])?
                 $var,
             )*
         }
@@ -59,6 +65,13 @@ macro_rules! mib {
                     $($name::$var => stringify!($linux),)*
                 }
             }
+
+            /// What this counter says about the end of a received frame.
+            pub const fn rx_outcome(self) -> RxOutcome {
+                match self {
+                    $($name::$var => mib!(@outcome $($role)?),)*
+                }
+            }
         }
     };
 }
@@ -71,15 +84,15 @@ mib! {
     pub enum IpMib {
         InPkts = IPSTATS_MIB_INPKTS, "InReceives",
             "datagrams received from interfaces, errors included (`ip_rcv_core`).";
-        InHdrErrors = IPSTATS_MIB_INHDRERRORS, "InHdrErrors",
+        InHdrErrors = IPSTATS_MIB_INHDRERRORS, "InHdrErrors", [Drop]
             "discarded for a bad header: version, IHL, length, checksum, options.";
-        InAddrErrors = IPSTATS_MIB_INADDRERRORS, "InAddrErrors",
+        InAddrErrors = IPSTATS_MIB_INADDRERRORS, "InAddrErrors", [Drop]
             "discarded because the destination is not an address to receive at.";
-        OutForwDatagrams = IPSTATS_MIB_OUTFORWDATAGRAMS, "ForwDatagrams",
+        OutForwDatagrams = IPSTATS_MIB_OUTFORWDATAGRAMS, "ForwDatagrams", [Taken]
             "datagrams forwarded (`ip_forward_finish`).";
-        InUnknownProtos = IPSTATS_MIB_INUNKNOWNPROTOS, "InUnknownProtos",
+        InUnknownProtos = IPSTATS_MIB_INUNKNOWNPROTOS, "InUnknownProtos", [Drop]
             "local datagrams for a protocol nobody handles (`ip_protocol_deliver_rcu`).";
-        InDiscards = IPSTATS_MIB_INDISCARDS, "InDiscards",
+        InDiscards = IPSTATS_MIB_INDISCARDS, "InDiscards", [Drop]
             "good input datagrams dropped anyway (no memory, filters).";
         InDelivers = IPSTATS_MIB_INDELIVERS, "InDelivers",
             "datagrams delivered to a transport protocol or raw socket.";
@@ -95,7 +108,7 @@ mib! {
             "fragments received that needed reassembly.";
         ReasmOKs = IPSTATS_MIB_REASMOKS, "ReasmOKs",
             "datagrams reassembled.";
-        ReasmFails = IPSTATS_MIB_REASMFAILS, "ReasmFails",
+        ReasmFails = IPSTATS_MIB_REASMFAILS, "ReasmFails", [Drop]
             "reassembly failures (timeouts, overlaps, memory).";
         FragOKs = IPSTATS_MIB_FRAGOKS, "FragOKs",
             "datagrams fragmented (`ip_do_fragment`).";
@@ -103,9 +116,9 @@ mib! {
             "datagrams dropped because they needed fragmenting but could not be (DF).";
         FragCreates = IPSTATS_MIB_FRAGCREATES, "FragCreates",
             "fragments created.";
-        InNoRoutes = IPSTATS_MIB_INNOROUTES, "InNoRoutes",
+        InNoRoutes = IPSTATS_MIB_INNOROUTES, "InNoRoutes", [Drop]
             "input datagrams dropped for lack of a route (`ip_route_input_noref`).";
-        InTruncatedPkts = IPSTATS_MIB_INTRUNCATEDPKTS, "InTruncatedPkts",
+        InTruncatedPkts = IPSTATS_MIB_INTRUNCATEDPKTS, "InTruncatedPkts", [Drop]
             "input datagrams shorter than their IP total length.";
         InMcastPkts = IPSTATS_MIB_INMCASTPKTS, "InMcastPkts",
             "multicast datagrams received.";
@@ -166,10 +179,10 @@ mib! {
     pub enum IcmpMib {
         InMsgs = ICMP_MIB_INMSGS, "InMsgs",
             "ICMP messages received, errors included (`icmp_rcv`).";
-        InErrors = ICMP_MIB_INERRORS, "InErrors",
+        InErrors = ICMP_MIB_INERRORS, "InErrors", [Drop]
             "ICMP messages received with an error (short, bad checksum, unknown type).";
         CsumErrors = ICMP_MIB_CSUMERRORS, "InCsumErrors",
-            "ICMP messages received with a bad checksum.";
+            "ICMP messages received with a bad checksum (also counted in InErrors).";
         InDestUnreachs = ICMP_MIB_INDESTUNREACHS, "InDestUnreachs",
             "type 3 (`ICMP_DEST_UNREACH`) received.";
         InTimeExcds = ICMP_MIB_INTIMEEXCDS, "InTimeExcds",
@@ -286,12 +299,12 @@ mib! {
             "segments sent, retransmissions excluded.";
         RetransSegs = TCP_MIB_RETRANSSEGS, "RetransSegs",
             "segments retransmitted.";
-        InErrs = TCP_MIB_INERRS, "InErrs",
+        InErrs = TCP_MIB_INERRS, "InErrs", [Drop]
             "segments received in error (bad checksum, short).";
         OutRsts = TCP_MIB_OUTRSTS, "OutRsts",
             "segments sent with RST.";
         CsumErrors = TCP_MIB_CSUMERRORS, "InCsumErrors",
-            "segments received with a bad checksum.";
+            "segments received with a bad checksum (also counted in InErrs).";
     }
 }
 
@@ -301,22 +314,22 @@ mib! {
     pub enum UdpMib {
         InDatagrams = UDP_MIB_INDATAGRAMS, "InDatagrams",
             "datagrams delivered to a socket.";
-        NoPorts = UDP_MIB_NOPORTS, "NoPorts",
+        NoPorts = UDP_MIB_NOPORTS, "NoPorts", [Drop]
             "datagrams for a port nobody listens on (`__udp4_lib_rcv`).";
-        InErrors = UDP_MIB_INERRORS, "InErrors",
+        InErrors = UDP_MIB_INERRORS, "InErrors", [Drop]
             "datagrams not delivered for another reason (checksum, length, memory).";
         OutDatagrams = UDP_MIB_OUTDATAGRAMS, "OutDatagrams",
             "datagrams sent.";
         RcvbufErrors = UDP_MIB_RCVBUFERRORS, "RcvbufErrors",
-            "datagrams dropped because the receive buffer was full.";
+            "datagrams dropped because the receive buffer was full (also counted in InErrors).";
         SndbufErrors = UDP_MIB_SNDBUFERRORS, "SndbufErrors",
             "datagrams not sent for lack of send buffer.";
         CsumErrors = UDP_MIB_CSUMERRORS, "InCsumErrors",
-            "datagrams received with a bad checksum.";
-        IgnoredMulti = UDP_MIB_IGNOREDMULTI, "IgnoredMulti",
+            "datagrams received with a bad checksum (also counted in InErrors).";
+        IgnoredMulti = UDP_MIB_IGNOREDMULTI, "IgnoredMulti", [Taken]
             "broadcast/multicast datagrams no socket wanted.";
         MemErrors = UDP_MIB_MEMERRORS, "MemErrors",
-            "datagrams dropped for lack of socket memory.";
+            "datagrams dropped for lack of socket memory (also counted in InErrors).";
     }
 }
 
@@ -325,18 +338,22 @@ mib! {
     /// only as a `kfree_skb` drop reason) and for what is not built; shown
     /// in /proc/net/netstat as `NetgenExt:` ([`Ipv4Mib::netstat_seq_show`]).
     pub enum ExtMib {
-        TcpNotImplemented = NETGEN_MIB_TCPNOTIMPLEMENTED, "TCPNotImplemented",
+        TcpNotImplemented = NETGEN_MIB_TCPNOTIMPLEMENTED, "TCPNotImplemented", [Drop]
             "well-formed segments `tcp_v4_rcv` dropped because the TCP state machine is not built.";
-        PingNoSocket = NETGEN_MIB_PINGNOSOCKET, "PingNoSocket",
+        PingNoSocket = NETGEN_MIB_PINGNOSOCKET, "PingNoSocket", [Drop]
             "echo replies no ping socket wanted (`ping_rcv`).";
-        IcmpEchoIgnored = NETGEN_MIB_ICMPECHOIGNORED, "IcmpEchoIgnored",
+        PingRcvbufErrors = NETGEN_MIB_PINGRCVBUFERRORS, "PingRcvbufErrors", [Drop]
+            "echo replies dropped because the ping socket's receive buffer was full (Linux: the socket's `sk_drops`, and from 6.1 the drop reason `SOCKET_RCVBUFF`).";
+        IcmpEchoIgnored = NETGEN_MIB_ICMPECHOIGNORED, "IcmpEchoIgnored", [Taken]
             "echo requests not answered because of `icmp_echo_ignore_all`.";
-        IgmpDrops = NETGEN_MIB_IGMPDROPS, "IGMPDrops",
+        IcmpInConsumed = NETGEN_MIB_ICMPINCONSUMED, "IcmpInConsumed", [Taken]
+            "ICMP messages `icmp_rcv` handled that no other counter ends (Linux: `consume_skb`, counted only in `InMsgs`): echo and timestamp requests answered, errors the protocol that sent the quoted datagram took, redirects (not acted on) and the types it discards (`icmp_discard`).";
+        IgmpDrops = NETGEN_MIB_IGMPDROPS, "IGMPDrops", [Drop]
             "IGMP messages dropped as short or with a bad checksum (`igmp_rcv`).";
-        IgmpIgnored = NETGEN_MIB_IGMPIGNORED, "IGMPIgnored",
+        IgmpIgnored = NETGEN_MIB_IGMPIGNORED, "IGMPIgnored", [Taken]
             "valid IGMP messages not acted on (group membership is not modelled).";
-        ArpDrops = NETGEN_MIB_ARPDROPS, "ArpDrops",
-            "ARP messages dropped by `arp_rcv`/`arp_process` (malformed, not for us).";
+        ArpDrops = NETGEN_MIB_ARPDROPS, "ArpDrops", [Drop]
+            "ARP messages dropped by `arp_rcv`/`arp_process` (malformed, not for us, from a sender Linux refuses, or a request for us whose sender the full neighbour table had no room for).";
     }
 }
 
@@ -391,6 +408,31 @@ impl Ipv4Counter {
             Ipv4Counter::Udp(c) => UDP_OFF + c as usize,
             Ipv4Counter::UdpLite(c) => UDPLITE_OFF + c as usize,
             Ipv4Counter::Ext(c) => EXT_OFF + c as usize,
+        }
+    }
+}
+
+impl Ipv4Counter {
+    /// Every counter of every MIB, UDP-Lite's included, in slot order.
+    pub fn all() -> impl Iterator<Item = Ipv4Counter> {
+        let ip = IpMib::ALL.into_iter().map(Ipv4Counter::Ip);
+        let icmp = IcmpMib::ALL.into_iter().map(Ipv4Counter::Icmp);
+        let tcp = TcpMib::ALL.into_iter().map(Ipv4Counter::Tcp);
+        let udp = UdpMib::ALL.into_iter().map(Ipv4Counter::Udp);
+        let udplite = UdpMib::ALL.into_iter().map(Ipv4Counter::UdpLite);
+        let ext = ExtMib::ALL.into_iter().map(Ipv4Counter::Ext);
+        ip.chain(icmp).chain(tcp).chain(udp).chain(udplite).chain(ext)
+    }
+
+    /// What the counter says about the end of a received frame (its MIB's
+    /// `rx_outcome`; UDP-Lite's as UDP's).
+    pub const fn rx_outcome(self) -> RxOutcome {
+        match self {
+            Ipv4Counter::Ip(c) => c.rx_outcome(),
+            Ipv4Counter::Icmp(c) => c.rx_outcome(),
+            Ipv4Counter::Tcp(c) => c.rx_outcome(),
+            Ipv4Counter::Udp(c) | Ipv4Counter::UdpLite(c) => c.rx_outcome(),
+            Ipv4Counter::Ext(c) => c.rx_outcome(),
         }
     }
 }
@@ -492,6 +534,16 @@ impl Ipv4Mib {
     pub fn get(&self, counter: impl Into<Ipv4Counter>) -> u64 {
         let slot = counter.into().slot();
         self.per_cpu.iter().filter_map(|c| c.get(slot)).fold(0, |sum, v| sum.wrapping_add(*v))
+    }
+
+    /// The counters that end received frames ([`RxOutcome`]), summed over
+    /// CPUs, by outcome.
+    pub fn rx_outcomes(&self) -> RxOutcomes {
+        let mut o = RxOutcomes::default();
+        for c in Ipv4Counter::all() {
+            o.add(c.rx_outcome(), self.get(c));
+        }
+        o
     }
 
     /// The value on one CPU (`per_cpu_ptr(mib, cpu)->mibs[field]`), `None`
@@ -727,16 +779,9 @@ UdpLite: 0 0 0 0 0 0 0 0 0
 
     #[test]
     fn every_counter_has_its_own_slot() {
-        let mut all: Vec<Ipv4Counter> = Vec::new();
-        all.extend(IpMib::ALL.map(Ipv4Counter::from));
-        all.extend(IcmpMib::ALL.map(Ipv4Counter::from));
-        all.extend(TcpMib::ALL.map(Ipv4Counter::from));
-        all.extend(UdpMib::ALL.map(Ipv4Counter::from));
-        all.extend(UdpMib::ALL.map(Ipv4Counter::UdpLite));
-        all.extend(ExtMib::ALL.map(Ipv4Counter::from));
-        let mut slots: Vec<usize> = all.iter().map(|c| c.slot()).collect();
-        slots.sort_unstable();
-        assert_eq!(slots, (0..NR_COUNTERS).collect::<Vec<_>>());
+        let all: Vec<Ipv4Counter> = Ipv4Counter::all().collect();
+        let slots: Vec<usize> = all.iter().map(|c| c.slot()).collect();
+        assert_eq!(slots, (0..NR_COUNTERS).collect::<Vec<_>>(), "all() is in slot order");
 
         let mut m = Ipv4Mib::new(1);
         for (i, c) in all.iter().enumerate() {
@@ -783,6 +828,42 @@ UdpLite: 0 0 0 0 0 0 0 0 0
                 assert!(c.label().starts_with(dir), "{c:?}");
             }
         }
+    }
+
+    /// The counters that end a received frame: the drops of each layer
+    /// (not their details, counted with them: `InCsumErrors`,
+    /// `RcvbufErrors`, `MemErrors`), and what takes a frame without a
+    /// socket.
+    #[test]
+    fn rx_outcomes_are_the_terminal_counters() {
+        let by = |o: RxOutcome| -> Vec<&str> {
+            Ipv4Counter::all()
+                .filter(|c| !matches!(c, Ipv4Counter::UdpLite(_)) && c.rx_outcome() == o)
+                .map(|c| match c {
+                    Ipv4Counter::Ip(c) => c.label(),
+                    Ipv4Counter::Icmp(c) => c.label(),
+                    Ipv4Counter::Tcp(c) => c.label(),
+                    Ipv4Counter::Udp(c) | Ipv4Counter::UdpLite(c) => c.label(),
+                    Ipv4Counter::Ext(c) => c.label(),
+                })
+                .collect()
+        };
+        assert_eq!(
+            by(RxOutcome::Drop).join(" "),
+            "InHdrErrors InAddrErrors InUnknownProtos InDiscards ReasmFails InNoRoutes InTruncatedPkts \
+             InErrors InErrs NoPorts InErrors TCPNotImplemented PingNoSocket PingRcvbufErrors IGMPDrops ArpDrops"
+        );
+        assert_eq!(
+            by(RxOutcome::Taken).join(" "),
+            "ForwDatagrams IgnoredMulti IcmpEchoIgnored IcmpInConsumed IGMPIgnored"
+        );
+        let mut m = Ipv4Mib::new(2);
+        m.inc(0, IpMib::InPkts);
+        m.inc(1, IpMib::InHdrErrors);
+        m.inc(1, IpMib::CsumErrors);
+        m.inc(0, Ipv4Counter::UdpLite(UdpMib::NoPorts));
+        m.inc(0, UdpMib::IgnoredMulti);
+        assert_eq!(m.rx_outcomes(), RxOutcomes { dropped: 2, taken: 1 });
     }
 
     #[test]

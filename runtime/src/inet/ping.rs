@@ -118,7 +118,9 @@ fn ping_lookup<S: ProtoSpec>(socks: &Sockets<S>, ident: u16, daddr: u32, dif: i3
 
 /// `ping_rcv(skb)`: an echo reply (`data` at the ICMP header) to the
 /// socket of its identifier; with none, `PingNoSocket` and dropped. A
-/// full receive buffer drops it for the socket (`sk_drops`).
+/// full receive buffer drops it: the socket's `sk_drops` and
+/// `PingRcvbufErrors` (Linux 6.1+ hands `icmp_rcv` the drop reason
+/// `SOCKET_RCVBUFF`).
 pub fn ping_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
     let ident = match skb.data().get(4..6) {
         Some(&[a, b]) => u16::from_be_bytes([a, b]),
@@ -128,10 +130,13 @@ pub fn ping_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
     let ifindex = skb.ifindex;
     let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return false };
     match ping_lookup(socks, ident, daddr, ifindex).and_then(|fd| socks.get_mut(fd)) {
-        Some(s) => {
-            let _ = s.queue_rcv_skb(skb);
-            true
-        }
+        Some(s) => match s.queue_rcv_skb(skb) {
+            Ok(()) => true,
+            Err(_) => {
+                cx.mib_inc(ExtMib::PingRcvbufErrors);
+                false
+            }
+        },
         None => {
             cx.mib_inc(ExtMib::PingNoSocket);
             false

@@ -39,6 +39,28 @@ pub fn ipv4_is_zeronet(a: u32) -> bool {
     a >> 24 == 0
 }
 
+/// `inet_addr_type(net, addr)` (net/ipv4/fib_frontend.c,
+/// `__inet_dev_addr_type` on the local table): 0.0.0.0/8 and
+/// 255.255.255.255 are `RTN_BROADCAST`, 224.0.0.0/4 `RTN_MULTICAST`; a
+/// local address (`127.0.0.0/8` while `lo` is up) `RTN_LOCAL`; the
+/// broadcast address of a configured subnet `RTN_BROADCAST`; anything
+/// else `RTN_UNICAST`.
+pub fn inet_addr_type(devs: &NetDevTables, addr: u32) -> RouteKind {
+    if ipv4_is_zeronet(addr) || ipv4_is_lbcast(addr) {
+        return RouteKind::Broadcast;
+    }
+    if ipv4_is_multicast(addr) {
+        return RouteKind::Multicast;
+    }
+    if devs.inet_addr_local(addr).is_some() {
+        return RouteKind::Local;
+    }
+    if devs.ifaddrs().iter().any(|a| a.broadcast != 0 && a.broadcast == addr) {
+        return RouteKind::Broadcast;
+    }
+    RouteKind::Unicast
+}
+
 /// `rt_type` of a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RouteKind {
@@ -268,5 +290,17 @@ mod tests {
         assert_eq!(ip_route_input(&t, ip([127, 0, 0, 1]), peer, 2), Err(InputError::Martian));
         assert_eq!(ip_route_input(&t, ip([127, 0, 0, 1]), ip([127, 0, 0, 1]), 1), Ok(RTCF_LOCAL));
         assert_eq!(ip_route_input(&t, me, 0, 2), Err(InputError::Martian));
+    }
+
+    #[test]
+    fn addr_types() {
+        let t = devs();
+        assert_eq!(inet_addr_type(&t, ip([10, 0, 0, 1])), RouteKind::Local);
+        assert_eq!(inet_addr_type(&t, ip([127, 0, 0, 1])), RouteKind::Local, "lo is up");
+        assert_eq!(inet_addr_type(&t, ip([10, 0, 0, 255])), RouteKind::Broadcast);
+        assert_eq!(inet_addr_type(&t, u32::MAX), RouteKind::Broadcast);
+        assert_eq!(inet_addr_type(&t, ip([0, 0, 0, 7])), RouteKind::Broadcast);
+        assert_eq!(inet_addr_type(&t, ip([224, 0, 0, 1])), RouteKind::Multicast);
+        assert_eq!(inet_addr_type(&t, ip([10, 0, 0, 7])), RouteKind::Unicast);
     }
 }

@@ -220,8 +220,12 @@ fn udp4_lib_mcast_deliver<S: InetSpec>(
 /// or on any socket with `IP_RECVERR`; the next send, receive or
 /// `SO_ERROR` reports it.
 pub fn udp_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> Result<(), Errno> {
-    let iph = Iphdr::parse(skb.data()).ok_or(Errno::EINVAL)?;
-    let uh = skb.data().get(iph.ihl..iph.ihl + UDP_HLEN).ok_or(Errno::EINVAL)?;
+    let quoted = Iphdr::parse(skb.data()).and_then(|iph| Some((iph, skb.data().get(iph.ihl..iph.ihl + UDP_HLEN)?)));
+    let Some((iph, uh)) = quoted else {
+        // icmp_unreach checked the quoted headers; refused, and counted so.
+        cx.mib_inc(IcmpMib::InErrors);
+        return Err(Errno::EINVAL);
+    };
     let (source, dest) = (be16(uh, 0), be16(uh, 2));
     let type_ = (info >> 8) as u8;
     let code = info as u8;

@@ -87,6 +87,12 @@ pub const SOCK_MIN_SNDBUF: usize = 4608;
 /// The first descriptor a namespace hands out (0..2 are the standard
 /// streams of the process it stands for).
 pub const FD_BASE: Fd = 3;
+/// `RLIMIT_NOFILE` of the process a namespace stands for: `INR_OPEN_CUR`
+/// (include/uapi/linux/fs.h), the soft limit every process starts with.
+/// `alloc_fd(0, rlimit(RLIMIT_NOFILE), flags)` hands out descriptors below
+/// it only, else `EMFILE`: with 0..2 taken by the standard streams, a
+/// namespace holds at most `RLIMIT_NOFILE - FD_BASE` (1021) sockets.
+pub const RLIMIT_NOFILE: Fd = 1024;
 
 /// `UDP_HTABLE_SIZE_MIN`: chains of `udp_table`.
 pub const UDP_HTABLE_SIZE: usize = 256;
@@ -420,20 +426,21 @@ impl<S: ProtoSpec> Sockets<S> {
     }
 
     /// `sock_alloc` + `sock_map_fd`: installs `sock` at the lowest free
-    /// descriptor (the family's `create` then fills it in).
+    /// descriptor (the family's `create` then fills it in). `EMFILE` when
+    /// that descriptor would be [`RLIMIT_NOFILE`] or more
+    /// (`get_unused_fd_flags` → `alloc_fd`); nothing is installed then.
+    /// (Linux creates the socket first and releases it when
+    /// `sock_map_fd` fails; the error is the same.)
     pub fn install(&mut self, sock: Sock<S>) -> Result<Fd, Errno> {
-        let i = match self.files.iter().position(Option::is_none) {
-            Some(i) => {
-                self.files[i] = Some(sock);
-                i
-            }
-            None => {
-                self.files.push(Some(sock));
-                self.files.len() - 1
-            }
-        };
+        let i = self.files.iter().position(Option::is_none).unwrap_or(self.files.len());
+        let fd = Fd::try_from(i).ok().and_then(|i| i.checked_add(FD_BASE)).filter(|&fd| fd < RLIMIT_NOFILE);
+        let fd = fd.ok_or(Errno::EMFILE)?;
+        match self.files.get_mut(i) {
+            Some(slot) => *slot = Some(sock),
+            None => self.files.push(Some(sock)),
+        }
         self.used += 1;
-        Fd::try_from(i).ok().and_then(|i| i.checked_add(FD_BASE)).ok_or(Errno::ENFILE)
+        Ok(fd)
     }
 
     /// Frees descriptor `fd`, returning its socket.
