@@ -160,14 +160,16 @@ fn socket_calls() {
     let socket = |family, type_, protocol| Call::Socket { family, type_, protocol };
     let fd = FdSel::Opened;
     let lo = |port: Port| Addr::Inet(Ip::Loopback, port);
+    let (local, neighbour) = (Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(10, 0, 0, 1));
+    let echo = frames::icmp_echo(7, 1, b"seed", false);
     let udp = vec![
         socket(inet, dgram, known(0)),
         Call::Bind { fd: fd(0), addr: lo(Port::Echo) },
         socket(inet, dgram, known(0)),
-        Call::Sendto { fd: fd(1), len: 64, byte: 0x61, to: Some(lo(Port::Echo)), flags: known(0) },
+        Call::Sendto { fd: fd(1), head: vec![], len: 64, byte: 0x61, to: Some(lo(Port::Echo)), flags: known(0) },
         Call::Recvfrom { fd: fd(0), len: 128, flags: known(0) },
         Call::Connect { fd: fd(1), addr: lo(Port::Echo) },
-        Call::Sendto { fd: fd(1), len: 8, byte: 0x62, to: None, flags: known(0) },
+        Call::Sendto { fd: fd(1), head: vec![], len: 8, byte: 0x62, to: None, flags: known(0) },
         Call::Getsockname { fd: fd(1) },
         Call::Getpeername { fd: fd(1) },
         Call::Recvfrom { fd: fd(0), len: 4, flags: known(2) },
@@ -177,15 +179,17 @@ fn socket_calls() {
     let raw_ping = vec![
         socket(inet, raw, known(1)),
         socket(inet, dgram, known(1)),
-        Call::Sendto { fd: fd(1), len: 16, byte: 8, to: Some(lo(Port::Zero)), flags: known(0) },
+        Call::Sendto { fd: fd(1), head: echo.clone(), len: 0, byte: 0, to: Some(lo(Port::Zero)), flags: known(0) },
         Call::Softirq,
         Call::Recvfrom { fd: fd(0), len: 256, flags: known(0) },
         Call::Recvfrom { fd: fd(1), len: 256, flags: known(0) },
         Call::Setsockopt { fd: fd(0), level: known(1), name: known(1), val: OptVal::Int(1) },
+        // IP_HDRINCL: the datagram with its own header.
         Call::Sendto {
             fd: fd(0),
-            len: 40,
-            byte: 0x45,
+            head: frames::ipv4_frame([0; 6], [0; 6], &Ipv4Header::new(local, neighbour, 1), &echo)[14..].to_vec(),
+            len: 0,
+            byte: 0,
             to: Some(Addr::Inet(Ip::Neighbour, Port::Zero)),
             flags: known(0),
         },
@@ -196,11 +200,20 @@ fn socket_calls() {
         socket(packet, dgram, known(9)),
         Call::Bind { fd: fd(0), addr: Addr::Packet { protocol: known(7), ifindex: 2 } },
         socket(inet, dgram, known(0)),
-        Call::Sendto { fd: fd(2), len: 32, byte: 1, to: Some(Addr::Inet(Ip::Neighbour, Port::Echo)), flags: known(0) },
+        Call::Sendto {
+            fd: fd(2),
+            head: vec![],
+            len: 32,
+            byte: 1,
+            to: Some(Addr::Inet(Ip::Neighbour, Port::Echo)),
+            flags: known(0),
+        },
+        // An ARP request as the raw packet socket's frame.
         Call::Sendto {
             fd: fd(0),
-            len: 60,
-            byte: 0xff,
+            head: frames::arp_frame(frames::ARPOP_REQUEST, [2, 0, 0, 0, 0, 0x0b], local, [0; 6], neighbour),
+            len: 0,
+            byte: 0,
             to: Some(Addr::Packet { protocol: known(8), ifindex: 2 }),
             flags: known(0),
         },

@@ -32,6 +32,7 @@ use netgen_runtime::dev::veth::ExternalDev;
 use netgen_runtime::dev::{netif_receive_frame, NetDevTables};
 use netgen_runtime::inet::arp::NeighTable;
 use netgen_runtime::inet::mib::{ExtMib, IcmpMib, IpMib, Ipv4Mib, TcpMib, UdpMib};
+use netgen_runtime::inet::netns_ipv4::Ipv4Net;
 use netgen_runtime::skbuff::SkBuff;
 use netgen_runtime::sock::sk::Sockets;
 use netgen_runtime::socket::syscalls::{sys_bind, sys_close, sys_recvfrom, sys_socket};
@@ -145,6 +146,8 @@ fn host() -> Host {
         let ext = t.register_external("eth0", MAC_B, 1 << 16).unwrap();
         t.ip_link_set_up("eth0").unwrap();
         t.ip_addr_add("eth0", IP_B, 24).unwrap();
+        // The caller (gid 0) may open ping sockets.
+        cx.state_mut::<Ipv4Net>().unwrap().set_ping_group_range(0, 0).unwrap();
         let udp = |cx: &mut Cx<'_>, ip, port| {
             let fd = sys_socket(cx, PF_INET, SOCK_DGRAM, 0).unwrap();
             sys_bind(cx, fd, &SockAddr::Inet(SocketAddrV4::new(ip, port))).unwrap();

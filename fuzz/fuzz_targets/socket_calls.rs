@@ -1,5 +1,5 @@
 //! A sequence of socket system calls with arbitrary arguments in one fresh
-//! namespace (`lo` and an external `eth0`, 10.0.0.2/24) of a stack booted
+//! namespace (`lo` up, an external `eth0` with 10.0.0.2/24) of a stack booted
 //! once per process: `socket`, `bind`, `connect`, `sendto`, `recvfrom`,
 //! `setsockopt`, `getsockopt`, `close`, and also `listen`, `accept`,
 //! `shutdown`, `getsockname`, `getpeername`, `poll`, `ioctl` and frames
@@ -28,6 +28,7 @@ use netgen_fuzz::calls::{Addr, Call, FdSel, FAMILIES, FLAGS, IOCTLS, LEVELS, MAX
 use netgen_generated::pernet::Pernet;
 use netgen_runtime::dev::ptype::NetPtype;
 use netgen_runtime::dev::NetDevTables;
+use netgen_runtime::inet::netns_ipv4::Ipv4Net;
 use netgen_runtime::sock::sk::Sockets;
 use netgen_runtime::sock::{ProtInuseCounters, SockCacheState};
 use netgen_runtime::socket::syscalls as sys;
@@ -35,7 +36,17 @@ use netgen_runtime::tables::Fd;
 use netgen_runtime::Errno;
 use netgen_stack::{with_cx, Cx};
 
-fn known<T>(r: Result<T, Errno>) -> Option<T> {
+/// `NETGEN_FUZZ_TRACE=1`: print each call and what it returned (to read
+/// what a crash input does).
+fn trace() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("NETGEN_FUZZ_TRACE").is_some())
+}
+
+fn known<T: std::fmt::Debug>(r: Result<T, Errno>) -> Option<T> {
+    if trace() {
+        eprintln!("    -> {r:?}");
+    }
     match r {
         Ok(v) => Some(v),
         Err(e) => {
@@ -75,8 +86,9 @@ impl Run {
             Call::Connect { fd, addr } => {
                 known(sys::sys_connect(cx, self.fd(fd), &addr.get()));
             }
-            Call::Sendto { fd, len, byte, to, flags } => {
-                let buf = vec![byte; usize::from(len)];
+            Call::Sendto { fd, ref head, len, byte, to, flags } => {
+                let mut buf = head.clone();
+                buf.resize(head.len() + usize::from(len), byte);
                 let to = to.map(Addr::get);
                 if let Some(n) = known(sys::sys_sendto(cx, self.fd(fd), &buf, to.as_ref(), flags.pick(FLAGS))) {
                     assert!(n <= buf.len(), "sendto of {} bytes returned {n}", buf.len());
@@ -178,14 +190,20 @@ fuzz_target!(|calls: Vec<Call>| {
     let net = ns.copy_net_ns().unwrap();
     let ext = with_cx(k, &net, |cx| {
         let t = cx.state_mut::<NetDevTables>().unwrap();
+        t.ip_link_set_up("lo").unwrap();
         let ext = t.register_external("eth0", [0x02, 0, 0, 0, 0, 0x0b], 256).unwrap();
         t.ip_link_set_up("eth0").unwrap();
         t.ip_addr_add("eth0", Ipv4Addr::new(10, 0, 0, 2), 24).unwrap();
+        // The caller (gid 0) may open ping sockets.
+        cx.state_mut::<Ipv4Net>().unwrap().set_ping_group_range(0, 0).unwrap();
         ext
     })
     .unwrap();
     let mut run = Run { opened: Vec::new(), rcvbuf_max: HashMap::new() };
     for call in calls.iter().take(MAX_CALLS) {
+        if trace() {
+            eprintln!("{call:?}");
+        }
         with_cx(k, &net, |cx| {
             run.call(cx, call);
             run.check_queues(cx);

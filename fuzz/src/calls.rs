@@ -157,8 +157,10 @@ pub enum Call {
         fd: FdSel,
         addr: Addr,
     },
+    /// The payload is `head`, then `len` times `byte`.
     Sendto {
         fd: FdSel,
+        head: Vec<u8>,
         len: u16,
         byte: u8,
         to: Option<Addr>,
@@ -345,9 +347,10 @@ impl Encode for Call {
                 fd.encode(e);
                 addr.encode(e);
             }
-            Call::Sendto { fd, len, byte, to, flags } => {
+            Call::Sendto { fd, head, len, byte, to, flags } => {
                 e.variant(3, N);
                 fd.encode(e);
+                head.encode(e);
                 len.encode(e);
                 byte.encode(e);
                 to.encode(e);
