@@ -78,7 +78,7 @@ impl Enc {
         // Widths of the lengths, last first: each depends on what is left
         // then, its own bytes included.
         let mut widths = vec![0; self.ops.len()];
-        let mut later = 0;
+        let mut later: usize = 0;
         for i in (0..self.ops.len()).rev() {
             if let Op::Len(_) = self.ops[i] {
                 let left = front_after[i] + later;
@@ -89,7 +89,7 @@ impl Enc {
         }
         let mut out = Vec::new();
         let mut back: Vec<Vec<u8>> = Vec::new();
-        let mut later = later;
+        // `later` now counts the length bytes still unread at each op.
         for (i, op) in self.ops.iter().enumerate() {
             match op {
                 Op::Front(b) => out.extend_from_slice(b),
