@@ -21,6 +21,13 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     mapfile -t targets < <(cargo +nightly fuzz list)
 fi
+# FUZZ_SEED fixes libFuzzer's random seed (CI sets it, so a run explores
+# the same inputs each time and a landing is not decided by luck); unset,
+# each run draws its own.
+seed=()
+if [ -n "${FUZZ_SEED:-}" ]; then
+    seed=("-seed=$FUZZ_SEED")
+fi
 failed=()
 for t in "${targets[@]}"; do
     dict=()
@@ -28,7 +35,7 @@ for t in "${targets[@]}"; do
     mkdir -p "$root/corpus/$t"
     echo "== fuzz $t for ${secs}s"
     if ! cargo +nightly fuzz run "$t" "$root/corpus/$t" "$root/seeds/$t" -- \
-        -max_total_time="$secs" -timeout=1 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}"; then
+        -max_total_time="$secs" -timeout=1 -rss_limit_mb=2048 -print_final_stats=1 "${seed[@]}" "${dict[@]}"; then
         failed+=("$t")
     fi
 done

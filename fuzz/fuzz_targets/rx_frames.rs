@@ -117,12 +117,12 @@ fn martian(ip: u32) -> bool {
 fn check_arp(cx: &Cx<'_>, frame: &[u8]) {
     let t = cx.state::<NeighTable>().unwrap();
     assert!(
-        t.entries.len() <= t.gc_thresh3 as usize,
+        t.len() <= t.gc_thresh3 as usize,
         "ARP table has {} entries, past gc_thresh3 {} (last frame {frame:02x?})",
-        t.entries.len(),
+        t.len(),
         t.gc_thresh3
     );
-    for &(ifindex, ip) in t.entries.keys() {
+    for (&(ifindex, ip), _) in t.iter() {
         assert!(!martian(ip), "ARP learnt martian sender {} on {ifindex} from {frame:02x?}", Ipv4Addr::from(ip));
     }
 }
