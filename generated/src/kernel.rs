@@ -126,8 +126,6 @@ impl KernelSpec for Pernet {
 ///
 /// Spec: `spec/resources.ng:12:10`. The state of resource `Ksoftirqd`.
 impl KernelState<Pernet> for ::netgen_runtime::softirq::KsoftirqdState {
-    const RESOURCE: &'static str = "Ksoftirqd";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.ksoftirqd
@@ -146,8 +144,6 @@ impl KernelState<Pernet>
 for ::netgen_runtime::netns::namespaces::NetNamespaces<
     netgen_generated::pernet::Pernet,
 > {
-    const RESOURCE: &'static str = "InitNet";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.init_net
@@ -163,8 +159,6 @@ for ::netgen_runtime::netns::namespaces::NetNamespaces<
 ///
 /// Spec: `spec/resources.ng:16:10`. The state of resource `NetCache`.
 impl KernelState<Pernet> for ::netgen_runtime::netns::boot::NetCacheState {
-    const RESOURCE: &'static str = "NetCache";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.net_cache
@@ -181,8 +175,6 @@ impl KernelState<Pernet> for ::netgen_runtime::netns::boot::NetCacheState {
 /// Spec: `spec/resources.ng:18:10`. The state of resource `SockRegistry`.
 impl KernelState<Pernet>
 for ::netgen_runtime::socket::SockRegistryState<netgen_generated::pernet::Pernet> {
-    const RESOURCE: &'static str = "SockRegistry";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.sock_registry
@@ -198,8 +190,6 @@ for ::netgen_runtime::socket::SockRegistryState<netgen_generated::pernet::Pernet
 ///
 /// Spec: `spec/resources.ng:20:10`. The state of resource `SockCache`.
 impl KernelState<Pernet> for ::netgen_runtime::sock::SockCacheState {
-    const RESOURCE: &'static str = "SockCache";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.sock_cache
@@ -215,8 +205,6 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::SockCacheState {
 ///
 /// Spec: `spec/resources.ng:22:10`. The state of resource `SkbCache`.
 impl KernelState<Pernet> for ::netgen_runtime::skbuff::SkbCacheState {
-    const RESOURCE: &'static str = "SkbCache";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.skb_cache
@@ -232,8 +220,6 @@ impl KernelState<Pernet> for ::netgen_runtime::skbuff::SkbCacheState {
 ///
 /// Spec: `spec/resources.ng:24:10`. The state of resource `Sockfs`.
 impl KernelState<Pernet> for ::netgen_runtime::socket::SockfsState {
-    const RESOURCE: &'static str = "Sockfs";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.sockfs
@@ -249,8 +235,6 @@ impl KernelState<Pernet> for ::netgen_runtime::socket::SockfsState {
 ///
 /// Spec: `spec/resources.ng:26:10`. The state of resource `NfHooks`.
 impl KernelState<Pernet> for ::netgen_runtime::socket::NfHooksState {
-    const RESOURCE: &'static str = "NfHooks";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.nf_hooks
@@ -266,8 +250,6 @@ impl KernelState<Pernet> for ::netgen_runtime::socket::NfHooksState {
 ///
 /// Spec: `spec/resources.ng:28:10`. The state of resource `ProtInuse`.
 impl KernelState<Pernet> for ::netgen_runtime::sock::ProtInuseState {
-    const RESOURCE: &'static str = "ProtInuse";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.prot_inuse
@@ -283,8 +265,6 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::ProtInuseState {
 ///
 /// Spec: `spec/resources.ng:30:10`. The state of resource `SkbPool`.
 impl KernelState<Pernet> for ::netgen_runtime::netpoll::SkbPoolState {
-    const RESOURCE: &'static str = "SkbPool";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.skb_pool
@@ -300,8 +280,6 @@ impl KernelState<Pernet> for ::netgen_runtime::netpoll::SkbPoolState {
 ///
 /// Spec: `spec/resources.ng:32:10`. The state of resource `PciBus`.
 impl KernelState<Pernet> for ::netgen_runtime::pci::PciBusState {
-    const RESOURCE: &'static str = "PciBus";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.pci_bus
@@ -317,8 +295,6 @@ impl KernelState<Pernet> for ::netgen_runtime::pci::PciBusState {
 ///
 /// Spec: `spec/resources.ng:34:10`. The state of resource `ProcNetProtocols`.
 impl KernelState<Pernet> for ::netgen_runtime::sock::ProcNetProtocolsState {
-    const RESOURCE: &'static str = "ProcNetProtocols";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.proc_net_protocols
@@ -335,8 +311,6 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::ProcNetProtocolsState {
 /// Spec: `spec/resources.ng:36:10`. The state of resource `PtypeBase`.
 impl KernelState<Pernet>
 for ::netgen_runtime::dev::ptype::PtypeBaseState<netgen_generated::pernet::Pernet> {
-    const RESOURCE: &'static str = "PtypeBase";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.ptype_base
@@ -352,8 +326,6 @@ for ::netgen_runtime::dev::ptype::PtypeBaseState<netgen_generated::pernet::Perne
 ///
 /// Spec: `spec/resources.ng:38:10`. The state of resource `OffloadBase`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::OffloadBaseState {
-    const RESOURCE: &'static str = "OffloadBase";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.offload_base
@@ -369,8 +341,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::OffloadBaseState {
 ///
 /// Spec: `spec/resources.ng:40:10`. The state of resource `SoftnetData`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::SoftnetDataState {
-    const RESOURCE: &'static str = "SoftnetData";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.softnet_data
@@ -386,8 +356,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::SoftnetDataState {
 ///
 /// Spec: `spec/resources.ng:42:10`. The state of resource `NetSoftirqs`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::NetSoftirqsState {
-    const RESOURCE: &'static str = "NetSoftirqs";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.net_softirqs
@@ -403,8 +371,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::NetSoftirqsState {
 ///
 /// Spec: `spec/resources.ng:44:10`. The state of resource `NetdevNet`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::NetdevNetState {
-    const RESOURCE: &'static str = "NetdevNet";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.netdev_net
@@ -420,8 +386,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::NetdevNetState {
 ///
 /// Spec: `spec/resources.ng:46:10`. The state of resource `Loopback`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::LoopbackState {
-    const RESOURCE: &'static str = "Loopback";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.loopback
@@ -437,8 +401,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::LoopbackState {
 ///
 /// Spec: `spec/resources.ng:48:10`. The state of resource `SysctlNetCore`.
 impl KernelState<Pernet> for ::netgen_runtime::sysctl::SysctlNetCoreState {
-    const RESOURCE: &'static str = "SysctlNetCore";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.sysctl_net_core
@@ -454,8 +416,6 @@ impl KernelState<Pernet> for ::netgen_runtime::sysctl::SysctlNetCoreState {
 ///
 /// Spec: `spec/resources.ng:50:10`. The state of resource `InetProtoList`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetProtoListState {
-    const RESOURCE: &'static str = "InetProtoList";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.inet_proto_list
@@ -471,8 +431,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetProtoListState
 ///
 /// Spec: `spec/resources.ng:52:10`. The state of resource `InetFamily`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetFamilyState {
-    const RESOURCE: &'static str = "InetFamily";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.inet_family
@@ -489,8 +447,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetFamilyState {
 /// Spec: `spec/resources.ng:54:10`. The state of resource `InetProtos`.
 impl KernelState<Pernet>
 for ::netgen_runtime::inet::protocol::InetProtosState<netgen_generated::pernet::Pernet> {
-    const RESOURCE: &'static str = "InetProtos";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.inet_protos
@@ -507,8 +463,6 @@ for ::netgen_runtime::inet::protocol::InetProtosState<netgen_generated::pernet::
 /// Spec: `spec/resources.ng:56:10`. The state of resource `Inetsw`.
 impl KernelState<Pernet>
 for ::netgen_runtime::inet::af_inet::InetswState<netgen_generated::pernet::Pernet> {
-    const RESOURCE: &'static str = "Inetsw";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.inetsw
@@ -524,8 +478,6 @@ for ::netgen_runtime::inet::af_inet::InetswState<netgen_generated::pernet::Perne
 ///
 /// Spec: `spec/resources.ng:58:10`. The state of resource `Arp`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::arp::ArpState {
-    const RESOURCE: &'static str = "Arp";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.arp
@@ -541,8 +493,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::arp::ArpState {
 ///
 /// Spec: `spec/resources.ng:60:10`. The state of resource `IpPacketType`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::ip_output::IpPacketTypeState {
-    const RESOURCE: &'static str = "IpPacketType";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.ip_packet_type
@@ -558,8 +508,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::ip_output::IpPacketTypeStat
 ///
 /// Spec: `spec/resources.ng:62:10`. The state of resource `Ipv4Offload`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::Ipv4OffloadState {
-    const RESOURCE: &'static str = "Ipv4Offload";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.ipv4_offload
@@ -575,8 +523,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::Ipv4OffloadState {
 ///
 /// Spec: `spec/resources.ng:64:10`. The state of resource `PacketFamily`.
 impl KernelState<Pernet> for ::netgen_runtime::packet::PacketFamilyState {
-    const RESOURCE: &'static str = "PacketFamily";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.packet_family
@@ -592,8 +538,6 @@ impl KernelState<Pernet> for ::netgen_runtime::packet::PacketFamilyState {
 ///
 /// Spec: `spec/resources.ng:66:10`. The state of resource `IgbDriver`.
 impl KernelState<Pernet> for ::netgen_igb::IgbDriverState {
-    const RESOURCE: &'static str = "IgbDriver";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.igb_driver

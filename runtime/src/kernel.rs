@@ -40,8 +40,6 @@ pub trait KernelSpec: Sized + Copy + std::fmt::Debug + Send + Sync + 'static {
     note = "name it in spec/resources.ng (`resource MyTable: path::to::{Self};`) and run `cargo run -p netgen -- generate`; a user crate keeps its own state with `Kernel::provide_ext` and `Kernel::ext`"
 )]
 pub trait KernelState<S: KernelSpec>: Sized + Send + 'static {
-    /// The resource whose state this is.
-    const RESOURCE: &'static str;
     fn slot(states: &S::States) -> &Option<Self>;
     fn slot_mut(states: &mut S::States) -> &mut Option<Self>;
 }
@@ -240,7 +238,6 @@ mod tests {
     }
 
     impl KernelState<Spec> for Families {
-        const RESOURCE: &'static str = "Families";
         fn slot(s: &States) -> &Option<Self> {
             &s.families
         }

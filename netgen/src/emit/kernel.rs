@@ -49,7 +49,6 @@ pub fn emit(ir: &Ir) -> Emitted {
         quote! {
             #docs
             impl KernelState<Pernet> for #ty {
-                const RESOURCE: &'static str = #name;
                 #[inline(always)]
                 fn slot(states: &KernelStates) -> &Option<Self> {
                     &states.#field

@@ -19,7 +19,7 @@ pub fn dev_queue_xmit<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<
     let ptype = cx.kernel_state::<PtypeBaseState<S>>()?;
     let taps = !ptype.ptype_all().is_empty() || cx.state::<NetPtype<S>>().is_ok_and(|n| !n.ptype_all().is_empty());
     if taps {
-        dev_queue_xmit_nit(cx, &skb);
+        dev_queue_xmit_nit(cx, ptype, &skb);
     }
     let dev = cx.state_mut::<NetDevTables>()?.get_by_index_mut(ifindex).ok_or(Errno::ENODEV)?;
     if !dev.is_up() {
@@ -30,11 +30,10 @@ pub fn dev_queue_xmit<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<
 }
 
 /// `dev_queue_xmit_nit(skb, dev)`: outgoing frames to the taps.
-fn dev_queue_xmit_nit<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff) {
+fn dev_queue_xmit_nit<S: DevSpec>(cx: &mut NetCx<'_, S>, ptype: &PtypeBaseState<S>, skb: &SkBuff) {
     let mut out = skb.clone();
     out.pkt_type = PACKET_OUTGOING;
     out.reset_mac_header();
-    let Ok(ptype) = cx.kernel_state::<PtypeBaseState<S>>() else { return };
     for pt in ptype.ptype_all() {
         if pt.dev != 0 && pt.dev != skb.ifindex {
             continue;

@@ -129,8 +129,6 @@ impl KernelSpec for Pernet {
 ///
 /// Spec: `testspec/resources.ng:12:10`. The state of resource `Ksoftirqd`.
 impl KernelState<Pernet> for ::netgen_runtime::softirq::KsoftirqdState {
-    const RESOURCE: &'static str = "Ksoftirqd";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.ksoftirqd
@@ -149,8 +147,6 @@ impl KernelState<Pernet>
 for ::netgen_runtime::netns::namespaces::NetNamespaces<
     netgen_runtime::testspec::pernet::Pernet,
 > {
-    const RESOURCE: &'static str = "InitNet";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.init_net
@@ -166,8 +162,6 @@ for ::netgen_runtime::netns::namespaces::NetNamespaces<
 ///
 /// Spec: `testspec/resources.ng:16:10`. The state of resource `NetCache`.
 impl KernelState<Pernet> for ::netgen_runtime::netns::boot::NetCacheState {
-    const RESOURCE: &'static str = "NetCache";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.net_cache
@@ -186,8 +180,6 @@ impl KernelState<Pernet>
 for ::netgen_runtime::socket::SockRegistryState<
     netgen_runtime::testspec::pernet::Pernet,
 > {
-    const RESOURCE: &'static str = "SockRegistry";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.sock_registry
@@ -203,8 +195,6 @@ for ::netgen_runtime::socket::SockRegistryState<
 ///
 /// Spec: `testspec/resources.ng:20:10`. The state of resource `SockCache`.
 impl KernelState<Pernet> for ::netgen_runtime::sock::SockCacheState {
-    const RESOURCE: &'static str = "SockCache";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.sock_cache
@@ -220,8 +210,6 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::SockCacheState {
 ///
 /// Spec: `testspec/resources.ng:22:10`. The state of resource `SkbCache`.
 impl KernelState<Pernet> for ::netgen_runtime::skbuff::SkbCacheState {
-    const RESOURCE: &'static str = "SkbCache";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.skb_cache
@@ -237,8 +225,6 @@ impl KernelState<Pernet> for ::netgen_runtime::skbuff::SkbCacheState {
 ///
 /// Spec: `testspec/resources.ng:24:10`. The state of resource `Sockfs`.
 impl KernelState<Pernet> for ::netgen_runtime::socket::SockfsState {
-    const RESOURCE: &'static str = "Sockfs";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.sockfs
@@ -254,8 +240,6 @@ impl KernelState<Pernet> for ::netgen_runtime::socket::SockfsState {
 ///
 /// Spec: `testspec/resources.ng:26:10`. The state of resource `NfHooks`.
 impl KernelState<Pernet> for ::netgen_runtime::socket::NfHooksState {
-    const RESOURCE: &'static str = "NfHooks";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.nf_hooks
@@ -271,8 +255,6 @@ impl KernelState<Pernet> for ::netgen_runtime::socket::NfHooksState {
 ///
 /// Spec: `testspec/resources.ng:28:10`. The state of resource `ProtInuse`.
 impl KernelState<Pernet> for ::netgen_runtime::sock::ProtInuseState {
-    const RESOURCE: &'static str = "ProtInuse";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.prot_inuse
@@ -288,8 +270,6 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::ProtInuseState {
 ///
 /// Spec: `testspec/resources.ng:30:10`. The state of resource `SkbPool`.
 impl KernelState<Pernet> for ::netgen_runtime::netpoll::SkbPoolState {
-    const RESOURCE: &'static str = "SkbPool";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.skb_pool
@@ -305,8 +285,6 @@ impl KernelState<Pernet> for ::netgen_runtime::netpoll::SkbPoolState {
 ///
 /// Spec: `testspec/resources.ng:32:10`. The state of resource `PciBus`.
 impl KernelState<Pernet> for ::netgen_runtime::pci::PciBusState {
-    const RESOURCE: &'static str = "PciBus";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.pci_bus
@@ -322,8 +300,6 @@ impl KernelState<Pernet> for ::netgen_runtime::pci::PciBusState {
 ///
 /// Spec: `testspec/resources.ng:34:10`. The state of resource `ProcNetProtocols`.
 impl KernelState<Pernet> for ::netgen_runtime::sock::ProcNetProtocolsState {
-    const RESOURCE: &'static str = "ProcNetProtocols";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.proc_net_protocols
@@ -342,8 +318,6 @@ impl KernelState<Pernet>
 for ::netgen_runtime::dev::ptype::PtypeBaseState<
     netgen_runtime::testspec::pernet::Pernet,
 > {
-    const RESOURCE: &'static str = "PtypeBase";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.ptype_base
@@ -359,8 +333,6 @@ for ::netgen_runtime::dev::ptype::PtypeBaseState<
 ///
 /// Spec: `testspec/resources.ng:38:10`. The state of resource `OffloadBase`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::OffloadBaseState {
-    const RESOURCE: &'static str = "OffloadBase";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.offload_base
@@ -376,8 +348,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::OffloadBaseState {
 ///
 /// Spec: `testspec/resources.ng:40:10`. The state of resource `SoftnetData`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::SoftnetDataState {
-    const RESOURCE: &'static str = "SoftnetData";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.softnet_data
@@ -393,8 +363,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::SoftnetDataState {
 ///
 /// Spec: `testspec/resources.ng:42:10`. The state of resource `NetSoftirqs`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::NetSoftirqsState {
-    const RESOURCE: &'static str = "NetSoftirqs";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.net_softirqs
@@ -410,8 +378,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::NetSoftirqsState {
 ///
 /// Spec: `testspec/resources.ng:44:10`. The state of resource `NetdevNet`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::NetdevNetState {
-    const RESOURCE: &'static str = "NetdevNet";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.netdev_net
@@ -427,8 +393,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::NetdevNetState {
 ///
 /// Spec: `testspec/resources.ng:46:10`. The state of resource `Loopback`.
 impl KernelState<Pernet> for ::netgen_runtime::dev::LoopbackState {
-    const RESOURCE: &'static str = "Loopback";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.loopback
@@ -444,8 +408,6 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::LoopbackState {
 ///
 /// Spec: `testspec/resources.ng:48:10`. The state of resource `SysctlNetCore`.
 impl KernelState<Pernet> for ::netgen_runtime::sysctl::SysctlNetCoreState {
-    const RESOURCE: &'static str = "SysctlNetCore";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.sysctl_net_core
@@ -461,8 +423,6 @@ impl KernelState<Pernet> for ::netgen_runtime::sysctl::SysctlNetCoreState {
 ///
 /// Spec: `testspec/resources.ng:50:10`. The state of resource `InetProtoList`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetProtoListState {
-    const RESOURCE: &'static str = "InetProtoList";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.inet_proto_list
@@ -478,8 +438,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetProtoListState
 ///
 /// Spec: `testspec/resources.ng:52:10`. The state of resource `InetFamily`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetFamilyState {
-    const RESOURCE: &'static str = "InetFamily";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.inet_family
@@ -498,8 +456,6 @@ impl KernelState<Pernet>
 for ::netgen_runtime::inet::protocol::InetProtosState<
     netgen_runtime::testspec::pernet::Pernet,
 > {
-    const RESOURCE: &'static str = "InetProtos";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.inet_protos
@@ -518,8 +474,6 @@ impl KernelState<Pernet>
 for ::netgen_runtime::inet::af_inet::InetswState<
     netgen_runtime::testspec::pernet::Pernet,
 > {
-    const RESOURCE: &'static str = "Inetsw";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.inetsw
@@ -535,8 +489,6 @@ for ::netgen_runtime::inet::af_inet::InetswState<
 ///
 /// Spec: `testspec/resources.ng:58:10`. The state of resource `Arp`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::arp::ArpState {
-    const RESOURCE: &'static str = "Arp";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.arp
@@ -552,8 +504,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::arp::ArpState {
 ///
 /// Spec: `testspec/resources.ng:60:10`. The state of resource `IpPacketType`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::ip_output::IpPacketTypeState {
-    const RESOURCE: &'static str = "IpPacketType";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.ip_packet_type
@@ -569,8 +519,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::ip_output::IpPacketTypeStat
 ///
 /// Spec: `testspec/resources.ng:62:10`. The state of resource `Ipv4Offload`.
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::Ipv4OffloadState {
-    const RESOURCE: &'static str = "Ipv4Offload";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.ipv4_offload
@@ -586,8 +534,6 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::Ipv4OffloadState {
 ///
 /// Spec: `testspec/resources.ng:64:10`. The state of resource `PacketFamily`.
 impl KernelState<Pernet> for ::netgen_runtime::packet::PacketFamilyState {
-    const RESOURCE: &'static str = "PacketFamily";
-
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
         &states.packet_family
