@@ -317,6 +317,9 @@ pub struct PacketType {
     #[serde(rename = "type")]
     pub type_: Number,
     pub func: String,
+    /// `list_func`, if the entry takes whole batches (`ip_list_rcv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_func: Option<String>,
     pub registered_by: String,
     pub docs: Vec<String>,
     pub origin: Location,

@@ -688,6 +688,57 @@ fn full_receive_queue_counts_and_keeps_what_is_queued() {
     });
 }
 
+/// `recvmmsg` (`do_recvmmsg`): fills messages in arrival order until the
+/// queue is empty; `EAGAIN` only when it filled none; a pending socket
+/// error is reported before any datagram.
+#[test]
+fn recvmmsg_fills_messages_in_order() {
+    let st = boot();
+    let net = st.ns.init_net();
+    st.cx(&net, |cx| {
+        cx.state_mut::<NetDevTables>().unwrap().ip_link_set_up("lo").unwrap();
+        let srv = sys_socket(cx, 2, 2, 0).unwrap();
+        sys_bind(cx, srv, &sa(Ipv4Addr::LOCALHOST, 5001)).unwrap();
+        let cli = sys_socket(cx, 2, 2, 0).unwrap();
+        sys_bind(cx, cli, &sa(Ipv4Addr::LOCALHOST, 5002)).unwrap();
+        for i in 0..5u8 {
+            sys_sendto(cx, cli, &[i; 10], Some(&sa(Ipv4Addr::LOCALHOST, 5001)), 0).unwrap();
+        }
+        let mut bufs = [[0u8; 32]; 3];
+        let mut got = Vec::new();
+        let mut calls = Vec::new();
+        loop {
+            let mut msgs = bufs.each_mut().map(|b| MMsgHdr::new(&mut b[..]));
+            match sys_recvmmsg(cx, srv, &mut msgs, 0) {
+                Ok(n) => {
+                    calls.push(n);
+                    for m in &msgs[..n] {
+                        assert_eq!(m.msg_len, 10);
+                        assert_eq!(m.name, Some(sa(Ipv4Addr::LOCALHOST, 5002)));
+                        got.push(m.buf[0]);
+                    }
+                }
+                Err(e) => {
+                    assert_eq!(e, Errno::EAGAIN, "an empty queue, and nothing filled");
+                    break;
+                }
+            }
+        }
+        assert_eq!(calls, [3, 2], "full batches, then the rest");
+        assert_eq!(got, [0, 1, 2, 3, 4], "in arrival order");
+        assert_eq!(mib(cx, UdpMib::InDatagrams), 5);
+
+        // A pending error comes first, once, before any datagram.
+        sys_sendto(cx, cli, b"x", Some(&sa(Ipv4Addr::LOCALHOST, 5001)), 0).unwrap();
+        cx.state_mut::<Sockets<TestSpec>>().unwrap().get_mut(srv).unwrap().err = Errno::ENETDOWN.0;
+        let mut msgs = bufs.each_mut().map(|b| MMsgHdr::new(&mut b[..]));
+        assert_eq!(sys_recvmmsg(cx, srv, &mut msgs, 0), Err(Errno::ENETDOWN));
+        let mut msgs = bufs.each_mut().map(|b| MMsgHdr::new(&mut b[..]));
+        assert_eq!(sys_recvmmsg(cx, srv, &mut msgs, 0), Ok(1));
+        assert_eq!(sys_recvmmsg(cx, 999, &mut msgs, 0), Err(Errno::EBADF));
+    });
+}
+
 #[test]
 fn tcp_sockets_bind_and_close_but_do_not_connect() {
     let st = boot();

@@ -68,6 +68,12 @@ macro_rules! vtables {
                 /// `func(skb, dev, pt, orig_dev)`: `skb->data` at the network
                 /// header, `skb->protocol` set (`ip_rcv`, `arp_rcv`).
                 func => packet_type_rcv(skb: SkBuff) -> NetRx = required;
+                /// `list_func(head, pt, orig_dev)` (Linux 4.18+): a batch of
+                /// frames of this type from one NAPI poll, in arrival order
+                /// (`ip_list_rcv`). It takes the frames it handles out of
+                /// `skbs`; those left are handed to `func` one by one, which is
+                /// all an entry without it gets (Linux: `list_func` NULL).
+                list_func => packet_type_list_rcv(skbs: &mut Vec<SkBuff>) = value({});
             }
 
             /// `struct net_protocol` (include/net/protocol.h).

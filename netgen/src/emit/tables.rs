@@ -210,7 +210,9 @@ fn packet_type_rows(t: &Tables) -> Vec<Row<'_>> {
                 p.name,
                 p.registered_by
             ),
-            fns: vec![("func", &p.func)],
+            fns: std::iter::once(("func", p.func.as_str()))
+                .chain(p.list_func.as_deref().map(|f| ("list_func", f)))
+                .collect(),
         })
         .collect()
 }
@@ -509,8 +511,13 @@ fn method(kind: TableKind, hook: &Hook, rows: &[Row]) -> Result<TokenStream, Vec
     if !errors.is_empty() {
         return Err(errors);
     }
+    // A method returning `()` whose default does nothing (`value({})`,
+    // Linux's NULL `list_func`) needs no arm for the entries without it.
+    if hook.ret.is_none() {
+        groups.retain(|(b, _)| b.key != "{}");
+    }
     let internal = |e: EmitError| vec![e];
-    let index = format_ident!("{}{}", if rows.is_empty() { "_" } else { "" }, hook.index);
+    let index = format_ident!("{}{}", if groups.is_empty() { "_" } else { "" }, hook.index);
     let mut params = Vec::new();
     for (n, ty) in hook.params {
         let n = format_ident!("{}{n}", if reads_args { "" } else { "_" });

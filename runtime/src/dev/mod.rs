@@ -42,7 +42,9 @@ pub use netdevice::{
     dev_valid_name, inet_make_mask, InIfaddr, NetDevKind, NetDevStats, NetDevTables, NetDevice, RxQueue, TxQueue,
 };
 pub use ptype::{dev_add_pack, dev_remove_pack, PacketType, PtypeBaseState, PTYPE_HASH_MASK, PTYPE_HASH_SIZE};
-pub use rx::{do_softirq, net_rx_action, netif_receive_frame, netif_receive_skb, netif_rx};
+pub use rx::{
+    do_softirq, net_rx_action, netif_receive_frame, netif_receive_frames, netif_receive_skb, netif_receive_skb_list, netif_rx,
+};
 pub use veth::{veth_pair, veth_pair_tables, ExternalDev};
 pub use xmit::dev_queue_xmit;
 

@@ -21,7 +21,7 @@ pub fn netif_rx(dev: &RxQueue, skb: SkBuff) -> NetRx {
 
 /// `net_rx_action` (the NET_RX softirq): polls the namespace's devices in
 /// ifindex order, at most `weight_p` (64) frames of one device per round,
-/// handing each to [`netif_receive_frame`], until `budget` frames are done
+/// handing each device's batch to [`netif_receive_frames`], until `budget` frames are done
 /// or the rings are empty. Returns how many frames it processed. Each
 /// ring is emptied into a batch under one lock; the frames are processed
 /// without it, so a frame sent meanwhile (a reply over `lo`) waits for the
@@ -47,10 +47,8 @@ pub fn net_rx_action<S: DevSpec>(cx: &mut NetCx<'_, S>, budget: usize) -> usize 
                 continue;
             }
             progress = true;
-            for skb in scratch.drain(..) {
-                netif_receive_frame(cx, ifindex, skb);
-                done += 1;
-            }
+            done += n;
+            netif_receive_frames(cx, ifindex, &mut scratch);
         }
         if !progress || done >= budget {
             break;
@@ -79,33 +77,59 @@ pub fn do_softirq<S: DevSpec>(cx: &mut NetCx<'_, S>) {
 }
 
 /// What a NAPI poll does for one frame a device received (`data` at the
-/// Ethernet header): drop it if the device is down (`rx_dropped`),
-/// `eth_type_trans` (a runt is `rx_length_errors` + `rx_errors` +
-/// `rx_dropped`), count `rx_packets`/`rx_bytes` (and `multicast`), then
+/// Ethernet header): [`netif_receive_frames`] for a batch of one, then
 /// `netif_receive_skb`. A frame for a device that no longer exists is
 /// dropped.
 #[inline]
 pub fn netif_receive_frame<S: DevSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, mut skb: SkBuff) -> NetRx {
     let Ok(t) = cx.state_mut::<NetDevTables>() else { return NetRx::Drop };
     let Some(dev) = t.get_by_index_mut(ifindex) else { return NetRx::Drop };
+    if !eth_receive(dev, ifindex, &mut skb) {
+        return NetRx::Drop;
+    }
+    netif_receive_skb(cx, skb)
+}
+
+/// What a NAPI poll does with the frames it took off a device's ring
+/// (`data` at the Ethernet header), as igb's `igb_clean_rx_irq` does
+/// before `napi_gro_receive` → `netif_receive_skb_list`: each through
+/// `eth_type_trans` with the device's counters, then the batch through
+/// [`netif_receive_skb_list`]. The device is looked up once for the
+/// batch; for a device that no longer exists every frame is dropped.
+/// Takes every frame of `skbs`.
+pub fn netif_receive_frames<S: DevSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, skbs: &mut Vec<SkBuff>) {
+    let Some(dev) = cx.state_mut::<NetDevTables>().ok().and_then(|t| t.get_by_index_mut(ifindex)) else {
+        skbs.clear();
+        return;
+    };
+    skbs.retain_mut(|skb| eth_receive(dev, ifindex, skb));
+    netif_receive_skb_list(cx, skbs);
+}
+
+/// The device's part of receiving a frame: drop it if the device is down
+/// (`rx_dropped`), `eth_type_trans` (a runt is `rx_length_errors` +
+/// `rx_errors` + `rx_dropped`), count `rx_packets`/`rx_bytes` (and
+/// `multicast`). Whether the frame goes on up.
+#[inline(always)]
+fn eth_receive(dev: &mut super::NetDevice, ifindex: i32, skb: &mut SkBuff) -> bool {
     if !dev.is_up() {
         dev.stats.rx_dropped += 1;
-        return NetRx::Drop;
+        return false;
     }
     skb.ifindex = ifindex;
     let len = skb.len() as u64;
-    if eth_type_trans(&mut skb, &dev.dev_addr).is_err() {
+    if eth_type_trans(skb, &dev.dev_addr).is_err() {
         dev.stats.rx_length_errors += 1;
         dev.stats.rx_errors += 1;
         dev.stats.rx_dropped += 1;
-        return NetRx::Drop;
+        return false;
     }
     dev.stats.rx_packets += 1;
     dev.stats.rx_bytes += len;
     if skb.pkt_type == PACKET_MULTICAST || skb.pkt_type == PACKET_BROADCAST {
         dev.stats.multicast += 1;
     }
-    netif_receive_skb(cx, skb)
+    true
 }
 
 /// `deliver_skb(skb, pt_prev, orig_dev)`: `pt->func(skb, ..)`, the
@@ -149,6 +173,65 @@ pub(crate) fn count_drop<S: DevSpec>(
 #[inline]
 pub fn netif_receive_skb<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let Ok(ptype) = cx.kernel_state::<PtypeBaseState<S>>() else { return NetRx::Drop };
+    match receive_core(cx, ptype, skb) {
+        Ok((pt, skb)) => deliver_skb(cx, pt, skb),
+        Err(outcome) => outcome,
+    }
+}
+
+/// `netif_receive_skb_list(head)` → `__netif_receive_skb_list_core`
+/// (Linux 6.0): each frame goes through [`netif_receive_skb`]'s
+/// delivery to every handler but the last; runs of consecutive frames
+/// whose last handler is the same registration are then handed to it
+/// together: its `list_func` (`ip_list_rcv`) if it has one, its `func`
+/// frame by frame otherwise (`__netif_receive_skb_list_ptype`). Frames
+/// keep their order within a run and runs keep theirs. Takes every frame
+/// of `skbs`.
+pub fn netif_receive_skb_list<S: DevSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
+    let Ok(ptype) = cx.kernel_state::<PtypeBaseState<S>>() else {
+        skbs.clear();
+        return;
+    };
+    let mut run: Vec<SkBuff> = Vec::with_capacity(skbs.len());
+    let mut run_pt: Option<&PacketType<S>> = None;
+    for skb in skbs.drain(..) {
+        let Ok((pt, skb)) = receive_core(cx, ptype, skb) else { continue };
+        if !run_pt.is_some_and(|p| std::ptr::eq(p, pt)) {
+            if let Some(p) = run_pt {
+                deliver_skb_list(cx, p, &mut run);
+            }
+            run_pt = Some(pt);
+        }
+        run.push(skb);
+    }
+    if let Some(p) = run_pt {
+        deliver_skb_list(cx, p, &mut run);
+    }
+}
+
+/// `__netif_receive_skb_list_ptype(head, pt_prev, orig_dev)`: `pt`'s
+/// `list_func` takes what it handles; the rest go to `func` one by one.
+#[inline]
+fn deliver_skb_list<S: DevSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType<S>, run: &mut Vec<SkBuff>) {
+    if let Entry::Spec(i) = pt.entry {
+        S::packet_type_list_rcv(i, cx, run);
+    }
+    for skb in run.drain(..) {
+        deliver_skb(cx, pt, skb);
+    }
+}
+
+/// `__netif_receive_skb_core` up to the last handler: delivers a clone
+/// to every handler but the last (taps, the namespace's hooks, then the
+/// handlers of the frame's type) and returns the last with the frame, or
+/// the frame's outcome if no handler of the kernel's tables takes it
+/// (taken by the namespace's hooks, or dropped and counted).
+#[inline]
+fn receive_core<'k, S: DevSpec>(
+    cx: &mut NetCx<'_, S>,
+    ptype: &'k PtypeBaseState<S>,
+    skb: SkBuff,
+) -> Result<(&'k PacketType<S>, SkBuff), NetRx> {
     let ifindex = skb.ifindex;
     let mut pt_prev: Option<&PacketType<S>> = None;
     for pt in ptype.ptype_all() {
@@ -172,12 +255,12 @@ pub fn netif_receive_skb<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetR
         }
     }
     match pt_prev {
-        Some(p) => deliver_skb(cx, p, skb),
-        None if to_net_hooks => NetRx::Success,
+        Some(p) => Ok((p, skb)),
+        None if to_net_hooks => Err(NetRx::Success),
         None => {
             // `if (!deliver_exact) dev_core_stats_rx_dropped_inc(skb->dev);`
             count_drop(cx, ifindex, |s| &mut s.rx_dropped);
-            NetRx::Drop
+            Err(NetRx::Drop)
         }
     }
 }

@@ -164,6 +164,67 @@ pub fn sys_recvfrom<S: SocketSpec>(
     call_ops!(cx, fd, ops_recvmsg, recvmsg, buf, flags)
 }
 
+/// One message of [`sys_recvmmsg`] (`struct mmsghdr`): the buffer to fill
+/// (`msg_iov`), and what the receive wrote: `msg_len` and the sender
+/// (`msg_name`).
+#[derive(Debug)]
+pub struct MMsgHdr<'b> {
+    pub buf: &'b mut [u8],
+    pub msg_len: usize,
+    pub name: Option<SockAddr>,
+}
+
+impl<'b> MMsgHdr<'b> {
+    /// A message to receive into `buf`.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        MMsgHdr { buf, msg_len: 0, name: None }
+    }
+}
+
+/// `recvmmsg(fd, msgvec, vlen, flags, NULL)` (`do_recvmmsg`): the socket
+/// is looked up once and a pending error (`sock_error`) returned first;
+/// then `sock->ops->recvmsg` fills one message after another until all
+/// are filled or a receive fails. Returns how many were filled; if none
+/// was, the error. An error after the first datagram other than `EAGAIN`
+/// is kept as the socket's `sk_err`, for the next call to report, as
+/// Linux does.
+pub fn sys_recvmmsg<S: SocketSpec>(
+    cx: &mut NetCx<'_, S>,
+    fd: Fd,
+    msgs: &mut [MMsgHdr<'_>],
+    flags: i32,
+) -> Result<usize, Errno> {
+    let ops = ops_of(cx, fd)?;
+    sk(cx, fd)?.sock_error()?;
+    let mut datagrams = 0;
+    let mut err = None;
+    for m in msgs.iter_mut() {
+        let got = match ops {
+            Ok(i) => S::ops_recvmsg(i, cx, fd, m.buf, flags),
+            Err(o) => (o.recvmsg)(cx, fd, m.buf, flags),
+        };
+        match got {
+            Ok((len, name)) => {
+                m.msg_len = len;
+                m.name = name;
+                datagrams += 1;
+            }
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+    }
+    match err {
+        Some(e) if datagrams == 0 => Err(e),
+        Some(e) if e != Errno::EAGAIN => {
+            sk(cx, fd)?.err = e.0;
+            Ok(datagrams)
+        }
+        _ => Ok(datagrams),
+    }
+}
+
 /// `shutdown(fd, how)`: `sock->ops->shutdown`.
 pub fn sys_shutdown<S: SocketSpec>(cx: &mut NetCx<'_, S>, fd: Fd, how: i32) -> Result<(), Errno> {
     call_ops!(cx, fd, ops_shutdown, shutdown, how)

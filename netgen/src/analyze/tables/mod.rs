@@ -114,6 +114,7 @@ impl Checked {
                     name: name(e),
                     type_: number(e, "type"),
                     func: text(e, "func").unwrap_or_default(),
+                    list_func: text(e, "list_func"),
                     registered_by: by(e),
                     docs: e.docs.clone(),
                     origin: loc(e.name.span),
