@@ -37,13 +37,14 @@ enum Command {
     Generate,
     /// Check the spec and fail if a generated file is stale or missing.
     Check,
-    /// Print the init dependency graph as Graphviz DOT (levels as clusters).
+    /// Print the init dependency graph as Graphviz DOT (levels top to bottom in boot order).
     Graph,
     /// Print the checked IR as JSON.
     Ir,
-    /// Print what changed in meaning from one spec to another, one line per
-    /// change; exit 0 when nothing did, 1 when something did, 2 when either
-    /// spec has errors.
+    /// Print what changed in meaning from spec OLD to spec NEW, one line each.
+    ///
+    /// Exit status: 0 when nothing changed, 1 when something did, 2 when
+    /// either spec has errors.
     Diff {
         /// The old spec: its root file, or the directory holding `netgen.ng`.
         old: PathBuf,
