@@ -16,6 +16,7 @@
 
 pub mod analyze;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod graph;
 pub mod ir;

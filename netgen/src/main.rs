@@ -1,4 +1,4 @@
-//! The netgen command line: `generate`, `check`, `graph`, `ir`.
+//! The netgen command line: `generate`, `check`, `graph`, `ir`, `diff`.
 
 #![forbid(unsafe_code)]
 
@@ -37,10 +37,20 @@ enum Command {
     Generate,
     /// Check the spec and fail if a generated file is stale or missing.
     Check,
-    /// Print the init dependency graph as Graphviz DOT (levels as clusters).
+    /// Print the init dependency graph as Graphviz DOT (levels top to bottom in boot order).
     Graph,
     /// Print the checked IR as JSON.
     Ir,
+    /// Print what changed in meaning from spec OLD to spec NEW, one line each.
+    ///
+    /// Exit status: 0 when nothing changed, 1 when something did, 2 when
+    /// either spec has errors.
+    Diff {
+        /// The old spec: its root file, or the directory holding `netgen.ng`.
+        old: PathBuf,
+        /// The new spec, likewise.
+        new: PathBuf,
+    },
 }
 
 /// A relative default path is looked up from the current directory, then from
@@ -60,6 +70,9 @@ fn resolve(p: &Path) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Diff { old, new } = &cli.command {
+        return diff(old, new);
+    }
     let projects: Vec<(PathBuf, PathBuf)> = match (&cli.spec, &cli.command) {
         (Some(spec), _) => vec![(spec.clone(), cli.out.clone().unwrap_or_else(|| PathBuf::from("generated/src")))],
         (None, Command::Generate | Command::Check) => {
@@ -145,6 +158,8 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
             print!("{}", netgen::graph::dot(ir));
             ExitCode::SUCCESS
         }
+        // `main` runs it before compiling any one spec.
+        Command::Diff { old, new } => diff(old, new),
         Command::Ir => match serde_json::to_string_pretty(ir) {
             Ok(s) => {
                 println!("{s}");
@@ -155,5 +170,34 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// `netgen diff OLD NEW`: the changes on stdout, one per line. Exit codes as
+/// diff(1): 0 nothing changed, 1 something did, 2 trouble (a spec with
+/// errors, reported located as `check` does, each under its spec's path:
+/// the two specs' files usually have the same names).
+fn diff(old: &Path, new: &Path) -> ExitCode {
+    const TROUBLE: u8 = 2;
+    let compile = |which: &str, path: &Path| {
+        let root = if path.is_dir() { path.join("netgen.ng") } else { path.to_path_buf() };
+        let compiled = netgen::compile(&root);
+        if !compiled.diagnostics.is_empty() {
+            eprintln!("netgen diff: in the {which} spec, {}:", root.display());
+            eprint!("{}", compiled.render_diagnostics());
+        }
+        compiled.ir
+    };
+    let (Some(old), Some(new)) = (compile("old", old), compile("new", new)) else {
+        return ExitCode::from(TROUBLE);
+    };
+    let changes = netgen::diff::diff(&old, &new);
+    for change in &changes {
+        println!("{change}");
+    }
+    if changes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -77,14 +77,3 @@ fn include_problems_point_at_the_include() {
     assert!(out.contains("cannot read included file `missing.ng`"), "{out}");
     assert!(out.contains("--> spec/netgen.ng:2:9"), "{out}");
 }
-
-#[test]
-fn the_graph_has_a_cluster_per_level_and_an_edge_per_requirement() {
-    let c = netgen::compile(&repo().join("spec/netgen.ng"));
-    let dot = netgen::graph::dot(&c.ir.expect("repo spec compiles"));
-    assert!(dot.starts_with("digraph initcalls {"), "{dot}");
-    assert!(dot.contains("label=\"core (.initcall1.init)\";"), "{dot}");
-    assert!(dot.contains("\"sock_init\" -> \"inet_init\" [label=\"SockRegistry\"];"), "{dot}");
-    // Levels without initcalls get no empty cluster.
-    assert!(!dot.contains("arch_sync"), "{dot}");
-}

@@ -76,30 +76,6 @@ fn emitted_pernet_code_for_a_small_spec() {
 }
 
 #[test]
-fn the_graph_hangs_pernet_operations_off_their_registrar() {
-    let c = common::compile(PERNET_SPEC);
-    let dot = netgen::graph::dot(&c.ir.expect("no errors"));
-    let cluster = dot.split("label=\"subsys (.initcall4.init)\";").nth(1).expect("a subsys cluster");
-    let cluster = &cluster[..cluster.find("    }").unwrap()];
-    assert!(cluster.contains("\"pernet:netdev_net_ops\" [label=\"netdev_net_ops\", shape=ellipse];"), "{dot}");
-    assert!(
-        dot.contains("\"net_dev_init\" -> \"pernet:netdev_net_ops\" [style=dashed, label=\"register_pernet_subsys\"];"),
-        "{dot}"
-    );
-    assert!(
-        dot.contains(
-            "\"net_dev_init\" -> \"pernet:default_device_ops\" [style=dashed, label=\"register_pernet_device\"];"
-        ),
-        "{dot}"
-    );
-    assert!(dot.contains("\"net_ns_init\" -> \"pernet:netdev_net_ops\" [label=\"InitNet\"];"), "{dot}");
-    assert!(
-        dot.contains("\"pernet:netdev_net_ops\" -> \"pernet:dev_proc_ops\" [style=dotted, label=\"uses\"];"),
-        "{dot}"
-    );
-}
-
-#[test]
 fn emitted_code_for_a_small_spec() {
     let c = common::compile(
         "/// net/socket.c\ninitcall sock_init @ core { provides: [SockRegistry]; run: rt::sock_init; }\n\
@@ -420,24 +396,4 @@ fn a_table_registered_before_its_table_exists_reads_like_rustc() {
         "{TABLES_SPEC}/// net/ipv4/arp.c\npacket_type arp_packet_type {{\n    type: 0x0806;\n    func: rt::arp::arp_rcv;\n    registered_by: sock_init;\n}}\n"
     ));
     insta::assert_snapshot!(out);
-}
-
-#[test]
-fn the_graph_hangs_table_entries_off_their_registrar() {
-    let c = common::compile(TABLES_SPEC);
-    let dot = netgen::graph::dot(&c.ir.expect("no errors"));
-    let cluster = dot.split("label=\"device (.initcall6.init)\";").nth(1).expect("a device cluster");
-    let cluster = &cluster[..cluster.find("    }").unwrap()];
-    assert!(
-        cluster.contains("\"family:packet_family_ops\" [label=\"family packet_family_ops\", shape=note];"),
-        "{dot}"
-    );
-    assert!(
-        dot.contains("\"inet_init\" -> \"inet_protocol:udp_protocol\" [style=dashed, label=\"inet_add_protocol\"];"),
-        "{dot}"
-    );
-    assert!(
-        dot.contains("\"packet_init\" -> \"proto:packet_proto\" [style=dashed, label=\"proto_register\"];"),
-        "{dot}"
-    );
 }
