@@ -582,13 +582,16 @@ fn table<'a>(ir: &'a Ir, kind: TableKind) -> Vec<Entry<'a>> {
             .packet_types
             .iter()
             .map(|p| {
-                let PacketType { name, type_, func, registered_by, docs: _, origin: _ } = p;
+                let PacketType { name, type_, func, list_func, registered_by, docs: _, origin: _ } = p;
                 Entry {
                     name,
                     registered_by: Some(registered_by),
                     fields: vec![("type", Value::Number(type_))],
                     flags: vec![],
-                    methods: vec![("func", func)],
+                    methods: [("func", Some(func)), ("list_func", list_func.as_ref())]
+                        .into_iter()
+                        .filter_map(|(m, p)| Some((m, p?.as_str())))
+                        .collect(),
                 }
             })
             .collect(),
