@@ -20,7 +20,7 @@
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use netgen_generated::pernet::Pernet;
-use netgen_runtime::dev::{netif_receive_frame, NetDevTables};
+use netgen_runtime::dev::{netif_receive_frame, netif_receive_frames, NetDevTables};
 use netgen_runtime::inet::arp::NeighTable;
 use netgen_runtime::inet::mib::Ipv4Mib;
 use netgen_runtime::init::BootOptions;
@@ -178,6 +178,26 @@ proptest! {
                 prop_assert_eq!(d.dropped, 1, "a NetRx::Drop not counted as a drop: {:02x?}", f);
             }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The same frames as one NAPI batch (`netif_receive_frames` →
+    /// `netif_receive_skb_list` → `ip_list_rcv`): the terminal counters
+    /// move by exactly the batch's size, each frame's end counted once
+    /// however the list path groups them.
+    #[test]
+    fn a_batch_ends_in_exactly_one_outcome_per_frame(batch in proptest::collection::vec(frame(), 1..16)) {
+        let h = host();
+        let before = with_cx(&h.k, &h.net, |cx| outcomes(cx)).unwrap();
+        let mut skbs: Vec<SkBuff> = batch.iter().map(|f| SkBuff::from_frame(f, h.ifindex)).collect();
+        with_cx(&h.k, &h.net, |cx| netif_receive_frames(cx, h.ifindex, &mut skbs)).unwrap();
+        prop_assert!(skbs.is_empty(), "the batch was not consumed");
+        let after = with_cx(&h.k, &h.net, |cx| outcomes(cx)).unwrap();
+        let moved = after.dropped.wrapping_sub(before.dropped) + after.taken.wrapping_sub(before.taken);
+        prop_assert_eq!(moved, batch.len() as u64, "{} frames, {} outcomes", batch.len(), moved);
     }
 }
 
