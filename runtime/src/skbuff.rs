@@ -5,6 +5,7 @@
 //! and the fields the receive path dispatches on.
 
 use std::mem::size_of;
+use std::sync::Arc;
 
 use crate::errno::Errno;
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
@@ -51,7 +52,7 @@ const SKB_POOL_BUF_MAX: usize = 16 * 1024;
 /// queueing included) moves 16 bytes instead of 56.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct SkbHead {
-    buf: Vec<u8>,
+    buf: SkbData,
     data: u32,
     tail: u32,
     mac_header: u32,
@@ -59,9 +60,91 @@ struct SkbHead {
     transport_header: u32,
 }
 
+/// An skb's data buffer (`skb->head`), owned by one skb or shared by
+/// clones (Linux's `skb_shared_info.dataref`: [`SkBuff::skb_clone`]
+/// shares it, the `Arc`'s count is `dataref`). Reading either costs one
+/// branch; writing a shared buffer first makes it this skb's own
+/// (`skb_unshare` / `pskb_expand_head`: a copy only while another clone
+/// still holds it).
+#[derive(Clone, Debug)]
+enum SkbData {
+    Own(Vec<u8>),
+    Shared(Arc<Vec<u8>>),
+}
+
+impl PartialEq for SkbData {
+    /// The same bytes, owned or shared.
+    fn eq(&self, other: &SkbData) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+impl Eq for SkbData {}
+
+impl Default for SkbData {
+    fn default() -> Self {
+        SkbData::Own(Vec::new())
+    }
+}
+
+impl SkbData {
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        match self {
+            SkbData::Own(v) => v,
+            SkbData::Shared(a) => a,
+        }
+    }
+
+    /// The buffer to write: this skb's own, copied from the shared one
+    /// if another clone holds it (`skb_unshare`).
+    #[inline]
+    fn vec_mut(&mut self) -> &mut Vec<u8> {
+        if let SkbData::Shared(a) = self {
+            *self = SkbData::Own(unshare(std::mem::take(a)));
+        }
+        match self {
+            SkbData::Own(v) => v,
+            SkbData::Shared(_) => unreachable!("made own above"),
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        match self {
+            SkbData::Own(v) => v.capacity(),
+            SkbData::Shared(a) => a.capacity(),
+        }
+    }
+
+    /// Shares the buffer (the first clone turns an own buffer into a
+    /// shared one, without copying it).
+    fn share(&mut self) -> Arc<Vec<u8>> {
+        if let SkbData::Own(v) = self {
+            *self = SkbData::Shared(Arc::new(std::mem::take(v)));
+        }
+        match self {
+            SkbData::Shared(a) => Arc::clone(a),
+            SkbData::Own(_) => unreachable!("shared above"),
+        }
+    }
+}
+
+/// The bytes of a shared buffer for one skb to write: the buffer itself
+/// if no other clone holds it any more, else a copy.
+#[cold]
+#[inline(never)]
+fn unshare(a: Arc<Vec<u8>>) -> Vec<u8> {
+    Arc::try_unwrap(a).unwrap_or_else(|shared| (*shared).clone())
+}
+
 /// The head of an skb with no buffer ([`SkBuff::default`]).
-static EMPTY_HEAD: SkbHead =
-    SkbHead { buf: Vec::new(), data: 0, tail: 0, mac_header: 0, network_header: 0, transport_header: 0 };
+static EMPTY_HEAD: SkbHead = SkbHead {
+    buf: SkbData::Own(Vec::new()),
+    data: 0,
+    tail: 0,
+    mac_header: 0,
+    network_header: 0,
+    transport_header: 0,
+};
 
 thread_local! {
     /// The per-thread free list of skb heads with their data buffers
@@ -81,8 +164,9 @@ fn head_alloc(cap: usize) -> Box<SkbHead> {
     let reused = SKB_POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop())).ok().flatten();
     match reused {
         Some(mut h) => {
-            h.buf.clear();
-            h.buf.reserve(cap);
+            let buf = h.buf.vec_mut();
+            buf.clear();
+            buf.reserve(cap);
             h.data = 0;
             h.tail = 0;
             h.mac_header = 0;
@@ -90,8 +174,16 @@ fn head_alloc(cap: usize) -> Box<SkbHead> {
             h.transport_header = 0;
             h
         }
-        None => Box::new(SkbHead { buf: Vec::with_capacity(cap), ..SkbHead::default() }),
+        None => Box::new(SkbHead { buf: SkbData::Own(Vec::with_capacity(cap)), ..SkbHead::default() }),
     }
+}
+
+/// A head from the pool whose buffer the caller replaces (a clone's):
+/// the pooled buffer stays with it, to go back to the pool on free.
+#[inline]
+fn head_alloc_bare() -> Box<SkbHead> {
+    let reused = SKB_POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop())).ok().flatten();
+    reused.unwrap_or_default()
 }
 
 /// The head a [`SkBuff::default`] gets when first written to.
@@ -104,7 +196,12 @@ fn first_head() -> Box<SkbHead> {
 /// Gives a head back to the thread's pool (or frees it with its buffer).
 #[inline]
 fn head_free(h: Box<SkbHead>) {
-    let cap = h.buf.capacity();
+    // A buffer clones still share stays with them; the head is recycled
+    // without it.
+    let cap = match &h.buf {
+        SkbData::Own(v) => v.capacity(),
+        SkbData::Shared(_) => return,
+    };
     if !(SKB_MIN_ALLOC..=SKB_POOL_BUF_MAX).contains(&cap) {
         return;
     }
@@ -164,8 +261,8 @@ impl Clone for SkBuff {
     /// fields.
     fn clone(&self) -> Self {
         let src = self.hd();
-        let mut h = head_alloc(src.buf.len());
-        h.buf.extend_from_slice(&src.buf);
+        let mut h = head_alloc(src.buf.bytes().len());
+        h.buf.vec_mut().extend_from_slice(src.buf.bytes());
         h.data = src.data;
         h.tail = src.tail;
         h.mac_header = src.mac_header;
@@ -218,7 +315,7 @@ impl SkBuff {
     pub fn alloc(headroom: usize, len: usize) -> SkBuff {
         let total = headroom.saturating_add(len);
         let mut h = head_alloc(total);
-        h.buf.resize(total, 0);
+        h.buf.vec_mut().resize(total, 0);
         h.data = off(headroom);
         h.tail = off(total);
         SkBuff::with_head(h, 0)
@@ -229,10 +326,11 @@ impl SkBuff {
     /// `memcpy_from_msg`).
     pub fn with_payload(headroom: usize, payload: &[u8]) -> SkBuff {
         let mut h = head_alloc(headroom + payload.len());
-        h.buf.resize(headroom, 0);
-        h.buf.extend_from_slice(payload);
+        let buf = h.buf.vec_mut();
+        buf.resize(headroom, 0);
+        buf.extend_from_slice(payload);
         h.data = off(headroom);
-        h.tail = off(h.buf.len());
+        h.tail = off(buf.len());
         SkBuff::with_head(h, 0)
     }
 
@@ -242,7 +340,7 @@ impl SkBuff {
     #[inline]
     pub fn from_frame(frame: &[u8], ifindex: i32) -> SkBuff {
         let mut h = head_alloc(frame.len());
-        h.buf.extend_from_slice(frame);
+        h.buf.vec_mut().extend_from_slice(frame);
         h.tail = off(frame.len());
         SkBuff::with_head(h, ifindex)
     }
@@ -251,7 +349,7 @@ impl SkBuff {
     #[inline]
     pub fn from_vec(frame: Vec<u8>, ifindex: i32) -> SkBuff {
         let tail = off(frame.len());
-        SkBuff::with_head(Box::new(SkbHead { buf: frame, tail, ..SkbHead::default() }), ifindex)
+        SkBuff::with_head(Box::new(SkbHead { buf: SkbData::Own(frame), tail, ..SkbHead::default() }), ifindex)
     }
 
     /// `skb->len`: bytes from `data` to `tail`.
@@ -272,14 +370,14 @@ impl SkBuff {
     #[inline]
     pub fn data(&self) -> &[u8] {
         let h = self.hd();
-        h.buf.get(h.data as usize..h.tail as usize).unwrap_or(&[])
+        h.buf.bytes().get(h.data as usize..h.tail as usize).unwrap_or(&[])
     }
 
     /// Mutable bytes from `skb->data` on.
     #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
         let h = self.hd_mut();
-        h.buf.get_mut(h.data as usize..h.tail as usize).unwrap_or(&mut [])
+        h.buf.vec_mut().get_mut(h.data as usize..h.tail as usize).unwrap_or(&mut [])
     }
 
     /// `skb_headroom`.
@@ -318,10 +416,11 @@ impl SkBuff {
         let h = self.hd_mut();
         if n > h.data as usize {
             let grow = n - h.data as usize + MAX_HEADER;
-            let mut buf = Vec::with_capacity((h.buf.len() + grow).max(SKB_MIN_ALLOC));
+            let old = h.buf.bytes();
+            let mut buf = Vec::with_capacity((old.len() + grow).max(SKB_MIN_ALLOC));
             buf.resize(grow, 0);
-            buf.extend_from_slice(&h.buf);
-            h.buf = buf;
+            buf.extend_from_slice(old);
+            h.buf = SkbData::Own(buf);
             let g = off(grow);
             h.data += g;
             h.tail += g;
@@ -331,7 +430,7 @@ impl SkBuff {
         }
         h.data -= n as u32;
         let d = h.data as usize;
-        h.buf.get_mut(d..d + n).unwrap_or(&mut [])
+        h.buf.vec_mut().get_mut(d..d + n).unwrap_or(&mut [])
     }
 
     /// `skb_put(skb, n)`: `n` more (zeroed) bytes at the tail.
@@ -339,11 +438,12 @@ impl SkBuff {
         let h = self.hd_mut();
         let t = h.tail as usize;
         let end = t + n;
-        if end > h.buf.len() {
-            h.buf.resize(end, 0);
+        let buf = h.buf.vec_mut();
+        if end > buf.len() {
+            buf.resize(end, 0);
         }
         h.tail = off(end);
-        h.buf.get_mut(t..end).unwrap_or(&mut [])
+        buf.get_mut(t..end).unwrap_or(&mut [])
     }
 
     /// `pskb_trim(skb, len)`: drops bytes past `len` (link-layer padding,
@@ -381,33 +481,33 @@ impl SkBuff {
     #[inline]
     pub fn mac_header(&self) -> &[u8] {
         let h = self.hd();
-        h.buf.get(h.mac_header as usize..h.tail as usize).unwrap_or(&[])
+        h.buf.bytes().get(h.mac_header as usize..h.tail as usize).unwrap_or(&[])
     }
 
     /// Mutable bytes from the MAC header on.
     pub fn mac_header_mut(&mut self) -> &mut [u8] {
         let h = self.hd_mut();
-        h.buf.get_mut(h.mac_header as usize..h.tail as usize).unwrap_or(&mut [])
+        h.buf.vec_mut().get_mut(h.mac_header as usize..h.tail as usize).unwrap_or(&mut [])
     }
 
     /// `skb_network_header(skb)`: the bytes from the network header on.
     #[inline]
     pub fn network_header(&self) -> &[u8] {
         let h = self.hd();
-        h.buf.get(h.network_header as usize..h.tail as usize).unwrap_or(&[])
+        h.buf.bytes().get(h.network_header as usize..h.tail as usize).unwrap_or(&[])
     }
 
     /// Mutable bytes from the network header on.
     pub fn network_header_mut(&mut self) -> &mut [u8] {
         let h = self.hd_mut();
-        h.buf.get_mut(h.network_header as usize..h.tail as usize).unwrap_or(&mut [])
+        h.buf.vec_mut().get_mut(h.network_header as usize..h.tail as usize).unwrap_or(&mut [])
     }
 
     /// `skb_transport_header(skb)`: the bytes from the transport header on.
     #[inline]
     pub fn transport_header(&self) -> &[u8] {
         let h = self.hd();
-        h.buf.get(h.transport_header as usize..h.tail as usize).unwrap_or(&[])
+        h.buf.bytes().get(h.transport_header as usize..h.tail as usize).unwrap_or(&[])
     }
 
     /// `skb_network_offset`-style: bytes between the MAC and network headers.
@@ -434,12 +534,51 @@ impl SkBuff {
         }
     }
 
+    /// `skb_clone(skb)`: a second skb for the same bytes, sharing the data
+    /// buffer (no copy; both count in its `dataref`) with offsets and
+    /// fields of its own, as Linux hands one frame to several handlers.
+    /// Either may then move its offsets freely; the first to write the
+    /// bytes gets its own copy of them ([`SkbData`]), so a clone never
+    /// sees another's writes. [`Clone`] is `skb_copy`.
+    pub fn skb_clone(&mut self) -> SkBuff {
+        let h = self.hd_mut();
+        let shared = h.buf.share();
+        let mut c = head_alloc_bare();
+        c.buf = SkbData::Shared(shared);
+        c.data = h.data;
+        c.tail = h.tail;
+        c.mac_header = h.mac_header;
+        c.network_header = h.network_header;
+        c.transport_header = h.transport_header;
+        SkBuff {
+            head: Some(c),
+            ifindex: self.ifindex,
+            protocol: self.protocol,
+            pkt_type: self.pkt_type,
+            rt_flags: self.rt_flags,
+        }
+    }
+
+    /// `skb_cloned(skb)`: whether another skb shares this one's bytes.
+    pub fn cloned(&self) -> bool {
+        matches!(&self.hd().buf, SkbData::Shared(a) if Arc::strong_count(a) > 1)
+    }
+
+    /// `atomic_read(&skb_shinfo(skb)->dataref)`: how many skbs hold these
+    /// bytes (1 unless cloned).
+    pub fn dataref(&self) -> usize {
+        match &self.hd().buf {
+            SkbData::Own(_) => 1,
+            SkbData::Shared(a) => Arc::strong_count(a),
+        }
+    }
+
     /// The bytes from `data` on, consuming the skb (what a driver's
     /// transmit hands the wire: `data` is at the Ethernet header there).
     /// No copy when they start the buffer.
     pub fn into_frame(mut self) -> Vec<u8> {
         let Some(mut h) = self.head.take() else { return Vec::new() };
-        let mut buf = std::mem::take(&mut h.buf);
+        let mut buf = std::mem::take(h.buf.vec_mut());
         buf.truncate(h.tail as usize);
         if h.data > 0 {
             buf.drain(..h.data as usize);
@@ -655,6 +794,40 @@ mod tests {
         assert_eq!((f.data(), f.ifindex, f.mac_header()), (&[1u8, 2, 3][..], 4, &[1u8, 2, 3][..]));
         assert!(f.truesize() >= 3);
         assert!(SkBuff::default().is_empty());
+    }
+
+    /// `skb_clone` shares the bytes (`dataref` 2, the same memory) with
+    /// offsets of its own; the first write makes a private copy, so the
+    /// other never sees it; a clone's end leaves the other sole owner.
+    #[test]
+    fn skb_clone_shares_bytes_until_one_writes() {
+        let mut a = SkBuff::from_frame(b"headerpayload", 3);
+        a.pull(6);
+        let mut b = a.skb_clone();
+        assert_eq!((a.dataref(), b.dataref()), (2, 2));
+        assert!(a.cloned() && b.cloned());
+        assert_eq!(a.data().as_ptr(), b.data().as_ptr(), "no copy");
+        assert_eq!((b.data(), b.ifindex), (&b"payload"[..], 3));
+        // Offsets are the clone's own.
+        b.push_to_mac_header();
+        assert_eq!((a.data(), b.data()), (&b"payload"[..], &b"headerpayload"[..]));
+        // A write unshares: `b` gets its own copy, `a` keeps the bytes.
+        b.data_mut()[0] = b'H';
+        assert_eq!((a.data(), b.data()), (&b"payload"[..], &b"Headerpayload"[..]));
+        assert_ne!(a.data().as_ptr(), b.data()[6..].as_ptr());
+        assert!(!b.cloned() && !a.cloned(), "each holds its bytes alone now");
+        // Three handlers: two clones and the original, one buffer.
+        let c1 = a.skb_clone();
+        let c2 = a.skb_clone();
+        assert_eq!(a.dataref(), 3);
+        drop((c1, c2));
+        assert_eq!(a.dataref(), 1);
+        a.data_mut()[0] = b'P';
+        assert_eq!(a.data(), b"Payload", "sole owner writes in place");
+        // `Clone` is `skb_copy`: its own bytes at once.
+        let d = a.clone();
+        assert_eq!((d.dataref(), d.data()), (1, &b"Payload"[..]));
+        assert_ne!(d.data().as_ptr(), a.data().as_ptr());
     }
 
     #[test]

@@ -423,8 +423,10 @@ fn tap(_cx: &mut Cx<'_>, skb: SkBuff) -> NetRx {
     SEEN.with(|s| s.borrow_mut().push(if skb.pkt_type == 4 { "tap-out" } else { "tap" }));
     NetRx::Success
 }
-fn ip_a(_cx: &mut Cx<'_>, _skb: SkBuff) -> NetRx {
-    SEEN.with(|s| s.borrow_mut().push("ip_a"));
+fn ip_a(_cx: &mut Cx<'_>, skb: SkBuff) -> NetRx {
+    // Not the last handler: a clone sharing the frame's bytes with the
+    // skb ip_rcv gets next (`skb_clone`, not a copy).
+    SEEN.with(|s| s.borrow_mut().push(if skb.cloned() { "ip_a" } else { "ip_a (a copy)" }));
     NetRx::Success
 }
 fn ip_b(_cx: &mut Cx<'_>, _skb: SkBuff) -> NetRx {

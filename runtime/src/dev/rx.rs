@@ -230,14 +230,14 @@ fn deliver_skb_list<S: DevSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType<S>, run: 
 fn receive_core<'k, S: DevSpec>(
     cx: &mut NetCx<'_, S>,
     ptype: &'k PtypeBaseState<S>,
-    skb: SkBuff,
+    mut skb: SkBuff,
 ) -> Result<(&'k PacketType<S>, SkBuff), NetRx> {
     let ifindex = skb.ifindex;
     let mut pt_prev: Option<&PacketType<S>> = None;
     for pt in ptype.ptype_all() {
         if pt.dev == 0 || pt.dev == ifindex {
             if let Some(p) = pt_prev {
-                deliver_skb(cx, p, skb.clone());
+                deliver_skb(cx, p, skb.skb_clone());
             }
             pt_prev = Some(pt);
         }
@@ -249,7 +249,7 @@ fn receive_core<'k, S: DevSpec>(
     for pt in ptype.bucket(usize::from(proto & PTYPE_HASH_MASK)) {
         if pt.type_ == proto && (pt.dev == 0 || pt.dev == ifindex) {
             if let Some(p) = pt_prev {
-                deliver_skb(cx, p, skb.clone());
+                deliver_skb(cx, p, skb.skb_clone());
             }
             pt_prev = Some(pt);
         }

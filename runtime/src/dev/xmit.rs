@@ -38,7 +38,7 @@ fn dev_queue_xmit_nit<S: DevSpec>(cx: &mut NetCx<'_, S>, ptype: &PtypeBaseState<
         if pt.dev != 0 && pt.dev != skb.ifindex {
             continue;
         }
-        let mut c = out.clone();
+        let mut c = out.skb_clone();
         c.pull(crate::ethernet::ETH_HLEN);
         match pt.entry {
             Entry::Spec(i) => {

@@ -213,8 +213,8 @@ pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph
 /// it, delivered (`InDelivers`); else `InUnknownProtos` and an ICMP
 /// protocol unreachable.
 #[inline(always)] // ip_rcv's tail: no call (and skb move) for it
-pub fn ip_protocol_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> NetRx {
-    let raw = cx.state::<Sockets<S>>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &skb, protocol);
+pub fn ip_protocol_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, protocol: u8) -> NetRx {
+    let raw = cx.state::<Sockets<S>>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &mut skb, protocol);
     let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return drop(cx, IpMib::InDiscards) };
     match inet_protos.get(protocol) {
         Some(p) => {

@@ -68,7 +68,7 @@ pub fn raw_unhash_sk<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) {
 /// `protocol` whose peer, bound address and device match
 /// (`raw_v4_match`); a full receive buffer drops it for that socket
 /// (`sk_drops`). Returns whether any socket matched.
-pub fn raw_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, protocol: u8) -> bool {
+pub fn raw_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &mut SkBuff, protocol: u8) -> bool {
     let Some(iph) = Iphdr::parse(skb.network_header()) else { return false };
     let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return false };
     let key = u16::from(protocol);
@@ -85,7 +85,7 @@ pub fn raw_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, proto
             continue;
         }
         delivered = true;
-        let mut c = skb.clone();
+        let mut c = skb.skb_clone();
         c.push_to_network_header();
         let _ = s.queue_rcv_skb(c);
     }

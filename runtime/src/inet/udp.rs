@@ -174,7 +174,7 @@ fn iph_addrs(nh: &[u8]) -> (u32, u32) {
 /// takes the datagram (`__udp_is_mcast_sock`); none: `IgnoredMulti`.
 fn udp4_lib_mcast_deliver<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
-    skb: SkBuff,
+    mut skb: SkBuff,
     saddr: u32,
     sport: u16,
     daddr: u32,
@@ -196,7 +196,7 @@ fn udp4_lib_mcast_deliver<S: InetSpec>(
             && (s.bound_dev_if == 0 || s.bound_dev_if == ifindex);
         if takes {
             delivered += 1;
-            if s.queue_rcv_skb(skb.clone()).is_err() {
+            if s.queue_rcv_skb(skb.skb_clone()).is_err() {
                 full += 1;
             }
         }
