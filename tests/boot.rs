@@ -183,3 +183,17 @@ fn the_spec_reference_shows_the_order_the_booted_stack_has() {
     let documented: Vec<&str> = doc.pernet.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(documented, booted, "the reference's pernet_list is the booted one");
 }
+
+/// The README's "Boot the stack from your own binary" block is
+/// `examples/own_binary.rs` (which `src/lib.rs` runs as a doc test), so the
+/// code a reader copies is the code that is compiled and run.
+#[test]
+fn the_readme_shows_the_own_binary_example_that_the_doc_test_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("examples/own_binary.rs")).unwrap();
+    assert!(
+        readme.contains(&format!("```rust\n{example}```\n")),
+        "README.md's own-binary block differs from examples/own_binary.rs: copy the file into it"
+    );
+}
