@@ -98,6 +98,7 @@ pub fn render(ir: &Ir, format: Format) -> Result<String, DocError> {
     tera.add_raw_templates(TEMPLATES)?;
     tera.register_filter("markdown", markdown_filter);
     tera.register_filter("md_cell", md_cell_filter);
+    tera.register_filter("wbr", wbr_filter);
     let context = Context::from_serialize(SpecDoc::new(ir))?;
     Ok(tera.render(format.template(), &context)?)
 }
@@ -120,6 +121,12 @@ pub fn markdown_cell(text: &str) -> String {
     text.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ").replace('|', "\\|")
 }
 
+/// A Rust path as HTML that may wrap after each `::` (and nowhere else):
+/// escaped, with `<wbr>` after every `::`.
+pub fn path_html(path: &str) -> String {
+    tera::escape_html(path).replace("::", "::<wbr>")
+}
+
 fn string_arg(value: &Value, filter: &str) -> tera::Result<String> {
     value
         .as_str()
@@ -129,6 +136,10 @@ fn string_arg(value: &Value, filter: &str) -> tera::Result<String> {
 
 fn markdown_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     Ok(Value::String(markdown_to_html(&string_arg(value, "markdown")?)))
+}
+
+fn wbr_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(path_html(&string_arg(value, "wbr")?)))
 }
 
 fn md_cell_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -148,6 +159,11 @@ mod tests {
     fn a_markdown_cell_is_one_line_with_pipes_escaped() {
         assert_eq!(markdown_cell("a\nb | c\n\nd"), "a b \\| c d");
         assert_eq!(markdown_cell(" (17)"), " (17)", "spaces between spans stay");
+    }
+
+    #[test]
+    fn a_path_wraps_only_after_its_separators_and_is_escaped() {
+        assert_eq!(path_html("a::B::<C>"), "a::<wbr>B::<wbr>&lt;C&gt;");
     }
 
     #[test]
