@@ -621,7 +621,7 @@ fn table(ir: &Ir, kind: TableKind) -> TableDoc {
                 .collect(),
         ),
         TableKind::PacketType => (
-            vec!["type", "func", "registered by"],
+            vec!["type", "func", "list_func", "registered by"],
             t.packet_types
                 .iter()
                 .map(|p| {
@@ -630,7 +630,12 @@ fn table(ir: &Ir, kind: TableKind) -> TableDoc {
                         &p.name,
                         &p.docs,
                         &p.origin,
-                        vec![ethertype(ir, &p.type_), path(&p.func), registrar(&p.registered_by)],
+                        vec![
+                            ethertype(ir, &p.type_),
+                            path(&p.func),
+                            p.list_func.as_deref().map(path).unwrap_or_default(),
+                            registrar(&p.registered_by),
+                        ],
                     )
                 })
                 .collect(),
