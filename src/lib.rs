@@ -48,3 +48,10 @@ pub fn parse_fault(v: &str) -> Result<(String, Errno), String> {
 /// The context a system call or a NAPI poll runs in (`NetCx`) for one
 /// namespace of the spec's stack.
 pub type Cx<'a> = NetCx<'a, Pernet>;
+
+/// The README's "Boot the stack from your own binary" example,
+/// `examples/own_binary.rs`, compiled and run as a doc test (`cargo test
+/// --doc`); `tests/boot.rs` checks that the README shows the file as it is.
+#[cfg(doctest)]
+#[doc = concat!("```\n", include_str!("../examples/own_binary.rs"), "```")]
+pub struct OwnBinaryExample;

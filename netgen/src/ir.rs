@@ -369,3 +369,39 @@ impl Initcall {
         !self.registers.is_empty() || !self.table_entries.is_empty()
     }
 }
+
+impl Tables {
+    /// The function fields of each entry of `kind`, in spec order, as
+    /// [`MethodImpl`]s whichever way the IR stores them (a `proto_ops`
+    /// keeps a list, a `family` its one `create`, a `packet_type` its
+    /// `func` and optional `list_func`); `protosw` has none.
+    pub fn function_fields(&self, kind: TableKind) -> Vec<(&str, Vec<MethodImpl>)> {
+        let one = |method: &str, path: &str| MethodImpl { method: method.to_string(), path: path.to_string() };
+        match kind {
+            TableKind::Proto => self.protos.iter().map(|p| (p.name.as_str(), p.methods.clone())).collect(),
+            TableKind::ProtoOps => self.proto_ops.iter().map(|o| (o.name.as_str(), o.methods.clone())).collect(),
+            TableKind::Family => {
+                self.families.iter().map(|f| (f.name.as_str(), vec![one("create", &f.create)])).collect()
+            }
+            TableKind::InetProtocol => self
+                .inet_protocols
+                .iter()
+                .map(|p| {
+                    let mut fns = vec![one("handler", &p.handler)];
+                    fns.extend(p.err_handler.as_deref().map(|e| one("err_handler", e)));
+                    (p.name.as_str(), fns)
+                })
+                .collect(),
+            TableKind::PacketType => self
+                .packet_types
+                .iter()
+                .map(|p| {
+                    let mut fns = vec![one("func", &p.func)];
+                    fns.extend(p.list_func.as_deref().map(|l| one("list_func", l)));
+                    (p.name.as_str(), fns)
+                })
+                .collect(),
+            TableKind::Protosw => self.protosw.iter().map(|p| (p.name.as_str(), Vec::new())).collect(),
+        }
+    }
+}

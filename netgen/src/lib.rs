@@ -17,6 +17,7 @@
 pub mod analyze;
 pub mod diag;
 pub mod diff;
+pub mod doc;
 pub mod emit;
 pub mod graph;
 pub mod ir;

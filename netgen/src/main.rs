@@ -1,4 +1,4 @@
-//! The netgen command line: `generate`, `check`, `graph`, `ir`, `diff`.
+//! The netgen command line: `generate`, `check`, `graph`, `ir`, `diff`, `doc`.
 
 #![forbid(unsafe_code)]
 
@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 /// specs: the stack's (`spec/netgen.ng` -> `generated/src`) and the
 /// runtime's test spec (`runtime/testspec/netgen.ng` ->
 /// `runtime/src/testspec`, what the runtime's own tests run against);
-/// `graph` and `ir` show the stack's.
+/// `graph`, `ir` and `doc` show the stack's.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
@@ -50,6 +50,17 @@ enum Command {
         old: PathBuf,
         /// The new spec, likewise.
         new: PathBuf,
+    },
+    /// Write a reference of the spec: levels and their initcalls, resources,
+    /// pernet operations, protocol tables and vtables, with the spec's doc
+    /// comments.
+    Doc {
+        /// `md` (Markdown) or `html` (one self-contained page).
+        #[arg(long, default_value = "md")]
+        format: netgen::doc::Format,
+        /// Write to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -160,6 +171,7 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
         }
         // `main` runs it before compiling any one spec.
         Command::Diff { old, new } => diff(old, new),
+        Command::Doc { format, output } => doc(ir, *format, output.as_deref()),
         Command::Ir => match serde_json::to_string_pretty(ir) {
             Ok(s) => {
                 println!("{s}");
@@ -199,5 +211,32 @@ fn diff(old: &Path, new: &Path) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `netgen doc`: the reference, to `output` or standard output.
+fn doc(ir: &netgen::ir::Ir, format: netgen::doc::Format, output: Option<&Path>) -> ExitCode {
+    let text = match netgen::doc::render(ir, format) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match output {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => {
+                eprintln!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -60,12 +60,57 @@ use netgen_generated::resources::{InetProtos, PtypeBase};
 use netgen_generated::runtime::dev::{dev_add_pack, PacketType};
 use netgen_generated::runtime::inet::{inet_add_protocol, NetProtocol};
 use netgen_generated::runtime::skbuff::SkBuff;
-use netgen_generated::runtime::tables::{NetCx, NetRx};
+use netgen_generated::runtime::tables::{InetProtocolDesc, NetCx, NetRx, PacketTypeDesc, ProtoSpec};
 
-/// An experimental IP protocol number (RFC 3692) this crate handles.
-pub const IPPROTO_EXPERIMENT: u8 = 253;
-/// The IEEE 802 local experimental ethertype this crate handles.
-pub const ETH_P_EXPERIMENT: u16 = 0x88B5;
+/// The IP protocol numbers IANA keeps for experiments and testing (RFC 3692):
+/// 253 and 254.
+pub const EXPERIMENTAL_IPPROTOS: [u8; 2] = [253, 254];
+/// IEEE 802's local experimental ethertypes: 0x88B5 and 0x88B6.
+pub const EXPERIMENTAL_ETHERTYPES: [u16; 2] = [0x88B5, 0x88B6];
+
+/// The IP protocol this crate handles: the first experimental number the
+/// spec's `inet_protocol` table does not claim, read from the generated
+/// table, so a user's spec entry for 253 moves this crate to 254 instead of
+/// failing its `inet_add_protocol` with `EBUSY`. `None` if the spec claims
+/// both: then this crate registers no protocol.
+pub const IPPROTO_EXPERIMENT: Option<u8> =
+    first_unclaimed_ipproto(<Pernet as ProtoSpec>::INET_PROTOCOLS, &EXPERIMENTAL_IPPROTOS);
+/// The ethertype this crate handles: the first local experimental one the
+/// spec's `packet_type` table does not claim; `None` if it claims both.
+pub const ETH_P_EXPERIMENT: Option<u16> =
+    first_unclaimed_ethertype(<Pernet as ProtoSpec>::PACKET_TYPES, &EXPERIMENTAL_ETHERTYPES);
+
+/// The first of `candidates` no entry of `table` has as its protocol.
+pub const fn first_unclaimed_ipproto(table: &[InetProtocolDesc], candidates: &[u8]) -> Option<u8> {
+    let mut c = 0;
+    while c < candidates.len() {
+        let mut i = 0;
+        while i < table.len() && table[i].protocol != candidates[c] {
+            i += 1;
+        }
+        if i == table.len() {
+            return Some(candidates[c]);
+        }
+        c += 1;
+    }
+    None
+}
+
+/// The first of `candidates` no entry of `table` has as its ethertype.
+pub const fn first_unclaimed_ethertype(table: &[PacketTypeDesc], candidates: &[u16]) -> Option<u16> {
+    let mut c = 0;
+    while c < candidates.len() {
+        let mut i = 0;
+        while i < table.len() && table[i].type_ != candidates[c] {
+            i += 1;
+        }
+        if i == table.len() {
+            return Some(candidates[c]);
+        }
+        c += 1;
+    }
+    None
+}
 
 /// A packet one of this crate's handlers received.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,27 +133,81 @@ fn record(via: &'static str, cx: &NetCx<'_, Pernet>, skb: &SkBuff) {
     }
 }
 
-/// `handler` of IP protocol 253.
+/// `handler` of [`IPPROTO_EXPERIMENT`].
 fn experiment_rcv(cx: &mut NetCx<'_, Pernet>, skb: SkBuff) -> NetRx {
     record("ip", cx, &skb);
     NetRx::Success
 }
 
-/// `func` of ethertype 0x88B5.
+/// `func` of [`ETH_P_EXPERIMENT`].
 fn experiment_packet_rcv(cx: &mut NetCx<'_, Pernet>, skb: SkBuff) -> NetRx {
     record("ether", cx, &skb);
     NetRx::Success
 }
 
-/// Adds IP protocol 253 once `inet_protos` exists (`inet_init`, fs).
+/// Adds [`IPPROTO_EXPERIMENT`] once `inet_protos` exists (`inet_init`, fs).
 #[device_initcall(requires = [InetProtos])]
 fn experiment_proto_init(k: &mut Kernel) -> InitResult {
+    let Some(nr) = IPPROTO_EXPERIMENT else {
+        k.printk("experiment: the spec claims every experimental IP protocol; none added");
+        return Ok(());
+    };
     let prot = NetProtocol::<Pernet>::dynamic("experiment_protocol", experiment_rcv, None);
-    inet_add_protocol(k, prot, IPPROTO_EXPERIMENT)
+    inet_add_protocol(k, prot, nr)
 }
 
-/// Adds the 0x88B5 packet type once `ptype_base` exists (`net_dev_init`, subsys).
+/// Adds a packet type for [`ETH_P_EXPERIMENT`] once `ptype_base` exists
+/// (`net_dev_init`, subsys).
 #[device_initcall(requires = [PtypeBase])]
 fn experiment_packet_init(k: &mut Kernel) -> InitResult {
-    dev_add_pack(k, PacketType::<Pernet>::dynamic(ETH_P_EXPERIMENT, "experiment_packet_type", experiment_packet_rcv))
+    let Some(ty) = ETH_P_EXPERIMENT else {
+        k.printk("experiment: the spec claims every local experimental ethertype; none added");
+        return Ok(());
+    };
+    dev_add_pack(k, PacketType::<Pernet>::dynamic(ty, "experiment_packet_type", experiment_packet_rcv))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inet(protocol: u8) -> InetProtocolDesc {
+        InetProtocolDesc {
+            name: "spec_entry",
+            protocol,
+            handler: "h",
+            err_handler: None,
+            no_policy: false,
+            netns_ok: true,
+            registered_by: "inet_init",
+        }
+    }
+
+    fn ptype(type_: u16) -> PacketTypeDesc {
+        PacketTypeDesc { name: "spec_entry", type_, func: "f", registered_by: "inet_init" }
+    }
+
+    #[test]
+    fn a_spec_entry_on_an_experimental_number_moves_this_crate_to_the_next() {
+        let [first, second] = EXPERIMENTAL_IPPROTOS;
+        assert_eq!(first_unclaimed_ipproto(&[inet(17)], &EXPERIMENTAL_IPPROTOS), Some(first));
+        assert_eq!(first_unclaimed_ipproto(&[inet(17), inet(first)], &EXPERIMENTAL_IPPROTOS), Some(second));
+        assert_eq!(first_unclaimed_ipproto(&[inet(second), inet(first)], &EXPERIMENTAL_IPPROTOS), None);
+        let [first, second] = EXPERIMENTAL_ETHERTYPES;
+        assert_eq!(first_unclaimed_ethertype(&[ptype(0x0800)], &EXPERIMENTAL_ETHERTYPES), Some(first));
+        assert_eq!(first_unclaimed_ethertype(&[ptype(first)], &EXPERIMENTAL_ETHERTYPES), Some(second));
+        assert_eq!(first_unclaimed_ethertype(&[ptype(first), ptype(second)], &EXPERIMENTAL_ETHERTYPES), None);
+    }
+
+    #[test]
+    fn the_numbers_this_crate_uses_are_ones_the_generated_tables_leave_free() {
+        let inet = <Pernet as ProtoSpec>::INET_PROTOCOLS;
+        let ptypes = <Pernet as ProtoSpec>::PACKET_TYPES;
+        if let Some(nr) = IPPROTO_EXPERIMENT {
+            assert!(EXPERIMENTAL_IPPROTOS.contains(&nr) && inet.iter().all(|p| p.protocol != nr));
+        }
+        if let Some(ty) = ETH_P_EXPERIMENT {
+            assert!(EXPERIMENTAL_ETHERTYPES.contains(&ty) && ptypes.iter().all(|p| p.type_ != ty));
+        }
+    }
 }
