@@ -339,53 +339,101 @@ fn seen() -> Vec<&'static str> {
     SEEN.with(|s| std::mem::take(&mut *s.borrow_mut()))
 }
 
-fn proto_253(_cx: &mut Cx<'_>, skb: SkBuff) -> NetRx {
-    SEEN.with(|s| s.borrow_mut().push(if skb.data() == b"xyz" { "proto253" } else { "proto253?" }));
+/// Whether the test spec's `inet_protocol` table claims protocol `n`.
+const fn spec_claims(n: u8) -> bool {
+    let t = <TestSpec as ProtoSpec>::INET_PROTOCOLS;
+    let mut i = 0;
+    while i < t.len() {
+        if t[i].protocol == n {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The first IP protocol number, from `from` down, that the spec leaves
+/// free.
+const fn free_ipproto(from: u8) -> u8 {
+    let mut n = from;
+    while spec_claims(n) {
+        n -= 1;
+    }
+    n
+}
+
+/// The IP protocol the tests below register at run time: RFC 3692's
+/// experimental 254, or the next lower number the spec (which includes
+/// spec/protocols.ng, a user's file) leaves free, so a user's spec entry
+/// on it moves the tests instead of breaking them with `EBUSY`.
+const P_EXP: u8 = free_ipproto(254);
+/// A second free number: one nobody handles.
+const P_NONE: u8 = free_ipproto(P_EXP - 1);
+
+/// An ethertype no `packet_type` of the spec claims: IEEE 802's local
+/// experimental 0x88B5, or the next one up the spec leaves free.
+const E_EXP: u16 = {
+    let t = <TestSpec as ProtoSpec>::PACKET_TYPES;
+    let mut e = 0x88b5;
+    let mut i = 0;
+    while i < t.len() {
+        if t[i].type_ == e {
+            e += 1;
+            i = 0;
+        } else {
+            i += 1;
+        }
+    }
+    e
+};
+
+fn proto_exp(_cx: &mut Cx<'_>, skb: SkBuff) -> NetRx {
+    SEEN.with(|s| s.borrow_mut().push(if skb.data() == b"xyz" { "proto_exp" } else { "proto_exp?" }));
     NetRx::Success
 }
 
 #[test]
 fn inet_add_protocol_slots_and_dynamic_handlers() {
     let mut st = boot();
-    let dynp = NetProtocol::<TestSpec>::dynamic("p253", proto_253, None);
+    let dynp = NetProtocol::<TestSpec>::dynamic("p_exp", proto_exp, None);
     let udp_taken = NetProtocol { name: "udp2", ..dynp.clone() };
     assert_eq!(inet::inet_add_protocol(&mut st.k, udp_taken, 17), Err(Errno::EBUSY), "slot taken");
-    inet::inet_add_protocol(&mut st.k, dynp.clone(), 253).unwrap();
-    assert_eq!(inet::protocol::inet_del_protocol_id::<TestSpec>(&mut st.k, EntryId::Spec(1), 253), Err(Errno::EBUSY));
+    inet::inet_add_protocol(&mut st.k, dynp.clone(), P_EXP).unwrap();
+    assert_eq!(inet::protocol::inet_del_protocol_id::<TestSpec>(&mut st.k, EntryId::Spec(1), P_EXP), Err(Errno::EBUSY));
     // inet_del_protocol compares the registration (Linux: the pointer):
     // another protocol of the same name and handler is not it, and the
     // slot keeps what it holds.
-    let lookalike = NetProtocol::<TestSpec>::dynamic("p253", proto_253, None);
-    assert_eq!(inet::inet_del_protocol(&mut st.k, &lookalike, 253), Err(Errno::EBUSY), "only what is there");
-    assert_eq!(inet::inet_add_protocol(&mut st.k, lookalike, 253), Err(Errno::EBUSY), "slot still taken");
+    let lookalike = NetProtocol::<TestSpec>::dynamic("p_exp", proto_exp, None);
+    assert_eq!(inet::inet_del_protocol(&mut st.k, &lookalike, P_EXP), Err(Errno::EBUSY), "only what is there");
+    assert_eq!(inet::inet_add_protocol(&mut st.k, lookalike, P_EXP), Err(Errno::EBUSY), "slot still taken");
 
     let net = st.ns.init_net();
     st.cx(&net, |cx| {
         cx.state_mut::<NetDevTables>().unwrap().ip_link_set_up("lo").unwrap();
-        // A raw socket of protocol 253 sends over lo: the raw socket and
+        // A raw socket of protocol P_EXP sends over lo: the raw socket and
         // the run-time handler both get it.
-        let r = sys_socket(cx, 2, 3, 253).unwrap();
+        let r = sys_socket(cx, 2, 3, i32::from(P_EXP)).unwrap();
         assert_eq!(sys_sendto(cx, r, b"xyz", Some(&sa(Ipv4Addr::LOCALHOST, 0)), 0), Ok(3));
         let (d, from) = recv(cx, r).unwrap();
-        assert_eq!((&d[20..], d[9], from), (&b"xyz"[..], 253, Some(sa(Ipv4Addr::LOCALHOST, 0))));
+        assert_eq!((&d[20..], d[9], from), (&b"xyz"[..], P_EXP, Some(sa(Ipv4Addr::LOCALHOST, 0))));
         assert_eq!(mib(cx, IpMib::InDelivers), 1);
         sys_close(cx, r).unwrap();
     });
-    assert_eq!(seen(), ["proto253"]);
-    inet::inet_del_protocol(&mut st.k, &dynp, 253).unwrap();
+    assert_eq!(seen(), ["proto_exp"]);
+    inet::inet_del_protocol(&mut st.k, &dynp, P_EXP).unwrap();
     st.cx(&net, |cx| {
-        // Now nobody handles 253: protocol unreachable, InUnknownProtos.
-        let r = sys_socket(cx, 2, 3, 254).unwrap();
+        // Now nobody handles P_EXP: protocol unreachable, InUnknownProtos.
+        let r = sys_socket(cx, 2, 3, i32::from(P_NONE)).unwrap();
         sys_sendto(cx, r, b"xyz", Some(&sa(Ipv4Addr::LOCALHOST, 0)), 0).unwrap();
-        assert_eq!(recv(cx, r).map(|(d, _)| d[9]), Ok(254), "a raw socket took it");
+        assert_eq!(recv(cx, r).map(|(d, _)| d[9]), Ok(P_NONE), "a raw socket took it");
         let icmp = sys_socket(cx, 2, 3, 1).unwrap();
-        let r253 = {
-            let mut h = ipv4(Ipv4Addr::LOCALHOST, Ipv4Addr::LOCALHOST, 253, 0, b"abc");
+        let r_exp = {
+            let mut h = ipv4(Ipv4Addr::LOCALHOST, Ipv4Addr::LOCALHOST, P_EXP, 0, b"abc");
             h[4] = 0;
             h
         };
         let raw = sys_socket(cx, 2, 3, 255).unwrap();
-        sys_sendto(cx, raw, &r253, Some(&sa(Ipv4Addr::LOCALHOST, 0)), 0).unwrap();
+        sys_sendto(cx, raw, &r_exp, Some(&sa(Ipv4Addr::LOCALHOST, 0)), 0).unwrap();
         assert_eq!(mib(cx, IpMib::InUnknownProtos), 1);
         let (d, _) = recv(cx, icmp).unwrap();
         assert_eq!((d[20], d[21]), (3, 2), "ICMP protocol unreachable");
@@ -460,7 +508,7 @@ fn dev_add_pack_delivers_taps_first_then_handlers_newest_first() {
     };
     seen();
     ext.netif_rx_frame(&udp_frame(MAC_B, IP_A, IP_B, 9, b"x"));
-    ext.netif_rx_frame(&eth(MAC_B, MAC_A, 0x88b5, b"local experimental"));
+    ext.netif_rx_frame(&eth(MAC_B, MAC_A, E_EXP, b"local experimental"));
     st2.settle(&[&net]);
     // Linux's lists: taps, then ptype_base[type & 15] newest first; ip_rcv
     // (registered at boot) is last and gets the frame itself.
@@ -469,7 +517,7 @@ fn dev_add_pack_delivers_taps_first_then_handlers_newest_first() {
     assert_eq!(seen(), ["tap", "ip_b", "ip_a", "tap-out", "tap"]);
     st2.cx(&net, |cx| {
         assert_eq!(mib(cx, UdpMib::NoPorts), 1, "ip_rcv saw it too");
-        assert_eq!(dev_stats(cx, "eth0").rx_dropped, 0, "the tap took the 0x88b5 frame");
+        assert_eq!(dev_stats(cx, "eth0").rx_dropped, 0, "the tap took the experimental frame");
     });
     assert_eq!(seen(), [] as [&str; 0]);
     assert_eq!(ext.drain_tx().len(), 1, "the ARP request for the ICMP error");
@@ -899,7 +947,7 @@ fn malformed_frames_are_counted_and_never_panic() {
 #[test]
 fn unhandled_ethertype_counts_rx_dropped_as_linux() {
     let (st, net, ext) = external();
-    ext.netif_rx_frame(&eth(MAC_B, MAC_A, 0x88b5, b"nobody takes this"));
+    ext.netif_rx_frame(&eth(MAC_B, MAC_A, E_EXP, b"nobody takes this"));
     ext.netif_rx_frame(&udp_frame([2, 0, 0, 0, 0, 0x99], IP_A, IP_B, 9, b"other host"));
     st.settle(&[&net]);
     st.cx(&net, |cx| {
