@@ -24,6 +24,11 @@ pub struct Diagnostic {
     pub primary: Label,
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
+    /// Names this diagnostic holds to be declared nowhere: the unknown
+    /// level, the resource no initcall provides. If text that did not parse
+    /// mentions one, the diagnostic may be a mere consequence of that syntax
+    /// error, and [`crate::compile`] drops it.
+    pub assumes_absent: Vec<String>,
 }
 
 impl Diagnostic {
@@ -34,6 +39,7 @@ impl Diagnostic {
             primary: Label { span, text: label.into() },
             secondary: Vec::new(),
             notes: Vec::new(),
+            assumes_absent: Vec::new(),
         }
     }
 
@@ -50,6 +56,13 @@ impl Diagnostic {
     /// Adds a `= note:` line.
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Records that this diagnostic holds `name` to be declared nowhere
+    /// (see [`Diagnostic::assumes_absent`]).
+    pub fn assuming_absent(mut self, name: impl Into<String>) -> Diagnostic {
+        self.assumes_absent.push(name.into());
         self
     }
 
