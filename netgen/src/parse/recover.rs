@@ -1,12 +1,17 @@
 //! Error recovery: a syntax error ends its item, not its file.
 //!
-//! pest stops at the first error, so a file is parsed a run of items at a
-//! time. The grammar's `items` takes as many items as parse from where the
-//! last run stopped; where it stops, the item that failed is cut off at a
-//! resynchronisation point ([`item_end`]), parsed alone for its syntax error
-//! ([`super::syntax`]), and the next run starts after it. Every byte is
-//! parsed at most twice (once in a run, once more in the item cut off), so
-//! a file with many errors costs no more than one without.
+//! pest stops at the first error. So a file is parsed in one run of items
+//! (the grammar's `items`) up to the first item that does not parse; from
+//! there on, where each item ends is decided from the tokens ([`item_end`]:
+//! after its closing `;` or `}`, or, when that is missing, before the next
+//! line that starts an item), and each item is parsed alone (`one_item`),
+//! for its tree or its syntax error ([`super::syntax`]). Parsing alone keeps
+//! the error inside the item, and keeps the cost linear: pest, left to find
+//! the end of an item whose `}` is missing, takes the following items as
+//! its members, and each later run would read them again. The items before
+//! the first error, and every file without one, never reach [`item_end`]:
+//! odd layout (a member named `proto` written at the start of a line, which
+//! [`item_end`] takes for a new item) matters only after a syntax error.
 //!
 //! What an item that did not parse declares is unknown. [`Unparsed`] keeps
 //! every name such text mentions, so that the driver can drop the semantic
@@ -16,6 +21,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use pest::iterators::Pair;
 use pest::Parser as _;
 
 use super::ast::{Bits, Ident, Item, ItemKind, Member, Section, SpecFile, Value, ValueKind};
@@ -90,67 +96,68 @@ pub fn parse_file(file: FileId, text: &str) -> ParsedFile {
         out.unparsed.add(text, 0..text.len());
         return out;
     }
-    let mut at = 0;
-    while at < text.len() {
-        let Some(stopped) = run(file, text, at, &mut out) else {
-            break;
-        };
-        let end = item_end(text, stopped);
-        out.errors.push(item_error(file, text, stopped..end));
-        out.unparsed.add(text, stopped..end);
+    // A file without syntax errors is one run.
+    let Some(mut at) = run(file, text, &mut out) else {
+        return out;
+    };
+    // From the first item that does not parse on, the tokens say where each
+    // item ends, and each is parsed alone.
+    while let Some(start) = Tokens::new(text, at).next().map(|t| t.start) {
+        let end = item_end(text, start);
+        match SpecParser::parse(Rule::one_item, &text[start..end]) {
+            Ok(mut pairs) => {
+                let inner = pairs.next().into_iter().flat_map(|p| p.into_inner());
+                for pair in inner.filter(|p| p.as_rule() == Rule::item) {
+                    add_item(file, text, start, pair, &mut out);
+                }
+            }
+            Err(e) => {
+                out.errors.push(syntax::error(file, text, start..end, &e));
+                out.unparsed.add(text, start..end);
+            }
+        }
         at = end;
     }
     out
 }
 
-/// Parses the run of items starting at `at` into `out`; returns where the
-/// first item that does not parse starts (after the trivia before it), or
-/// `None` at the end of the file.
-fn run(file: FileId, text: &str, at: usize, out: &mut ParsedFile) -> Option<usize> {
+/// Parses the file's items into `out` until one does not parse; returns
+/// where that one starts (after the trivia before it), or `None` if every
+/// item parsed.
+fn run(file: FileId, text: &str, out: &mut ParsedFile) -> Option<usize> {
     // `items` accepts every text (as no items at all, if need be).
-    let Some(items) = SpecParser::parse(Rule::items, &text[at..]).ok().and_then(|mut p| p.next()) else {
-        return Some(at);
+    let Some(items) = SpecParser::parse(Rule::items, text).ok().and_then(|mut p| p.next()) else {
+        return Some(0);
     };
-    let mut end = at;
+    let mut end = 0;
     for pair in items.into_inner() {
         match pair.as_rule() {
             Rule::EOI => return None,
-            Rule::item => {}
-            _ => continue,
-        }
-        let range = at + pair.as_span().start()..at + pair.as_span().end();
-        end = range.end;
-        // pest's positions start at `at`; the tree's and errors' at the
-        // start of the file.
-        match item(file, pair) {
-            Ok(mut it) => {
-                shift_item(&mut it, at);
-                out.file.items.push(it);
+            Rule::item => {
+                end = pair.as_span().end();
+                add_item(file, text, 0, pair, out);
             }
-            // A number too large, a reversed bit range: this item is lost.
-            Err(mut d) => {
-                shift_diagnostic(&mut d, at);
-                out.errors.push(d);
-                out.unparsed.add(text, range);
-            }
+            _ => {}
         }
     }
     Some(Tokens::new(text, end).next().map_or(text.len(), |t| t.start))
 }
 
-/// The syntax error of the item at `range`, parsed alone: cut off where
-/// recovery resumes, so that the error lies inside it.
-fn item_error(file: FileId, text: &str, range: Range<usize>) -> Diagnostic {
-    match SpecParser::parse(Rule::one_item, &text[range.clone()]) {
-        Err(e) => syntax::error(file, text, range, &e),
-        // Cannot happen: an item that parses on its own text up to a
-        // resynchronisation point parses in the whole text too, and the run
-        // stopped at it. Reported rather than assumed, so nothing panics.
-        Ok(_) => Diagnostic::error(
-            "syntax error",
-            Span::new(file, range.start, range.end),
-            "this item parses alone but not where it stands",
-        ),
+/// Builds the tree of `pair`, an item pest parsed from `text[base..]`, into
+/// `out`, its spans moved to the file's offsets.
+fn add_item(file: FileId, text: &str, base: usize, pair: Pair<Rule>, out: &mut ParsedFile) {
+    let range = base + pair.as_span().start()..base + pair.as_span().end();
+    match item(file, pair) {
+        Ok(mut it) => {
+            shift_item(&mut it, base);
+            out.file.items.push(it);
+        }
+        // A number too large, a reversed bit range: this item is lost.
+        Err(mut d) => {
+            shift_diagnostic(&mut d, base);
+            out.errors.push(d);
+            out.unparsed.add(text, range);
+        }
     }
 }
 
