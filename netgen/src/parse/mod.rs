@@ -1,6 +1,6 @@
 //! Pass 1, parse: spec text to [`ast`], with spans, via the pest grammar in
-//! `spec.pest`; [`recover`] parses a file item by item so that a syntax error
-//! costs only its item, [`syntax`] words syntax errors, [`load`] follows
+//! `spec.pest`; `recover` parses a file item by item so that a syntax error
+//! costs only its item, `syntax` words syntax errors, [`load`] follows
 //! `include`s from the root file.
 
 // A malformed item ends the building of that item, so a large `Err` is built

@@ -35,8 +35,9 @@ use crate::source::{FileId, Span};
 pub struct ParsedFile {
     /// The items that parsed, in file order.
     pub file: SpecFile,
-    /// A syntax error per item that did not parse, or the one limit the
-    /// file goes past (then no item is parsed: see [`scan`]).
+    /// A syntax error per item that did not parse (or whose number does not
+    /// fit, whose bit range is reversed), or the one limit the file goes
+    /// past (then no item is parsed: see `scan.rs`).
     pub errors: Vec<Diagnostic>,
     /// What the text that did not parse mentions.
     pub unparsed: Unparsed,
@@ -62,11 +63,11 @@ impl Unparsed {
     }
 
     /// A file or include could not be loaded: any name may be declared there.
-    pub fn anything(&mut self) {
+    pub(crate) fn anything(&mut self) {
         self.anything = true;
     }
 
-    pub fn extend(&mut self, other: Unparsed) {
+    pub(crate) fn extend(&mut self, other: Unparsed) {
         self.anything |= other.anything;
         self.names.extend(other.names);
     }
