@@ -1,6 +1,7 @@
 //! Diagnostics: every problem in a spec, with the spans it concerns, rendered
 //! the way rustc renders errors (`file:line:column`, the source line, carets).
 
+use crate::limits::MAX_SHOWN_DIAGNOSTICS;
 use crate::source::{SourceMap, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +25,11 @@ pub struct Diagnostic {
     pub primary: Label,
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
+    /// Names this diagnostic holds to be declared nowhere: the unknown
+    /// level, the resource no initcall provides. If text that did not parse
+    /// mentions one, the diagnostic may be a mere consequence of that syntax
+    /// error, and [`crate::compile`] drops it.
+    pub assumes_absent: Vec<String>,
 }
 
 impl Diagnostic {
@@ -34,6 +40,7 @@ impl Diagnostic {
             primary: Label { span, text: label.into() },
             secondary: Vec::new(),
             notes: Vec::new(),
+            assumes_absent: Vec::new(),
         }
     }
 
@@ -50,6 +57,13 @@ impl Diagnostic {
     /// Adds a `= note:` line.
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Records that this diagnostic holds `name` to be declared nowhere
+    /// (see [`Diagnostic::assumes_absent`]).
+    pub fn assuming_absent(mut self, name: impl Into<String>) -> Diagnostic {
+        self.assumes_absent.push(name.into());
         self
     }
 
@@ -116,15 +130,27 @@ fn visible(line: &str) -> String {
         .collect()
 }
 
-/// Renders every diagnostic, errors and warnings in the order found, plus a
-/// closing count line like rustc's.
+/// Renders the diagnostics, errors and warnings in the order found, the
+/// first [`MAX_SHOWN_DIAGNOSTICS`] of them and a line counting the rest,
+/// plus a closing count line like rustc's.
 pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();
-    for d in diags {
+    for d in diags.iter().take(MAX_SHOWN_DIAGNOSTICS) {
         out.push_str(&d.render(sources));
         out.push('\n');
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
+    if let Some(rest) = diags.get(MAX_SHOWN_DIAGNOSTICS..).filter(|rest| !rest.is_empty()) {
+        let rest_errors = rest.iter().filter(|d| d.is_error()).count();
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        out.push_str(&format!(
+            "... and {} more ({}, {}) not shown: netgen shows the first {MAX_SHOWN_DIAGNOSTICS} \
+             (netgen::limits::MAX_SHOWN_DIAGNOSTICS)\n\n",
+            rest.len(),
+            plural(rest_errors, "error"),
+            plural(rest.len() - rest_errors, "warning"),
+        ));
+    }
     if errors > 0 {
         out.push_str(&format!("error: the spec has {errors} error{}\n", if errors == 1 { "" } else { "s" }));
     }

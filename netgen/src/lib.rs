@@ -73,13 +73,20 @@ pub fn compile_str(name: &str, text: &str) -> Compiled {
 
 fn finish(loaded: parse::Loaded) -> Compiled {
     let mut diagnostics = loaded.diagnostics;
-    // A file that failed to parse would make every name it declares look
-    // unknown; report the syntax errors alone rather than a cascade.
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Compiled { sources: loaded.sources, ir: None, diagnostics };
-    }
-    let (ir, mut more) = analyze::analyze(&loaded.sources, &loaded.files);
-    diagnostics.append(&mut more);
+    // Analysis runs on every item that parsed, in every file, the broken
+    // ones included: an item that parsed is whole, so its own checks hold,
+    // and removing the items that did not parse can make a check between
+    // items go wrong only by making a name look undeclared (a dropped item
+    // declares nothing, and adds no edge, duplicate or slot conflict). The
+    // diagnostics that rest on a name being undeclared say so
+    // (`Diagnostic::assumes_absent`); those whose name text that did not
+    // parse mentions are dropped: they may be mere consequences of the
+    // syntax error, and they come back, if real, once it is fixed. A
+    // duplicate of a broken item is reported only then, too.
+    let (ir, more) = analyze::analyze(&loaded.sources, &loaded.files);
+    diagnostics.extend(
+        more.into_iter().filter(|d| !d.assumes_absent.iter().any(|name| loaded.unparsed.may_declare(name))),
+    );
     let ir = if diagnostics.iter().any(Diagnostic::is_error) { None } else { ir };
     Compiled { sources: loaded.sources, ir, diagnostics }
 }

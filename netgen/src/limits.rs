@@ -61,3 +61,12 @@ pub const MAX_SUGGEST_NAME_LEN: usize = 64;
 /// thousand typos, and a spec built to spend it all takes a few
 /// milliseconds in a release build.
 pub const MAX_SUGGEST_WORK: u64 = 1_000_000;
+
+/// How many diagnostics are shown (`diag::render_all`); past them one line
+/// says how many more errors and warnings there are.
+///
+/// Every problem is still found, and counted in the closing line, but
+/// thousands of them would bury the first, which often causes the rest.
+/// rustc goes on for as long as it finds errors; 50 fill several screens,
+/// and the workspace's specs, when broken by hand, have a few.
+pub const MAX_SHOWN_DIAGNOSTICS: usize = 50;

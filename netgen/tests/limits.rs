@@ -335,8 +335,8 @@ fn suggestions_for_many_long_unknown_names_cost_little() {
     let c = netgen::compile_str("spec/t.ng", &text);
     let work = netgen::analyze::suggestion_work();
     let out = c.render_diagnostics();
-    assert_eq!(out.matches("error: unknown resource `").count(), 200, "{out}");
-    assert!(!out.contains("did you mean"), "{out}");
+    assert_eq!(unknown_resources(&c), 200, "{out}");
+    assert_eq!(suggestions(&c).count(), 0, "{out}");
     // Less than one unit per pair of names.
     assert!(work < 200 * 200, "{work}");
 }
@@ -351,9 +351,19 @@ fn suggestions_stop_at_the_work_budget() {
     let c = netgen::compile_str("spec/t.ng", &text);
     assert_eq!(netgen::analyze::suggestion_work(), MAX_SUGGEST_WORK);
     let out = c.render_diagnostics();
-    assert_eq!(out.matches("error: unknown resource `").count(), 200, "{out}");
-    assert!(out.contains(&format!("did you mean `R{stem}0000`?")), "{out}");
-    assert!(out.matches("did you mean").count() < 200, "{out}");
+    assert_eq!(unknown_resources(&c), 200, "{out}");
+    assert!(suggestions(&c).any(|n| *n == format!("did you mean `R{stem}0000`?")), "{out}");
+    assert!(suggestions(&c).count() < 200, "{out}");
+}
+
+/// How many "unknown resource" errors `c` found (more than are shown).
+fn unknown_resources(c: &netgen::Compiled) -> usize {
+    c.diagnostics.iter().filter(|d| d.message.starts_with("unknown resource `")).count()
+}
+
+/// The "did you mean" notes of `c`'s diagnostics.
+fn suggestions(c: &netgen::Compiled) -> impl Iterator<Item = &String> {
+    c.diagnostics.iter().flat_map(|d| &d.notes).filter(|n| n.starts_with("did you mean"))
 }
 
 #[test]
@@ -365,5 +375,23 @@ fn a_typo_in_a_name_at_the_suggestion_limit_is_suggested_one_past_it_not() {
         let out = netgen::compile_str("spec/t.ng", &text).render_diagnostics();
         assert!(out.contains(&format!("error: unknown resource `{typo}`")), "{out}");
         assert_eq!(out.contains(&format!("did you mean `{name}`?")), suggested, "{out}");
+    }
+}
+
+/// Each initcall at an unknown level is one error; up to the limit all are
+/// shown, past it the first ones and a line counting the rest. The closing
+/// line counts every error.
+#[test]
+fn past_the_shown_diagnostics_one_line_counts_the_rest() {
+    for hidden in [0, 7] {
+        let count = MAX_SHOWN_DIAGNOSTICS + hidden;
+        let initcalls: String = (0..count).map(|i| format!("initcall f{i} @ nowhere {{ run: a::f; }}\n")).collect();
+        let c = netgen::compile_str("spec/t.ng", &format!("levels {{ core @ 1; }}\n{initcalls}"));
+        assert_eq!(c.diagnostics.len(), count, "{}", c.render_diagnostics());
+        let out = c.render_diagnostics();
+        assert_eq!(out.matches("error: unknown level `nowhere`\n").count(), MAX_SHOWN_DIAGNOSTICS, "{out}");
+        let more = format!("... and {hidden} more ({hidden} errors, 0 warnings) not shown");
+        assert_eq!(out.contains(&more), hidden > 0, "{out}");
+        assert!(out.ends_with(&format!("error: the spec has {count} errors\n")), "{out}");
     }
 }

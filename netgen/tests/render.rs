@@ -14,7 +14,11 @@ fn a_later_level_requirement_reads_like_rustc() {
 
 #[test]
 fn a_syntax_error_reads_like_rustc() {
-    let out = common::errors("initcall sock_init @ core {\n    provides: [SockRegistry\n    run: rt::sock_init;\n}\n");
+    // Every other resource provided, so that the syntax error is all there is.
+    let out = common::errors(
+        "initcall net_ns_init @ pure { provides: [InitNet, PtypeBase, InetFamily]; run: rt::net_ns_init; }\n\
+         initcall sock_init @ core {\n    provides: [SockRegistry\n    run: rt::sock_init;\n}\n",
+    );
     insta::assert_snapshot!(out);
 }
 

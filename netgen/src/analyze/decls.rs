@@ -207,7 +207,9 @@ pub fn collect(files: &[(FileId, SpecFile)], diags: &mut Vec<Diagnostic>) -> Dec
                     first.0.keyword.span,
                     "this initcall has no level to run at",
                 )
-                .with_note("add a `levels { early @ early; pure @ 0; .. }` block, usually in spec/levels.ng"),
+                .with_note("add a `levels { early @ early; pure @ 0; .. }` block, usually in spec/levels.ng")
+                // A `levels` block that did not parse says `levels`.
+                .assuming_absent("levels"),
             );
         }
     }
@@ -235,11 +237,10 @@ fn const_value(v: &Value, consts: &[ConstDecl], diags: &mut Vec<Diagnostic>) -> 
         ValueKind::Path(p) if !p.contains("::") => match consts.iter().find(|c| c.name.name == *p) {
             Some(c) => Some(c.value),
             None => {
-                diags.push(Diagnostic::error(
-                    format!("unknown constant `{p}`"),
-                    v.span,
-                    "not declared before this line",
-                ));
+                diags.push(
+                    Diagnostic::error(format!("unknown constant `{p}`"), v.span, "not declared before this line")
+                        .assuming_absent(p),
+                );
                 None
             }
         },
@@ -332,7 +333,8 @@ fn initcall(s: &Section, docs: Vec<String>, d: &Decls, diags: &mut Vec<Diagnosti
     let level_index = d.levels.iter().position(|l| l.name.name == level.name);
     if level_index.is_none() && !d.levels.is_empty() {
         let mut diag =
-            Diagnostic::error(format!("unknown level `{}`", level.name), level.span, "not declared in `levels { .. }`");
+            Diagnostic::error(format!("unknown level `{}`", level.name), level.span, "not declared in `levels { .. }`")
+                .assuming_absent(&level.name);
         if let Some(s) = closest(&level.name, d.levels.iter().map(|l| l.name.name.as_str())) {
             diag = diag.with_note(format!("did you mean `{s}`?"));
         }
@@ -594,7 +596,8 @@ fn resource_list(v: &Value, d: &Decls, diags: &mut Vec<Diagnostic>) -> Vec<Ident
             let name = &r.name;
             let mut diag =
                 Diagnostic::error(format!("unknown resource `{name}`"), r.span, "not declared with `resource`")
-                    .with_note(format!("declare it with `resource {name};` (usually in spec/resources.ng)"));
+                    .with_note(format!("declare it with `resource {name};` (usually in spec/resources.ng)"))
+                    .assuming_absent(name);
             if let Some(s) = closest(name, d.resources.iter().map(|r| r.name.name.as_str())) {
                 diag = diag.with_note(format!("did you mean `{s}`?"));
             }

@@ -42,7 +42,8 @@ pub fn check<'a>(d: &'a Decls, diags: &mut Vec<Diagnostic>) -> Graph<'a> {
                         r.span,
                         "never provided",
                     )
-                    .with_note(format!("add `{}` to the `provides` of the initcall that creates it", r.name)),
+                    .with_note(format!("add `{}` to the `provides` of the initcall that creates it", r.name))
+                    .assuming_absent(&r.name),
                 );
                 continue;
             };
@@ -76,11 +77,14 @@ pub fn check<'a>(d: &'a Decls, diags: &mut Vec<Diagnostic>) -> Graph<'a> {
         if !provider.contains_key(r.name.name.as_str()) {
             let required = d.initcalls.iter().any(|c| c.requires.iter().any(|q| q.name == r.name.name));
             if !required {
-                diags.push(Diagnostic::warning(
-                    format!("resource `{}` is never provided", r.name.name),
-                    r.name.span,
-                    "declared but no initcall provides it",
-                ));
+                diags.push(
+                    Diagnostic::warning(
+                        format!("resource `{}` is never provided", r.name.name),
+                        r.name.span,
+                        "declared but no initcall provides it",
+                    )
+                    .assuming_absent(&r.name.name),
+                );
             }
         }
     }

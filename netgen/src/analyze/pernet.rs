@@ -94,7 +94,8 @@ fn registrar(
     }
     let mut diag =
         Diagnostic::error(format!("unknown initcall `{}`", by.name), by.span, "not declared with `initcall`")
-            .with_note(format!("`registered_by` names the initcall whose `run` registers `{}`", op.name.name));
+            .with_note(format!("`registered_by` names the initcall whose `run` registers `{}`", op.name.name))
+            .assuming_absent(&by.name);
     if let Some(s) = closest(&by.name, d.initcalls.iter().map(|c| c.name.name.as_str())) {
         diag = diag.with_note(format!("did you mean `{s}`?"));
     }
@@ -140,7 +141,8 @@ impl Ctx<'_> {
                         r.span,
                         "never provided",
                     )
-                    .with_note(format!("add `{}` to the `provides` of the initcall that creates it", r.name)),
+                    .with_note(format!("add `{}` to the `provides` of the initcall that creates it", r.name))
+                    .assuming_absent(&r.name),
                 );
                 continue;
             };
@@ -224,7 +226,8 @@ impl Ctx<'_> {
                     format!("unknown pernet operation `{}`", u.name),
                     u.span,
                     "not declared with `pernet`",
-                );
+                )
+                .assuming_absent(&u.name);
                 if let Some(s) = closest(&u.name, d.pernet.iter().map(|o| o.name.name.as_str())) {
                     diag = diag.with_note(format!("did you mean `{s}`?"));
                 }

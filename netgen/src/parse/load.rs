@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::ast::{ItemKind, SpecFile};
-use super::parse_file;
+use super::{parse_file, ParsedFile, Unparsed};
 use crate::diag::Diagnostic;
 use crate::limits::{MAX_INCLUDES, MAX_INCLUDE_DEPTH, MAX_SPEC_FILE_BYTES};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -18,13 +18,17 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 pub struct Loaded {
     pub sources: SourceMap,
     /// The parsed files, in include order (an included file comes where its
-    /// `include` stands).
+    /// `include` stands): in each, the items that parsed.
     pub files: Vec<(FileId, SpecFile)>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the items that did not parse, and the files that could not be
+    /// loaded, may declare.
+    pub unparsed: Unparsed,
 }
 
-/// Loads the spec whose root file is `root`. Never fails: an unreadable or
-/// malformed file becomes a diagnostic and loading goes on with the rest.
+/// Loads the spec whose root file is `root`. Never fails: an unreadable file
+/// or a malformed item becomes a diagnostic and loading goes on with the
+/// rest.
 pub fn load(root: &Path) -> Loaded {
     let base = root.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
     let mut loaded = Loaded::default();
@@ -40,6 +44,7 @@ pub fn load(root: &Path) -> Loaded {
                 ReadError::NotAFile(_) | ReadError::TooLarge => format!("{e}: {}", root.display()),
             };
             loaded.diagnostics.push(Diagnostic::error(message, Span::new(id, 0, 0), "").with_note(e.note()));
+            loaded.unparsed.anything();
         }
     }
     loaded
@@ -135,24 +140,30 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
             Diagnostic::error(ReadError::TooLarge.to_string(), Span::new(id, at, at), "this is past the limit")
                 .with_note(ReadError::TooLarge.note()),
         );
+        loaded.unparsed.anything();
         return loaded;
     }
-    match parse_file(id, text) {
-        Ok(f) => {
-            for item in &f.items {
-                if let ItemKind::Include { path_span, .. } = &item.kind {
-                    loaded.diagnostics.push(Diagnostic::error(
-                        "`include` needs a spec loaded from a file",
-                        *path_span,
-                        "cannot be followed here",
-                    ));
-                }
-            }
-            loaded.files.push((id, f));
+    let f = add_parsed(&mut loaded, parse_file(id, text));
+    for item in &f.items {
+        if let ItemKind::Include { path_span, .. } = &item.kind {
+            loaded.diagnostics.push(Diagnostic::error(
+                "`include` needs a spec loaded from a file",
+                *path_span,
+                "cannot be followed here",
+            ));
+            loaded.unparsed.anything();
         }
-        Err(d) => loaded.diagnostics.push(d),
     }
+    loaded.files.push((id, f));
     loaded
+}
+
+/// Takes a parsed file's errors and what did not parse into `loaded`;
+/// returns its items.
+fn add_parsed(loaded: &mut Loaded, parsed: ParsedFile) -> SpecFile {
+    loaded.diagnostics.extend(parsed.errors);
+    loaded.unparsed.extend(parsed.unparsed);
+    parsed.file
 }
 
 fn display(base: &Path, path: &Path) -> String {
@@ -171,13 +182,9 @@ fn load_text(
     includes: &mut usize,
 ) {
     let id = loaded.sources.add(SourceFile::new(display(base, path), text.clone()));
-    let file = match parse_file(id, &text) {
-        Ok(f) => f,
-        Err(d) => {
-            loaded.diagnostics.push(d);
-            return;
-        }
-    };
+    // The includes of the items that parsed are followed, whatever else in
+    // the file did not parse.
+    let file = add_parsed(loaded, parse_file(id, &text));
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     stack.push(canonical);
     let file_includes: Vec<(String, Span)> = file
@@ -206,6 +213,7 @@ fn load_text(
                     )),
                 );
             }
+            loaded.unparsed.anything();
             continue;
         }
         // The root file is alone on the stack, its includes at depth 1.
@@ -221,6 +229,7 @@ fn load_text(
                      (netgen::limits::MAX_INCLUDE_DEPTH)"
                 )),
             );
+            loaded.unparsed.anything();
             continue;
         }
         let target = path.parent().unwrap_or(Path::new(".")).join(&inc);
@@ -243,19 +252,23 @@ fn load_text(
         }
         match read(&target) {
             Ok(text) => load_text(loaded, base, &target, text, stack, includes),
-            Err(e @ ReadError::Io(_)) => loaded.diagnostics.push(Diagnostic::error(
-                format!("cannot read included file `{inc}`: {e}"),
-                span,
-                format!("looked for {}", display(base, &target)),
-            )),
-            Err(e) => loaded.diagnostics.push(
-                Diagnostic::error(
-                    format!("cannot include `{inc}`: {e}"),
-                    span,
-                    format!("looked for {}", display(base, &target)),
-                )
-                .with_note(e.note()),
-            ),
+            Err(e) => {
+                let d = match e {
+                    ReadError::Io(_) => Diagnostic::error(
+                        format!("cannot read included file `{inc}`: {e}"),
+                        span,
+                        format!("looked for {}", display(base, &target)),
+                    ),
+                    _ => Diagnostic::error(
+                        format!("cannot include `{inc}`: {e}"),
+                        span,
+                        format!("looked for {}", display(base, &target)),
+                    )
+                    .with_note(e.note()),
+                };
+                loaded.diagnostics.push(d);
+                loaded.unparsed.anything();
+            }
         }
     }
     stack.pop();

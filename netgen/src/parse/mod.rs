@@ -1,43 +1,31 @@
 //! Pass 1, parse: spec text to [`ast`], with spans, via the pest grammar in
-//! `spec.pest`; [`load`] follows `include`s from the root file.
+//! `spec.pest`; `recover` parses a file item by item so that a syntax error
+//! costs only its item, `syntax` words syntax errors, [`load`] follows
+//! `include`s from the root file.
 
-// A syntax error ends the parse of its file, so a large `Err` is built at most
-// once per file; boxing it would buy nothing.
+// A malformed item ends the building of that item, so a large `Err` is built
+// at most once per item; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
 pub mod ast;
 mod load;
+mod recover;
 mod scan;
+mod syntax;
+mod tokens;
 
-use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
-use pest::Parser as _;
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
 use ast::*;
 
 pub use load::{load, load_str, Loaded};
+pub use recover::{parse_file, ParsedFile, Unparsed};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "parse/spec.pest"]
 struct SpecParser;
-
-/// Parses one file's text. A syntax error stops that file (pest does not
-/// recover) and comes back as one diagnostic at the failing position; so
-/// does text past one of the [`crate::limits`], found before pest runs.
-pub fn parse_file(file: FileId, text: &str) -> Result<SpecFile, Diagnostic> {
-    scan::check(file, text)?;
-    let mut pairs = SpecParser::parse(Rule::spec, text).map_err(|e| syntax_error(file, text, e))?;
-    let spec = pairs.next().expect("the spec rule always produces one pair");
-    let mut items = Vec::new();
-    for pair in spec.into_inner() {
-        if pair.as_rule() == Rule::item {
-            items.push(item(file, pair)?);
-        }
-    }
-    Ok(SpecFile { items })
-}
 
 fn span(file: FileId, pair: &Pair<Rule>) -> Span {
     let s = pair.as_span();
@@ -209,79 +197,4 @@ fn unescape(pair: &Pair<Rule>) -> String {
         }
     }
     out
-}
-
-/// A pest error as a diagnostic that names tokens the way a user writes them.
-fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
-    let pos = match e.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    };
-    // Underline the whole offending word, or the one character.
-    let word = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
-    let end = pos + if word > 0 { word } else { text[pos..].chars().next().map_or(0, char::len_utf8) };
-    let found = match text[pos..].chars().next() {
-        None => "end of file".to_string(),
-        Some(c) if c.is_whitespace() => "whitespace".to_string(),
-        Some(_) => {
-            let tok: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            if tok.is_empty() {
-                format!("`{}`", text[pos..].chars().next().unwrap_or(' '))
-            } else {
-                format!("`{tok}`")
-            }
-        }
-    };
-    let expected = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&str> = positives.iter().map(|r| rule_name(*r)).collect();
-            names.sort_unstable();
-            names.dedup();
-            names
-        }
-        ErrorVariant::CustomError { .. } => Vec::new(),
-    };
-    let label = match expected.len() {
-        0 => "unexpected here".to_string(),
-        1 => format!("expected {}", expected[0]),
-        n => format!("expected {} or {}", expected[..n - 1].join(", "), expected[n - 1]),
-    };
-    Diagnostic::error(format!("syntax error: unexpected {found}"), Span::new(file, pos, end), label)
-}
-
-/// The name a user knows a grammar rule by.
-fn rule_name(rule: Rule) -> &'static str {
-    match rule {
-        Rule::item
-        | Rule::include
-        | Rule::constant
-        | Rule::section
-        | Rule::keyword
-        | Rule::kw_include
-        | Rule::kw_const => "an item (`include`, `const`, `levels`, `resource`, `initcall`, ...)",
-        Rule::doc | Rule::doc_text => "a `///` doc comment",
-        Rule::member => "a member name",
-        Rule::ident | Rule::ident_char | Rule::reserved => "a name",
-        Rule::path => "a name or path",
-        Rule::value => "a value",
-        Rule::list => "a list `[..]`",
-        Rule::int => "a number",
-        Rule::section_id => "a section id such as `1s`",
-        Rule::string | Rule::string_inner => "a string",
-        Rule::at => "`@`",
-        Rule::type_ann => "`:`",
-        Rule::body => "`{`",
-        Rule::bits => "a bit range `[hi:lo]`",
-        Rule::semi => "`;`",
-        Rule::eq => "`=`",
-        Rule::comma => "`,`",
-        Rule::colon => "`:`",
-        Rule::at_sign => "`@`",
-        Rule::lbrace => "`{`",
-        Rule::rbrace => "`}`",
-        Rule::lbracket => "`[`",
-        Rule::rbracket => "`]`",
-        Rule::EOI => "end of file",
-        Rule::spec | Rule::WHITESPACE | Rule::COMMENT => "an item",
-    }
 }

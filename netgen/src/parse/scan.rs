@@ -69,14 +69,14 @@ pub(super) fn check(file: FileId, text: &str) -> Result<(), Diagnostic> {
 }
 
 /// The offset of the `\n` ending the line that `i` is on, or the end.
-fn line_end(b: &[u8], i: usize) -> usize {
+pub(super) fn line_end(b: &[u8], i: usize) -> usize {
     b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |e| i + e)
 }
 
 /// Past the string starting with the `"` at `i`: after its closing `"`
 /// (and `true`), or at the newline or end of file that cuts it off (and
 /// `false`: a syntax error pest reports).
-fn string_end(b: &[u8], mut i: usize) -> (usize, bool) {
+pub(super) fn string_end(b: &[u8], mut i: usize) -> (usize, bool) {
     i += 1;
     while i < b.len() {
         match b[i] {

@@ -58,7 +58,8 @@ fn registrar(d: &Decls, initcall: &HashMap<&str, usize>, e: &Entry, diags: &mut 
             .with_note(format!(
                 "`registered_by` names the initcall whose `run` is followed by registering `{}`",
                 e.name.name
-            ));
+            ))
+            .assuming_absent(&by.name);
     if let Some(s) = closest(&by.name, d.initcalls.iter().map(|c| c.name.name.as_str())) {
         diag = diag.with_note(format!("did you mean `{s}`?"));
     }
@@ -116,7 +117,9 @@ impl Ctx<'_> {
         .with_note(format!(
             "add `{resource}` to the `requires` of `{}`, so it runs once the table exists (or to its `provides`, if it creates the table)",
             c.name.name
-        ));
+        ))
+        // An unknown resource is left out of the lists (and reported there).
+        .assuming_absent(resource);
         if !self.d.resource_index.contains_key(resource) {
             diag =
                 diag.with_note(format!("the spec declares no `resource {resource};` (usually in spec/resources.ng)"));
@@ -127,13 +130,8 @@ impl Ctx<'_> {
     /// Numbers Linux would reject or truncate.
     fn ranges(&self, e: &Entry, diags: &mut Vec<Diagnostic>) {
         // A family is a `u16` in the descriptors, whatever NPROTO says.
-        let nproto = self
-            .d
-            .consts
-            .iter()
-            .find(|c| c.name.name == "NPROTO")
-            .map_or(DEFAULT_NPROTO, |c| c.value)
-            .min(u64::from(u16::MAX) + 1);
+        let declared = self.d.consts.iter().find(|c| c.name.name == "NPROTO");
+        let nproto = declared.map_or(DEFAULT_NPROTO, |c| c.value).min(u64::from(u16::MAX) + 1);
         let title = e.title();
         let mut out_of_range = |field: &str, bad: bool, what: String, label: &str, note: Option<String>| {
             let Some((_, span)) = e.int(field) else {
@@ -148,13 +146,18 @@ impl Ctx<'_> {
                 if let Some(note) = note {
                     diag = diag.with_note(note);
                 }
+                // Linux's NPROTO stands in for a `const NPROTO` the spec may
+                // have failed to declare.
+                if field == "family" && declared.is_none() {
+                    diag = diag.assuming_absent("NPROTO");
+                }
                 diags.push(diag);
             }
         };
         let value = |field: &str| e.int(field).map_or(0, |(v, _)| v);
         let nproto_note = Some(format!(
             "`net_families` has NPROTO slots (NPROTO is {nproto}{})",
-            if self.d.consts.iter().any(|c| c.name.name == "NPROTO") {
+            if declared.is_some() {
                 ", `const NPROTO` in the spec"
             } else {
                 ", Linux's AF_MAX"
@@ -278,7 +281,8 @@ impl Ctx<'_> {
                 name.span,
                 format!("not declared with `{kw}`"),
             )
-            .with_note(format!("`{field}` names a `{kw}` section"));
+            .with_note(format!("`{field}` names a `{kw}` section"))
+            .assuming_absent(&name.name);
             let candidates = self.entries.iter().filter(|x| x.kind == kind).map(|x| x.name.name.as_str());
             if let Some(s) = closest(&name.name, candidates) {
                 diag = diag.with_note(format!("did you mean `{s}`?"));
@@ -337,7 +341,11 @@ impl Ctx<'_> {
     /// of a permanent one registered before it.
     fn permanent(&self, diags: &mut Vec<Diagnostic>) {
         let mut permanent: HashMap<(u64, u64), usize> = HashMap::new();
-        for i in self.registration_order(TableKind::Protosw) {
+        // An entry whose registrar is unknown (reported) has no place in the
+        // order, so whether it comes before or after a permanent one is not
+        // known either.
+        let order = self.registration_order(TableKind::Protosw);
+        for i in order.into_iter().filter(|&i| self.registrar[i].is_some()) {
             let e = &self.entries[i];
             let (Some((ty, _)), Some((protocol, _))) = (e.int("type"), e.int("protocol")) else {
                 continue;

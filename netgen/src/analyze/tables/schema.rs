@@ -338,7 +338,8 @@ fn int(f: &str, v: &Value, consts: &[ConstDecl], diags: &mut Vec<Diagnostic>) ->
                 return Some(Field::Int { value: c.value, constant: Some(p.clone()), span: v.span });
             }
             let mut diag = Diagnostic::error(format!("unknown constant `{p}`"), v.span, "not declared with `const`")
-                .with_note(format!("`{f}` is a number or the name of a constant"));
+                .with_note(format!("`{f}` is a number or the name of a constant"))
+                .assuming_absent(p);
             if let Some(s) = closest(p, consts.iter().map(|c| c.name.name.as_str())) {
                 diag = diag.with_note(format!("did you mean `{s}`?"));
             }
