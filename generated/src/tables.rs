@@ -483,6 +483,7 @@ impl ProtoSpec for Pernet {
     const PROTOSW: &'static [ProtoswDesc] = PROTOSW;
     const PACKET_TYPES: &'static [PacketTypeDesc] = PACKET_TYPES;
 
+    #[inline]
     fn family_create(
         i: u16,
         cx: &mut NetCx<'_, Self>,
@@ -501,6 +502,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn packet_type_rcv(i: u16, cx: &mut NetCx<'_, Self>, skb: SkBuff) -> NetRx {
         match i {
             packet_types::ARP_PACKET_TYPE => {
@@ -513,6 +515,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn inet_protocol_rcv(i: u16, cx: &mut NetCx<'_, Self>, skb: SkBuff) -> NetRx {
         match i {
             inet_protocols::ICMP_PROTOCOL => {
@@ -529,6 +532,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn inet_protocol_err(
         i: u16,
         cx: &mut NetCx<'_, Self>,
@@ -550,6 +554,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_release(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno> {
         match ops {
             proto_ops::INET_STREAM_OPS
@@ -562,6 +567,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_bind(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -579,6 +585,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_connect(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -600,6 +607,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_accept(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -619,6 +627,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_getname(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -638,6 +647,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_poll(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<u32, Errno> {
         match ops {
             proto_ops::INET_STREAM_OPS => ::netgen_runtime::inet::tcp::tcp_poll(cx, fd),
@@ -649,6 +659,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_ioctl(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -669,6 +680,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_listen(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -688,6 +700,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_shutdown(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -707,6 +720,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_setsockopt(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -734,6 +748,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_getsockopt(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -761,6 +776,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_sendmsg(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -782,6 +798,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_recvmsg(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -802,6 +819,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_init(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno> {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::tcp_v4_init_sock(cx, fd),
@@ -813,6 +831,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_close(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::tcp_close(cx, fd),
@@ -826,6 +845,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_destroy(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::tcp_v4_destroy_sock(cx, fd),
@@ -838,6 +858,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_bind(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -854,6 +875,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_connect(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -872,6 +894,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_disconnect(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -892,6 +915,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_sendmsg(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -920,6 +944,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_recvmsg(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -947,6 +972,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_hash(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno> {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::inet_hash(cx, fd),
@@ -958,6 +984,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_unhash(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::inet_unhash(cx, fd),
@@ -971,6 +998,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_get_port(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
