@@ -124,17 +124,19 @@ impl<T> InetSlots<T> {
 /// `InetProtosState::spec`: the slot is empty.
 const SPEC_EMPTY: u8 = u8::MAX;
 /// `InetProtosState::spec`: the slot holds a run-time entry
-/// ([`Entry::Fn`]), or a spec entry whose index does not fit below the two
-/// markers; dispatch reads the slot.
+/// ([`Entry::Fn`]), or a spec entry whose index is not one of the spec's
+/// (`Entry::Spec(i)` with `i` past `ProtoSpec::INET_PROTOCOLS`) or does
+/// not fit below the two markers; dispatch reads the slot.
 const SPEC_IN_SLOT: u8 = u8::MAX - 1;
 
 /// `inet_protos[MAX_INET_PROTOS]` (resource `InetProtos`): the slots, as
 /// Linux's array of `struct net_protocol *`, and beside them one byte per
 /// protocol number saying what the slot holds: the index of a spec entry
-/// (below 254), empty, or "look in the slot" (a run-time entry). [`Self::add`] and
-/// [`Self::del`] keep the two in step, so receiving ([`Self::deliver`])
-/// costs one byte load and the generated `match` for a spec protocol, and
-/// reads the slot only for a run-time one.
+/// (below `ProtoSpec::INET_PROTOCOLS.len()` and 254), empty, or "look in
+/// the slot" (a run-time entry). [`Self::add`] and [`Self::del`] keep the
+/// two in step, so receiving ([`Self::deliver`]) costs one byte load and
+/// the generated `match` for a spec protocol, and reads the slot only for
+/// a run-time one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InetProtosState<S: ProtoSpec> {
     /// Protocol number → spec index, [`SPEC_EMPTY`] or [`SPEC_IN_SLOT`].
@@ -162,8 +164,10 @@ impl<S: ProtoSpec> InetProtosState<S> {
     /// is taken (Linux returns -1).
     pub fn add(&mut self, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
         let byte = match prot.entry {
-            Entry::Spec(i) => u8::try_from(i).ok().filter(|&b| b < SPEC_IN_SLOT).unwrap_or(SPEC_IN_SLOT),
-            Entry::Fn(..) => SPEC_IN_SLOT,
+            Entry::Spec(i) if usize::from(i) < S::INET_PROTOCOLS.len() => {
+                u8::try_from(i).ok().filter(|&b| b < SPEC_IN_SLOT).unwrap_or(SPEC_IN_SLOT)
+            }
+            _ => SPEC_IN_SLOT,
         };
         self.slots.add(prot, protocol)?;
         self.spec[usize::from(protocol)] = byte;
@@ -188,10 +192,15 @@ impl<S: ProtoSpec> InetProtosState<S> {
     /// `Err(skb)` when no protocol has the slot.
     #[inline(always)]
     pub fn deliver(&self, cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> Result<NetRx, SkBuff> {
-        match self.spec[usize::from(protocol)] {
-            SPEC_EMPTY => Err(skb),
-            SPEC_IN_SLOT => self.deliver_slot(cx, skb, protocol),
-            i => Ok(S::inet_protocol_rcv(u16::from(i), cx, skb)),
+        // The spec's entries first, with one compare that also tells the
+        // compiler the generated `match` needs no out-of-range arm.
+        let i = self.spec[usize::from(protocol)];
+        if usize::from(i) < S::INET_PROTOCOLS.len() {
+            Ok(S::inet_protocol_rcv(u16::from(i), cx, skb))
+        } else if i == SPEC_EMPTY {
+            Err(skb)
+        } else {
+            self.deliver_slot(cx, skb, protocol)
         }
     }
 
@@ -278,7 +287,7 @@ mod tests {
         for n in 0..=u8::MAX {
             let want = match t.get(n).map(|p| p.entry) {
                 None => SPEC_EMPTY,
-                Some(Entry::Spec(i)) if i < 254 => i as u8,
+                Some(Entry::Spec(i)) if usize::from(i) < T::INET_PROTOCOLS.len() => i as u8,
                 Some(_) => SPEC_IN_SLOT,
             };
             assert_eq!(t.spec[usize::from(n)], want, "protocol {n}");
@@ -295,30 +304,43 @@ mod tests {
 
     #[test]
     fn the_spec_byte_follows_every_add_and_del() {
+        enum Op {
+            Add(NetProtocol<T>, u8),
+            Del(u8, EntryId),
+        }
         let mut t = InetProtosState::<T>::new();
         assert_in_step(&t);
         let exp = NetProtocol::dynamic("experiment", experiment_rcv, None);
-        let steps: [(&str, Result<(), Errno>); 12] = [
-            ("add udp at 17", t.add(UDP, IPPROTO_UDP)),
-            ("add exp at 17", t.add(exp.clone(), IPPROTO_UDP)),
-            ("add exp at 253", t.add(exp.clone(), 253)),
-            ("add spec 253 at 7", t.add(NetProtocol { entry: Entry::Spec(253), ..UDP }, 7)),
-            ("add spec 254 at 8", t.add(NetProtocol { entry: Entry::Spec(254), ..UDP }, 8)),
-            ("add spec 300 at 9", t.add(NetProtocol { entry: Entry::Spec(300), ..UDP }, 9)),
-            ("del other at 17", t.del(IPPROTO_UDP, |p| p.entry.id() == exp.entry.id())),
-            ("del exp at 253", t.del(253, |p| p.entry.id() == exp.entry.id())),
-            ("del exp at 253 again", t.del(253, |p| p.entry.id() == exp.entry.id())),
-            ("del 300 at 9", t.del(9, |p| p.entry.id() == EntryId::Spec(300))),
-            ("add exp at 17 again", t.add(exp.clone(), IPPROTO_UDP)),
-            ("add exp at 0", t.add(exp.clone(), 0)),
+        let spec = |i: u16| NetProtocol { entry: Entry::Spec(i), ..UDP };
+        let steps = [
+            ("add udp at 17", Op::Add(UDP, IPPROTO_UDP)),
+            ("add exp at 17", Op::Add(exp.clone(), IPPROTO_UDP)),
+            ("add exp at 253", Op::Add(exp.clone(), 253)),
+            ("add spec 3 at 7", Op::Add(spec(3), 7)),
+            ("add spec 4 (none such) at 8", Op::Add(spec(4), 8)),
+            ("add spec 300 (none such) at 9", Op::Add(spec(300), 9)),
+            ("del exp at 17", Op::Del(IPPROTO_UDP, exp.entry.id())),
+            ("del exp at 253", Op::Del(253, exp.entry.id())),
+            ("del exp at 253 again", Op::Del(253, exp.entry.id())),
+            ("del spec 300 at 9", Op::Del(9, EntryId::Spec(300))),
+            ("add exp at 17 again", Op::Add(exp.clone(), IPPROTO_UDP)),
+            ("add exp at 0", Op::Add(exp.clone(), 0)),
         ];
-        let fails: Vec<&str> = steps.iter().filter(|(_, r)| r.is_err()).map(|(what, _)| *what).collect();
-        assert_eq!(fails, ["add exp at 17", "del other at 17", "del exp at 253 again", "add exp at 17 again"]);
-        assert_in_step(&t);
-        assert_eq!(t.spec[usize::from(IPPROTO_UDP)], 1);
+        let mut fails = Vec::new();
+        for (what, op) in steps {
+            let r = match op {
+                Op::Add(p, n) => t.add(p, n),
+                Op::Del(n, id) => t.del(n, |p| p.entry.id() == id),
+            };
+            assert_in_step(&t);
+            if r.is_err() {
+                fails.push(what);
+            }
+        }
+        assert_eq!(fails, ["add exp at 17", "del exp at 17", "del exp at 253 again", "add exp at 17 again"]);
         assert_eq!(
-            [t.spec[7], t.spec[8], t.spec[9], t.spec[0], t.spec[253]],
-            [253, SPEC_IN_SLOT, SPEC_EMPTY, SPEC_IN_SLOT, SPEC_EMPTY]
+            [t.spec[usize::from(IPPROTO_UDP)], t.spec[7], t.spec[8], t.spec[9], t.spec[0], t.spec[253]],
+            [1, 3, SPEC_IN_SLOT, SPEC_EMPTY, SPEC_IN_SLOT, SPEC_EMPTY]
         );
     }
 
