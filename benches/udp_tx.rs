@@ -128,7 +128,7 @@ mod smol {
     /// `lens` records each frame's length. `rx` is a frame to receive
     /// once (the ARP reply at setup).
     struct RingDevice {
-        bufs: Vec<Box<[u8; TX_BUF]>>,
+        bufs: Vec<[u8; TX_BUF]>,
         lens: Vec<usize>,
         rx: Option<Vec<u8>>,
     }
@@ -195,8 +195,7 @@ mod smol {
     }
 
     pub fn setup(payloads: &[[u8; PAYLOAD]]) -> SmolTx {
-        let mut dev =
-            RingDevice { bufs: (0..BATCH).map(|_| Box::new([0; TX_BUF])).collect(), lens: Vec::new(), rx: None };
+        let mut dev = RingDevice { bufs: vec![[0; TX_BUF]; BATCH], lens: Vec::new(), rx: None };
         let config = Config::new(EthernetAddress(HOST_MAC).into());
         let mut iface = Interface::new(config, &mut dev, Instant::ZERO);
         iface.update_ip_addrs(|addrs| {
