@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand};
 
 /// netgen: compile the network stack spec into the `generated/` crate.
 ///
-/// Without `--spec`, `generate` and `check` work on the workspace's two
-/// specs: the stack's (`spec/netgen.ng` -> `generated/src`) and the
+/// Without `--spec`, `generate` and `check` work on the workspace's three
+/// specs: the stack's (`spec/netgen.ng` -> `generated/src`), the
 /// runtime's test spec (`runtime/testspec/netgen.ng` ->
-/// `runtime/src/testspec`, what the runtime's own tests run against);
-/// `graph`, `ir` and `doc` show the stack's.
+/// `runtime/src/testspec`, what the runtime's own tests run against) and
+/// the dispatch bench's (`benches/dispatch-spec/netgen.ng` ->
+/// `benches/dispatch-spec/src`); `graph`, `ir` and `doc` show the stack's.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
@@ -28,8 +29,11 @@ struct Cli {
 }
 
 /// The workspace's specs and where each one's code goes, the stack's first.
-const WORKSPACE_SPECS: [(&str, &str); 2] =
-    [("spec/netgen.ng", "generated/src"), ("runtime/testspec/netgen.ng", "runtime/src/testspec")];
+const WORKSPACE_SPECS: [(&str, &str); 3] = [
+    ("spec/netgen.ng", "generated/src"),
+    ("runtime/testspec/netgen.ng", "runtime/src/testspec"),
+    ("benches/dispatch-spec/netgen.ng", "benches/dispatch-spec/src"),
+];
 
 #[derive(Subcommand)]
 enum Command {

@@ -1377,6 +1377,34 @@ fn arp_retransmits_on_the_table_clock() {
     });
 }
 
+/// `neigh_output`: a valid entry (here `NUD_PERMANENT`) sends at once with
+/// its address, counted as a lookup and a hit (`/proc/net/stat/arp_cache`);
+/// one still unresolved is a lookup without a hit and waits for ARP.
+#[test]
+fn valid_neighbours_send_at_once_and_count_a_hit() {
+    use crate::inet::arp::NUD_PERMANENT;
+    let (st, net, ext) = external();
+    let (known, unknown) = (Ipv4Addr::new(10, 0, 0, 5), Ipv4Addr::new(10, 0, 0, 6));
+    st.cx(&net, |cx| {
+        let peer = [2, 0, 0, 0, 0, 5];
+        cx.state_mut::<NeighTable>().unwrap().neigh_add(ext.ifindex, u32::from(known), peer, NUD_PERMANENT).unwrap();
+        let fd = sys_socket(cx, 2, 2, 0).unwrap();
+        for _ in 0..2 {
+            sys_sendto(cx, fd, b"x", Some(&sa(known, 9)), 0).unwrap();
+        }
+        let frames = ext.drain_tx();
+        assert_eq!(frames.len(), 2);
+        assert!(frames.iter().all(|f| f[..6] == peer && f[12..14] == [8, 0]), "to the neighbour's address");
+        let stats = cx.state::<NeighTable>().unwrap().stats;
+        assert_eq!((stats.lookups, stats.hits), (2, 2));
+        sys_sendto(cx, fd, b"x", Some(&sa(unknown, 9)), 0).unwrap();
+        let frames = ext.drain_tx();
+        assert_eq!((frames.len(), &frames[0][12..14]), (1, &[8, 6][..]), "an ARP request instead");
+        let stats = &cx.state::<NeighTable>().unwrap().stats;
+        assert_eq!((stats.lookups, stats.hits), (3, 2));
+    });
+}
+
 /// `ping_rcv` → `ping_queue_rcv_skb` → `sock_queue_rcv_skb` failing: the
 /// echo reply is dropped (Linux 6.1+ returns `SKB_DROP_REASON_SOCKET_RCVBUFF`
 /// to `icmp_rcv`, which frees it as a drop; 6.0 counted only `sk_drops`).

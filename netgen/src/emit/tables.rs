@@ -473,8 +473,8 @@ fn body(hook: &Hook, path: Option<&RustPath>) -> Result<ArmBody, EmitError> {
     }
 }
 
-/// One dispatch method: a `match` on the index, arms with the same body
-/// merged, and the out-of-range value for any other index. Written the way
+/// One dispatch method, `#[inline]`: a `match` on the index, arms with the
+/// same body merged, and the out-of-range value for any other index. Written the way
 /// clippy wants it: no `match` on a single `_` arm, and `if` rather than a
 /// one-arm `match` with `_ => {}`.
 fn method(kind: TableKind, hook: &Hook, rows: &[Row]) -> Result<TokenStream, Vec<EmitError>> {
@@ -559,7 +559,11 @@ fn method(kind: TableKind, hook: &Hook, rows: &[Row]) -> Result<TokenStream, Vec
             }
         }
     };
+    // `#[inline]`: a caller in another crate (the runtime's generic
+    // receive path, instantiated for this spec) may inline the `match`,
+    // and with it the handlers the compiler sees.
     Ok(quote! {
+        #[inline]
         fn #name(#index: u16, #(#params),*) #ret {
             #body
         }

@@ -450,9 +450,21 @@ pub fn neigh_output<S: InetSpec>(
     mut skb: SkBuff,
 ) -> Result<(), Errno> {
     enum Next {
-        Xmit([u8; 6]),
         Solicit,
         Wait,
+    }
+    // The fast path, `neigh_output`'s `NUD_CONNECTED` test and
+    // `neigh_hh_output`: a valid entry needs one lookup and no clock.
+    let valid = {
+        let NeighTable { entries, stats, .. } = cx.state_mut::<NeighTable>()?;
+        stats.lookups += 1;
+        let ha = entries.get(&(ifindex, nexthop)).filter(|n| n.nud_state & NUD_VALID != 0).map(|n| n.ha);
+        stats.hits += u64::from(ha.is_some());
+        ha
+    };
+    if let Some(ha) = valid {
+        eth_set_dest(&mut skb, &ha);
+        return dev_queue_xmit(cx, skb);
     }
     let saddr = skb.network_header().get(12..16).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
     let next = {
@@ -461,7 +473,6 @@ pub fn neigh_output<S: InetSpec>(
         let limit = tbl.parms.queue_len_bytes as usize;
         let max_probes = tbl.parms.mcast_probes;
         let retrans = Duration::from_millis(u64::from(tbl.parms.retrans_time_ms));
-        tbl.stats.lookups += 1;
         let key = (ifindex, nexthop);
         if !tbl.entries.contains_key(&key) {
             // ip_finish_output2: `__neigh_create` failed (the table is
@@ -473,10 +484,8 @@ pub fn neigh_output<S: InetSpec>(
         }
         let NeighTable { entries, stats, .. } = tbl;
         let Some(n) = entries.get_mut(&key) else { return Err(Errno::EINVAL) };
-        if n.nud_state & NUD_VALID != 0 {
-            stats.hits += 1;
-            Next::Xmit(n.ha)
-        } else if n.probes == 0 {
+        // Not valid (the fast path took a valid one).
+        if n.probes == 0 {
             // Just created: its first request goes out now.
             neigh_enqueue(n, stats, limit, std::mem::take(&mut skb));
             n.probes = 1;
@@ -510,10 +519,6 @@ pub fn neigh_output<S: InetSpec>(
         }
     };
     match next {
-        Next::Xmit(ha) => {
-            eth_set_dest(&mut skb, &ha);
-            dev_queue_xmit(cx, skb)
-        }
         Next::Solicit => {
             // A request the device drops is counted there; the packet is queued.
             let _ = arp_solicit(cx, ifindex, nexthop, saddr);

@@ -20,7 +20,7 @@ use crate::dev::rx::count_drop;
 use crate::dev::NetDevTables;
 use crate::skbuff::{SkBuff, PACKET_OTHERHOST, RTCF_BROADCAST, RTCF_MULTICAST};
 use crate::sock::sk::Sockets;
-use crate::tables::{Entry, NetCx, NetRx};
+use crate::tables::{NetCx, NetRx};
 
 #[inline]
 fn drop<S: InetSpec>(cx: &mut NetCx<'_, S>, c: IpMib) -> NetRx {
@@ -208,28 +208,25 @@ pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph
 
 /// `ip_protocol_deliver_rcu(net, skb, protocol)`: raw sockets of the
 /// protocol get a clone (`raw_local_deliver`); then `inet_protos[protocol]`
-/// (the generated `match` for a spec protocol, the function for a
-/// run-time one) and `InDelivers`. With no handler: if a raw socket took
+/// ([`super::InetProtosState::deliver`]: a byte load and the generated
+/// `match` for a spec protocol, the function for a run-time one) and
+/// `InDelivers`. With no handler: if a raw socket took
 /// it, delivered (`InDelivers`); else `InUnknownProtos` and an ICMP
 /// protocol unreachable.
 #[inline(always)] // ip_rcv's tail: no call (and skb move) for it
 pub fn ip_protocol_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, protocol: u8) -> NetRx {
     let raw = cx.state::<Sockets<S>>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &mut skb, protocol);
     let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return drop(cx, IpMib::InDiscards) };
-    match inet_protos.get(protocol) {
-        Some(p) => {
-            let ret = match p.entry {
-                Entry::Spec(i) => S::inet_protocol_rcv(i, cx, skb),
-                Entry::Fn(f, _) => f(cx, skb),
-            };
+    match inet_protos.deliver(cx, skb, protocol) {
+        Ok(ret) => {
             cx.mib_inc(IpMib::InDelivers);
             ret
         }
-        None if raw => {
+        Err(_) if raw => {
             cx.mib_inc(IpMib::InDelivers);
             NetRx::Success
         }
-        None => {
+        Err(skb) => {
             icmp_send(cx, &skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
             drop(cx, IpMib::InUnknownProtos)
         }

@@ -39,16 +39,10 @@ pub struct IpParams {
     pub df: bool,
 }
 
-/// `ip_select_ident`: the next identification of the namespace.
+/// `ip_select_ident`: the next identification of the namespace
+/// ([`Ipv4Net::select_ident`]).
 pub fn ip_select_ident<S: InetSpec>(cx: &mut NetCx<'_, S>) -> u16 {
-    match cx.state_mut::<Ipv4Net>() {
-        Ok(n) => {
-            let id = n.ip_id_next;
-            n.ip_id_next = n.ip_id_next.wrapping_add(1);
-            id
-        }
-        Err(_) => 0,
-    }
+    cx.state_mut::<Ipv4Net>().map_or(0, Ipv4Net::select_ident)
 }
 
 /// `ip_build_and_send_pkt` / `ip_push_pending_frames` for a datagram whose
@@ -66,11 +60,12 @@ pub fn ip_build_and_send<S: InetSpec>(
     if tot_len > IP_MAX_MTU {
         return Err(Errno::EMSGSIZE);
     }
-    let ttl = match p.ttl {
-        Some(t) => t,
-        None => cx.state::<Ipv4Net>().map_or(super::netns_ipv4::IPDEFTTL, Ipv4Net::default_ttl),
+    // The namespace's settings once: its TTL and the next identification
+    // (`ip_select_ident`).
+    let (ttl, id) = match cx.state_mut::<Ipv4Net>() {
+        Ok(n) => (p.ttl.unwrap_or(n.default_ttl()), n.select_ident()),
+        Err(_) => (p.ttl.unwrap_or(super::netns_ipv4::IPDEFTTL), 0),
     };
-    let id = ip_select_ident(cx);
     skb.reset_transport_header();
     let h = skb.push(IPV4_HLEN);
     if h.len() == IPV4_HLEN {
@@ -100,18 +95,20 @@ pub fn ip_build_and_send<S: InetSpec>(
 /// A transmit failure is counted in `OutDiscards`.
 pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, rt: &Route) -> Result<(), Errno> {
     let len = skb.len() as u64;
-    cx.mib_inc(IpMib::OutPkts);
-    cx.mib_add(IpMib::OutOctets, len);
-    match rt.kind {
-        RouteKind::Broadcast => {
-            cx.mib_inc(IpMib::OutBcastPkts);
-            cx.mib_add(IpMib::OutBcastOctets, len);
+    if let Some(mut mib) = cx.mib_row() {
+        mib.inc(IpMib::OutPkts);
+        mib.add(IpMib::OutOctets, len);
+        match rt.kind {
+            RouteKind::Broadcast => {
+                mib.inc(IpMib::OutBcastPkts);
+                mib.add(IpMib::OutBcastOctets, len);
+            }
+            RouteKind::Multicast => {
+                mib.inc(IpMib::OutMcastPkts);
+                mib.add(IpMib::OutMcastOctets, len);
+            }
+            _ => {}
         }
-        RouteKind::Multicast => {
-            cx.mib_inc(IpMib::OutMcastPkts);
-            cx.mib_add(IpMib::OutMcastOctets, len);
-        }
-        _ => {}
     }
     let (mtu, mac, loopback) = {
         let dev = cx.state::<NetDevTables>()?.get_by_index(rt.ifindex).ok_or(Errno::ENODEV)?;

@@ -225,8 +225,18 @@ impl Ipv4Net {
 
     /// `sysctl_ip_default_ttl`: the TTL of locally generated datagrams
     /// (sysctl `ip_default_ttl`, default [`IPDEFTTL`], `inet_init_net`).
+    #[inline]
     pub fn default_ttl(&self) -> u8 {
         self.sysctl_ip_default_ttl
+    }
+
+    /// `ip_select_ident`: the next identification of this namespace's
+    /// datagrams.
+    #[inline]
+    pub fn select_ident(&mut self) -> u16 {
+        let id = self.ip_id_next;
+        self.ip_id_next = id.wrapping_add(1);
+        id
     }
 
     /// Writing sysctl `ip_default_ttl` (`proc_dou8vec_minmax`, `ip_ttl_min`

@@ -4,7 +4,8 @@
 use super::InetSpec;
 use crate::errno::Errno;
 use crate::kernel::Kernel;
-use crate::tables::{fn_name, Entry, EntryId, InetErrFn, InetProtocolDesc, InetRcvFn, ProtoSpec};
+use crate::skbuff::SkBuff;
+use crate::tables::{fn_name, Entry, EntryId, InetErrFn, InetProtocolDesc, InetRcvFn, NetCx, NetRx, ProtoSpec};
 
 /// Slots of `inet_protos` / `inet_offloads`: one per 8-bit protocol number.
 pub const MAX_INET_PROTOS: usize = 256;
@@ -76,9 +77,6 @@ pub struct InetSlots<T> {
     slots: Vec<Option<T>>,
 }
 
-/// `inet_protos[MAX_INET_PROTOS]` (resource `InetProtos`).
-pub type InetProtosState<S> = InetSlots<NetProtocol<S>>;
-
 /// `inet_offloads[MAX_INET_PROTOS]` (part of resource `Ipv4Offload`).
 pub type InetOffloads = InetSlots<NetOffload>;
 
@@ -123,6 +121,100 @@ impl<T> InetSlots<T> {
     }
 }
 
+/// `InetProtosState::spec`: the slot is empty.
+const SPEC_EMPTY: u8 = u8::MAX;
+/// `InetProtosState::spec`: the slot holds a run-time entry
+/// ([`Entry::Fn`]), or a spec entry whose index is not one of the spec's
+/// (`Entry::Spec(i)` with `i` past `ProtoSpec::INET_PROTOCOLS`) or does
+/// not fit below the two markers; dispatch reads the slot.
+const SPEC_IN_SLOT: u8 = u8::MAX - 1;
+
+/// `inet_protos[MAX_INET_PROTOS]` (resource `InetProtos`): the slots, as
+/// Linux's array of `struct net_protocol *`, and beside them one byte per
+/// protocol number saying what the slot holds: the index of a spec entry
+/// (below `ProtoSpec::INET_PROTOCOLS.len()` and 254), empty, or "look in
+/// the slot" (a run-time entry). [`Self::add`] and [`Self::del`] keep the
+/// two in step, so receiving ([`Self::deliver`]) costs one byte load and
+/// the generated `match` for a spec protocol, and reads the slot only for
+/// a run-time one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InetProtosState<S: ProtoSpec> {
+    /// Protocol number → spec index, [`SPEC_EMPTY`] or [`SPEC_IN_SLOT`].
+    spec: [u8; MAX_INET_PROTOS],
+    slots: InetSlots<NetProtocol<S>>,
+}
+
+impl<S: ProtoSpec> InetProtosState<S> {
+    pub(crate) fn new() -> Self {
+        InetProtosState { spec: [SPEC_EMPTY; MAX_INET_PROTOS], slots: InetSlots::new() }
+    }
+
+    /// `inet_protos[protocol]`.
+    #[inline]
+    pub fn get(&self, protocol: u8) -> Option<&NetProtocol<S>> {
+        self.slots.get(protocol)
+    }
+
+    /// The registered protocols with their numbers, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = (u8, &NetProtocol<S>)> {
+        self.slots.iter()
+    }
+
+    /// `cmpxchg(&inet_protos[protocol], NULL, prot)`: `EBUSY` if the slot
+    /// is taken (Linux returns -1).
+    pub fn add(&mut self, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+        let byte = match prot.entry {
+            Entry::Spec(i) if usize::from(i) < S::INET_PROTOCOLS.len() => {
+                u8::try_from(i).ok().filter(|&b| b < SPEC_IN_SLOT).unwrap_or(SPEC_IN_SLOT)
+            }
+            _ => SPEC_IN_SLOT,
+        };
+        self.slots.add(prot, protocol)?;
+        self.spec[usize::from(protocol)] = byte;
+        Ok(())
+    }
+
+    /// `cmpxchg(&inet_protos[protocol], prot, NULL)`: empties the slot only
+    /// if `is_entry` holds for what it contains, else `EBUSY` (Linux's -1).
+    pub fn del(&mut self, protocol: u8, is_entry: impl FnOnce(&NetProtocol<S>) -> bool) -> Result<(), Errno> {
+        self.slots.del(protocol, is_entry)?;
+        self.spec[usize::from(protocol)] = SPEC_EMPTY;
+        Ok(())
+    }
+
+    /// The handler call of `ip_protocol_deliver_rcu` (net/ipv4/ip_input.c):
+    /// `ipprot = inet_protos[protocol]; if (ipprot) ret =
+    /// INDIRECT_CALL_2(ipprot->handler, tcp_v4_rcv, udp_rcv, skb);`. Where
+    /// Linux compares the pointer with the two handlers it can call
+    /// directly, the byte beside the slot names the spec entry and the
+    /// generated `match` ([`ProtoSpec::inet_protocol_rcv`]) calls it
+    /// directly; a run-time entry's function is called from the slot.
+    /// `Err(skb)` when no protocol has the slot.
+    #[inline(always)]
+    pub fn deliver(&self, cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> Result<NetRx, SkBuff> {
+        // The spec's entries first, with one compare that also tells the
+        // compiler the generated `match` needs no out-of-range arm.
+        let i = self.spec[usize::from(protocol)];
+        if usize::from(i) < S::INET_PROTOCOLS.len() {
+            Ok(S::inet_protocol_rcv(u16::from(i), cx, skb))
+        } else if i == SPEC_EMPTY {
+            Err(skb)
+        } else {
+            self.deliver_slot(cx, skb, protocol)
+        }
+    }
+
+    /// [`Self::deliver`] through the slot itself.
+    #[inline(never)]
+    fn deliver_slot(&self, cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> Result<NetRx, SkBuff> {
+        match self.get(protocol).map(|p| p.entry) {
+            Some(Entry::Spec(i)) => Ok(S::inet_protocol_rcv(i, cx, skb)),
+            Some(Entry::Fn(f, _)) => Ok(f(cx, skb)),
+            None => Err(skb),
+        }
+    }
+}
+
 /// `inet_add_protocol(prot, protocol)`: `EBUSY` if the slot is taken
 /// (Linux's `cmpxchg` fails and it returns -1).
 pub fn inet_add_protocol<S: InetSpec>(k: &mut Kernel<S>, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
@@ -155,6 +247,8 @@ pub struct NetOffload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inet::mib::{Ipv4Mib, UdpMib};
+    use crate::testspec::tables::inet_protocols::UDP_PROTOCOL as UDP_INDEX;
     use crate::testspec::TestSpec as T;
 
     const UDP: NetProtocol<T> = NetProtocol {
@@ -185,6 +279,101 @@ mod tests {
         inet_add_protocol(&mut k, UDP, IPPROTO_RAW).unwrap();
         assert_eq!(inet_del_protocol_id::<T>(&mut k, EntryId::Spec(9), IPPROTO_RAW), Err(Errno::EBUSY));
         inet_del_protocol_id::<T>(&mut k, EntryId::Spec(1), IPPROTO_RAW).unwrap();
+    }
+
+    /// The byte [`InetProtosState::deliver`] reads for each protocol,
+    /// worked out from the slot alone.
+    fn assert_in_step(t: &InetProtosState<T>) {
+        for n in 0..=u8::MAX {
+            let want = match t.get(n).map(|p| p.entry) {
+                None => SPEC_EMPTY,
+                Some(Entry::Spec(i)) if usize::from(i) < T::INET_PROTOCOLS.len() => i as u8,
+                Some(_) => SPEC_IN_SLOT,
+            };
+            assert_eq!(t.spec[usize::from(n)], want, "protocol {n}");
+        }
+    }
+
+    fn experiment_rcv(_: &mut NetCx<'_, T>, skb: SkBuff) -> NetRx {
+        if skb.data() == b"exp" {
+            NetRx::Success
+        } else {
+            NetRx::Drop
+        }
+    }
+
+    #[test]
+    fn the_spec_byte_follows_every_add_and_del() {
+        enum Op {
+            Add(NetProtocol<T>, u8),
+            Del(u8, EntryId),
+        }
+        let mut t = InetProtosState::<T>::new();
+        assert_in_step(&t);
+        let exp = NetProtocol::dynamic("experiment", experiment_rcv, None);
+        let spec = |i: u16| NetProtocol { entry: Entry::Spec(i), ..UDP };
+        let steps = [
+            ("add udp at 17", Op::Add(UDP, IPPROTO_UDP)),
+            ("add exp at 17", Op::Add(exp.clone(), IPPROTO_UDP)),
+            ("add exp at 253", Op::Add(exp.clone(), 253)),
+            ("add spec 3 at 7", Op::Add(spec(3), 7)),
+            ("add spec 4 (none such) at 8", Op::Add(spec(4), 8)),
+            ("add spec 300 (none such) at 9", Op::Add(spec(300), 9)),
+            ("del exp at 17", Op::Del(IPPROTO_UDP, exp.entry.id())),
+            ("del exp at 253", Op::Del(253, exp.entry.id())),
+            ("del exp at 253 again", Op::Del(253, exp.entry.id())),
+            ("del spec 300 at 9", Op::Del(9, EntryId::Spec(300))),
+            ("add exp at 17 again", Op::Add(exp.clone(), IPPROTO_UDP)),
+            ("add exp at 0", Op::Add(exp.clone(), 0)),
+        ];
+        let mut fails = Vec::new();
+        for (what, op) in steps {
+            let r = match op {
+                Op::Add(p, n) => t.add(p, n),
+                Op::Del(n, id) => t.del(n, |p| p.entry.id() == id),
+            };
+            assert_in_step(&t);
+            if r.is_err() {
+                fails.push(what);
+            }
+        }
+        assert_eq!(fails, ["add exp at 17", "del exp at 17", "del exp at 253 again", "add exp at 17 again"]);
+        assert_eq!(
+            [t.spec[usize::from(IPPROTO_UDP)], t.spec[7], t.spec[8], t.spec[9], t.spec[0], t.spec[253]],
+            [1, 3, SPEC_IN_SLOT, SPEC_EMPTY, SPEC_IN_SLOT, SPEC_EMPTY]
+        );
+    }
+
+    #[test]
+    fn deliver_calls_what_the_slot_holds() {
+        let mut st = crate::testspec::boot();
+        let net = st.ns.init_net();
+        let udp = NetProtocol::<T>::spec(&T::INET_PROTOCOLS[usize::from(UDP_INDEX)], UDP_INDEX);
+        let exp = NetProtocol::dynamic("experiment", experiment_rcv, None);
+        let in_errors =
+            |st: &crate::testspec::Stack| st.cx(&net, |cx| cx.state::<Ipv4Mib>().unwrap().get(UdpMib::InErrors));
+        let deliver = |st: &crate::testspec::Stack, protocol: u8, payload: &[u8]| {
+            st.cx(&net, |cx| {
+                let protos = cx.kernel_state::<InetProtosState<T>>().unwrap();
+                protos.deliver(cx, SkBuff::with_payload(0, payload), protocol).map_err(|skb| skb.data().to_vec())
+            })
+        };
+        // The spec's udp_rcv: a 3-byte datagram is too short for a header.
+        assert_eq!(deliver(&st, IPPROTO_UDP, b"exp"), Ok(NetRx::Drop));
+        assert_eq!(in_errors(&st), 1);
+        // Nothing at 253: the skb comes back.
+        assert_eq!(deliver(&st, 253, b"exp"), Err(b"exp".to_vec()));
+        // A run-time protocol in udp's slot replaces it.
+        inet_del_protocol(&mut st.k, &udp, IPPROTO_UDP).unwrap();
+        assert_eq!(deliver(&st, IPPROTO_UDP, b"exp"), Err(b"exp".to_vec()));
+        inet_add_protocol(&mut st.k, exp.clone(), IPPROTO_UDP).unwrap();
+        assert_eq!(deliver(&st, IPPROTO_UDP, b"exp"), Ok(NetRx::Success));
+        assert_eq!(in_errors(&st), 1, "udp_rcv no longer called");
+        inet_del_protocol(&mut st.k, &exp, IPPROTO_UDP).unwrap();
+        inet_add_protocol(&mut st.k, udp, IPPROTO_UDP).unwrap();
+        assert_eq!(deliver(&st, IPPROTO_UDP, b"exp"), Ok(NetRx::Drop));
+        assert_eq!(in_errors(&st), 2);
+        assert_in_step(st.k.get::<InetProtosState<T>>().unwrap());
     }
 
     #[test]

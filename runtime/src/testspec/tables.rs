@@ -483,6 +483,7 @@ impl ProtoSpec for Pernet {
     const PROTOSW: &'static [ProtoswDesc] = PROTOSW;
     const PACKET_TYPES: &'static [PacketTypeDesc] = PACKET_TYPES;
 
+    #[inline]
     fn family_create(
         i: u16,
         cx: &mut NetCx<'_, Self>,
@@ -501,6 +502,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn packet_type_rcv(i: u16, cx: &mut NetCx<'_, Self>, skb: SkBuff) -> NetRx {
         match i {
             packet_types::ARP_PACKET_TYPE => {
@@ -513,12 +515,14 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn packet_type_list_rcv(i: u16, cx: &mut NetCx<'_, Self>, skbs: &mut Vec<SkBuff>) {
         if i == packet_types::IP_PACKET_TYPE {
             ::netgen_runtime::inet::ip_input::ip_list_rcv(cx, skbs);
         }
     }
 
+    #[inline]
     fn inet_protocol_rcv(i: u16, cx: &mut NetCx<'_, Self>, skb: SkBuff) -> NetRx {
         match i {
             inet_protocols::ICMP_PROTOCOL => {
@@ -535,6 +539,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn inet_protocol_err(
         i: u16,
         cx: &mut NetCx<'_, Self>,
@@ -556,6 +561,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_release(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno> {
         match ops {
             proto_ops::INET_STREAM_OPS
@@ -568,6 +574,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_bind(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -585,6 +592,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_connect(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -606,6 +614,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_accept(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -625,6 +634,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_getname(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -644,6 +654,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_poll(ops: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<u32, Errno> {
         match ops {
             proto_ops::INET_STREAM_OPS => ::netgen_runtime::inet::tcp::tcp_poll(cx, fd),
@@ -655,6 +666,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_ioctl(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -675,6 +687,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_listen(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -694,6 +707,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_shutdown(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -713,6 +727,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_setsockopt(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -740,6 +755,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_getsockopt(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -767,6 +783,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_sendmsg(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -788,6 +805,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn ops_recvmsg(
         ops: u16,
         cx: &mut NetCx<'_, Self>,
@@ -808,6 +826,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_init(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno> {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::tcp_v4_init_sock(cx, fd),
@@ -819,6 +838,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_close(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::tcp_close(cx, fd),
@@ -832,6 +852,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_destroy(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::tcp_v4_destroy_sock(cx, fd),
@@ -844,6 +865,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_bind(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -860,6 +882,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_connect(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -878,6 +901,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_disconnect(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -898,6 +922,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_sendmsg(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -926,6 +951,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_recvmsg(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
@@ -953,6 +979,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_hash(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) -> Result<(), Errno> {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::inet_hash(cx, fd),
@@ -964,6 +991,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_unhash(prot: u16, cx: &mut NetCx<'_, Self>, fd: Fd) {
         match prot {
             protos::TCP_PROT => ::netgen_runtime::inet::tcp::inet_unhash(cx, fd),
@@ -977,6 +1005,7 @@ impl ProtoSpec for Pernet {
         }
     }
 
+    #[inline]
     fn prot_get_port(
         prot: u16,
         cx: &mut NetCx<'_, Self>,
