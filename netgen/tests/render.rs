@@ -289,7 +289,7 @@ fn an_ir_the_templates_cannot_write_is_refused_not_written() {
     assert!(errors[0].message.contains("cannot be written as a `///` comment"), "{errors:?}");
     // A `run` that is not a path at all.
     let mut run = ir.clone();
-    run.initcalls[0].run = "rt::sock_init(); evil()".into();
+    run.initcalls[0].run.path = "rt::sock_init(); evil()".into();
     let errors = netgen::emit::emit(&run).expect_err("refused");
     assert_eq!(
         errors[0].to_string(),

@@ -12,7 +12,7 @@ use quote::{format_ident, quote};
 use super::initcalls::run_error;
 use super::rust::{code_list, RustPath};
 use super::{all, docs, Chunk, EmitError, Emitted};
-use crate::ir::{Initcall, Ir, Pernet, PernetKind};
+use crate::ir::{Initcall, Ir, Pernet, PernetKind, SpecPath};
 
 pub fn emit(ir: &Ir) -> Emitted {
     let registrars: Vec<&Initcall> = ir.initcalls.iter().filter(|c| c.has_wrapper()).collect();
@@ -84,7 +84,7 @@ impl<'a> Op<'a> {
     /// The operation, or an error for each of its paths that is not a Rust path.
     fn new(p: &'a Pernet) -> Result<Op<'a>, Vec<EmitError>> {
         let mut errors = Vec::new();
-        let mut path = |field: &str, text: &Option<String>, ty: bool| {
+        let mut path = |field: &str, text: &Option<SpecPath>, ty: bool| {
             let text = text.as_deref()?;
             match RustPath::parse(text) {
                 Ok(path) => Some(if ty { path.absolute_type_tokens() } else { path.absolute_expr_tokens() }),
