@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analyze;
+pub mod contract;
 pub mod diag;
 pub mod diff;
 pub mod doc;
