@@ -24,6 +24,7 @@ pub mod graph;
 pub mod ir;
 pub mod limits;
 pub mod parse;
+pub mod rustc;
 pub mod source;
 pub mod synthetic;
 pub mod vtable;
