@@ -224,23 +224,82 @@ pub fn cargo_check(manifest: &Path) -> std::io::Result<CargoRun> {
     })
 }
 
-/// The generated files of one spec, as cargo names files: relative to the
-/// workspace root (or absolute), so they are matched by their last path
-/// components, `generated/src/tables.rs`.
+/// The generated files of one spec. cargo names a file relative to the
+/// workspace root (absolute outside it), so a file is one of them when its
+/// name is the tail of one of their absolute paths.
 pub struct Generated {
-    suffixes: Vec<PathBuf>,
+    paths: Vec<PathBuf>,
 }
 
 impl Generated {
     /// The files of `files` in directory `out`.
     pub fn new(out: &Path, files: &[GeneratedFile]) -> Generated {
         let out = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
-        let parts: Vec<_> = out.components().collect();
-        let tail: PathBuf = parts[parts.len().saturating_sub(2)..].iter().collect();
-        Generated { suffixes: files.iter().map(|f| tail.join(f.name)).collect() }
+        Generated { paths: files.iter().map(|f| out.join(f.name)).collect() }
     }
 
     pub fn contains(&self, file: &str) -> bool {
-        self.suffixes.iter().any(|s| Path::new(file).ends_with(s))
+        self.paths.iter().any(|p| p.ends_with(file))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Kind;
+    use crate::ir::{Location, SpecPath};
+    use crate::source::SourceFile;
+
+    /// A cargo JSON line for an error at `file:line` whose source line is
+    /// `text`.
+    fn json(message: &str, file: &str, line: usize, text: &str) -> String {
+        serde_json::json!({
+            "reason": "compiler-message",
+            "message": {
+                "message": message, "code": {"code": "E0425"}, "level": "error", "rendered": format!("error: {message}\n"),
+                "spans": [{"file_name": file, "line_start": line, "column_start": 5, "is_primary": true,
+                           "label": "not found", "text": [{"text": text}]}],
+                "children": [{"message": "expected fn pointer", "level": "note", "spans": [], "children": [], "rendered": null}]
+            }
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn an_error_on_a_check_line_is_reported_at_the_spec_and_its_calls_are_not() {
+        let mut sources = SourceMap::default();
+        sources.add(SourceFile::new("spec/p.ng", "initcall a @ core {\n    run: rt::a_init;\n}\n"));
+        let path =
+            SpecPath { path: "rt::a_init".into(), at: Location { file: "spec/p.ng".into(), line: 2, column: 10 } };
+        let line = "    let _: InitcallRun = ::rt::a_init; // spec/p.ng:2:10".to_string();
+        let site = Site {
+            line: line.clone(),
+            path,
+            what: "the `run` of `initcall a`".into(),
+            kind: Kind::Initcall,
+            expected: "`fn(&mut Kernel<Pernet>) -> InitResult`".into(),
+        };
+        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let files = [GeneratedFile { name: "initcalls.rs", contents: String::new() }];
+        let messages = [
+            json("cannot find value `a_init`", "netgen/src/signatures.rs", 9, &line),
+            json("cannot find function `a_init`", "netgen/src/initcalls.rs", 20, "    func: ::rt::a_init,"),
+            json("unrelated", "runtime/src/lib.rs", 1, "fn f() { ::rt::a_init }"),
+            "not json".to_string(),
+        ];
+        let errors = errors(&messages.join("\n"));
+        assert_eq!(errors.len(), 3);
+        assert_eq!(errors[0].notes, ["expected fn pointer"]);
+        let report = report(&errors, &[site], &sources, &Generated::new(&out, &files));
+        assert_eq!((report.spec.len(), report.consequences, report.other.len()), (1, 1, 1));
+        let text = report.spec[0].render(&sources);
+        assert!(
+            text.starts_with("error: the `run` of `initcall a`: cannot find value `a_init`\n --> spec/p.ng:2:10"),
+            "{text}"
+        );
+        assert!(text.contains("^^^^^^^^^^ not found; it must be `fn(&mut Kernel<Pernet>) -> InitResult`"), "{text}");
+        assert!(text.contains("= note: expected fn pointer"), "{text}");
+        assert!(text.contains("rustc (E0425) at netgen/src/signatures.rs:9:5"), "{text}");
+        assert_eq!(report.other, ["error: unrelated\n"]);
     }
 }
