@@ -191,7 +191,10 @@ fn states_struct(stateful: &[&Op]) -> TokenStream {
 fn state_impl(o: &Op) -> TokenStream {
     let ty = &o.state;
     let field = op_ident(o.p);
+    // Not recommended: "`T` is not the per-namespace state of any `pernet`
+    // operation" lists no states, whatever states the spec has.
     quote! {
+        #[diagnostic::do_not_recommend]
         impl PernetState<Pernet> for #ty {
             fn slot(states: &PernetStates) -> &Option<Self> {
                 &states.#field
@@ -489,12 +492,11 @@ fn wrapper(ir: &Ir, c: &Initcall, run: TokenStream) -> TokenStream {
 
 fn proof(ir: &Ir, p: &Pernet) -> Option<TokenStream> {
     let level = format_ident!("{}", ir.initcall(&p.registered_by)?.level);
-    let marker = op_ident(p);
+    let name = &p.name;
     let reqs = p.requires.iter().map(|r| format_ident!("{}", r));
     Some(quote! {
         const _: () = {
-            enum #marker {}
-            #(requires::<resources::#reqs, levels::#level, #marker>();)*
+            #(requires::<resources::#reqs, levels::#level>(#name);)*
         };
     })
 }
