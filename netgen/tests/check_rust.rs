@@ -119,4 +119,22 @@ fn wrong_paths_and_signatures_are_reported_at_the_spec() {
     // The calls of those paths in tables.rs and pernet.rs are not reported again.
     assert!(!err.contains("src/tables.rs") && !err.contains("src/pernet.rs"), "{err}");
     assert!(err.contains("2 errors at paths in the spec (2 more follow from them), 0 others"), "{err}");
+
+    // A plain build: rustc prints the check's line, which ends in the spec
+    // location, and the signature it expected.
+    let build = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
+        .args(["check", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-rust"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .output()
+        .unwrap();
+    let rustc = String::from_utf8_lossy(&build.stderr);
+    assert!(!build.status.success());
+    assert!(rustc.contains(&format!("= ::netgen_runtime::inet::udp::exp_recv; // {missing}\n")), "{rustc}");
+    assert!(rustc.contains(&format!("= ::netgen_runtime::dev::loopback::loopback_net_exit; // {wrong}\n")), "{rustc}");
+    assert!(
+        rustc.contains("expected fn pointer `for<'a> fn(&'a mut Net<_>) -> Result<LoopbackDev, Errno>`"),
+        "{rustc}"
+    );
 }
