@@ -298,6 +298,11 @@ fn check_rust(
         eprintln!("error: no Cargo.toml with a [package] holds {}: nothing to compile", out.display());
         return ExitCode::FAILURE;
     };
+    // Relative to where netgen runs, as the spec's files are named.
+    let manifest = match std::env::current_dir().ok().and_then(|d| manifest.strip_prefix(d).ok().map(Path::to_path_buf)) {
+        Some(relative) => relative,
+        None => manifest,
+    };
     eprintln!("netgen: cargo check --manifest-path {}", manifest.display());
     let run = match netgen::rustc::cargo_check(&manifest) {
         Ok(run) => run,
@@ -332,10 +337,10 @@ fn check_rust(
             manifest.display(),
             report.spec.len(),
             plural(report.spec.len()),
-            if report.consequences > 0 {
-                format!(" ({} more follow from them)", report.consequences)
-            } else {
-                String::new()
+            match report.consequences {
+                0 => String::new(),
+                1 => " (1 more follows from them)".to_string(),
+                n => format!(" ({n} more follow from them)"),
             },
             report.other.len(),
             plural(report.other.len()),
