@@ -231,6 +231,8 @@ pub fn contracts(kind: Kind) -> Vec<Contract> {
                 missing: match h.missing {
                     Missing::Required => None,
                     Missing::Default(f) => Some(format!("`{}`", f.rsplit("::").next().unwrap_or(f))),
+                    // `{}`: nothing to do (Linux's NULL, not called).
+                    Missing::Value(v) if pretty_expr(v) == "{}" => Some("nothing".to_string()),
                     Missing::Value(v) => Some(format!("`{}`", pretty_expr(v))),
                 },
                 doc: h.doc.trim_end().to_string(),
@@ -493,8 +495,8 @@ mod tests {
                 for w in words(&text) {
                     let known = TYPES.iter().any(|(n, _)| *n == w)
                         || [
-                            SPEC, STATE, "_", "mut", "Result", "Option", "u8", "u16", "u32", "u64", "i32", "i64",
-                            "usize", "bool",
+                            SPEC, STATE, "_", "mut", "Result", "Option", "Vec", "u8", "u16", "u32", "u64", "i32",
+                            "i64", "usize", "bool",
                         ]
                         .contains(&w);
                     assert!(known, "`{w}` in `{}` of {} has no home in TYPES", c.field, kind.keyword());

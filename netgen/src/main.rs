@@ -299,7 +299,8 @@ fn check_rust(
         return ExitCode::FAILURE;
     };
     // Relative to where netgen runs, as the spec's files are named.
-    let manifest = match std::env::current_dir().ok().and_then(|d| manifest.strip_prefix(d).ok().map(Path::to_path_buf)) {
+    let manifest = match std::env::current_dir().ok().and_then(|d| manifest.strip_prefix(d).ok().map(Path::to_path_buf))
+    {
         Some(relative) => relative,
         None => manifest,
     };

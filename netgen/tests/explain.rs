@@ -21,7 +21,12 @@ fn explain_prints_each_kind_and_refuses_an_unknown_one() {
         assert_eq!(out, explain(kind));
         // Every field that names Rust code, with its signature.
         for c in contracts(kind) {
-            assert!(out.contains(&format!("\n    {}\n", c.signature())), "{}: no `{}` in:\n{out}", kind.keyword(), c.signature());
+            assert!(
+                out.contains(&format!("\n    {}\n", c.signature())),
+                "{}: no `{}` in:\n{out}",
+                kind.keyword(),
+                c.signature()
+            );
         }
     }
     let (ok, out, err) = netgen_explain(&["protocol"]);

@@ -29,7 +29,7 @@ use quote::{format_ident, quote};
 use super::rust::RustPath;
 use super::{Chunk, EmitError, Emitted};
 use crate::contract::{self, Contract, Kind, Ret, Shape};
-use crate::ir::{Ir, SpecPath, TableKind};
+use crate::ir::{Ir, SpecPath};
 
 /// The spec's type, as `pernet.rs` names it.
 const SPEC_TYPE: &str = "Pernet";
@@ -50,9 +50,9 @@ pub struct Site {
 }
 
 /// A path to check, before it is written.
-struct Use<'a> {
+struct Use {
     contract: Contract,
-    path: &'a SpecPath,
+    path: SpecPath,
     what: String,
 }
 
@@ -64,7 +64,7 @@ struct Block<'a> {
     /// `type State = ..;` for a pernet operation with a state that is a
     /// Rust path.
     state: Option<&'a SpecPath>,
-    uses: Vec<Use<'a>>,
+    uses: Vec<Use>,
 }
 
 /// Every path of the spec with its contract, in blocks: by section kind in
@@ -76,12 +76,12 @@ fn blocks(ir: &Ir) -> Vec<Block<'_>> {
     let mut out = Vec::new();
     let resources = ir.resources.iter().filter_map(|r| {
         let what = format!("the type of `resource {}`", r.name);
-        Some(Use { contract: contract(Kind::Resource, "type"), path: r.state.as_ref()?, what })
+        Some(Use { contract: contract(Kind::Resource, "type"), path: r.state.clone()?, what })
     });
     out.extend(by_kind(Kind::Resource, resources.collect()));
     let initcalls = ir.initcalls.iter().map(|c| Use {
         contract: contract(Kind::Initcall, "run"),
-        path: &c.run,
+        path: c.run.clone(),
         what: format!("the `run` of `initcall {}`", c.name),
     });
     out.extend(by_kind(Kind::Initcall, initcalls.collect()));
@@ -93,7 +93,7 @@ fn blocks(ir: &Ir) -> Vec<Block<'_>> {
             .filter_map(|(field, path)| {
                 Some(Use {
                     contract: contract(Kind::Pernet, field),
-                    path: path.as_ref()?,
+                    path: path.clone()?,
                     what: format!("the `{field}` of `pernet {}`", p.name),
                 })
             })
@@ -101,27 +101,17 @@ fn blocks(ir: &Ir) -> Vec<Block<'_>> {
         let doc = format!("`pernet {}` (`netgen explain pernet`).", p.name);
         out.push(Block { doc, state: p.state.as_ref(), uses });
     }
-    let t = &ir.tables;
-    let entries = (t.protos.iter().map(|e| (TableKind::Proto, &e.name, methods(&e.methods))))
-        .chain(t.proto_ops.iter().map(|e| (TableKind::ProtoOps, &e.name, methods(&e.methods))))
-        .chain(t.families.iter().map(|e| (TableKind::Family, &e.name, vec![("create", &e.create)])))
-        .chain(t.inet_protocols.iter().map(|e| {
-            let mut fields = vec![("handler", &e.handler)];
-            fields.extend(e.err_handler.iter().map(|h| ("err_handler", h)));
-            (TableKind::InetProtocol, &e.name, fields)
-        }))
-        .chain(t.packet_types.iter().map(|e| (TableKind::PacketType, &e.name, vec![("func", &e.func)])))
-        .collect::<Vec<_>>();
     for kind in Kind::ALL {
         let Kind::Table(table) = kind else { continue };
-        let uses = entries
-            .iter()
-            .filter(|(k, _, _)| *k == table)
-            .flat_map(|(_, name, fields)| {
-                fields.iter().map(move |(field, path)| Use {
-                    contract: contract(kind, field),
-                    path,
-                    what: format!("the `{field}` of `{} {name}`", table.keyword()),
+        let uses = ir
+            .tables
+            .function_fields(table)
+            .into_iter()
+            .flat_map(|(name, fields)| {
+                fields.into_iter().map(move |m| Use {
+                    contract: contract(kind, &m.method),
+                    what: format!("the `{}` of `{} {name}`", m.method, table.keyword()),
+                    path: m.path,
                 })
             })
             .collect();
@@ -131,13 +121,9 @@ fn blocks(ir: &Ir) -> Vec<Block<'_>> {
 }
 
 /// The block of one section kind's paths, if it has any.
-fn by_kind(kind: Kind, uses: Vec<Use<'_>>) -> Option<Block<'_>> {
+fn by_kind<'a>(kind: Kind, uses: Vec<Use>) -> Option<Block<'a>> {
     let doc = format!("The paths of the `{}` sections (`netgen explain {}`).", kind.keyword(), kind.keyword());
     (!uses.is_empty()).then_some(Block { doc, state: None, uses })
-}
-
-fn methods(m: &[crate::ir::MethodImpl]) -> Vec<(&str, &SpecPath)> {
-    m.iter().map(|m| (m.method.as_str(), &m.path)).collect()
 }
 
 /// An alias's or check function's name: `InetProtocolHandler`,
@@ -188,7 +174,7 @@ impl Block<'_> {
             }),
         };
         for u in &self.uses {
-            let Ok(path) = RustPath::parse(u.path) else { continue };
+            let Ok(path) = RustPath::parse(&u.path) else { continue };
             let name = item_name(&u.contract);
             let check = match &u.contract.shape {
                 Shape::Fn { ret: Ret::State, .. } => {
