@@ -299,11 +299,8 @@ fn check_rust(
         return ExitCode::FAILURE;
     };
     // Relative to where netgen runs, as the spec's files are named.
-    let manifest = match std::env::current_dir().ok().and_then(|d| manifest.strip_prefix(d).ok().map(Path::to_path_buf))
-    {
-        Some(relative) => relative,
-        None => manifest,
-    };
+    let cwd = std::env::current_dir().ok();
+    let manifest = cwd.and_then(|d| manifest.strip_prefix(d).ok().map(Path::to_path_buf)).unwrap_or(manifest);
     eprintln!("netgen: cargo check --manifest-path {}", manifest.display());
     let run = match netgen::rustc::cargo_check(&manifest) {
         Ok(run) => run,
