@@ -194,7 +194,7 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
         // `main` runs it before compiling any one spec.
         Command::Diff { old, new } => diff(old, new),
         Command::Doc { format, output } => doc(ir, *format, output.as_deref()),
-        Command::Explain { .. } => unreachable!("explain needs no spec; main answers it"),
+        Command::Explain { kind } => explain(kind.as_deref()),
         Command::Ir => match serde_json::to_string_pretty(ir) {
             Ok(s) => {
                 println!("{s}");

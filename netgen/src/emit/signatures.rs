@@ -59,69 +59,69 @@ struct Use {
 /// The checks of one `const _: () = { .. };` block: the paths of one
 /// section kind, or of one pernet operation (whose `init` returns its
 /// `state`, named `State` in the block).
-struct Block<'a> {
+struct Block {
     doc: String,
-    /// `type State = ..;` for a pernet operation with a state that is a
-    /// Rust path.
-    state: Option<&'a SpecPath>,
+    /// A pernet operation's `state`: `type State = ..;` and its check.
+    state: Option<Use>,
     uses: Vec<Use>,
 }
 
 /// Every path of the spec with its contract, in blocks: by section kind in
-/// the order of [`Kind::ALL`], each kind in IR order.
-fn blocks(ir: &Ir) -> Vec<Block<'_>> {
-    let contract = |kind: Kind, field: &str| {
-        contract::contract(kind, field).unwrap_or_else(|| panic!("no contract for `{field}` of `{}`", kind.keyword()))
-    };
+/// the order of [`Kind::ALL`], each kind in IR order. A field without a
+/// contract is a bug in `contract.rs`, reported as an internal error.
+fn blocks(ir: &Ir) -> Result<Vec<Block>, Vec<EmitError>> {
+    let mut errors = Vec::new();
+    let mut with_contract =
+        |kind: Kind, field: &str, path: SpecPath, what: String| match contract::contract(kind, field) {
+            Some(contract) => Some(Use { contract, path, what }),
+            None => {
+                let message = format!("contract.rs has no contract for the `{field}` of `{}`", kind.keyword());
+                errors.push(EmitError::internal("signatures.rs", message));
+                None
+            }
+        };
     let mut out = Vec::new();
     let resources = ir.resources.iter().filter_map(|r| {
         let what = format!("the type of `resource {}`", r.name);
-        Some(Use { contract: contract(Kind::Resource, "type"), path: r.state.clone()?, what })
+        with_contract(Kind::Resource, "type", r.state.clone()?, what)
     });
     out.extend(by_kind(Kind::Resource, resources.collect()));
-    let initcalls = ir.initcalls.iter().map(|c| Use {
-        contract: contract(Kind::Initcall, "run"),
-        path: c.run.clone(),
-        what: format!("the `run` of `initcall {}`", c.name),
+    let initcalls = ir.initcalls.iter().filter_map(|c| {
+        with_contract(Kind::Initcall, "run", c.run.clone(), format!("the `run` of `initcall {}`", c.name))
     });
     out.extend(by_kind(Kind::Initcall, initcalls.collect()));
     for p in &ir.pernet {
-        let fields = [("state", &p.state), ("init", &p.init), ("pre_exit", &p.pre_exit), ("exit", &p.exit)]
+        let mut pernet = |field: &str, path: &Option<SpecPath>| {
+            with_contract(Kind::Pernet, field, path.clone()?, format!("the `{field}` of `pernet {}`", p.name))
+        };
+        let state = pernet("state", &p.state);
+        let uses = [("init", &p.init), ("pre_exit", &p.pre_exit), ("exit", &p.exit), ("exit_batch", &p.exit_batch)]
             .into_iter()
-            .chain([("exit_batch", &p.exit_batch)]);
-        let uses = fields
-            .filter_map(|(field, path)| {
-                Some(Use {
-                    contract: contract(Kind::Pernet, field),
-                    path: path.clone()?,
-                    what: format!("the `{field}` of `pernet {}`", p.name),
-                })
-            })
+            .filter_map(|(field, path)| pernet(field, path))
             .collect();
         let doc = format!("`pernet {}` (`netgen explain pernet`).", p.name);
-        out.push(Block { doc, state: p.state.as_ref(), uses });
+        out.push(Block { doc, state, uses });
     }
     for kind in Kind::ALL {
         let Kind::Table(table) = kind else { continue };
-        let uses = ir
-            .tables
-            .function_fields(table)
-            .into_iter()
-            .flat_map(|(name, fields)| {
-                fields.into_iter().map(move |m| Use {
-                    contract: contract(kind, &m.method),
-                    what: format!("the `{}` of `{} {name}`", m.method, table.keyword()),
-                    path: m.path,
-                })
-            })
-            .collect();
+        let mut uses = Vec::new();
+        for (name, fields) in ir.tables.function_fields(table) {
+            for m in fields {
+                let what = format!("the `{}` of `{} {name}`", m.method, table.keyword());
+                uses.extend(with_contract(kind, &m.method, m.path, what));
+            }
+        }
         out.extend(by_kind(kind, uses));
     }
-    out
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// The block of one section kind's paths, if it has any.
-fn by_kind<'a>(kind: Kind, uses: Vec<Use>) -> Option<Block<'a>> {
+fn by_kind(kind: Kind, uses: Vec<Use>) -> Option<Block> {
     let doc = format!("The paths of the `{}` sections (`netgen explain {}`).", kind.keyword(), kind.keyword());
     (!uses.is_empty()).then_some(Block { doc, state: None, uses })
 }
@@ -157,56 +157,55 @@ fn site(u: &Use, check: String) -> Site {
     }
 }
 
-impl Block<'_> {
+impl Block {
     /// The block's check lines, each a site; a path that is not a Rust path
     /// has none (the emitter of the file that uses it reports it).
     fn sites(&self) -> Vec<Site> {
         let mut sites = Vec::new();
-        // `state` is `State` in the block, so the lines that name it stay
-        // short enough for rustc to print whole; `()` without one. A state
-        // that is no Rust path leaves `init` unchecked.
-        let state = match self.state {
+        // A pernet `state` is `State` in the block, so the lines that name
+        // it stay short enough for rustc to print whole; `()` without one.
+        // A state that is no Rust path leaves `init` unchecked.
+        let state = match &self.state {
             None => Some("()"),
-            Some(path) => RustPath::parse(path).ok().map(|ty| {
-                let u = self.uses.iter().find(|u| u.contract.field == "state").expect("a pernet state is checked");
+            Some(u) => RustPath::parse(&u.path).ok().map(|ty| {
                 sites.push(site(u, format!("type State = {};", ty.absolute_type())));
+                sites.push(site(u, format!("{}::<State>();", item_name(&u.contract))));
                 "State"
             }),
         };
         for u in &self.uses {
             let Ok(path) = RustPath::parse(&u.path) else { continue };
             let name = item_name(&u.contract);
-            let check = match &u.contract.shape {
+            let s = match &u.contract.shape {
                 Shape::Fn { ret: Ret::State, .. } => {
                     let Some(state) = state else { continue };
-                    format!("let _: {name}<{state}> = {};", path.absolute_expr())
+                    let mut s = site(u, format!("let _: {name}<{state}> = {};", path.absolute_expr()));
+                    let written = self.state.as_ref().map(|s| s.path.as_str());
+                    s.expected = u.contract.summary(SPEC_TYPE, written);
+                    s
                 }
-                Shape::Fn { .. } => format!("let _: {name} = {};", path.absolute_expr()),
-                Shape::Type { .. } if self.state.is_some() => format!("{name}::<State>();"),
-                Shape::Type { .. } => format!("{name}::<{}>();", path.absolute_type()),
+                Shape::Fn { .. } => site(u, format!("let _: {name} = {};", path.absolute_expr())),
+                Shape::Type { .. } => site(u, format!("{name}::<{}>();", path.absolute_type())),
             };
-            let mut s = site(u, check);
-            if let (Shape::Fn { ret: Ret::State, .. }, Some(state)) = (&u.contract.shape, self.state) {
-                s.expected = u.contract.summary(SPEC_TYPE, Some(state.as_str()));
-            }
             sites.push(s);
         }
         sites
     }
 }
 
-/// Every check line of the spec's `signatures.rs`, in file order.
+/// Every check line of the spec's `signatures.rs`, in file order (none if
+/// the file cannot be emitted).
 pub fn sites(ir: &Ir) -> Vec<Site> {
-    blocks(ir).iter().flat_map(Block::sites).collect()
+    blocks(ir).unwrap_or_default().iter().flat_map(Block::sites).collect()
 }
 
 pub fn emit(ir: &Ir) -> Emitted {
-    let blocks = blocks(ir);
+    let blocks = blocks(ir)?;
     // The contracts some path is checked against, in contract order.
     let used: Vec<Contract> = Kind::ALL
         .into_iter()
         .flat_map(contract::contracts)
-        .filter(|c| blocks.iter().flat_map(|b| &b.uses).any(|u| u.contract == *c))
+        .filter(|c| blocks.iter().flat_map(|b| b.state.iter().chain(&b.uses)).any(|u| u.contract == *c))
         .collect();
     let imports = imports(&used)?;
     let items = super::all(used.iter().map(|c| item(c).map_err(|e| vec![e])))?;
