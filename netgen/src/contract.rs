@@ -394,6 +394,11 @@ pub fn explain_all() -> String {
          not fix is written in the path (`my_proto::init::<netgen_generated::pernet::Pernet>`).\n\
          Name an item in the module that defines it, not through a re-export.\n\
          \n\
+         The crate that holds the generated files may hold the code too, in its\n\
+         hand-written modules, named through `extern crate self as its_name;` in its\n\
+         lib.rs (benches/dispatch-spec/ keeps its handlers so); there a function may name\n\
+         the spec's type instead of being generic over it.\n\
+         \n\
          The generated crate checks each path against its contract (generated/src/\n\
          signatures.rs); `netgen check --rust` compiles it and reports a missing path or\n\
          a wrong signature at its line in the spec.\n",
