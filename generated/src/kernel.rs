@@ -125,6 +125,7 @@ impl KernelSpec for Pernet {
 /// Per-CPU `ksoftirqd/N` threads and the softirq vector (kernel/softirq.c).
 ///
 /// Spec: `spec/resources.ng:12:10`. The state of resource `Ksoftirqd`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::softirq::KsoftirqdState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -140,6 +141,7 @@ impl KernelState<Pernet> for ::netgen_runtime::softirq::KsoftirqdState {
 /// `init_net`, `net_namespace_list` and `pernet_list` (net/core/net_namespace.c).
 ///
 /// Spec: `spec/resources.ng:14:10`. The state of resource `InitNet`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::netns::namespaces::NetNamespaces<
     netgen_generated::pernet::Pernet,
@@ -158,6 +160,7 @@ for ::netgen_runtime::netns::namespaces::NetNamespaces<
 /// The `net_cachep` slab cache namespaces are allocated from.
 ///
 /// Spec: `spec/resources.ng:16:10`. The state of resource `NetCache`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::netns::boot::NetCacheState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -173,6 +176,7 @@ impl KernelState<Pernet> for ::netgen_runtime::netns::boot::NetCacheState {
 /// `net_families[NPROTO]`: the table `sock_register` fills (net/socket.c).
 ///
 /// Spec: `spec/resources.ng:18:10`. The state of resource `SockRegistry`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::socket::SockRegistryState<netgen_generated::pernet::Pernet> {
     #[inline(always)]
@@ -189,6 +193,7 @@ for ::netgen_runtime::socket::SockRegistryState<netgen_generated::pernet::Pernet
 /// The sock and sock inode caches (`sk_init`, `init_inodecache`).
 ///
 /// Spec: `spec/resources.ng:20:10`. The state of resource `SockCache`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::sock::SockCacheState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -204,6 +209,7 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::SockCacheState {
 /// `skbuff_head_cache` and `skbuff_fclone_cache` (`skb_init`).
 ///
 /// Spec: `spec/resources.ng:22:10`. The state of resource `SkbCache`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::skbuff::SkbCacheState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -219,6 +225,7 @@ impl KernelState<Pernet> for ::netgen_runtime::skbuff::SkbCacheState {
 /// The mounted socket filesystem (`sock_fs_type`, `sock_mnt`).
 ///
 /// Spec: `spec/resources.ng:24:10`. The state of resource `Sockfs`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::socket::SockfsState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -234,6 +241,7 @@ impl KernelState<Pernet> for ::netgen_runtime::socket::SockfsState {
 /// `nf_hooks[NPROTO][NF_MAX_HOOKS]` (`netfilter_init`).
 ///
 /// Spec: `spec/resources.ng:26:10`. The state of resource `NfHooks`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::socket::NfHooksState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -249,6 +257,7 @@ impl KernelState<Pernet> for ::netgen_runtime::socket::NfHooksState {
 /// The per-namespace socket in-use counters (`net_inuse_ops`).
 ///
 /// Spec: `spec/resources.ng:28:10`. The state of resource `ProtInuse`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::sock::ProtInuseState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -264,6 +273,7 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::ProtInuseState {
 /// netpoll's reserved skb pool.
 ///
 /// Spec: `spec/resources.ng:30:10`. The state of resource `SkbPool`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::netpoll::SkbPoolState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -279,6 +289,7 @@ impl KernelState<Pernet> for ::netgen_runtime::netpoll::SkbPoolState {
 /// The PCI bus type drivers register with (`pci_driver_init`).
 ///
 /// Spec: `spec/resources.ng:32:10`. The state of resource `PciBus`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::pci::PciBusState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -294,6 +305,7 @@ impl KernelState<Pernet> for ::netgen_runtime::pci::PciBusState {
 /// `/proc/net/protocols` in every namespace (`proto_net_ops`).
 ///
 /// Spec: `spec/resources.ng:34:10`. The state of resource `ProcNetProtocols`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::sock::ProcNetProtocolsState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -309,6 +321,7 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::ProcNetProtocolsState {
 /// `ptype_all` and `ptype_base[PTYPE_HASH_SIZE]` (net/core/dev.c).
 ///
 /// Spec: `spec/resources.ng:36:10`. The state of resource `PtypeBase`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::dev::ptype::PtypeBaseState<netgen_generated::pernet::Pernet> {
     #[inline(always)]
@@ -325,6 +338,7 @@ for ::netgen_runtime::dev::ptype::PtypeBaseState<netgen_generated::pernet::Perne
 /// `offload_base`: GRO/GSO offloads by ethertype.
 ///
 /// Spec: `spec/resources.ng:38:10`. The state of resource `OffloadBase`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::OffloadBaseState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -340,6 +354,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::OffloadBaseState {
 /// Per-CPU `softnet_data`: backlog, poll list, queues.
 ///
 /// Spec: `spec/resources.ng:40:10`. The state of resource `SoftnetData`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::SoftnetDataState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -355,6 +370,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::SoftnetDataState {
 /// `NET_TX_SOFTIRQ` and `NET_RX_SOFTIRQ` handlers opened.
 ///
 /// Spec: `spec/resources.ng:42:10`. The state of resource `NetSoftirqs`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::NetSoftirqsState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -370,6 +386,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::NetSoftirqsState {
 /// Device name and ifindex tables in every namespace (`netdev_net_ops`).
 ///
 /// Spec: `spec/resources.ng:44:10`. The state of resource `NetdevNet`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::NetdevNetState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -385,6 +402,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::NetdevNetState {
 /// `lo` in every namespace (`loopback_net_ops`).
 ///
 /// Spec: `spec/resources.ng:46:10`. The state of resource `Loopback`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::LoopbackState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -400,6 +418,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::LoopbackState {
 /// `net.core` sysctls (`sysctl_core_ops`).
 ///
 /// Spec: `spec/resources.ng:48:10`. The state of resource `SysctlNetCore`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::sysctl::SysctlNetCoreState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -415,6 +434,7 @@ impl KernelState<Pernet> for ::netgen_runtime::sysctl::SysctlNetCoreState {
 /// The registered `struct proto`s: tcp, udp, raw, ping (`proto_register`).
 ///
 /// Spec: `spec/resources.ng:50:10`. The state of resource `InetProtoList`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetProtoListState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -430,6 +450,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetProtoListState
 /// `PF_INET` in `net_families` (`inet_family_ops`).
 ///
 /// Spec: `spec/resources.ng:52:10`. The state of resource `InetFamily`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetFamilyState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -445,6 +466,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetFamilyState {
 /// `inet_protos[MAX_INET_PROTOS]`: icmp, udp, tcp, igmp handlers.
 ///
 /// Spec: `spec/resources.ng:54:10`. The state of resource `InetProtos`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::inet::protocol::InetProtosState<netgen_generated::pernet::Pernet> {
     #[inline(always)]
@@ -461,6 +483,7 @@ for ::netgen_runtime::inet::protocol::InetProtosState<netgen_generated::pernet::
 /// `inetsw[SOCK_MAX]`: the protosw entries `inet_create` searches.
 ///
 /// Spec: `spec/resources.ng:56:10`. The state of resource `Inetsw`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::inet::af_inet::InetswState<netgen_generated::pernet::Pernet> {
     #[inline(always)]
@@ -477,6 +500,7 @@ for ::netgen_runtime::inet::af_inet::InetswState<netgen_generated::pernet::Perne
 /// ARP's packet type and neighbour table (`arp_init`).
 ///
 /// Spec: `spec/resources.ng:58:10`. The state of resource `Arp`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::arp::ArpState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -492,6 +516,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::arp::ArpState {
 /// `ip_packet_type` in `ptype_base` (`dev_add_pack`).
 ///
 /// Spec: `spec/resources.ng:60:10`. The state of resource `IpPacketType`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::ip_output::IpPacketTypeState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -507,6 +532,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::ip_output::IpPacketTypeStat
 /// IPv4 GRO/GSO offloads in `offload_base`.
 ///
 /// Spec: `spec/resources.ng:62:10`. The state of resource `Ipv4Offload`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::Ipv4OffloadState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -522,6 +548,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::Ipv4OffloadState {
 /// `PF_PACKET` in `net_families` and its `ptype_all` tap support.
 ///
 /// Spec: `spec/resources.ng:64:10`. The state of resource `PacketFamily`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::packet::PacketFamilyState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -537,6 +564,7 @@ impl KernelState<Pernet> for ::netgen_runtime::packet::PacketFamilyState {
 /// The igb driver registered with the PCI bus.
 ///
 /// Spec: `spec/resources.ng:66:10`. The state of resource `IgbDriver`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_igb::IgbDriverState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {

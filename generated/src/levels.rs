@@ -3,18 +3,20 @@
 
 //! Initcall levels, in boot order.
 //!
-//! Each level is an uninhabited type implementing `Level`; `A: Precedes<B, ..>`
-//! holds when level `A` runs no later than `B`, which is how a requirement on a
-//! resource provided at a later level becomes a compile error.
+//! Each level is an uninhabited type implementing `Level`, its `ORDINAL` its
+//! place in boot order: `netgen_runtime::init::check::requires` compares them,
+//! which is how a requirement on a resource provided at a later level becomes a
+//! compile error.
 #![allow(non_camel_case_types)]
 
-use ::netgen_runtime::init::{Level, LevelDesc, Precedes};
+use ::netgen_runtime::init::{Level, LevelDesc};
 
 /// Before SMP is up: only built-in code.
 ///
 /// Spec: `spec/levels.ng:8:5`. Linux section `.initcallearly.init`.
 pub enum early {}
 
+#[diagnostic::do_not_recommend]
 impl Level for early {
     const NAME: &'static str = "early";
     const ORDINAL: u16 = 0;
@@ -25,6 +27,7 @@ impl Level for early {
 /// Spec: `spec/levels.ng:10:5`. Linux section `.initcall0.init`.
 pub enum pure {}
 
+#[diagnostic::do_not_recommend]
 impl Level for pure {
     const NAME: &'static str = "pure";
     const ORDINAL: u16 = 1;
@@ -33,6 +36,7 @@ impl Level for pure {
 /// Spec: `spec/levels.ng:11:5`. Linux section `.initcall1.init`.
 pub enum core {}
 
+#[diagnostic::do_not_recommend]
 impl Level for core {
     const NAME: &'static str = "core";
     const ORDINAL: u16 = 2;
@@ -41,6 +45,7 @@ impl Level for core {
 /// Spec: `spec/levels.ng:12:5`. Linux section `.initcall1s.init`.
 pub enum core_sync {}
 
+#[diagnostic::do_not_recommend]
 impl Level for core_sync {
     const NAME: &'static str = "core_sync";
     const ORDINAL: u16 = 3;
@@ -49,6 +54,7 @@ impl Level for core_sync {
 /// Spec: `spec/levels.ng:13:5`. Linux section `.initcall2.init`.
 pub enum postcore {}
 
+#[diagnostic::do_not_recommend]
 impl Level for postcore {
     const NAME: &'static str = "postcore";
     const ORDINAL: u16 = 4;
@@ -57,6 +63,7 @@ impl Level for postcore {
 /// Spec: `spec/levels.ng:14:5`. Linux section `.initcall2s.init`.
 pub enum postcore_sync {}
 
+#[diagnostic::do_not_recommend]
 impl Level for postcore_sync {
     const NAME: &'static str = "postcore_sync";
     const ORDINAL: u16 = 5;
@@ -65,6 +72,7 @@ impl Level for postcore_sync {
 /// Spec: `spec/levels.ng:15:5`. Linux section `.initcall3.init`.
 pub enum arch {}
 
+#[diagnostic::do_not_recommend]
 impl Level for arch {
     const NAME: &'static str = "arch";
     const ORDINAL: u16 = 6;
@@ -73,6 +81,7 @@ impl Level for arch {
 /// Spec: `spec/levels.ng:16:5`. Linux section `.initcall3s.init`.
 pub enum arch_sync {}
 
+#[diagnostic::do_not_recommend]
 impl Level for arch_sync {
     const NAME: &'static str = "arch_sync";
     const ORDINAL: u16 = 7;
@@ -81,6 +90,7 @@ impl Level for arch_sync {
 /// Spec: `spec/levels.ng:17:5`. Linux section `.initcall4.init`.
 pub enum subsys {}
 
+#[diagnostic::do_not_recommend]
 impl Level for subsys {
     const NAME: &'static str = "subsys";
     const ORDINAL: u16 = 8;
@@ -89,6 +99,7 @@ impl Level for subsys {
 /// Spec: `spec/levels.ng:18:5`. Linux section `.initcall4s.init`.
 pub enum subsys_sync {}
 
+#[diagnostic::do_not_recommend]
 impl Level for subsys_sync {
     const NAME: &'static str = "subsys_sync";
     const ORDINAL: u16 = 9;
@@ -97,6 +108,7 @@ impl Level for subsys_sync {
 /// Spec: `spec/levels.ng:19:5`. Linux section `.initcall5.init`.
 pub enum fs {}
 
+#[diagnostic::do_not_recommend]
 impl Level for fs {
     const NAME: &'static str = "fs";
     const ORDINAL: u16 = 10;
@@ -105,6 +117,7 @@ impl Level for fs {
 /// Spec: `spec/levels.ng:20:5`. Linux section `.initcall5s.init`.
 pub enum fs_sync {}
 
+#[diagnostic::do_not_recommend]
 impl Level for fs_sync {
     const NAME: &'static str = "fs_sync";
     const ORDINAL: u16 = 11;
@@ -113,6 +126,7 @@ impl Level for fs_sync {
 /// Spec: `spec/levels.ng:21:5`. Linux section `.initcallrootfs.init`.
 pub enum rootfs {}
 
+#[diagnostic::do_not_recommend]
 impl Level for rootfs {
     const NAME: &'static str = "rootfs";
     const ORDINAL: u16 = 12;
@@ -123,6 +137,7 @@ impl Level for rootfs {
 /// Spec: `spec/levels.ng:23:5`. Linux section `.initcall6.init`.
 pub enum device {}
 
+#[diagnostic::do_not_recommend]
 impl Level for device {
     const NAME: &'static str = "device";
     const ORDINAL: u16 = 13;
@@ -131,6 +146,7 @@ impl Level for device {
 /// Spec: `spec/levels.ng:24:5`. Linux section `.initcall6s.init`.
 pub enum device_sync {}
 
+#[diagnostic::do_not_recommend]
 impl Level for device_sync {
     const NAME: &'static str = "device_sync";
     const ORDINAL: u16 = 14;
@@ -139,6 +155,7 @@ impl Level for device_sync {
 /// Spec: `spec/levels.ng:25:5`. Linux section `.initcall7.init`.
 pub enum late {}
 
+#[diagnostic::do_not_recommend]
 impl Level for late {
     const NAME: &'static str = "late";
     const ORDINAL: u16 = 15;
@@ -147,164 +164,11 @@ impl Level for late {
 /// Spec: `spec/levels.ng:26:5`. Linux section `.initcall7s.init`.
 pub enum late_sync {}
 
+#[diagnostic::do_not_recommend]
 impl Level for late_sync {
     const NAME: &'static str = "late_sync";
     const ORDINAL: u16 = 16;
 }
-
-impl<R, F> Precedes<early, R, F> for early {}
-impl<R, F> Precedes<pure, R, F> for early {}
-impl<R, F> Precedes<core, R, F> for early {}
-impl<R, F> Precedes<core_sync, R, F> for early {}
-impl<R, F> Precedes<postcore, R, F> for early {}
-impl<R, F> Precedes<postcore_sync, R, F> for early {}
-impl<R, F> Precedes<arch, R, F> for early {}
-impl<R, F> Precedes<arch_sync, R, F> for early {}
-impl<R, F> Precedes<subsys, R, F> for early {}
-impl<R, F> Precedes<subsys_sync, R, F> for early {}
-impl<R, F> Precedes<fs, R, F> for early {}
-impl<R, F> Precedes<fs_sync, R, F> for early {}
-impl<R, F> Precedes<rootfs, R, F> for early {}
-impl<R, F> Precedes<device, R, F> for early {}
-impl<R, F> Precedes<device_sync, R, F> for early {}
-impl<R, F> Precedes<late, R, F> for early {}
-impl<R, F> Precedes<late_sync, R, F> for early {}
-impl<R, F> Precedes<pure, R, F> for pure {}
-impl<R, F> Precedes<core, R, F> for pure {}
-impl<R, F> Precedes<core_sync, R, F> for pure {}
-impl<R, F> Precedes<postcore, R, F> for pure {}
-impl<R, F> Precedes<postcore_sync, R, F> for pure {}
-impl<R, F> Precedes<arch, R, F> for pure {}
-impl<R, F> Precedes<arch_sync, R, F> for pure {}
-impl<R, F> Precedes<subsys, R, F> for pure {}
-impl<R, F> Precedes<subsys_sync, R, F> for pure {}
-impl<R, F> Precedes<fs, R, F> for pure {}
-impl<R, F> Precedes<fs_sync, R, F> for pure {}
-impl<R, F> Precedes<rootfs, R, F> for pure {}
-impl<R, F> Precedes<device, R, F> for pure {}
-impl<R, F> Precedes<device_sync, R, F> for pure {}
-impl<R, F> Precedes<late, R, F> for pure {}
-impl<R, F> Precedes<late_sync, R, F> for pure {}
-impl<R, F> Precedes<core, R, F> for core {}
-impl<R, F> Precedes<core_sync, R, F> for core {}
-impl<R, F> Precedes<postcore, R, F> for core {}
-impl<R, F> Precedes<postcore_sync, R, F> for core {}
-impl<R, F> Precedes<arch, R, F> for core {}
-impl<R, F> Precedes<arch_sync, R, F> for core {}
-impl<R, F> Precedes<subsys, R, F> for core {}
-impl<R, F> Precedes<subsys_sync, R, F> for core {}
-impl<R, F> Precedes<fs, R, F> for core {}
-impl<R, F> Precedes<fs_sync, R, F> for core {}
-impl<R, F> Precedes<rootfs, R, F> for core {}
-impl<R, F> Precedes<device, R, F> for core {}
-impl<R, F> Precedes<device_sync, R, F> for core {}
-impl<R, F> Precedes<late, R, F> for core {}
-impl<R, F> Precedes<late_sync, R, F> for core {}
-impl<R, F> Precedes<core_sync, R, F> for core_sync {}
-impl<R, F> Precedes<postcore, R, F> for core_sync {}
-impl<R, F> Precedes<postcore_sync, R, F> for core_sync {}
-impl<R, F> Precedes<arch, R, F> for core_sync {}
-impl<R, F> Precedes<arch_sync, R, F> for core_sync {}
-impl<R, F> Precedes<subsys, R, F> for core_sync {}
-impl<R, F> Precedes<subsys_sync, R, F> for core_sync {}
-impl<R, F> Precedes<fs, R, F> for core_sync {}
-impl<R, F> Precedes<fs_sync, R, F> for core_sync {}
-impl<R, F> Precedes<rootfs, R, F> for core_sync {}
-impl<R, F> Precedes<device, R, F> for core_sync {}
-impl<R, F> Precedes<device_sync, R, F> for core_sync {}
-impl<R, F> Precedes<late, R, F> for core_sync {}
-impl<R, F> Precedes<late_sync, R, F> for core_sync {}
-impl<R, F> Precedes<postcore, R, F> for postcore {}
-impl<R, F> Precedes<postcore_sync, R, F> for postcore {}
-impl<R, F> Precedes<arch, R, F> for postcore {}
-impl<R, F> Precedes<arch_sync, R, F> for postcore {}
-impl<R, F> Precedes<subsys, R, F> for postcore {}
-impl<R, F> Precedes<subsys_sync, R, F> for postcore {}
-impl<R, F> Precedes<fs, R, F> for postcore {}
-impl<R, F> Precedes<fs_sync, R, F> for postcore {}
-impl<R, F> Precedes<rootfs, R, F> for postcore {}
-impl<R, F> Precedes<device, R, F> for postcore {}
-impl<R, F> Precedes<device_sync, R, F> for postcore {}
-impl<R, F> Precedes<late, R, F> for postcore {}
-impl<R, F> Precedes<late_sync, R, F> for postcore {}
-impl<R, F> Precedes<postcore_sync, R, F> for postcore_sync {}
-impl<R, F> Precedes<arch, R, F> for postcore_sync {}
-impl<R, F> Precedes<arch_sync, R, F> for postcore_sync {}
-impl<R, F> Precedes<subsys, R, F> for postcore_sync {}
-impl<R, F> Precedes<subsys_sync, R, F> for postcore_sync {}
-impl<R, F> Precedes<fs, R, F> for postcore_sync {}
-impl<R, F> Precedes<fs_sync, R, F> for postcore_sync {}
-impl<R, F> Precedes<rootfs, R, F> for postcore_sync {}
-impl<R, F> Precedes<device, R, F> for postcore_sync {}
-impl<R, F> Precedes<device_sync, R, F> for postcore_sync {}
-impl<R, F> Precedes<late, R, F> for postcore_sync {}
-impl<R, F> Precedes<late_sync, R, F> for postcore_sync {}
-impl<R, F> Precedes<arch, R, F> for arch {}
-impl<R, F> Precedes<arch_sync, R, F> for arch {}
-impl<R, F> Precedes<subsys, R, F> for arch {}
-impl<R, F> Precedes<subsys_sync, R, F> for arch {}
-impl<R, F> Precedes<fs, R, F> for arch {}
-impl<R, F> Precedes<fs_sync, R, F> for arch {}
-impl<R, F> Precedes<rootfs, R, F> for arch {}
-impl<R, F> Precedes<device, R, F> for arch {}
-impl<R, F> Precedes<device_sync, R, F> for arch {}
-impl<R, F> Precedes<late, R, F> for arch {}
-impl<R, F> Precedes<late_sync, R, F> for arch {}
-impl<R, F> Precedes<arch_sync, R, F> for arch_sync {}
-impl<R, F> Precedes<subsys, R, F> for arch_sync {}
-impl<R, F> Precedes<subsys_sync, R, F> for arch_sync {}
-impl<R, F> Precedes<fs, R, F> for arch_sync {}
-impl<R, F> Precedes<fs_sync, R, F> for arch_sync {}
-impl<R, F> Precedes<rootfs, R, F> for arch_sync {}
-impl<R, F> Precedes<device, R, F> for arch_sync {}
-impl<R, F> Precedes<device_sync, R, F> for arch_sync {}
-impl<R, F> Precedes<late, R, F> for arch_sync {}
-impl<R, F> Precedes<late_sync, R, F> for arch_sync {}
-impl<R, F> Precedes<subsys, R, F> for subsys {}
-impl<R, F> Precedes<subsys_sync, R, F> for subsys {}
-impl<R, F> Precedes<fs, R, F> for subsys {}
-impl<R, F> Precedes<fs_sync, R, F> for subsys {}
-impl<R, F> Precedes<rootfs, R, F> for subsys {}
-impl<R, F> Precedes<device, R, F> for subsys {}
-impl<R, F> Precedes<device_sync, R, F> for subsys {}
-impl<R, F> Precedes<late, R, F> for subsys {}
-impl<R, F> Precedes<late_sync, R, F> for subsys {}
-impl<R, F> Precedes<subsys_sync, R, F> for subsys_sync {}
-impl<R, F> Precedes<fs, R, F> for subsys_sync {}
-impl<R, F> Precedes<fs_sync, R, F> for subsys_sync {}
-impl<R, F> Precedes<rootfs, R, F> for subsys_sync {}
-impl<R, F> Precedes<device, R, F> for subsys_sync {}
-impl<R, F> Precedes<device_sync, R, F> for subsys_sync {}
-impl<R, F> Precedes<late, R, F> for subsys_sync {}
-impl<R, F> Precedes<late_sync, R, F> for subsys_sync {}
-impl<R, F> Precedes<fs, R, F> for fs {}
-impl<R, F> Precedes<fs_sync, R, F> for fs {}
-impl<R, F> Precedes<rootfs, R, F> for fs {}
-impl<R, F> Precedes<device, R, F> for fs {}
-impl<R, F> Precedes<device_sync, R, F> for fs {}
-impl<R, F> Precedes<late, R, F> for fs {}
-impl<R, F> Precedes<late_sync, R, F> for fs {}
-impl<R, F> Precedes<fs_sync, R, F> for fs_sync {}
-impl<R, F> Precedes<rootfs, R, F> for fs_sync {}
-impl<R, F> Precedes<device, R, F> for fs_sync {}
-impl<R, F> Precedes<device_sync, R, F> for fs_sync {}
-impl<R, F> Precedes<late, R, F> for fs_sync {}
-impl<R, F> Precedes<late_sync, R, F> for fs_sync {}
-impl<R, F> Precedes<rootfs, R, F> for rootfs {}
-impl<R, F> Precedes<device, R, F> for rootfs {}
-impl<R, F> Precedes<device_sync, R, F> for rootfs {}
-impl<R, F> Precedes<late, R, F> for rootfs {}
-impl<R, F> Precedes<late_sync, R, F> for rootfs {}
-impl<R, F> Precedes<device, R, F> for device {}
-impl<R, F> Precedes<device_sync, R, F> for device {}
-impl<R, F> Precedes<late, R, F> for device {}
-impl<R, F> Precedes<late_sync, R, F> for device {}
-impl<R, F> Precedes<device_sync, R, F> for device_sync {}
-impl<R, F> Precedes<late, R, F> for device_sync {}
-impl<R, F> Precedes<late_sync, R, F> for device_sync {}
-impl<R, F> Precedes<late, R, F> for late {}
-impl<R, F> Precedes<late_sync, R, F> for late {}
-impl<R, F> Precedes<late_sync, R, F> for late_sync {}
 
 /// Every level, in boot order.
 pub const LEVELS: &[LevelDesc] = &[

@@ -1,6 +1,7 @@
 //! The network stack `spec/` describes, as Rust.
 //!
-//! `consts.rs`, `levels.rs`, `resources.rs` and `initcalls.rs` are written by
+//! The other files (`consts.rs`, `levels.rs`, `resources.rs`, `initcalls.rs`,
+//! `kernel.rs`, `pernet.rs`, `tables.rs`, `signatures.rs`) are written by
 //! `cargo run -p netgen -- generate` and checked by `netgen check`; never edit
 //! them. This file is the hand-written shell around them: module
 //! declarations, the prelude a user crate imports, and the paths the
@@ -41,6 +42,8 @@ pub mod levels;
 pub mod pernet;
 #[rustfmt::skip]
 pub mod resources;
+#[rustfmt::skip]
+pub mod signatures;
 #[rustfmt::skip]
 pub mod tables;
 

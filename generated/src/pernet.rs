@@ -550,6 +550,7 @@ impl PernetSpec for Pernet {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::netns::net_ns_ops::NsCommon {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.net_ns_ops
@@ -560,6 +561,7 @@ impl PernetState<Pernet> for ::netgen_runtime::netns::net_ns_ops::NsCommon {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet>
 for ::netgen_runtime::sock::sk::Sockets<netgen_generated::pernet::Pernet> {
     fn slot(states: &PernetStates) -> &Option<Self> {
@@ -571,6 +573,7 @@ for ::netgen_runtime::sock::sk::Sockets<netgen_generated::pernet::Pernet> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::sock::ProtInuseCounters {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.net_inuse_ops
@@ -581,6 +584,7 @@ impl PernetState<Pernet> for ::netgen_runtime::sock::ProtInuseCounters {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet>
 for ::netgen_runtime::dev::ptype::NetPtype<netgen_generated::pernet::Pernet> {
     fn slot(states: &PernetStates) -> &Option<Self> {
@@ -592,6 +596,7 @@ for ::netgen_runtime::dev::ptype::NetPtype<netgen_generated::pernet::Pernet> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::dev::netdevice::NetDevTables {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.netdev_net_ops
@@ -602,6 +607,7 @@ impl PernetState<Pernet> for ::netgen_runtime::dev::netdevice::NetDevTables {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::dev::loopback::LoopbackDev {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.loopback_net_ops
@@ -612,6 +618,7 @@ impl PernetState<Pernet> for ::netgen_runtime::dev::loopback::LoopbackDev {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::sysctl::SysctlCoreNet {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.sysctl_core_ops
@@ -622,6 +629,7 @@ impl PernetState<Pernet> for ::netgen_runtime::sysctl::SysctlCoreNet {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::inet::arp::NeighTable {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.arp_net_ops
@@ -632,6 +640,7 @@ impl PernetState<Pernet> for ::netgen_runtime::inet::arp::NeighTable {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::inet::mib::Ipv4Mib {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.ipv4_mib_ops
@@ -642,6 +651,7 @@ impl PernetState<Pernet> for ::netgen_runtime::inet::mib::Ipv4Mib {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::inet::netns_ipv4::Ipv4Net {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.af_inet_ops

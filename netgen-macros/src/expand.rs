@@ -98,9 +98,17 @@ fn expand(func: &ItemFn, level: &syn::Ident, requires: &[Path], provides: &[Path
     let level_ty = quote_spanned!(level.span()=> #krate::levels::#level);
     let static_name = format_ident!("__NETGEN_INITCALL_{}", name_str.to_uppercase());
 
-    // requires: each must be provided at this level or earlier.
+    // requires: each must be provided at this level or earlier. One `const`
+    // per requirement whose value, the call, is spanned at the resource:
+    // rustc reports a failed evaluation at the call, so the error points at
+    // the resource, in the spec's words. (Not the `const` itself: rustc
+    // would suggest a type parameter after a misspelt resource.)
     let checks = requires.iter().map(|r| {
-        quote_spanned! {r.span()=> #private::requires::<#r, #level_ty, #name>(); }
+        let check = quote_spanned! {r.span()=> ::netgen_generated::__private::requires::<#r, #level_ty>(#name_str) };
+        quote! {
+            #[doc(hidden)]
+            const _: () = #check;
+        }
     });
     // provides: a spec resource is refused with a message; any other type
     // becomes a resource of this level (see `__netgen_provide!`).
@@ -120,13 +128,8 @@ fn expand(func: &ItemFn, level: &syn::Ident, requires: &[Path], provides: &[Path
         #func
 
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        const _: () = {
-            /// Names the initcall in compile errors.
-            enum #name {}
-            #private::level::<#level_ty>();
-            #(#checks)*
-        };
+        const _: () = #private::level::<#level_ty>();
+        #(#checks)*
 
         #(#provide)*
 

@@ -30,6 +30,48 @@ pub struct Ir {
     pub tables: Tables,
 }
 
+/// A Rust path the spec names (a function or a type), as written, and
+/// where: what the generated crate's signature checks report a wrong path
+/// or signature at (`emit/signatures.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecPath {
+    pub path: String,
+    /// The start of the path in the spec.
+    pub at: Location,
+}
+
+impl SpecPath {
+    pub fn as_str(&self) -> &str {
+        &self.path
+    }
+}
+
+impl std::ops::Deref for SpecPath {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.path
+    }
+}
+
+impl std::fmt::Display for SpecPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.path)
+    }
+}
+
+impl PartialEq<str> for SpecPath {
+    fn eq(&self, other: &str) -> bool {
+        self.path == other
+    }
+}
+
+impl PartialEq<&str> for SpecPath {
+    fn eq(&self, other: &&str) -> bool {
+        self.path == *other
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Const {
     pub name: String,
@@ -54,7 +96,7 @@ pub struct Resource {
     /// The Rust type of the state its provider builds, if it has one
     /// (`resource SockRegistry: path::to::State;`).
     #[serde(default)]
-    pub state: Option<String>,
+    pub state: Option<SpecPath>,
     /// The initcall that provides it, and that initcall's level.
     pub provider: String,
     pub level: String,
@@ -68,7 +110,7 @@ pub struct Initcall {
     pub requires: Vec<String>,
     pub provides: Vec<String>,
     /// Rust path of the function that runs it.
-    pub run: String,
+    pub run: SpecPath,
     /// The pernet operations it registers after `run` returns, in
     /// registration order.
     #[serde(default)]
@@ -119,16 +161,16 @@ pub struct Pernet {
     /// The initcall that registers it once its `run` returns.
     pub registered_by: String,
     /// Rust path of the per-namespace state type `init` builds.
-    pub state: Option<String>,
+    pub state: Option<SpecPath>,
     /// Resources its `init` needs.
     pub requires: Vec<String>,
     /// Pernet operations whose state its `init` reads.
     pub uses: Vec<String>,
     /// Rust paths of its functions, as written in the spec.
-    pub init: Option<String>,
-    pub pre_exit: Option<String>,
-    pub exit: Option<String>,
-    pub exit_batch: Option<String>,
+    pub init: Option<SpecPath>,
+    pub pre_exit: Option<SpecPath>,
+    pub exit: Option<SpecPath>,
+    pub exit_batch: Option<SpecPath>,
     pub docs: Vec<String>,
     pub origin: Location,
 }
@@ -236,7 +278,7 @@ pub struct MethodImpl {
     /// The field: `bind`.
     pub method: String,
     /// The Rust path, as written.
-    pub path: String,
+    pub path: SpecPath,
 }
 
 /// `struct proto` (`proto NAME { .. }`), registered with `proto_register`.
@@ -272,7 +314,7 @@ pub struct ProtoOps {
 pub struct Family {
     pub name: String,
     pub family: Number,
-    pub create: String,
+    pub create: SpecPath,
     pub registered_by: String,
     pub docs: Vec<String>,
     pub origin: Location,
@@ -283,8 +325,8 @@ pub struct Family {
 pub struct InetProtocol {
     pub name: String,
     pub protocol: Number,
-    pub handler: String,
-    pub err_handler: Option<String>,
+    pub handler: SpecPath,
+    pub err_handler: Option<SpecPath>,
     pub no_policy: bool,
     pub netns_ok: bool,
     pub registered_by: String,
@@ -316,10 +358,10 @@ pub struct PacketType {
     pub name: String,
     #[serde(rename = "type")]
     pub type_: Number,
-    pub func: String,
+    pub func: SpecPath,
     /// `list_func`, if the entry takes whole batches (`ip_list_rcv`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub list_func: Option<String>,
+    pub list_func: Option<SpecPath>,
     pub registered_by: String,
     pub docs: Vec<String>,
     pub origin: Location,
@@ -376,7 +418,7 @@ impl Tables {
     /// keeps a list, a `family` its one `create`, a `packet_type` its
     /// `func` and optional `list_func`); `protosw` has none.
     pub fn function_fields(&self, kind: TableKind) -> Vec<(&str, Vec<MethodImpl>)> {
-        let one = |method: &str, path: &str| MethodImpl { method: method.to_string(), path: path.to_string() };
+        let one = |method: &str, path: &SpecPath| MethodImpl { method: method.to_string(), path: path.clone() };
         match kind {
             TableKind::Proto => self.protos.iter().map(|p| (p.name.as_str(), p.methods.clone())).collect(),
             TableKind::ProtoOps => self.proto_ops.iter().map(|o| (o.name.as_str(), o.methods.clone())).collect(),
@@ -388,7 +430,7 @@ impl Tables {
                 .iter()
                 .map(|p| {
                     let mut fns = vec![one("handler", &p.handler)];
-                    fns.extend(p.err_handler.as_deref().map(|e| one("err_handler", e)));
+                    fns.extend(p.err_handler.as_ref().map(|e| one("err_handler", e)));
                     (p.name.as_str(), fns)
                 })
                 .collect(),
@@ -397,7 +439,7 @@ impl Tables {
                 .iter()
                 .map(|p| {
                     let mut fns = vec![one("func", &p.func)];
-                    fns.extend(p.list_func.as_deref().map(|l| one("list_func", l)));
+                    fns.extend(p.list_func.as_ref().map(|l| one("list_func", l)));
                     (p.name.as_str(), fns)
                 })
                 .collect(),

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analyze;
+pub mod contract;
 pub mod diag;
 pub mod diff;
 pub mod doc;
@@ -23,6 +24,7 @@ pub mod graph;
 pub mod ir;
 pub mod limits;
 pub mod parse;
+pub mod rustc;
 pub mod source;
 pub mod synthetic;
 pub mod vtable;

@@ -1,4 +1,5 @@
-//! The netgen command line: `generate`, `check`, `graph`, `ir`, `diff`, `doc`.
+//! The netgen command line: `generate`, `check`, `graph`, `ir`, `diff`, `doc`,
+//! `explain`.
 
 #![forbid(unsafe_code)]
 
@@ -40,7 +41,13 @@ enum Command {
     /// Check the spec and (re)write the generated files.
     Generate,
     /// Check the spec and fail if a generated file is stale or missing.
-    Check,
+    Check {
+        /// Also compile the generated crate (`cargo check`) and report each
+        /// Rust path the spec names that does not exist or does not have
+        /// its signature at its line in the spec.
+        #[arg(long)]
+        rust: bool,
+    },
     /// Print the init dependency graph as Graphviz DOT (levels top to bottom in boot order).
     Graph,
     /// Print the checked IR as JSON.
@@ -66,6 +73,12 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Print what the Rust code a spec section names must be: each field's
+    /// signature and where the code may live. Without KIND, the kinds.
+    Explain {
+        /// A section kind: `initcall`, `resource`, `pernet`, `proto`, ...
+        kind: Option<String>,
+    },
 }
 
 /// A relative default path is looked up from the current directory, then from
@@ -85,12 +98,15 @@ fn resolve(p: &Path) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Explain { kind } = &cli.command {
+        return explain(kind.as_deref());
+    }
     if let Command::Diff { old, new } = &cli.command {
         return diff(old, new);
     }
     let projects: Vec<(PathBuf, PathBuf)> = match (&cli.spec, &cli.command) {
         (Some(spec), _) => vec![(spec.clone(), cli.out.clone().unwrap_or_else(|| PathBuf::from("generated/src")))],
-        (None, Command::Generate | Command::Check) => {
+        (None, Command::Generate | Command::Check { .. }) => {
             WORKSPACE_SPECS.iter().map(|(s, o)| (PathBuf::from(s), PathBuf::from(o))).collect()
         }
         (None, _) => vec![(PathBuf::from(WORKSPACE_SPECS[0].0), PathBuf::from(WORKSPACE_SPECS[0].1))],
@@ -152,7 +168,7 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
                 }
             }
         }
-        Command::Check => {
+        Command::Check { rust } => {
             let files = match emitted() {
                 Ok(files) => files,
                 Err(code) => return code,
@@ -161,13 +177,15 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
             for s in &stale {
                 eprintln!("error: {} is stale: {}", s.path.display(), s.reason);
             }
-            if stale.is_empty() {
-                eprintln!("netgen: {} OK, generated files in {} up to date", spec.display(), out.display());
-                ExitCode::SUCCESS
-            } else {
+            if !stale.is_empty() {
                 eprintln!("run `cargo run -p netgen -- generate` and commit the result");
-                ExitCode::FAILURE
+                return ExitCode::FAILURE;
             }
+            eprintln!("netgen: {} OK, generated files in {} up to date", spec.display(), out.display());
+            if *rust {
+                return check_rust(&compiled, ir, &out, &files);
+            }
+            ExitCode::SUCCESS
         }
         Command::Graph => {
             print!("{}", netgen::graph::dot(ir));
@@ -176,6 +194,7 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
         // `main` runs it before compiling any one spec.
         Command::Diff { old, new } => diff(old, new),
         Command::Doc { format, output } => doc(ir, *format, output.as_deref()),
+        Command::Explain { kind } => explain(kind.as_deref()),
         Command::Ir => match serde_json::to_string_pretty(ir) {
             Ok(s) => {
                 println!("{s}");
@@ -242,5 +261,88 @@ fn doc(ir: &netgen::ir::Ir, format: netgen::doc::Format, output: Option<&Path>) 
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// `netgen explain [KIND]`.
+fn explain(kind: Option<&str>) -> ExitCode {
+    use netgen::contract::{explain, explain_all, Kind};
+    match kind {
+        None => {
+            print!("{}", explain_all());
+            ExitCode::SUCCESS
+        }
+        Some(k) => match Kind::from_keyword(k) {
+            Some(kind) => {
+                print!("{}", explain(kind));
+                ExitCode::SUCCESS
+            }
+            None => {
+                let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.keyword()).collect();
+                eprintln!("error: `{k}` is not a section kind; the kinds are {}", kinds.join(", "));
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// `check --rust`: compiles the crate holding `out` and reports rustc's
+/// errors about the spec's paths at the spec (see `netgen::rustc`).
+fn check_rust(
+    compiled: &netgen::Compiled,
+    ir: &netgen::ir::Ir,
+    out: &Path,
+    files: &[netgen::emit::GeneratedFile],
+) -> ExitCode {
+    let Some(manifest) = netgen::rustc::manifest_of(out) else {
+        eprintln!("error: no Cargo.toml with a [package] holds {}: nothing to compile", out.display());
+        return ExitCode::FAILURE;
+    };
+    // Relative to where netgen runs, as the spec's files are named.
+    let cwd = std::env::current_dir().ok();
+    let manifest = cwd.and_then(|d| manifest.strip_prefix(d).ok().map(Path::to_path_buf)).unwrap_or(manifest);
+    eprintln!("netgen: cargo check --manifest-path {}", manifest.display());
+    let run = match netgen::rustc::cargo_check(&manifest) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let errors = netgen::rustc::errors(&run.stdout);
+    if !run.success && errors.is_empty() {
+        eprint!("{}", run.stderr);
+        eprintln!("error: cargo check --manifest-path {} failed", manifest.display());
+        return ExitCode::FAILURE;
+    }
+    let sites = netgen::emit::signature_sites(ir);
+    let generated = netgen::rustc::Generated::new(out, files);
+    let report = netgen::rustc::report(&errors, &sites, &compiled.sources, &generated);
+    for d in &report.spec {
+        eprintln!("{}", d.render(&compiled.sources));
+    }
+    for r in &report.other {
+        eprint!("{r}");
+    }
+    let n = report.spec.len() + report.other.len();
+    if n == 0 && errors.is_empty() && run.success {
+        eprintln!("netgen: {} compiles", manifest.display());
+        ExitCode::SUCCESS
+    } else {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        eprintln!(
+            "error: {} does not compile: {} error{} at paths in the spec{}, {} other{}",
+            manifest.display(),
+            report.spec.len(),
+            plural(report.spec.len()),
+            match report.consequences {
+                0 => String::new(),
+                1 => " (1 more follows from them)".to_string(),
+                n => format!(" ({n} more follow from them)"),
+            },
+            report.other.len(),
+            plural(report.other.len()),
+        );
+        ExitCode::FAILURE
     }
 }

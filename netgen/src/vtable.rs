@@ -27,6 +27,8 @@ pub struct Hook {
     pub ret: Option<&'static str>,
     /// What an entry without the field does.
     pub missing: Missing,
+    /// The table's doc comment for the method, one line per `///`.
+    pub doc: &'static str,
 }
 
 /// What the dispatch of an entry that does not give a field does.
@@ -42,6 +44,12 @@ pub enum Missing {
 }
 
 impl Hook {
+    /// The parameters after the context (`cx: &mut NetCx<'_, S>`), which
+    /// every method takes first: what the spec's function takes besides it.
+    pub fn args(&self) -> &'static [(&'static str, &'static str)] {
+        &self.params[1..]
+    }
+
     /// The body for an index that is no entry of the table.
     pub fn out_of_range(&self) -> &'static str {
         match self.ret {
@@ -80,44 +88,44 @@ macro_rules! ret {
     };
 }
 
-/// The table as `(section, hooks)` pairs.
+/// The table as `(section, doc, hooks)`: each `///` line of a doc ends in
+/// `\n`.
 macro_rules! hook_table {
     ($(
-        $(#[$tdoc:meta])*
+        $(#[doc = $tdoc:literal])*
         $table:ident($index:ident) {
             $(
-                $(#[$doc:meta])*
+                $(#[doc = $doc:literal])*
                 $field:ident => $method:ident($($p:ident: $t:ty),*) $(-> $ret:ty)? = $kind:ident $(($($missing:tt)*))?;
             )*
         }
     )*) => {
         &[$(
-            (stringify!($table), &[$(Hook {
+            (stringify!($table), concat!($($tdoc, "\n"),*), &[$(Hook {
                 field: stringify!($field),
                 method: stringify!($method),
                 index: stringify!($index),
                 params: &[("cx", "&mut NetCx<'_, Self>"), $((stringify!($p), stringify!($t))),*],
                 ret: ret!($($ret)?),
                 missing: missing!($kind $(($($missing)*))?),
+                doc: concat!($($doc, "\n"),*),
             }),*]),
         )*]
     };
 }
 
-/// Every vtable: the spec section it belongs to and its methods.
-const VTABLES: &[(&str, &[Hook])] = netgen_vtables::vtables!(hook_table {});
+/// Every vtable: the spec section it belongs to, its doc and its methods.
+const VTABLES: &[(&str, &str, &[Hook])] = netgen_vtables::vtables!(hook_table {});
 
 /// The function fields of a section kind (`protosw` has none).
 pub fn hooks(kind: TableKind) -> &'static [Hook] {
-    let section = match kind {
-        TableKind::Proto => "proto",
-        TableKind::ProtoOps => "proto_ops",
-        TableKind::Family => "family",
-        TableKind::InetProtocol => "inet_protocol",
-        TableKind::PacketType => "packet_type",
-        TableKind::Protosw => return &[],
-    };
-    VTABLES.iter().find(|(s, _)| *s == section).map_or(&[], |(_, h)| h)
+    VTABLES.iter().find(|(s, _, _)| *s == kind.keyword()).map_or(&[], |(_, _, h)| h)
+}
+
+/// The table's doc comment for a section kind's C struct (`struct
+/// net_protocol` ...), one line per `///`; empty for `protosw`.
+pub fn doc(kind: TableKind) -> &'static str {
+    VTABLES.iter().find(|(s, _, _)| *s == kind.keyword()).map_or("", |(_, d, _)| d)
 }
 
 #[cfg(test)]
@@ -133,5 +141,9 @@ mod tests {
         assert_eq!(bind.missing, Missing::Default("::netgen_runtime::socket::no::sock_no_bind"));
         assert_eq!(hooks(TableKind::InetProtocol)[1].missing, Missing::Value("Ok(())"));
         assert_eq!(hooks(TableKind::Proto)[1].ret, None);
+        assert_eq!(bind.args(), [("fd", "Fd"), ("addr", "& SockAddr")]);
+        assert_eq!(bind.doc, " `bind(sock, uaddr, addr_len)`.\n");
+        assert!(doc(TableKind::InetProtocol).starts_with(" `struct net_protocol`"), "{}", doc(TableKind::InetProtocol));
+        assert_eq!(doc(TableKind::Protosw), "");
     }
 }

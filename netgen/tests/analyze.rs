@@ -563,6 +563,32 @@ fn a_path_may_end_in_generic_arguments_and_reaches_the_ir_verbatim() {
     assert_eq!(a.exit_batch.as_deref(), Some("rt::batch::<x::Y>"));
 }
 
+/// Each path reaches the IR with where the spec writes it, so a wrong one
+/// can be reported there (`emit/signatures.rs`, `netgen check --rust`).
+#[test]
+fn every_rust_path_reaches_the_ir_with_its_location() {
+    let extra = "resource Table: rt::Table::<u8>;\n\
+                 initcall net_ns_init @ pure { provides: [InitNet, SockRegistry, PtypeBase, InetFamily, Table]; run: rt::net_ns_init; }\n\
+                 pernet a_ops: subsys { registered_by: net_ns_init; state: rt::A; init: rt::a_init; pre_exit: rt::a_pre; exit: rt::a_exit; exit_batch: rt::a_batch; }\n";
+    let c = compile(extra);
+    assert!(!c.has_errors(), "{}", c.render_diagnostics());
+    let ir = c.ir.unwrap();
+    let at = |p: &netgen::ir::SpecPath| p.at.to_string();
+    let a = &ir.pernet[0];
+    let cases = [
+        (at(ir.resources.iter().find(|r| r.name == "Table").unwrap().state.as_ref().unwrap()), "rt::Table::<u8>"),
+        (at(&ir.initcalls[0].run), "rt::net_ns_init"),
+        (at(a.state.as_ref().unwrap()), "rt::A"),
+        (at(a.init.as_ref().unwrap()), "rt::a_init"),
+        (at(a.pre_exit.as_ref().unwrap()), "rt::a_pre"),
+        (at(a.exit.as_ref().unwrap()), "rt::a_exit"),
+        (at(a.exit_batch.as_ref().unwrap()), "rt::a_batch"),
+    ];
+    for (got, path) in cases {
+        assert_eq!(got, location_of(extra, path), "{path}");
+    }
+}
+
 #[test]
 fn a_path_with_generic_arguments_is_not_a_name() {
     let out = errors("const A = x::<y>;\n");

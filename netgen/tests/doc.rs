@@ -199,7 +199,7 @@ fn each_vtable_entry_shows_the_methods_it_fills_and_the_defaults_of_the_rest() {
                 for hook in vtable::hooks(kind) {
                     let given = fns.iter().find(|f| f.method == hook.field);
                     let shown = match (given, hook.missing) {
-                        (Some(f), _) => f.path.clone(),
+                        (Some(f), _) => f.path.path.clone(),
                         (None, Missing::Default(path)) => {
                             defaults_seen += 1;
                             path.rsplit("::").next().unwrap().to_string()

@@ -93,6 +93,17 @@ fn valid_tables_reach_the_ir_in_spec_order_with_their_registrar() {
     // Methods in `struct proto` order, not the order written.
     let methods: Vec<_> = udp.methods.iter().map(|m| (m.method.as_str(), m.path.as_str())).collect();
     assert_eq!(methods, [("connect", "rt::datagram::ip4_datagram_connect"), ("sendmsg", "rt::udp::udp_sendmsg")]);
+    // Each path with where the spec writes it.
+    for (path, at) in [
+        (&udp.methods[1].path, "rt::udp::udp_sendmsg"),
+        (&t.proto_ops[0].methods[1].path, "rt::af_inet::inet_bind"),
+        (&t.families[0].create, "rt::af_inet::inet_create"),
+        (&t.inet_protocols[0].handler, "rt::udp::udp_rcv"),
+        (t.inet_protocols[0].err_handler.as_ref().unwrap(), "rt::udp::udp_err"),
+        (&t.packet_types[0].func, "rt::ip::ip_rcv"),
+    ] {
+        assert_eq!((path.as_str(), path.at.to_string()), (at, location_of(&spec(""), at)));
+    }
     assert!(!t.protos[1].slab, "slab defaults to false");
     assert_eq!(t.proto_ops[0].family.value, 2);
     assert_eq!(t.proto_ops[0].family.constant.as_deref(), Some("PF_INET"));

@@ -581,6 +581,7 @@ impl PernetSpec for Pernet {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::netns::net_ns_ops::NsCommon {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.net_ns_ops
@@ -591,6 +592,7 @@ impl PernetState<Pernet> for ::netgen_runtime::netns::net_ns_ops::NsCommon {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet>
 for ::netgen_runtime::sock::sk::Sockets<netgen_generated::pernet::Pernet> {
     fn slot(states: &PernetStates) -> &Option<Self> {
@@ -602,6 +604,7 @@ for ::netgen_runtime::sock::sk::Sockets<netgen_generated::pernet::Pernet> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::sock::ProtInuseCounters {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.net_inuse_ops
@@ -612,6 +615,7 @@ impl PernetState<Pernet> for ::netgen_runtime::sock::ProtInuseCounters {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet>
 for ::netgen_runtime::dev::ptype::NetPtype<netgen_generated::pernet::Pernet> {
     fn slot(states: &PernetStates) -> &Option<Self> {
@@ -623,6 +627,7 @@ for ::netgen_runtime::dev::ptype::NetPtype<netgen_generated::pernet::Pernet> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::dev::netdevice::NetDevTables {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.netdev_net_ops
@@ -633,6 +638,7 @@ impl PernetState<Pernet> for ::netgen_runtime::dev::netdevice::NetDevTables {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::dev::loopback::LoopbackDev {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.loopback_net_ops
@@ -643,6 +649,7 @@ impl PernetState<Pernet> for ::netgen_runtime::dev::loopback::LoopbackDev {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::sysctl::SysctlCoreNet {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.sysctl_core_ops
@@ -653,6 +660,7 @@ impl PernetState<Pernet> for ::netgen_runtime::sysctl::SysctlCoreNet {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::inet::arp::NeighTable {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.arp_net_ops
@@ -663,6 +671,7 @@ impl PernetState<Pernet> for ::netgen_runtime::inet::arp::NeighTable {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::inet::mib::Ipv4Mib {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.ipv4_mib_ops
@@ -673,6 +682,7 @@ impl PernetState<Pernet> for ::netgen_runtime::inet::mib::Ipv4Mib {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_runtime::inet::netns_ipv4::Ipv4Net {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.af_inet_ops
@@ -683,6 +693,7 @@ impl PernetState<Pernet> for ::netgen_runtime::inet::netns_ipv4::Ipv4Net {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl PernetState<Pernet> for ::netgen_dispatch_spec::handlers::Stats {
     fn slot(states: &PernetStates) -> &Option<Self> {
         &states.dispatch_stats_ops

@@ -13,6 +13,7 @@ use super::levels;
 /// Spec: `dispatch-spec/../../spec/resources.ng:12:10`. Provided by `spawn_ksoftirqd` at level `early`.
 pub enum Ksoftirqd {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for Ksoftirqd {
     type ProvidedAt = levels::early;
     const NAME: &'static str = "Ksoftirqd";
@@ -24,6 +25,7 @@ impl Resource for Ksoftirqd {
 /// Spec: `dispatch-spec/../../spec/resources.ng:14:10`. Provided by `net_ns_init` at level `pure`.
 pub enum InitNet {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for InitNet {
     type ProvidedAt = levels::pure;
     const NAME: &'static str = "InitNet";
@@ -35,6 +37,7 @@ impl Resource for InitNet {
 /// Spec: `dispatch-spec/../../spec/resources.ng:16:10`. Provided by `net_ns_init` at level `pure`.
 pub enum NetCache {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for NetCache {
     type ProvidedAt = levels::pure;
     const NAME: &'static str = "NetCache";
@@ -46,6 +49,7 @@ impl Resource for NetCache {
 /// Spec: `dispatch-spec/../../spec/resources.ng:18:10`. Provided by `sock_init` at level `core`.
 pub enum SockRegistry {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for SockRegistry {
     type ProvidedAt = levels::core;
     const NAME: &'static str = "SockRegistry";
@@ -57,6 +61,7 @@ impl Resource for SockRegistry {
 /// Spec: `dispatch-spec/../../spec/resources.ng:20:10`. Provided by `sock_init` at level `core`.
 pub enum SockCache {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for SockCache {
     type ProvidedAt = levels::core;
     const NAME: &'static str = "SockCache";
@@ -68,6 +73,7 @@ impl Resource for SockCache {
 /// Spec: `dispatch-spec/../../spec/resources.ng:22:10`. Provided by `sock_init` at level `core`.
 pub enum SkbCache {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for SkbCache {
     type ProvidedAt = levels::core;
     const NAME: &'static str = "SkbCache";
@@ -79,6 +85,7 @@ impl Resource for SkbCache {
 /// Spec: `dispatch-spec/../../spec/resources.ng:24:10`. Provided by `sock_init` at level `core`.
 pub enum Sockfs {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for Sockfs {
     type ProvidedAt = levels::core;
     const NAME: &'static str = "Sockfs";
@@ -90,6 +97,7 @@ impl Resource for Sockfs {
 /// Spec: `dispatch-spec/../../spec/resources.ng:26:10`. Provided by `sock_init` at level `core`.
 pub enum NfHooks {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for NfHooks {
     type ProvidedAt = levels::core;
     const NAME: &'static str = "NfHooks";
@@ -101,6 +109,7 @@ impl Resource for NfHooks {
 /// Spec: `dispatch-spec/../../spec/resources.ng:28:10`. Provided by `net_inuse_init` at level `core`.
 pub enum ProtInuse {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for ProtInuse {
     type ProvidedAt = levels::core;
     const NAME: &'static str = "ProtInuse";
@@ -112,6 +121,7 @@ impl Resource for ProtInuse {
 /// Spec: `dispatch-spec/../../spec/resources.ng:30:10`. Provided by `netpoll_init` at level `core`.
 pub enum SkbPool {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for SkbPool {
     type ProvidedAt = levels::core;
     const NAME: &'static str = "SkbPool";
@@ -123,6 +133,7 @@ impl Resource for SkbPool {
 /// Spec: `dispatch-spec/../../spec/resources.ng:32:10`. Provided by `pci_driver_init` at level `postcore`.
 pub enum PciBus {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for PciBus {
     type ProvidedAt = levels::postcore;
     const NAME: &'static str = "PciBus";
@@ -134,6 +145,7 @@ impl Resource for PciBus {
 /// Spec: `dispatch-spec/../../spec/resources.ng:34:10`. Provided by `proto_init` at level `subsys`.
 pub enum ProcNetProtocols {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for ProcNetProtocols {
     type ProvidedAt = levels::subsys;
     const NAME: &'static str = "ProcNetProtocols";
@@ -145,6 +157,7 @@ impl Resource for ProcNetProtocols {
 /// Spec: `dispatch-spec/../../spec/resources.ng:36:10`. Provided by `net_dev_init` at level `subsys`.
 pub enum PtypeBase {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for PtypeBase {
     type ProvidedAt = levels::subsys;
     const NAME: &'static str = "PtypeBase";
@@ -156,6 +169,7 @@ impl Resource for PtypeBase {
 /// Spec: `dispatch-spec/../../spec/resources.ng:38:10`. Provided by `net_dev_init` at level `subsys`.
 pub enum OffloadBase {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for OffloadBase {
     type ProvidedAt = levels::subsys;
     const NAME: &'static str = "OffloadBase";
@@ -167,6 +181,7 @@ impl Resource for OffloadBase {
 /// Spec: `dispatch-spec/../../spec/resources.ng:40:10`. Provided by `net_dev_init` at level `subsys`.
 pub enum SoftnetData {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for SoftnetData {
     type ProvidedAt = levels::subsys;
     const NAME: &'static str = "SoftnetData";
@@ -178,6 +193,7 @@ impl Resource for SoftnetData {
 /// Spec: `dispatch-spec/../../spec/resources.ng:42:10`. Provided by `net_dev_init` at level `subsys`.
 pub enum NetSoftirqs {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for NetSoftirqs {
     type ProvidedAt = levels::subsys;
     const NAME: &'static str = "NetSoftirqs";
@@ -189,6 +205,7 @@ impl Resource for NetSoftirqs {
 /// Spec: `dispatch-spec/../../spec/resources.ng:44:10`. Provided by `net_dev_init` at level `subsys`.
 pub enum NetdevNet {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for NetdevNet {
     type ProvidedAt = levels::subsys;
     const NAME: &'static str = "NetdevNet";
@@ -200,6 +217,7 @@ impl Resource for NetdevNet {
 /// Spec: `dispatch-spec/../../spec/resources.ng:46:10`. Provided by `net_dev_init` at level `subsys`.
 pub enum Loopback {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for Loopback {
     type ProvidedAt = levels::subsys;
     const NAME: &'static str = "Loopback";
@@ -211,6 +229,7 @@ impl Resource for Loopback {
 /// Spec: `dispatch-spec/../../spec/resources.ng:48:10`. Provided by `sysctl_core_init` at level `fs`.
 pub enum SysctlNetCore {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for SysctlNetCore {
     type ProvidedAt = levels::fs;
     const NAME: &'static str = "SysctlNetCore";
@@ -222,6 +241,7 @@ impl Resource for SysctlNetCore {
 /// Spec: `dispatch-spec/../../spec/resources.ng:50:10`. Provided by `inet_init` at level `fs`.
 pub enum InetProtoList {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for InetProtoList {
     type ProvidedAt = levels::fs;
     const NAME: &'static str = "InetProtoList";
@@ -233,6 +253,7 @@ impl Resource for InetProtoList {
 /// Spec: `dispatch-spec/../../spec/resources.ng:52:10`. Provided by `inet_init` at level `fs`.
 pub enum InetFamily {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for InetFamily {
     type ProvidedAt = levels::fs;
     const NAME: &'static str = "InetFamily";
@@ -244,6 +265,7 @@ impl Resource for InetFamily {
 /// Spec: `dispatch-spec/../../spec/resources.ng:54:10`. Provided by `inet_init` at level `fs`.
 pub enum InetProtos {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for InetProtos {
     type ProvidedAt = levels::fs;
     const NAME: &'static str = "InetProtos";
@@ -255,6 +277,7 @@ impl Resource for InetProtos {
 /// Spec: `dispatch-spec/../../spec/resources.ng:56:10`. Provided by `inet_init` at level `fs`.
 pub enum Inetsw {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for Inetsw {
     type ProvidedAt = levels::fs;
     const NAME: &'static str = "Inetsw";
@@ -266,6 +289,7 @@ impl Resource for Inetsw {
 /// Spec: `dispatch-spec/../../spec/resources.ng:58:10`. Provided by `inet_init` at level `fs`.
 pub enum Arp {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for Arp {
     type ProvidedAt = levels::fs;
     const NAME: &'static str = "Arp";
@@ -277,6 +301,7 @@ impl Resource for Arp {
 /// Spec: `dispatch-spec/../../spec/resources.ng:60:10`. Provided by `inet_init` at level `fs`.
 pub enum IpPacketType {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for IpPacketType {
     type ProvidedAt = levels::fs;
     const NAME: &'static str = "IpPacketType";
@@ -288,6 +313,7 @@ impl Resource for IpPacketType {
 /// Spec: `dispatch-spec/../../spec/resources.ng:62:10`. Provided by `ipv4_offload_init` at level `fs`.
 pub enum Ipv4Offload {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for Ipv4Offload {
     type ProvidedAt = levels::fs;
     const NAME: &'static str = "Ipv4Offload";
@@ -299,6 +325,7 @@ impl Resource for Ipv4Offload {
 /// Spec: `dispatch-spec/../../spec/resources.ng:64:10`. Provided by `packet_init` at level `device`.
 pub enum PacketFamily {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for PacketFamily {
     type ProvidedAt = levels::device;
     const NAME: &'static str = "PacketFamily";
@@ -310,6 +337,7 @@ impl Resource for PacketFamily {
 /// Spec: `dispatch-spec/../../spec/resources.ng:66:10`. Provided by `igb_init_module` at level `device`.
 pub enum IgbDriver {}
 
+#[diagnostic::do_not_recommend]
 impl Resource for IgbDriver {
     type ProvidedAt = levels::device;
     const NAME: &'static str = "IgbDriver";
@@ -544,6 +572,7 @@ macro_rules! __netgen_provide {
         const _: ::core::marker::PhantomData<$res> = ::core::marker::PhantomData;
     };
     ($last:ident; $res:path; $level:path; $name:literal; $provider:literal) => {
+        #[diagnostic::do_not_recommend]
         impl ::netgen_generated::__private::Resource for $res {
             type ProvidedAt = $level;
             const NAME: &'static str = $name;

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::diag::Diagnostic;
 use crate::ir::{self, Ir};
 use crate::parse::ast::SpecFile;
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceMap, Span};
 
 /// Checks `files` and returns the IR when there are no errors, plus every
 /// diagnostic found.
@@ -37,6 +37,8 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
     }
     let loc = |span| sources.location(span);
     let level_of = |i: usize| decls.initcalls[i].level.name.clone();
+    let path =
+        |f: &Option<(String, Span)>| f.as_ref().map(|(p, span)| ir::SpecPath { path: p.clone(), at: loc(*span) });
     let ir = Ir {
         spec_hash: spec_hash(sources),
         root: sources.files().first().map(|f| f.name.clone()).unwrap_or_default(),
@@ -63,7 +65,7 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
                 Some(ir::Resource {
                     name: r.name.name.clone(),
                     docs: r.docs.clone(),
-                    state: r.state.as_ref().map(|s| s.name.clone()),
+                    state: r.state.as_ref().map(|s| ir::SpecPath { path: s.name.clone(), at: loc(s.span) }),
                     provider: decls.initcalls[p].name.name.clone(),
                     level: level_of(p),
                     origin: loc(r.name.span),
@@ -79,7 +81,8 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
                     level: c.level.name.clone(),
                     requires: c.requires.iter().map(|r| r.name.clone()).collect(),
                     provides: c.provides.iter().map(|r| r.name.clone()).collect(),
-                    run: c.run.clone().map(|(p, _)| p).unwrap_or_default(),
+                    // Required: without one the spec has an error and no IR.
+                    run: path(&c.run).unwrap_or_else(|| ir::SpecPath { path: String::new(), at: loc(c.name.span) }),
                     registers: registration
                         .iter()
                         .filter(|&&(_, r)| r == i)
@@ -95,7 +98,6 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
             .iter()
             .filter_map(|&(i, r)| {
                 let p = &decls.pernet[i];
-                let path = |f: &Option<(String, _)>| f.as_ref().map(|(p, _)| p.clone());
                 Some(ir::Pernet {
                     name: p.name.name.clone(),
                     kind: p.kind?.0,

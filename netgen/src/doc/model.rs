@@ -372,7 +372,7 @@ fn initcall(ir: &Ir, c: &crate::ir::Initcall) -> InitcallDoc {
         name: c.name.clone(),
         anchor: Target::Initcall(&c.name).anchor(),
         level: level_link(ir, &c.level),
-        run: c.run.clone(),
+        run: c.run.path.clone(),
         requires: c.requires.iter().map(|r| resource_link(ir, r)).collect(),
         provides: c.provides.iter().map(|r| resource_link(ir, r)).collect(),
         table_entries: c
@@ -390,7 +390,7 @@ fn resource(ir: &Ir, pernet_list: &[&Pernet], r: &crate::ir::Resource) -> Resour
     ResourceDoc {
         name: r.name.clone(),
         anchor: Target::Resource(&r.name).anchor(),
-        state: r.state.clone(),
+        state: r.state.as_ref().map(|s| s.path.clone()),
         provider: initcall_link(ir, &r.provider),
         level: level_link(ir, &r.level),
         required_by: ir
@@ -423,12 +423,12 @@ fn pernet(ir: &Ir, position: usize, p: &Pernet) -> PernetDoc {
         kind: p.kind.keyword(),
         register_fn: p.kind.register_fn(),
         registered_by: initcall_link(ir, &p.registered_by),
-        state: p.state.clone(),
+        state: p.state.as_ref().map(|s| s.path.clone()),
         requires: p.requires.iter().map(|r| resource_link(ir, r)).collect(),
         uses: p.uses.iter().map(|u| pernet_link(ir, u)).collect(),
         methods: methods
             .into_iter()
-            .filter_map(|(name, path)| path.as_ref().map(|path| PernetMethodDoc { name, path: path.clone() }))
+            .filter_map(|(name, path)| path.as_ref().map(|path| PernetMethodDoc { name, path: path.path.clone() }))
             .collect(),
         docs: docs(&p.docs),
         origin: p.origin.to_string(),
@@ -677,7 +677,7 @@ fn vtable_doc(tables: &Tables, kind: TableKind) -> VtableDoc {
                 let methods: Vec<MethodDoc> = hooks
                     .iter()
                     .map(|h| {
-                        let path = fns.iter().find(|f| f.method == h.field).map(|f| f.path.clone());
+                        let path = fns.iter().find(|f| f.method == h.field).map(|f| f.path.path.clone());
                         let fallback = match (&path, h.missing) {
                             (Some(_), _) | (None, Missing::Required) => None,
                             (None, Missing::Default(full)) => Some(FallbackDoc {

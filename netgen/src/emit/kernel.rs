@@ -46,8 +46,11 @@ pub fn emit(ir: &Ir) -> Emitted {
     let impls = with_state.iter().map(|(r, ty)| {
         let (name, field) = (&r.name, field(&r.name));
         let docs = docs(&r.docs, &r.origin, &format!("The state of resource `{name}`."));
+        // Not recommended: "`T` is not the state of any `resource`" lists
+        // no states, so it reads the same whatever states the spec has.
         quote! {
             #docs
+            #[diagnostic::do_not_recommend]
             impl KernelState<Pernet> for #ty {
                 #[inline(always)]
                 fn slot(states: &KernelStates) -> &Option<Self> {

@@ -11,22 +11,17 @@ pub fn emit(ir: &Ir) -> super::Emitted {
         let ty = format_ident!("{}", l.name);
         let name = &l.name;
         let ordinal = proc_macro2::Literal::u16_unsuffixed(i as u16);
+        // Not recommended: an error about a type that is not a level lists
+        // no levels, so it reads the same whatever levels the spec has.
         quote! {
             #docs
             pub enum #ty {}
+            #[diagnostic::do_not_recommend]
             impl Level for #ty {
                 const NAME: &'static str = #name;
                 const ORDINAL: u16 = #ordinal;
             }
         }
-    });
-    // `A: Precedes<B, ..>` for every pair with A no later than B: the bound
-    // the attribute macros check a requirement against.
-    let precedes = ir.levels.iter().enumerate().flat_map(|(i, a)| {
-        ir.levels[i..].iter().map(move |b| {
-            let (a, b) = (format_ident!("{}", a.name), format_ident!("{}", b.name));
-            quote! { impl<R, F> Precedes<#b, R, F> for #a {} }
-        })
     });
     let descs = ir.levels.iter().map(|l| {
         let (name, section) = (&l.name, &l.section);
@@ -35,16 +30,15 @@ pub fn emit(ir: &Ir) -> super::Emitted {
     Ok(vec![super::Chunk::Rust(quote! {
         #![doc = " Initcall levels, in boot order."]
         #![doc = ""]
-        #![doc = " Each level is an uninhabited type implementing `Level`; `A: Precedes<B, ..>`"]
-        #![doc = " holds when level `A` runs no later than `B`, which is how a requirement on a"]
-        #![doc = " resource provided at a later level becomes a compile error."]
+        #![doc = " Each level is an uninhabited type implementing `Level`, its `ORDINAL` its"]
+        #![doc = " place in boot order: `netgen_runtime::init::check::requires` compares them,"]
+        #![doc = " which is how a requirement on a resource provided at a later level becomes a"]
+        #![doc = " compile error."]
         #![allow(non_camel_case_types)]
 
-        use ::netgen_runtime::init::{Level, LevelDesc, Precedes};
+        use ::netgen_runtime::init::{Level, LevelDesc};
 
         #(#types)*
-
-        #(#precedes)*
 
         /// Every level, in boot order.
         pub const LEVELS: &[LevelDesc] = &[#(#descs),*];

@@ -47,12 +47,15 @@ mod levels;
 mod pernet;
 mod resources;
 mod rust;
+mod signatures;
 mod tables;
 mod text;
 
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
+
+pub use signatures::Site;
 
 use crate::diag::Diagnostic;
 use crate::ir::{Ir, Location};
@@ -140,7 +143,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, Vec<EmitError>> {
         return Err(names);
     }
     type Emitter = fn(&Ir) -> Emitted;
-    const EMITTERS: [(&str, Emitter); 7] = [
+    const EMITTERS: [(&str, Emitter); 8] = [
         ("consts.rs", consts::emit),
         ("levels.rs", levels::emit),
         ("resources.rs", resources::emit),
@@ -148,6 +151,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, Vec<EmitError>> {
         ("initcalls.rs", initcalls::emit),
         ("pernet.rs", pernet::emit),
         ("tables.rs", tables::emit),
+        ("signatures.rs", signatures::emit),
     ];
     let files = std::thread::scope(|s| {
         let handles: Vec<_> = EMITTERS
@@ -157,6 +161,12 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, Vec<EmitError>> {
         handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect::<Vec<_>>()
     });
     all(files)
+}
+
+/// Every check line of the `signatures.rs` emitted for `ir` (what `netgen
+/// check --rust` maps rustc's errors through).
+pub fn signature_sites(ir: &Ir) -> Vec<Site> {
+    signatures::sites(ir)
 }
 
 /// Every `Ok`, or every error.

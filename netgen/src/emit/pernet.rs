@@ -12,7 +12,7 @@ use quote::{format_ident, quote};
 use super::initcalls::run_error;
 use super::rust::{code_list, RustPath};
 use super::{all, docs, Chunk, EmitError, Emitted};
-use crate::ir::{Initcall, Ir, Pernet, PernetKind};
+use crate::ir::{Initcall, Ir, Pernet, PernetKind, SpecPath};
 
 pub fn emit(ir: &Ir) -> Emitted {
     let registrars: Vec<&Initcall> = ir.initcalls.iter().filter(|c| c.has_wrapper()).collect();
@@ -84,7 +84,7 @@ impl<'a> Op<'a> {
     /// The operation, or an error for each of its paths that is not a Rust path.
     fn new(p: &'a Pernet) -> Result<Op<'a>, Vec<EmitError>> {
         let mut errors = Vec::new();
-        let mut path = |field: &str, text: &Option<String>, ty: bool| {
+        let mut path = |field: &str, text: &Option<SpecPath>, ty: bool| {
             let text = text.as_deref()?;
             match RustPath::parse(text) {
                 Ok(path) => Some(if ty { path.absolute_type_tokens() } else { path.absolute_expr_tokens() }),
@@ -191,7 +191,10 @@ fn states_struct(stateful: &[&Op]) -> TokenStream {
 fn state_impl(o: &Op) -> TokenStream {
     let ty = &o.state;
     let field = op_ident(o.p);
+    // Not recommended: "`T` is not the per-namespace state of any `pernet`
+    // operation" lists no states, whatever states the spec has.
     quote! {
+        #[diagnostic::do_not_recommend]
         impl PernetState<Pernet> for #ty {
             fn slot(states: &PernetStates) -> &Option<Self> {
                 &states.#field
@@ -489,12 +492,11 @@ fn wrapper(ir: &Ir, c: &Initcall, run: TokenStream) -> TokenStream {
 
 fn proof(ir: &Ir, p: &Pernet) -> Option<TokenStream> {
     let level = format_ident!("{}", ir.initcall(&p.registered_by)?.level);
-    let marker = op_ident(p);
+    let name = &p.name;
     let reqs = p.requires.iter().map(|r| format_ident!("{}", r));
     Some(quote! {
         const _: () = {
-            enum #marker {}
-            #(requires::<resources::#reqs, levels::#level, #marker>();)*
+            #(requires::<resources::#reqs, levels::#level>(#name);)*
         };
     })
 }

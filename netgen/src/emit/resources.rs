@@ -33,9 +33,12 @@ fn resource(r: &Resource) -> Result<String, super::EmitError> {
     let name = &r.name;
     let header = format!("impl Resource for {name} {{");
     let header = if fits(0, header.len()) { header } else { format!("impl Resource\nfor {name} {{") };
+    // Not recommended: "`X` is not a resource" lists no resources, so it
+    // reads the same whatever resources the spec has.
     let _ = write!(
         out,
         "pub enum {name} {{}}\n\
+         #[diagnostic::do_not_recommend]\n\
          {header}\n    \
              type ProvidedAt = levels::{level};\n    \
              const NAME: &'static str = {name_lit};\n    \
@@ -75,6 +78,7 @@ fn provide_macro(ir: &Ir) -> String {
     }
     out.push_str(
         "    ($last:ident; $res:path; $level:path; $name:literal; $provider:literal) => {\n        \
+             #[diagnostic::do_not_recommend]\n        \
              impl ::netgen_generated::__private::Resource for $res {\n            \
                  type ProvidedAt = $level;\n            \
                  const NAME: &'static str = $name;\n            \

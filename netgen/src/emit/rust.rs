@@ -227,6 +227,14 @@ impl RustPath {
         out
     }
 
+    /// The path as prettyplease prints it in a type, absolute:
+    /// `::a::B<c::D<E>, F>`.
+    pub(crate) fn absolute_type(&self) -> String {
+        let mut out = String::new();
+        self.write_flat(&mut out, true, false);
+        out
+    }
+
     /// Like [`RustPath::absolute_expr`], not made absolute.
     pub(crate) fn relative_expr(&self) -> String {
         let mut out = String::new();
@@ -418,6 +426,7 @@ mod tests {
         let p = RustPath::parse("::rt::f::<a::B::<C,D>,  E>").unwrap();
         assert_eq!(p.absolute_expr(), "::rt::f::<a::B<C, D>, E>");
         assert_eq!(p.to_string(), "rt::f::<a::B<C, D>, E>");
+        assert_eq!(p.absolute_type(), "::rt::f<a::B<C, D>, E>");
         assert_eq!(RustPath::parse("rt::f::<crate::X, Self>").unwrap().absolute_expr(), "::rt::f::<crate::X, Self>");
         let tokens = p.absolute_type_tokens();
         let ty: syn::Type = syn::parse2(tokens).unwrap();

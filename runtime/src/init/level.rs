@@ -1,7 +1,10 @@
-//! Initcall levels as types, so that "runs no earlier than" is a trait bound.
+//! Initcall levels as types: an initcall names its level by type, and a
+//! requirement on a resource provided at a later level fails to compile
+//! (`check::requires`).
 
 /// An initcall level (`core`, `subsys`, ...). The generated crate declares one
-/// type per level of the spec, in Linux's order.
+/// type per level of the spec, in Linux's order; `check::requires` compares
+/// their `ORDINAL`s.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an initcall level",
     label = "not a level declared in spec/",
@@ -13,13 +16,3 @@ pub trait Level: 'static {
     /// Position in boot order, 0 for the first level.
     const ORDINAL: u16;
 }
-
-/// `Self: Precedes<L, R, F>` holds when level `Self` runs no later than level
-/// `L`. `R` (the resource) and `F` (the initcall) are carried only so the
-/// compile error can name them.
-#[diagnostic::on_unimplemented(
-    message = "`{R}` is provided at level `{Self}` but `{F}` runs at `{L}`",
-    label = "`{R}` does not exist yet when level `{L}` runs",
-    note = "move `{F}` to level `{Self}` or later, or provide `{R}` earlier"
-)]
-pub trait Precedes<L: Level, R, F>: Level {}

@@ -18,6 +18,6 @@ pub mod resource;
 
 pub use desc::{InitFn, InitResult, InitcallDesc, LevelDesc, Origin};
 pub use executor::{do_initcalls, BootOptions, BootReport, Outcome, Record};
-pub use level::{Level, Precedes};
+pub use level::Level;
 pub use plan::{InitSpec, Plan, PlanProblem};
 pub use resource::Resource;

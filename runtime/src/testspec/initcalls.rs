@@ -3,8 +3,6 @@
 
 //! The spec's initcalls, in boot order: by level, then by dependency,
 //! declaration order breaking ties.
-#![allow(non_camel_case_types)]
-
 use ::netgen_runtime::init::check::requires;
 use ::netgen_runtime::init::{InitSpec, LevelDesc, Origin};
 use super::pernet::Pernet;
@@ -237,57 +235,48 @@ pub const INITCALLS: &[InitcallDesc] = &[
 ];
 
 const _: () = {
-    enum sock_init {}
-    requires::<resources::InitNet, levels::core, sock_init>();
+    requires::<resources::InitNet, levels::core>("sock_init");
 };
 
 const _: () = {
-    enum net_inuse_init {}
-    requires::<resources::InitNet, levels::core, net_inuse_init>();
+    requires::<resources::InitNet, levels::core>("net_inuse_init");
 };
 
 const _: () = {
-    enum netpoll_init {}
-    requires::<resources::SkbCache, levels::core, netpoll_init>();
+    requires::<resources::SkbCache, levels::core>("netpoll_init");
 };
 
 const _: () = {
-    enum proto_init {}
-    requires::<resources::InitNet, levels::subsys, proto_init>();
+    requires::<resources::InitNet, levels::subsys>("proto_init");
 };
 
 const _: () = {
-    enum net_dev_init {}
-    requires::<resources::InitNet, levels::subsys, net_dev_init>();
-    requires::<resources::Ksoftirqd, levels::subsys, net_dev_init>();
-    requires::<resources::SkbCache, levels::subsys, net_dev_init>();
+    requires::<resources::InitNet, levels::subsys>("net_dev_init");
+    requires::<resources::Ksoftirqd, levels::subsys>("net_dev_init");
+    requires::<resources::SkbCache, levels::subsys>("net_dev_init");
 };
 
 const _: () = {
-    enum sysctl_core_init {}
-    requires::<resources::InitNet, levels::fs, sysctl_core_init>();
+    requires::<resources::InitNet, levels::fs>("sysctl_core_init");
 };
 
 const _: () = {
-    enum inet_init {}
-    requires::<resources::SockRegistry, levels::fs, inet_init>();
-    requires::<resources::SockCache, levels::fs, inet_init>();
-    requires::<resources::ProtInuse, levels::fs, inet_init>();
-    requires::<resources::PtypeBase, levels::fs, inet_init>();
-    requires::<resources::InitNet, levels::fs, inet_init>();
+    requires::<resources::SockRegistry, levels::fs>("inet_init");
+    requires::<resources::SockCache, levels::fs>("inet_init");
+    requires::<resources::ProtInuse, levels::fs>("inet_init");
+    requires::<resources::PtypeBase, levels::fs>("inet_init");
+    requires::<resources::InitNet, levels::fs>("inet_init");
 };
 
 const _: () = {
-    enum ipv4_offload_init {}
-    requires::<resources::OffloadBase, levels::fs, ipv4_offload_init>();
+    requires::<resources::OffloadBase, levels::fs>("ipv4_offload_init");
 };
 
 const _: () = {
-    enum packet_init {}
-    requires::<resources::InitNet, levels::device, packet_init>();
-    requires::<resources::SockRegistry, levels::device, packet_init>();
-    requires::<resources::SockCache, levels::device, packet_init>();
-    requires::<resources::PtypeBase, levels::device, packet_init>();
+    requires::<resources::InitNet, levels::device>("packet_init");
+    requires::<resources::SockRegistry, levels::device>("packet_init");
+    requires::<resources::SockCache, levels::device>("packet_init");
+    requires::<resources::PtypeBase, levels::device>("packet_init");
 };
 
 /// The stack `spec/` describes: its levels and initcall table.

@@ -128,6 +128,7 @@ impl KernelSpec for Pernet {
 /// Per-CPU `ksoftirqd/N` threads and the softirq vector (kernel/softirq.c).
 ///
 /// Spec: `testspec/resources.ng:12:10`. The state of resource `Ksoftirqd`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::softirq::KsoftirqdState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -143,6 +144,7 @@ impl KernelState<Pernet> for ::netgen_runtime::softirq::KsoftirqdState {
 /// `init_net`, `net_namespace_list` and `pernet_list` (net/core/net_namespace.c).
 ///
 /// Spec: `testspec/resources.ng:14:10`. The state of resource `InitNet`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::netns::namespaces::NetNamespaces<
     netgen_runtime::testspec::pernet::Pernet,
@@ -161,6 +163,7 @@ for ::netgen_runtime::netns::namespaces::NetNamespaces<
 /// The `net_cachep` slab cache namespaces are allocated from.
 ///
 /// Spec: `testspec/resources.ng:16:10`. The state of resource `NetCache`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::netns::boot::NetCacheState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -176,6 +179,7 @@ impl KernelState<Pernet> for ::netgen_runtime::netns::boot::NetCacheState {
 /// `net_families[NPROTO]`: the table `sock_register` fills (net/socket.c).
 ///
 /// Spec: `testspec/resources.ng:18:10`. The state of resource `SockRegistry`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::socket::SockRegistryState<
     netgen_runtime::testspec::pernet::Pernet,
@@ -194,6 +198,7 @@ for ::netgen_runtime::socket::SockRegistryState<
 /// The sock and sock inode caches (`sk_init`, `init_inodecache`).
 ///
 /// Spec: `testspec/resources.ng:20:10`. The state of resource `SockCache`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::sock::SockCacheState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -209,6 +214,7 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::SockCacheState {
 /// `skbuff_head_cache` and `skbuff_fclone_cache` (`skb_init`).
 ///
 /// Spec: `testspec/resources.ng:22:10`. The state of resource `SkbCache`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::skbuff::SkbCacheState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -224,6 +230,7 @@ impl KernelState<Pernet> for ::netgen_runtime::skbuff::SkbCacheState {
 /// The mounted socket filesystem (`sock_fs_type`, `sock_mnt`).
 ///
 /// Spec: `testspec/resources.ng:24:10`. The state of resource `Sockfs`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::socket::SockfsState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -239,6 +246,7 @@ impl KernelState<Pernet> for ::netgen_runtime::socket::SockfsState {
 /// `nf_hooks[NPROTO][NF_MAX_HOOKS]` (`netfilter_init`).
 ///
 /// Spec: `testspec/resources.ng:26:10`. The state of resource `NfHooks`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::socket::NfHooksState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -254,6 +262,7 @@ impl KernelState<Pernet> for ::netgen_runtime::socket::NfHooksState {
 /// The per-namespace socket in-use counters (`net_inuse_ops`).
 ///
 /// Spec: `testspec/resources.ng:28:10`. The state of resource `ProtInuse`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::sock::ProtInuseState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -269,6 +278,7 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::ProtInuseState {
 /// netpoll's reserved skb pool.
 ///
 /// Spec: `testspec/resources.ng:30:10`. The state of resource `SkbPool`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::netpoll::SkbPoolState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -284,6 +294,7 @@ impl KernelState<Pernet> for ::netgen_runtime::netpoll::SkbPoolState {
 /// The PCI bus type drivers register with (`pci_driver_init`).
 ///
 /// Spec: `testspec/resources.ng:32:10`. The state of resource `PciBus`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::pci::PciBusState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -299,6 +310,7 @@ impl KernelState<Pernet> for ::netgen_runtime::pci::PciBusState {
 /// `/proc/net/protocols` in every namespace (`proto_net_ops`).
 ///
 /// Spec: `testspec/resources.ng:34:10`. The state of resource `ProcNetProtocols`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::sock::ProcNetProtocolsState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -314,6 +326,7 @@ impl KernelState<Pernet> for ::netgen_runtime::sock::ProcNetProtocolsState {
 /// `ptype_all` and `ptype_base[PTYPE_HASH_SIZE]` (net/core/dev.c).
 ///
 /// Spec: `testspec/resources.ng:36:10`. The state of resource `PtypeBase`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::dev::ptype::PtypeBaseState<
     netgen_runtime::testspec::pernet::Pernet,
@@ -332,6 +345,7 @@ for ::netgen_runtime::dev::ptype::PtypeBaseState<
 /// `offload_base`: GRO/GSO offloads by ethertype.
 ///
 /// Spec: `testspec/resources.ng:38:10`. The state of resource `OffloadBase`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::OffloadBaseState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -347,6 +361,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::OffloadBaseState {
 /// Per-CPU `softnet_data`: backlog, poll list, queues.
 ///
 /// Spec: `testspec/resources.ng:40:10`. The state of resource `SoftnetData`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::SoftnetDataState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -362,6 +377,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::SoftnetDataState {
 /// `NET_TX_SOFTIRQ` and `NET_RX_SOFTIRQ` handlers opened.
 ///
 /// Spec: `testspec/resources.ng:42:10`. The state of resource `NetSoftirqs`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::NetSoftirqsState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -377,6 +393,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::NetSoftirqsState {
 /// Device name and ifindex tables in every namespace (`netdev_net_ops`).
 ///
 /// Spec: `testspec/resources.ng:44:10`. The state of resource `NetdevNet`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::NetdevNetState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -392,6 +409,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::NetdevNetState {
 /// `lo` in every namespace (`loopback_net_ops`).
 ///
 /// Spec: `testspec/resources.ng:46:10`. The state of resource `Loopback`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::dev::LoopbackState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -407,6 +425,7 @@ impl KernelState<Pernet> for ::netgen_runtime::dev::LoopbackState {
 /// `net.core` sysctls (`sysctl_core_ops`).
 ///
 /// Spec: `testspec/resources.ng:48:10`. The state of resource `SysctlNetCore`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::sysctl::SysctlNetCoreState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -422,6 +441,7 @@ impl KernelState<Pernet> for ::netgen_runtime::sysctl::SysctlNetCoreState {
 /// The registered `struct proto`s: tcp, udp, raw, ping (`proto_register`).
 ///
 /// Spec: `testspec/resources.ng:50:10`. The state of resource `InetProtoList`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetProtoListState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -437,6 +457,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetProtoListState
 /// `PF_INET` in `net_families` (`inet_family_ops`).
 ///
 /// Spec: `testspec/resources.ng:52:10`. The state of resource `InetFamily`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetFamilyState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -452,6 +473,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::InetFamilyState {
 /// `inet_protos[MAX_INET_PROTOS]`: icmp, udp, tcp, igmp handlers.
 ///
 /// Spec: `testspec/resources.ng:54:10`. The state of resource `InetProtos`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::inet::protocol::InetProtosState<
     netgen_runtime::testspec::pernet::Pernet,
@@ -470,6 +492,7 @@ for ::netgen_runtime::inet::protocol::InetProtosState<
 /// `inetsw[SOCK_MAX]`: the protosw entries `inet_create` searches.
 ///
 /// Spec: `testspec/resources.ng:56:10`. The state of resource `Inetsw`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet>
 for ::netgen_runtime::inet::af_inet::InetswState<
     netgen_runtime::testspec::pernet::Pernet,
@@ -488,6 +511,7 @@ for ::netgen_runtime::inet::af_inet::InetswState<
 /// ARP's packet type and neighbour table (`arp_init`).
 ///
 /// Spec: `testspec/resources.ng:58:10`. The state of resource `Arp`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::arp::ArpState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -503,6 +527,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::arp::ArpState {
 /// `ip_packet_type` in `ptype_base` (`dev_add_pack`).
 ///
 /// Spec: `testspec/resources.ng:60:10`. The state of resource `IpPacketType`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::ip_output::IpPacketTypeState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -518,6 +543,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::ip_output::IpPacketTypeStat
 /// IPv4 GRO/GSO offloads in `offload_base`.
 ///
 /// Spec: `testspec/resources.ng:62:10`. The state of resource `Ipv4Offload`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::Ipv4OffloadState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {
@@ -533,6 +559,7 @@ impl KernelState<Pernet> for ::netgen_runtime::inet::af_inet::Ipv4OffloadState {
 /// `PF_PACKET` in `net_families` and its `ptype_all` tap support.
 ///
 /// Spec: `testspec/resources.ng:64:10`. The state of resource `PacketFamily`.
+#[diagnostic::do_not_recommend]
 impl KernelState<Pernet> for ::netgen_runtime::packet::PacketFamilyState {
     #[inline(always)]
     fn slot(states: &KernelStates) -> &Option<Self> {

@@ -1,5 +1,5 @@
 //! The runtime's test spec, as netgen generates it: `runtime/testspec/*.ng`
-//! (the stack of `spec/` without its drivers) compiled into the six files
+//! (the stack of `spec/` without its drivers) compiled into the files
 //! beside this one, which `netgen check` keeps up to date like
 //! `generated/`. The runtime's tests run against this generated code; this
 //! file is the hand-written shell around it, as `generated/src/lib.rs` is.
@@ -20,6 +20,8 @@ pub mod levels;
 pub mod pernet;
 #[rustfmt::skip]
 pub mod resources;
+#[rustfmt::skip]
+pub mod signatures;
 #[rustfmt::skip]
 pub mod tables;
 

@@ -40,7 +40,7 @@ impl Checked {
     /// The tables as IR, each in spec order. Call only when the spec has no
     /// errors: a field a check needed is then present.
     pub fn lower(&self, loc: &dyn Fn(Span) -> Location) -> ir::Tables {
-        let text = |e: &Entry, f: &str| e.path(f).map(str::to_string);
+        let text = |e: &Entry, f: &str| spec_path(e, f, loc);
         let number = |e: &Entry, f: &str| e.number(f).unwrap_or(ir::Number { value: 0, constant: None });
         let by = |e: &Entry| e.name_of("registered_by").map(|b| b.name.clone()).unwrap_or_default();
         let name = |e: &Entry| e.name.name.clone();
@@ -54,7 +54,7 @@ impl Checked {
                     obj_size: e.int("obj_size").map_or(0, |(v, _)| v),
                     slab: e.bool("slab").unwrap_or(false),
                     registered_by: by(e),
-                    methods: methods(e),
+                    methods: methods(e, loc),
                     docs: e.docs.clone(),
                     origin: loc(e.name.span),
                 })
@@ -64,7 +64,7 @@ impl Checked {
                 .map(|e| ir::ProtoOps {
                     name: name(e),
                     family: number(e, "family"),
-                    methods: methods(e),
+                    methods: methods(e, loc),
                     docs: e.docs.clone(),
                     origin: loc(e.name.span),
                 })
@@ -74,7 +74,7 @@ impl Checked {
                 .map(|e| ir::Family {
                     name: name(e),
                     family: number(e, "family"),
-                    create: text(e, "create").unwrap_or_default(),
+                    create: text(e, "create").unwrap_or_else(|| missing(e, loc)),
                     registered_by: by(e),
                     docs: e.docs.clone(),
                     origin: loc(e.name.span),
@@ -85,7 +85,7 @@ impl Checked {
                 .map(|e| ir::InetProtocol {
                     name: name(e),
                     protocol: number(e, "protocol"),
-                    handler: text(e, "handler").unwrap_or_default(),
+                    handler: text(e, "handler").unwrap_or_else(|| missing(e, loc)),
                     err_handler: text(e, "err_handler"),
                     no_policy: has(e, INET_PROTOCOL_FLAGS[0]),
                     netns_ok: has(e, INET_PROTOCOL_FLAGS[1]),
@@ -113,7 +113,7 @@ impl Checked {
                 .map(|e| ir::PacketType {
                     name: name(e),
                     type_: number(e, "type"),
-                    func: text(e, "func").unwrap_or_default(),
+                    func: text(e, "func").unwrap_or_else(|| missing(e, loc)),
                     list_func: text(e, "list_func"),
                     registered_by: by(e),
                     docs: e.docs.clone(),
@@ -153,10 +153,21 @@ impl Checked {
     }
 }
 
+/// A path field of an entry, with where the spec writes it.
+fn spec_path(e: &Entry, field: &str, loc: &dyn Fn(Span) -> Location) -> Option<ir::SpecPath> {
+    e.path_at(field).map(|(path, span)| ir::SpecPath { path: path.to_string(), at: loc(span) })
+}
+
+/// A required path the spec left out: only in an IR no one sees (the
+/// analyzer reported it, so `analyze` returns no IR).
+fn missing(e: &Entry, loc: &dyn Fn(Span) -> Location) -> ir::SpecPath {
+    ir::SpecPath { path: String::new(), at: loc(e.name.span) }
+}
+
 /// The function fields an entry gives, in the order of the C struct.
-fn methods(e: &Entry) -> Vec<MethodImpl> {
+fn methods(e: &Entry, loc: &dyn Fn(Span) -> Location) -> Vec<MethodImpl> {
     vtable::hooks(e.kind)
         .iter()
-        .filter_map(|h| Some(MethodImpl { method: h.field.to_string(), path: e.path(h.field)?.to_string() }))
+        .filter_map(|h| Some(MethodImpl { method: h.field.to_string(), path: spec_path(e, h.field, loc)? }))
         .collect()
 }

@@ -92,7 +92,8 @@ pub enum Field {
     Int { value: u64, constant: Option<String>, span: Span },
     Str(String, Span),
     Bool(bool),
-    Path(String),
+    /// A Rust path and its span.
+    Path(String, Span),
     Name(Ident),
     Flags(Vec<Ident>),
 }
@@ -144,9 +145,10 @@ impl Entry {
         }
     }
 
-    pub fn path(&self, field: &str) -> Option<&str> {
+    /// A path field and where it is written.
+    pub fn path_at(&self, field: &str) -> Option<(&str, Span)> {
         match self.fields.get(field)? {
-            Field::Path(p) => Some(p),
+            Field::Path(p, span) => Some((p, *span)),
             _ => None,
         }
     }
@@ -289,7 +291,7 @@ fn field(
                 None
             }
         },
-        Ty::Fn => rust_path(f, v, "netgen_runtime::inet::udp::udp_rcv", diags).map(|(p, _)| Field::Path(p)),
+        Ty::Fn => rust_path(f, v, "netgen_runtime::inet::udp::udp_rcv", diags).map(|(p, span)| Field::Path(p, span)),
         Ty::Initcall => name(
             f,
             v,
