@@ -86,9 +86,8 @@ fn finish(loaded: parse::Loaded) -> Compiled {
     // syntax error, and they come back, if real, once it is fixed. A
     // duplicate of a broken item is reported only then, too.
     let (ir, more) = analyze::analyze(&loaded.sources, &loaded.files);
-    diagnostics.extend(
-        more.into_iter().filter(|d| !d.assumes_absent.iter().any(|name| loaded.unparsed.may_declare(name))),
-    );
+    diagnostics
+        .extend(more.into_iter().filter(|d| !d.assumes_absent.iter().any(|name| loaded.unparsed.may_declare(name))));
     let ir = if diagnostics.iter().any(Diagnostic::is_error) { None } else { ir };
     Compiled { sources: loaded.sources, ir, diagnostics }
 }

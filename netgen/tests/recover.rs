@@ -162,7 +162,11 @@ fn a_missing_semicolon_or_brace_anywhere_in_the_real_spec_costs_one_item() {
             // Right after the token before the `;`; a `}` on a line of its
             // own is missing after the last member.
             let before = broken[..at].trim_end();
-            assert_eq!((error.primary.span.start, error.primary.span.end), (before.len(), before.len()), "{name} at {at}");
+            assert_eq!(
+                (error.primary.span.start, error.primary.span.end),
+                (before.len(), before.len()),
+                "{name} at {at}"
+            );
             assert_eq!(parsed.file.items.len(), whole.file.items.len() - 1, "{name}: without the `{c}` at {at}");
             *if c == ';' { &mut semicolons } else { &mut braces } += 1;
         }
@@ -182,7 +186,10 @@ fn a_missing_closing_brace_ends_its_item_where_the_next_one_starts() {
     );
     assert!(out.contains(&format!("::: {}\n", location_of(extra, "initcall b"))), "{out}");
     // `b` parsed: its own mistake is reported.
-    assert!(out.contains(&format!("error: unknown level `subsytem`\n  --> {}\n", location_of(extra, "subsytem"))), "{out}");
+    assert!(
+        out.contains(&format!("error: unknown level `subsytem`\n  --> {}\n", location_of(extra, "subsytem"))),
+        "{out}"
+    );
 }
 
 #[test]
@@ -226,8 +233,14 @@ fn an_include_that_did_not_parse_may_declare_anything_but_hides_no_other_error()
 fn an_unclosed_string_or_comment_is_named_as_such() {
     let extra = "proto p { name: \"UDP;\n    obj_size: 1; }\n";
     let out = errors(extra);
-    assert!(out.contains(&format!("error: syntax error: unclosed string\n  --> {}\n", location_of(extra, "\"UDP"))), "{out}");
+    assert!(
+        out.contains(&format!("error: syntax error: unclosed string\n  --> {}\n", location_of(extra, "\"UDP"))),
+        "{out}"
+    );
     let extra = "initcall a @ core { run: rt::a; }\n/* the rest\n";
     let out = errors(extra);
-    assert!(out.contains(&format!("error: syntax error: unclosed comment\n  --> {}\n", location_of(extra, "/*"))), "{out}");
+    assert!(
+        out.contains(&format!("error: syntax error: unclosed comment\n  --> {}\n", location_of(extra, "/*"))),
+        "{out}"
+    );
 }

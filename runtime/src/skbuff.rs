@@ -137,14 +137,8 @@ fn unshare(a: Arc<Vec<u8>>) -> Vec<u8> {
 }
 
 /// The head of an skb with no buffer ([`SkBuff::default`]).
-static EMPTY_HEAD: SkbHead = SkbHead {
-    buf: SkbData::Own(Vec::new()),
-    data: 0,
-    tail: 0,
-    mac_header: 0,
-    network_header: 0,
-    transport_header: 0,
-};
+static EMPTY_HEAD: SkbHead =
+    SkbHead { buf: SkbData::Own(Vec::new()), data: 0, tail: 0, mac_header: 0, network_header: 0, transport_header: 0 };
 
 thread_local! {
     /// The per-thread free list of skb heads with their data buffers

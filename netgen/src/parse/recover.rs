@@ -91,7 +91,8 @@ impl Unparsed {
 /// one that does not. Text past one of the [`crate::limits`], found before
 /// pest runs, is one error for the whole file.
 pub fn parse_file(file: FileId, text: &str) -> ParsedFile {
-    let mut out = ParsedFile { file: SpecFile { items: Vec::new() }, errors: Vec::new(), unparsed: Unparsed::default() };
+    let mut out =
+        ParsedFile { file: SpecFile { items: Vec::new() }, errors: Vec::new(), unparsed: Unparsed::default() };
     if let Err(d) = scan::check(file, text) {
         out.errors.push(d);
         out.unparsed.add(text, 0..text.len());

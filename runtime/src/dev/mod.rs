@@ -43,7 +43,8 @@ pub use netdevice::{
 };
 pub use ptype::{dev_add_pack, dev_remove_pack, PacketType, PtypeBaseState, PTYPE_HASH_MASK, PTYPE_HASH_SIZE};
 pub use rx::{
-    do_softirq, net_rx_action, netif_receive_frame, netif_receive_frames, netif_receive_skb, netif_receive_skb_list, netif_rx,
+    do_softirq, net_rx_action, netif_receive_frame, netif_receive_frames, netif_receive_skb, netif_receive_skb_list,
+    netif_rx,
 };
 pub use veth::{veth_pair, veth_pair_tables, ExternalDev};
 pub use xmit::dev_queue_xmit;

@@ -61,7 +61,11 @@ impl IpInCounts {
 /// through (see [`ip_rcv`]); the datagram, trimmed to `tot_len`, and its
 /// header, or `None` when it was dropped (and counted).
 #[inline(always)] // two callers, both hot: ip_rcv and ip_list_rcv
-fn ip_rcv_core<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, counts: &mut IpInCounts) -> Option<(SkBuff, Iphdr)> {
+fn ip_rcv_core<S: InetSpec>(
+    cx: &mut NetCx<'_, S>,
+    mut skb: SkBuff,
+    counts: &mut IpInCounts,
+) -> Option<(SkBuff, Iphdr)> {
     if skb.pkt_type == PACKET_OTHERHOST {
         count_drop(cx, skb.ifindex, |s| &mut s.rx_otherhost_dropped);
         return None;
@@ -215,7 +219,8 @@ pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph
 /// protocol unreachable.
 #[inline(always)] // ip_rcv's tail: no call (and skb move) for it
 pub fn ip_protocol_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, protocol: u8) -> NetRx {
-    let raw = cx.state::<Sockets<S>>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &mut skb, protocol);
+    let raw =
+        cx.state::<Sockets<S>>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &mut skb, protocol);
     let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return drop(cx, IpMib::InDiscards) };
     match inet_protos.deliver(cx, skb, protocol) {
         Ok(ret) => {

@@ -157,11 +157,7 @@ impl Ctx<'_> {
         let value = |field: &str| e.int(field).map_or(0, |(v, _)| v);
         let nproto_note = Some(format!(
             "`net_families` has NPROTO slots (NPROTO is {nproto}{})",
-            if declared.is_some() {
-                ", `const NPROTO` in the spec"
-            } else {
-                ", Linux's AF_MAX"
-            }
+            if declared.is_some() { ", `const NPROTO` in the spec" } else { ", Linux's AF_MAX" }
         ));
         match e.kind {
             TableKind::Family => out_of_range(

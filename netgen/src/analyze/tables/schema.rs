@@ -89,7 +89,11 @@ fn schema(kind: TableKind) -> Vec<FieldSpec> {
 /// A field's value, its shape checked.
 #[derive(Clone, Debug)]
 pub enum Field {
-    Int { value: u64, constant: Option<String>, span: Span },
+    Int {
+        value: u64,
+        constant: Option<String>,
+        span: Span,
+    },
     Str(String, Span),
     Bool(bool),
     /// A Rust path and its span.
