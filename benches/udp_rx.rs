@@ -48,6 +48,8 @@
 //! callgrind_annotate /tmp/cg.smoltcp | head -30  # Ir of PROGRAM TOTALS / 100000 = instructions per packet
 //! ```
 
+mod common;
+
 use std::hint::black_box;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -376,27 +378,13 @@ fn udp_rx(c: &mut Criterion) {
 /// counts exactly the receive work.
 #[inline(never)]
 fn callgrind_run_smoltcp(rx: &mut smol::SmolRx, packets: usize) -> usize {
-    let mut delivered = 0;
-    let mut left = packets;
-    while left > 0 {
-        let n = left.min(BATCH);
-        delivered += smol::batch(black_box(&mut *rx), n);
-        left -= n;
-    }
-    delivered
+    common::in_batches(packets, BATCH, |n| smol::batch(black_box(&mut *rx), n))
 }
 
 /// [`callgrind_run_smoltcp`] for netgen.
 #[inline(never)]
 fn callgrind_run_netgen(rx: &mut NetgenRx, packets: usize) -> usize {
-    let mut delivered = 0;
-    let mut left = packets;
-    while left > 0 {
-        let n = left.min(BATCH);
-        delivered += netgen_batch(black_box(&mut *rx), n);
-        left -= n;
-    }
-    delivered
+    common::in_batches(packets, BATCH, |n| netgen_batch(black_box(&mut *rx), n))
 }
 
 fn callgrind(side: &str) -> Result<usize, String> {
@@ -413,22 +401,5 @@ fn callgrind(side: &str) -> Result<usize, String> {
 criterion_group!(benches, udp_rx);
 
 fn main() {
-    let Ok(side) = std::env::var("NETGEN_CALLGRIND") else {
-        benches();
-        Criterion::default().configure_from_args().final_summary();
-        return;
-    };
-    match callgrind(&side) {
-        Ok(delivered) if delivered == CALLGRIND_PACKETS => {
-            println!("udp_rx callgrind: {side}: {delivered} packets delivered intact");
-        }
-        Ok(delivered) => {
-            eprintln!("udp_rx callgrind: {side}: only {delivered} of {CALLGRIND_PACKETS} packets delivered intact");
-            std::process::exit(1);
-        }
-        Err(why) => {
-            eprintln!("udp_rx callgrind: {why}");
-            std::process::exit(2);
-        }
-    }
+    common::main("udp_rx", CALLGRIND_PACKETS, "delivered", benches, callgrind);
 }

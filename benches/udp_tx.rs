@@ -54,6 +54,8 @@
 //! callgrind_annotate --inclusive=yes /tmp/cg.netgen | head -40
 //! ```
 
+mod common;
+
 use std::hint::black_box;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -374,27 +376,13 @@ fn udp_tx(c: &mut Criterion) {
 /// counts exactly the send work.
 #[inline(never)]
 fn callgrind_run_smoltcp(tx: &mut smol::SmolTx, packets: usize) -> usize {
-    let mut sent = 0;
-    let mut left = packets;
-    while left > 0 {
-        let n = left.min(BATCH);
-        sent += smol::batch(black_box(&mut *tx), n);
-        left -= n;
-    }
-    sent
+    common::in_batches(packets, BATCH, |n| smol::batch(black_box(&mut *tx), n))
 }
 
 /// [`callgrind_run_smoltcp`] for netgen.
 #[inline(never)]
 fn callgrind_run_netgen(tx: &mut NetgenTx, packets: usize) -> usize {
-    let mut sent = 0;
-    let mut left = packets;
-    while left > 0 {
-        let n = left.min(BATCH);
-        sent += netgen_batch(black_box(&mut *tx), n);
-        left -= n;
-    }
-    sent
+    common::in_batches(packets, BATCH, |n| netgen_batch(black_box(&mut *tx), n))
 }
 
 fn callgrind(side: &str) -> Result<usize, String> {
@@ -412,22 +400,5 @@ fn callgrind(side: &str) -> Result<usize, String> {
 criterion_group!(benches, udp_tx);
 
 fn main() {
-    let Ok(side) = std::env::var("NETGEN_CALLGRIND") else {
-        benches();
-        Criterion::default().configure_from_args().final_summary();
-        return;
-    };
-    match callgrind(&side) {
-        Ok(sent) if sent == CALLGRIND_PACKETS => {
-            println!("udp_tx callgrind: {side}: {sent} packets transmitted intact");
-        }
-        Ok(sent) => {
-            eprintln!("udp_tx callgrind: {side}: only {sent} of {CALLGRIND_PACKETS} packets transmitted intact");
-            std::process::exit(1);
-        }
-        Err(why) => {
-            eprintln!("udp_tx callgrind: {why}");
-            std::process::exit(2);
-        }
-    }
+    common::main("udp_tx", CALLGRIND_PACKETS, "transmitted", benches, callgrind);
 }

@@ -257,18 +257,7 @@ impl Clone for SkBuff {
         let src = self.hd();
         let mut h = head_alloc(src.buf.bytes().len());
         h.buf.vec_mut().extend_from_slice(src.buf.bytes());
-        h.data = src.data;
-        h.tail = src.tail;
-        h.mac_header = src.mac_header;
-        h.network_header = src.network_header;
-        h.transport_header = src.transport_header;
-        SkBuff {
-            head: Some(h),
-            ifindex: self.ifindex,
-            protocol: self.protocol,
-            pkt_type: self.pkt_type,
-            rt_flags: self.rt_flags,
-        }
+        self.with_head_like(h)
     }
 }
 
@@ -535,17 +524,23 @@ impl SkBuff {
     /// bytes gets its own copy of them ([`SkbData`]), so a clone never
     /// sees another's writes. [`Clone`] is `skb_copy`.
     pub fn skb_clone(&mut self) -> SkBuff {
-        let h = self.hd_mut();
-        let shared = h.buf.share();
+        let shared = self.hd_mut().buf.share();
         let mut c = head_alloc_bare();
         c.buf = SkbData::Shared(shared);
-        c.data = h.data;
-        c.tail = h.tail;
-        c.mac_header = h.mac_header;
-        c.network_header = h.network_header;
-        c.transport_header = h.transport_header;
+        self.with_head_like(c)
+    }
+
+    /// An skb with buffer `h` and this one's offsets and fields (what a
+    /// copy and a clone both start from).
+    fn with_head_like(&self, mut h: Box<SkbHead>) -> SkBuff {
+        let src = self.hd();
+        h.data = src.data;
+        h.tail = src.tail;
+        h.mac_header = src.mac_header;
+        h.network_header = src.network_header;
+        h.transport_header = src.transport_header;
         SkBuff {
-            head: Some(c),
+            head: Some(h),
             ifindex: self.ifindex,
             protocol: self.protocol,
             pkt_type: self.pkt_type,
