@@ -118,12 +118,13 @@ impl SkbData {
     /// Shares the buffer (the first clone turns an own buffer into a
     /// shared one, without copying it).
     fn share(&mut self) -> Arc<Vec<u8>> {
-        if let SkbData::Own(v) = self {
-            *self = SkbData::Shared(Arc::new(std::mem::take(v)));
-        }
         match self {
             SkbData::Shared(a) => Arc::clone(a),
-            SkbData::Own(_) => unreachable!("shared above"),
+            SkbData::Own(v) => {
+                let a = Arc::new(std::mem::take(v));
+                *self = SkbData::Shared(Arc::clone(&a));
+                a
+            }
         }
     }
 }
@@ -170,14 +171,6 @@ fn head_alloc(cap: usize) -> Box<SkbHead> {
         }
         None => Box::new(SkbHead { buf: SkbData::Own(Vec::with_capacity(cap)), ..SkbHead::default() }),
     }
-}
-
-/// A head from the pool whose buffer the caller replaces (a clone's):
-/// the pooled buffer stays with it, to go back to the pool on free.
-#[inline]
-fn head_alloc_bare() -> Box<SkbHead> {
-    let reused = SKB_POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop())).ok().flatten();
-    reused.unwrap_or_default()
 }
 
 /// The head a [`SkBuff::default`] gets when first written to.
@@ -524,10 +517,11 @@ impl SkBuff {
     /// bytes gets its own copy of them ([`SkbData`]), so a clone never
     /// sees another's writes. [`Clone`] is `skb_copy`.
     pub fn skb_clone(&mut self) -> SkBuff {
+        // A head of its own without a buffer: taking one from the pool
+        // would free the pooled buffer (and `head_free` keeps no head
+        // whose buffer is shared).
         let shared = self.hd_mut().buf.share();
-        let mut c = head_alloc_bare();
-        c.buf = SkbData::Shared(shared);
-        self.with_head_like(c)
+        self.with_head_like(Box::new(SkbHead { buf: SkbData::Shared(shared), ..SkbHead::default() }))
     }
 
     /// An skb with buffer `h` and this one's offsets and fields (what a

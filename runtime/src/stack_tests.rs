@@ -339,24 +339,11 @@ fn seen() -> Vec<&'static str> {
     SEEN.with(|s| std::mem::take(&mut *s.borrow_mut()))
 }
 
-/// Whether the test spec's `inet_protocol` table claims protocol `n`.
-const fn spec_claims(n: u8) -> bool {
-    let t = <TestSpec as ProtoSpec>::INET_PROTOCOLS;
-    let mut i = 0;
-    while i < t.len() {
-        if t[i].protocol == n {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
 /// The first IP protocol number, from `from` down, that the spec leaves
 /// free.
 const fn free_ipproto(from: u8) -> u8 {
     let mut n = from;
-    while spec_claims(n) {
+    while InetProtocolDesc::claimed(<TestSpec as ProtoSpec>::INET_PROTOCOLS, n) {
         n -= 1;
     }
     n
@@ -373,16 +360,9 @@ const P_NONE: u8 = free_ipproto(P_EXP - 1);
 /// An ethertype no `packet_type` of the spec claims: IEEE 802's local
 /// experimental 0x88B5, or the next one up the spec leaves free.
 const E_EXP: u16 = {
-    let t = <TestSpec as ProtoSpec>::PACKET_TYPES;
     let mut e = 0x88b5;
-    let mut i = 0;
-    while i < t.len() {
-        if t[i].type_ == e {
-            e += 1;
-            i = 0;
-        } else {
-            i += 1;
-        }
+    while PacketTypeDesc::claimed(<TestSpec as ProtoSpec>::PACKET_TYPES, e) {
+        e += 1;
     }
     e
 };

@@ -357,6 +357,37 @@ pub struct PacketTypeDesc {
     pub registered_by: &'static str,
 }
 
+impl InetProtocolDesc {
+    /// Whether an entry of `table` (a spec's `ProtoSpec::INET_PROTOCOLS`)
+    /// is for IP protocol `protocol`. A `const fn`, so code outside the
+    /// spec can pick at compile time a number the spec leaves free.
+    pub const fn claimed(table: &[InetProtocolDesc], protocol: u8) -> bool {
+        let mut i = 0;
+        while i < table.len() {
+            if table[i].protocol == protocol {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+}
+
+impl PacketTypeDesc {
+    /// Whether an entry of `table` (`ProtoSpec::PACKET_TYPES`) is for
+    /// ethertype `type_`; `const`, as [`InetProtocolDesc::claimed`].
+    pub const fn claimed(table: &[PacketTypeDesc], type_: u16) -> bool {
+        let mut i = 0;
+        while i < table.len() {
+            if table[i].type_ == type_ {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+}
+
 /// The methods of each vtable, from the one table
 /// ([`netgen_vtables::vtables!`]): the dispatch trait's methods, the
 /// method-presence sets, the run-time `proto_ops` struct and (in

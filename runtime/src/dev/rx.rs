@@ -77,9 +77,9 @@ pub fn do_softirq<S: DevSpec>(cx: &mut NetCx<'_, S>) {
 }
 
 /// What a NAPI poll does for one frame a device received (`data` at the
-/// Ethernet header): [`netif_receive_frames`] for a batch of one, then
-/// `netif_receive_skb`. A frame for a device that no longer exists is
-/// dropped.
+/// Ethernet header): the device's part, as [`netif_receive_frames`] does
+/// for each frame of a batch, then `netif_receive_skb`. A frame for a
+/// device that no longer exists is dropped.
 #[inline]
 pub fn netif_receive_frame<S: DevSpec>(cx: &mut NetCx<'_, S>, ifindex: i32, mut skb: SkBuff) -> NetRx {
     let Ok(t) = cx.state_mut::<NetDevTables>() else { return NetRx::Drop };

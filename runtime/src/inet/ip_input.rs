@@ -28,6 +28,13 @@ fn drop<S: InetSpec>(cx: &mut NetCx<'_, S>, c: IpMib) -> NetRx {
     NetRx::Drop
 }
 
+/// [`drop`] where the datagram ends inside `ip_rcv_core`: nothing goes on.
+#[inline]
+fn dropped<S: InetSpec, T>(cx: &mut NetCx<'_, S>, c: IpMib) -> Option<T> {
+    drop(cx, c);
+    None
+}
+
 /// The counters every datagram `ip_rcv_core` sees moves: `InReceives`,
 /// `InOctets` and its ECN class. Summed over a batch and added once
 /// ([`IpInCounts::flush`]), as a list receive takes the per-CPU MIB once.
@@ -77,26 +84,21 @@ fn ip_rcv_core<S: InetSpec>(
     counts.pkts += 1;
     counts.octets += len as u64;
     let Some(iph) = iph else {
-        drop(cx, IpMib::InHdrErrors);
-        return None;
+        return dropped(cx, IpMib::InHdrErrors);
     };
     counts.ecn[usize::from(iph.tos & 3)] += 1;
     let Some(hdr) = d.get(..iph.ihl) else {
-        drop(cx, IpMib::InHdrErrors);
-        return None;
+        return dropped(cx, IpMib::InHdrErrors);
     };
     if ip_fast_csum(hdr) != 0 {
         cx.mib_inc(IpMib::CsumErrors);
-        drop(cx, IpMib::InHdrErrors);
-        return None;
+        return dropped(cx, IpMib::InHdrErrors);
     }
     if len < iph.tot_len {
-        drop(cx, IpMib::InTruncatedPkts);
-        return None;
+        return dropped(cx, IpMib::InTruncatedPkts);
     }
     if iph.tot_len < iph.ihl {
-        drop(cx, IpMib::InHdrErrors);
-        return None;
+        return dropped(cx, IpMib::InHdrErrors);
     }
     skb.trim(iph.tot_len);
     Some((skb, iph))

@@ -84,11 +84,7 @@ pub const ETH_P_EXPERIMENT: Option<u16> =
 pub const fn first_unclaimed_ipproto(table: &[InetProtocolDesc], candidates: &[u8]) -> Option<u8> {
     let mut c = 0;
     while c < candidates.len() {
-        let mut i = 0;
-        while i < table.len() && table[i].protocol != candidates[c] {
-            i += 1;
-        }
-        if i == table.len() {
+        if !InetProtocolDesc::claimed(table, candidates[c]) {
             return Some(candidates[c]);
         }
         c += 1;
@@ -100,11 +96,7 @@ pub const fn first_unclaimed_ipproto(table: &[InetProtocolDesc], candidates: &[u
 pub const fn first_unclaimed_ethertype(table: &[PacketTypeDesc], candidates: &[u16]) -> Option<u16> {
     let mut c = 0;
     while c < candidates.len() {
-        let mut i = 0;
-        while i < table.len() && table[i].type_ != candidates[c] {
-            i += 1;
-        }
-        if i == table.len() {
+        if !PacketTypeDesc::claimed(table, candidates[c]) {
             return Some(candidates[c]);
         }
         c += 1;
