@@ -59,6 +59,7 @@ use netgen_stack::generated::pernet::Pernet;
 use netgen_stack::runtime::dev::{netif_receive_frames, NetDevTables};
 use netgen_stack::runtime::init::BootOptions;
 use netgen_stack::runtime::netns::NetRef;
+use netgen_stack::runtime::page_pool::{PagePool, PagePoolParams};
 use netgen_stack::runtime::skbuff::SkBuff;
 use netgen_stack::runtime::sock::sk::{MSG_DONTWAIT, SOL_SOCKET, SO_RCVBUF};
 use netgen_stack::runtime::socket::syscalls::{sys_bind, sys_recvmmsg, sys_setsockopt, sys_socket, MMsgHdr};
@@ -252,10 +253,42 @@ struct NetgenRx {
     peer: SocketAddrV4,
     frames: Vec<Vec<u8>>,
     payloads: Vec<[u8; PAYLOAD]>,
+    /// How received frames become skbs.
+    buffers: Buffers,
     /// The NAPI poll's batch (kept, so its allocation is reused).
     skbs: Vec<SkBuff>,
     /// One receive buffer per message of a `recvmmsg`.
     bufs: Box<[[u8; 2048]; BATCH]>,
+}
+
+/// How a frame becomes an skb, as a driver's receive path makes it.
+enum Buffers {
+    /// `SkBuff::from_frame`: a buffer from the stack's pool and one copy
+    /// of the frame (`napi_alloc_skb` + copy, what igb does for a frame
+    /// under its copybreak).
+    Copy,
+    /// The device's own buffers: the frame is written into a buffer of
+    /// the ring's page pool (standing for the NIC's DMA write, so the
+    /// copy is counted here too), and `SkBuff::build_skb` builds the skb
+    /// around that buffer (`napi_build_skb`); freeing the skb at
+    /// `recvmmsg` returns the buffer to the pool, where the next frame
+    /// takes it. The pool has a ring's worth of buffers.
+    PagePool(PagePool),
+}
+
+/// Headroom a driver leaves in front of the frame in its buffer
+/// (`IGB_SKB_PAD`: `NET_SKB_PAD` + `NET_IP_ALIGN`).
+const RX_HEADROOM: usize = 64;
+
+impl Buffers {
+    fn copy() -> Buffers {
+        Buffers::Copy
+    }
+
+    fn page_pool() -> Buffers {
+        let params = PagePoolParams { pool_size: 256, buf_len: 2048, max_pages: 256, dma_base: 0 };
+        Buffers::PagePool(PagePool::new(params).expect("a ring's worth of 2 KiB buffers"))
+    }
 }
 
 /// Builds [`NetgenRx`]: boots the stack, registers the NIC as an external
@@ -264,7 +297,7 @@ struct NetgenRx {
 /// 0)`), gives it room for two batches (`SO_RCVBUF`), binds it to port 7,
 /// and keeps `w`'s frames and payloads. As with smoltcp, nothing needs ARP
 /// or a neighbour entry: receiving does not.
-fn netgen_setup(w: &Workload) -> Result<NetgenRx, &'static str> {
+fn netgen_setup(w: &Workload, buffers: Buffers) -> Result<NetgenRx, &'static str> {
     let (kernel, report) = netgen_stack::boot(1, &BootOptions::default());
     if !report.all_ok() {
         return Err("boot: an initcall failed or was skipped");
@@ -295,6 +328,7 @@ fn netgen_setup(w: &Workload) -> Result<NetgenRx, &'static str> {
         peer: SocketAddrV4::new(PEER_IP, PEER_PORT),
         frames: w.frames.clone(),
         payloads: w.payloads.clone(),
+        buffers,
         skbs: Vec::with_capacity(BATCH),
         bufs: Box::new([[0; 2048]; BATCH]),
     })
@@ -317,7 +351,15 @@ fn netgen_setup(w: &Workload) -> Result<NetgenRx, &'static str> {
 fn netgen_batch(rx: &mut NetgenRx, n: usize) -> usize {
     let mut net = rx.net.write();
     let mut cx = NetCx::new(&rx.kernel, &mut net, 0);
-    rx.skbs.extend(rx.frames[..n].iter().map(|frame| SkBuff::from_frame(frame, rx.ifindex)));
+    let (frames, ifindex) = (&rx.frames[..n], rx.ifindex);
+    match &rx.buffers {
+        Buffers::Copy => rx.skbs.extend(frames.iter().map(|frame| SkBuff::from_frame(frame, ifindex))),
+        Buffers::PagePool(pool) => rx.skbs.extend(frames.iter().filter_map(|frame| {
+            let mut page = pool.alloc()?;
+            page.bytes_mut().get_mut(RX_HEADROOM..RX_HEADROOM + frame.len())?.copy_from_slice(frame);
+            SkBuff::build_skb(page, RX_HEADROOM, frame.len(), ifindex)
+        })),
+    }
     netif_receive_frames(&mut cx, rx.ifindex, &mut rx.skbs);
     let mut delivered = 0;
     loop {
@@ -354,20 +396,22 @@ fn udp_rx(c: &mut Criterion) {
     });
     assert_eq!(smol::transmitted(&smol), 0, "smoltcp transmitted while receiving");
 
-    match netgen_setup(&w) {
-        Ok(mut ng) => {
-            let mut ng_bad = netgen_setup(&bad).expect("netgen_setup worked once");
-            assert_eq!(netgen_batch(&mut ng_bad, 2), 0, "netgen delivered datagrams with bad checksums");
-            drop(ng_bad);
-            assert_eq!(netgen_batch(&mut ng, BATCH), BATCH, "netgen: not every datagram delivered intact");
-            group.bench_function("netgen", |b| {
-                b.iter(|| {
-                    let delivered = netgen_batch(black_box(&mut ng), BATCH);
-                    assert_eq!(delivered, BATCH, "netgen dropped or corrupted datagrams");
-                })
-            });
+    for (id, buffers) in [("netgen", Buffers::copy as fn() -> Buffers), ("netgen_build_skb", Buffers::page_pool)] {
+        match netgen_setup(&w, buffers()) {
+            Ok(mut ng) => {
+                let mut ng_bad = netgen_setup(&bad, buffers()).expect("netgen_setup worked once");
+                assert_eq!(netgen_batch(&mut ng_bad, 2), 0, "{id} delivered datagrams with bad checksums");
+                drop(ng_bad);
+                assert_eq!(netgen_batch(&mut ng, BATCH), BATCH, "{id}: not every datagram delivered intact");
+                group.bench_function(id, |b| {
+                    b.iter(|| {
+                        let delivered = netgen_batch(black_box(&mut ng), BATCH);
+                        assert_eq!(delivered, BATCH, "{id} dropped or corrupted datagrams");
+                    })
+                });
+            }
+            Err(why) => eprintln!("udp_rx/{id}: skipped: {why}"),
         }
-        Err(why) => eprintln!("udp_rx/netgen: skipped: {why}"),
     }
     group.finish();
 }
@@ -391,10 +435,12 @@ fn callgrind(side: &str) -> Result<usize, String> {
     let w = workload();
     match side {
         "smoltcp" => Ok(callgrind_run_smoltcp(&mut smol::setup(&w), CALLGRIND_PACKETS)),
-        "netgen" => {
-            Ok(callgrind_run_netgen(&mut netgen_setup(&w).map_err(|why| format!("netgen: {why}"))?, CALLGRIND_PACKETS))
+        "netgen" | "netgen_build_skb" => {
+            let buffers = if side == "netgen" { Buffers::Copy } else { Buffers::page_pool() };
+            let mut rx = netgen_setup(&w, buffers).map_err(|why| format!("{side}: {why}"))?;
+            Ok(callgrind_run_netgen(&mut rx, CALLGRIND_PACKETS))
         }
-        other => Err(format!("NETGEN_CALLGRIND={other}: expected `smoltcp` or `netgen`")),
+        other => Err(format!("NETGEN_CALLGRIND={other}: expected `smoltcp`, `netgen` or `netgen_build_skb`")),
     }
 }
 

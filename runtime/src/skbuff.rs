@@ -8,6 +8,7 @@ use std::mem::size_of;
 use std::sync::Arc;
 
 use crate::errno::Errno;
+use crate::page_pool::Page;
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
 
 /// `skb->pkt_type` (include/uapi/linux/if_packet.h): to us.
@@ -60,16 +61,27 @@ struct SkbHead {
     transport_header: u32,
 }
 
-/// An skb's data buffer (`skb->head`), owned by one skb or shared by
-/// clones (Linux's `skb_shared_info.dataref`: [`SkBuff::skb_clone`]
-/// shares it, the `Arc`'s count is `dataref`). Reading either costs one
-/// branch; writing a shared buffer first makes it this skb's own
+/// An skb's data buffer (`skb->head`): a pooled `Vec` of the stack's own
+/// (its length is the bytes in use), a device's receive buffer the skb
+/// was built around ([`SkBuff::build_skb`]; the whole buffer, the offsets
+/// say what is in use), or either of those shared by clones (Linux's
+/// `skb_shared_info.dataref`: [`SkBuff::skb_clone`] shares it, the
+/// `Arc`'s count is `dataref`). Reading costs one branch for the common
+/// case; writing a shared buffer first makes it this skb's own
 /// (`skb_unshare` / `pskb_expand_head`: a copy only while another clone
 /// still holds it).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 enum SkbData {
     Own(Vec<u8>),
-    Shared(Arc<Vec<u8>>),
+    Page(Page),
+    Shared(Arc<Bytes>),
+}
+
+impl Clone for SkbData {
+    /// A copy of the bytes, in memory of the stack's own.
+    fn clone(&self) -> Self {
+        SkbData::Own(self.bytes().to_vec())
+    }
 }
 
 impl PartialEq for SkbData {
@@ -91,40 +103,83 @@ impl SkbData {
     fn bytes(&self) -> &[u8] {
         match self {
             SkbData::Own(v) => v,
-            SkbData::Shared(a) => a,
+            SkbData::Page(p) => p.bytes(),
+            SkbData::Shared(a) => a.as_slice(),
         }
     }
 
-    /// The buffer to write: this skb's own, copied from the shared one
-    /// if another clone holds it (`skb_unshare`).
+    /// The bytes to write in place: this skb's own, copied from the
+    /// shared ones if another clone holds them (`skb_unshare`).
     #[inline]
-    fn vec_mut(&mut self) -> &mut Vec<u8> {
-        if let SkbData::Shared(a) = self {
-            *self = SkbData::Own(unshare(std::mem::take(a)));
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        if let SkbData::Shared(_) = self {
+            if let SkbData::Shared(a) = std::mem::take(self) {
+                *self = unshare(a);
+            }
         }
         match self {
             SkbData::Own(v) => v,
+            SkbData::Page(p) => p.bytes_mut(),
             SkbData::Shared(_) => unreachable!("made own above"),
         }
     }
 
+    /// The buffer as a `Vec` of the stack's own whose length is `tail`,
+    /// to grow: a device's buffer is copied out first (`pskb_expand_head`
+    /// on a page-backed skb), and goes back to its pool.
+    #[inline]
+    fn vec_mut(&mut self, tail: usize) -> &mut Vec<u8> {
+        if !matches!(self, SkbData::Own(_)) {
+            *self = SkbData::Own(to_vec(self.bytes(), tail));
+        }
+        match self {
+            SkbData::Own(v) => v,
+            SkbData::Page(_) | SkbData::Shared(_) => unreachable!("made own above"),
+        }
+    }
+
+    #[inline]
     fn capacity(&self) -> usize {
         match self {
             SkbData::Own(v) => v.capacity(),
+            SkbData::Page(p) => p.len(),
             SkbData::Shared(a) => a.capacity(),
         }
     }
 
     /// Shares the buffer (the first clone turns an own buffer into a
     /// shared one, without copying it).
-    fn share(&mut self) -> Arc<Vec<u8>> {
+    fn share(&mut self) -> Arc<Bytes> {
+        let a = match std::mem::take(self) {
+            SkbData::Shared(a) => a,
+            SkbData::Own(v) => Arc::new(Bytes::Vec(v)),
+            SkbData::Page(p) => Arc::new(Bytes::Page(p)),
+        };
+        *self = SkbData::Shared(Arc::clone(&a));
+        a
+    }
+}
+
+/// A buffer clones share: the stack's or a device's.
+#[derive(Debug)]
+enum Bytes {
+    Vec(Vec<u8>),
+    Page(Page),
+}
+
+impl Bytes {
+    #[inline(always)]
+    fn as_slice(&self) -> &[u8] {
         match self {
-            SkbData::Shared(a) => Arc::clone(a),
-            SkbData::Own(v) => {
-                let a = Arc::new(std::mem::take(v));
-                *self = SkbData::Shared(Arc::clone(&a));
-                a
-            }
+            Bytes::Vec(v) => v,
+            Bytes::Page(p) => p.bytes(),
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        match self {
+            Bytes::Vec(v) => v.capacity(),
+            Bytes::Page(p) => p.len(),
         }
     }
 }
@@ -133,8 +188,23 @@ impl SkbData {
 /// if no other clone holds it any more, else a copy.
 #[cold]
 #[inline(never)]
-fn unshare(a: Arc<Vec<u8>>) -> Vec<u8> {
-    Arc::try_unwrap(a).unwrap_or_else(|shared| (*shared).clone())
+fn unshare(a: Arc<Bytes>) -> SkbData {
+    match Arc::try_unwrap(a) {
+        Ok(Bytes::Vec(v)) => SkbData::Own(v),
+        Ok(Bytes::Page(p)) => SkbData::Page(p),
+        Err(shared) => SkbData::Own(shared.as_slice().to_vec()),
+    }
+}
+
+/// The first `tail` bytes of `bytes` (all of them if fewer), in a new
+/// buffer of the stack's own.
+#[cold]
+#[inline(never)]
+fn to_vec(bytes: &[u8], tail: usize) -> Vec<u8> {
+    let bytes = bytes.get(..tail).unwrap_or(bytes);
+    let mut v = Vec::with_capacity(bytes.len().max(SKB_MIN_ALLOC));
+    v.extend_from_slice(bytes);
+    v
 }
 
 /// The head of an skb with no buffer ([`SkBuff::default`]).
@@ -144,11 +214,38 @@ static EMPTY_HEAD: SkbHead =
 thread_local! {
     /// The per-thread free list of skb heads with their data buffers
     /// (Linux: the per-CPU `napi_alloc_cache` of `skbuff_head_cache`
-    /// objects and the page pools): a freed `SkBuff` gives its head back,
+    /// objects and the page frag caches): a freed `SkBuff` gives its head back,
     /// the next one takes it, so the packet path does not call the
     /// allocator in the steady state.
     #[allow(clippy::vec_box, reason = "the boxes are what is recycled: an SkBuff holds one")]
     static SKB_POOL: std::cell::RefCell<Vec<Box<SkbHead>>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Heads without a buffer: those of skbs built around a device's
+    /// buffer ([`SkBuff::build_skb`]) or sharing a clone's, whose bytes
+    /// went back to where they came from.
+    #[allow(clippy::vec_box, reason = "the boxes are what is recycled: an SkBuff holds one")]
+    static HEAD_POOL: std::cell::RefCell<Vec<Box<SkbHead>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A pool of recycled heads (see `SKB_POOL`).
+#[allow(clippy::vec_box, reason = "the boxes are what is recycled: an SkBuff holds one")]
+type HeadPool = std::thread::LocalKey<std::cell::RefCell<Vec<Box<SkbHead>>>>;
+
+/// A head from `pool`, if it has one.
+#[inline(always)]
+fn pooled(pool: &'static HeadPool) -> Option<Box<SkbHead>> {
+    pool.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop())).ok().flatten()
+}
+
+/// Puts `h` in `pool` unless it holds [`SKB_POOL_MAX`] heads already.
+#[inline(always)]
+fn to_pool(pool: &'static HeadPool, h: Box<SkbHead>) {
+    let _ = pool.try_with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut() {
+            if p.len() < SKB_POOL_MAX {
+                p.push(h);
+            }
+        }
+    });
 }
 
 /// An empty head whose buffer holds at least `cap` bytes, from the
@@ -156,20 +253,41 @@ thread_local! {
 #[inline]
 fn head_alloc(cap: usize) -> Box<SkbHead> {
     let cap = cap.max(SKB_MIN_ALLOC);
-    let reused = SKB_POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop())).ok().flatten();
-    match reused {
+    match pooled(&SKB_POOL) {
         Some(mut h) => {
-            let buf = h.buf.vec_mut();
-            buf.clear();
-            buf.reserve(cap);
-            h.data = 0;
-            h.tail = 0;
-            h.mac_header = 0;
-            h.network_header = 0;
-            h.transport_header = 0;
+            // Heads in this pool hold a `Vec` (see `head_free`).
+            if let SkbData::Own(buf) = &mut h.buf {
+                buf.clear();
+                buf.reserve(cap);
+            }
+            h.reset_offsets();
             h
         }
         None => Box::new(SkbHead { buf: SkbData::Own(Vec::with_capacity(cap)), ..SkbHead::default() }),
+    }
+}
+
+/// A head for `buf`, with its offsets at 0.
+#[inline]
+fn head_with(buf: SkbData) -> Box<SkbHead> {
+    match pooled(&HEAD_POOL) {
+        Some(mut h) => {
+            h.buf = buf;
+            h.reset_offsets();
+            h
+        }
+        None => Box::new(SkbHead { buf, ..SkbHead::default() }),
+    }
+}
+
+impl SkbHead {
+    #[inline(always)]
+    fn reset_offsets(&mut self) {
+        self.data = 0;
+        self.tail = 0;
+        self.mac_header = 0;
+        self.network_header = 0;
+        self.transport_header = 0;
     }
 }
 
@@ -180,25 +298,20 @@ fn first_head() -> Box<SkbHead> {
     head_alloc(0)
 }
 
-/// Gives a head back to the thread's pool (or frees it with its buffer).
+/// Gives a head back to the thread's pools: with its buffer if that is a
+/// pooled one of the stack's own; otherwise the buffer goes (a device's
+/// back to its page pool, a shared one to the clones still holding it)
+/// and the head alone is kept.
 #[inline]
-fn head_free(h: Box<SkbHead>) {
-    // A buffer clones still share stays with them; the head is recycled
-    // without it.
-    let cap = match &h.buf {
-        SkbData::Own(v) => v.capacity(),
-        SkbData::Shared(_) => return,
-    };
-    if !(SKB_MIN_ALLOC..=SKB_POOL_BUF_MAX).contains(&cap) {
+fn head_free(mut h: Box<SkbHead>) {
+    if let SkbData::Own(v) = &h.buf {
+        if (SKB_MIN_ALLOC..=SKB_POOL_BUF_MAX).contains(&v.capacity()) {
+            to_pool(&SKB_POOL, h);
+        }
         return;
     }
-    let _ = SKB_POOL.try_with(|p| {
-        if let Ok(mut p) = p.try_borrow_mut() {
-            if p.len() < SKB_POOL_MAX {
-                p.push(h);
-            }
-        }
-    });
+    h.buf = SkbData::default();
+    to_pool(&HEAD_POOL, h);
 }
 
 /// A packet buffer (`struct sk_buff`) with its one data buffer.
@@ -248,8 +361,9 @@ impl Clone for SkBuff {
     /// fields.
     fn clone(&self) -> Self {
         let src = self.hd();
-        let mut h = head_alloc(src.buf.bytes().len());
-        h.buf.vec_mut().extend_from_slice(src.buf.bytes());
+        let used = src.buf.bytes().get(..src.tail as usize).unwrap_or(src.buf.bytes());
+        let mut h = head_alloc(used.len());
+        h.buf.vec_mut(0).extend_from_slice(used);
         self.with_head_like(h)
     }
 }
@@ -291,7 +405,7 @@ impl SkBuff {
     pub fn alloc(headroom: usize, len: usize) -> SkBuff {
         let total = headroom.saturating_add(len);
         let mut h = head_alloc(total);
-        h.buf.vec_mut().resize(total, 0);
+        h.buf.vec_mut(0).resize(total, 0);
         h.data = off(headroom);
         h.tail = off(total);
         SkBuff::with_head(h, 0)
@@ -302,7 +416,7 @@ impl SkBuff {
     /// `memcpy_from_msg`).
     pub fn with_payload(headroom: usize, payload: &[u8]) -> SkBuff {
         let mut h = head_alloc(headroom + payload.len());
-        let buf = h.buf.vec_mut();
+        let buf = h.buf.vec_mut(0);
         buf.resize(headroom, 0);
         buf.extend_from_slice(payload);
         h.data = off(headroom);
@@ -316,7 +430,7 @@ impl SkBuff {
     #[inline]
     pub fn from_frame(frame: &[u8], ifindex: i32) -> SkBuff {
         let mut h = head_alloc(frame.len());
-        h.buf.vec_mut().extend_from_slice(frame);
+        h.buf.vec_mut(0).extend_from_slice(frame);
         h.tail = off(frame.len());
         SkBuff::with_head(h, ifindex)
     }
@@ -325,7 +439,35 @@ impl SkBuff {
     #[inline]
     pub fn from_vec(frame: Vec<u8>, ifindex: i32) -> SkBuff {
         let tail = off(frame.len());
-        SkBuff::with_head(Box::new(SkbHead { buf: SkbData::Own(frame), tail, ..SkbHead::default() }), ifindex)
+        let mut h = head_with(SkbData::Own(frame));
+        h.tail = tail;
+        SkBuff::with_head(h, ifindex)
+    }
+
+    /// `napi_build_skb(data, frag_size)` + `skb_reserve(headroom)` +
+    /// `__skb_put(len)`: an skb around a device's receive buffer, which
+    /// the device filled with a `len`-byte frame after `headroom` bytes,
+    /// arriving on `ifindex`. No copy: the skb reads and edits the frame
+    /// where the device wrote it, and freeing the skb gives `page` back
+    /// to its pool. `None`, and `page` is recycled, if the frame does not
+    /// fit the buffer (a driver counts that as a length error).
+    #[inline]
+    pub fn build_skb(page: Page, headroom: usize, len: usize, ifindex: i32) -> Option<SkBuff> {
+        let end = headroom.checked_add(len).filter(|&e| e <= page.len())?;
+        let mut h = head_with(SkbData::Page(page));
+        h.data = off(headroom);
+        h.tail = off(end);
+        Some(SkBuff::with_head(h, ifindex))
+    }
+
+    /// Whether the bytes are a device's buffer from a page pool (built by
+    /// [`SkBuff::build_skb`] and not since copied out).
+    pub fn is_page_backed(&self) -> bool {
+        match &self.hd().buf {
+            SkbData::Own(_) => false,
+            SkbData::Page(_) => true,
+            SkbData::Shared(a) => matches!(**a, Bytes::Page(_)),
+        }
     }
 
     /// `skb->len`: bytes from `data` to `tail`.
@@ -353,7 +495,7 @@ impl SkBuff {
     #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
         let h = self.hd_mut();
-        h.buf.vec_mut().get_mut(h.data as usize..h.tail as usize).unwrap_or(&mut [])
+        h.buf.bytes_mut().get_mut(h.data as usize..h.tail as usize).unwrap_or(&mut [])
     }
 
     /// `skb_headroom`.
@@ -392,7 +534,7 @@ impl SkBuff {
         let h = self.hd_mut();
         if n > h.data as usize {
             let grow = n - h.data as usize + MAX_HEADER;
-            let old = h.buf.bytes();
+            let old = h.buf.bytes().get(..h.tail as usize).unwrap_or(h.buf.bytes());
             let mut buf = Vec::with_capacity((old.len() + grow).max(SKB_MIN_ALLOC));
             buf.resize(grow, 0);
             buf.extend_from_slice(old);
@@ -406,7 +548,7 @@ impl SkBuff {
         }
         h.data -= n as u32;
         let d = h.data as usize;
-        h.buf.vec_mut().get_mut(d..d + n).unwrap_or(&mut [])
+        h.buf.bytes_mut().get_mut(d..d + n).unwrap_or(&mut [])
     }
 
     /// `skb_put(skb, n)`: `n` more (zeroed) bytes at the tail.
@@ -414,12 +556,14 @@ impl SkBuff {
         let h = self.hd_mut();
         let t = h.tail as usize;
         let end = t + n;
-        let buf = h.buf.vec_mut();
-        if end > buf.len() {
-            buf.resize(end, 0);
+        if end > h.buf.bytes().len() {
+            h.buf.vec_mut(t).resize(end, 0);
         }
         h.tail = off(end);
-        buf.get_mut(t..end).unwrap_or(&mut [])
+        let added = h.buf.bytes_mut().get_mut(t..end).unwrap_or(&mut []);
+        // A trimmed or device buffer holds old bytes past the tail.
+        added.fill(0);
+        added
     }
 
     /// `pskb_trim(skb, len)`: drops bytes past `len` (link-layer padding,
@@ -463,7 +607,7 @@ impl SkBuff {
     /// Mutable bytes from the MAC header on.
     pub fn mac_header_mut(&mut self) -> &mut [u8] {
         let h = self.hd_mut();
-        h.buf.vec_mut().get_mut(h.mac_header as usize..h.tail as usize).unwrap_or(&mut [])
+        h.buf.bytes_mut().get_mut(h.mac_header as usize..h.tail as usize).unwrap_or(&mut [])
     }
 
     /// `skb_network_header(skb)`: the bytes from the network header on.
@@ -476,7 +620,7 @@ impl SkBuff {
     /// Mutable bytes from the network header on.
     pub fn network_header_mut(&mut self) -> &mut [u8] {
         let h = self.hd_mut();
-        h.buf.vec_mut().get_mut(h.network_header as usize..h.tail as usize).unwrap_or(&mut [])
+        h.buf.bytes_mut().get_mut(h.network_header as usize..h.tail as usize).unwrap_or(&mut [])
     }
 
     /// `skb_transport_header(skb)`: the bytes from the transport header on.
@@ -517,11 +661,10 @@ impl SkBuff {
     /// bytes gets its own copy of them ([`SkbData`]), so a clone never
     /// sees another's writes. [`Clone`] is `skb_copy`.
     pub fn skb_clone(&mut self) -> SkBuff {
-        // A head of its own without a buffer: taking one from the pool
-        // would free the pooled buffer (and `head_free` keeps no head
-        // whose buffer is shared).
+        // A head of its own without a buffer (from the bufferless pool:
+        // one from `SKB_POOL` would come with a buffer to throw away).
         let shared = self.hd_mut().buf.share();
-        self.with_head_like(Box::new(SkbHead { buf: SkbData::Shared(shared), ..SkbHead::default() }))
+        self.with_head_like(head_with(SkbData::Shared(shared)))
     }
 
     /// An skb with buffer `h` and this one's offsets and fields (what a
@@ -551,7 +694,7 @@ impl SkBuff {
     /// bytes (1 unless cloned).
     pub fn dataref(&self) -> usize {
         match &self.hd().buf {
-            SkbData::Own(_) => 1,
+            SkbData::Own(_) | SkbData::Page(_) => 1,
             SkbData::Shared(a) => Arc::strong_count(a),
         }
     }
@@ -561,7 +704,7 @@ impl SkBuff {
     /// No copy when they start the buffer.
     pub fn into_frame(mut self) -> Vec<u8> {
         let Some(mut h) = self.head.take() else { return Vec::new() };
-        let mut buf = std::mem::take(h.buf.vec_mut());
+        let mut buf = std::mem::take(h.buf.vec_mut(h.tail as usize));
         buf.truncate(h.tail as usize);
         if h.data > 0 {
             buf.drain(..h.data as usize);
@@ -811,6 +954,80 @@ mod tests {
         let d = a.clone();
         assert_eq!((d.dataref(), d.data()), (1, &b"Payload"[..]));
         assert_ne!(d.data().as_ptr(), a.data().as_ptr());
+    }
+
+    fn page_pool() -> crate::page_pool::PagePool {
+        use crate::page_pool::{PagePool, PagePoolParams};
+        PagePool::new(PagePoolParams { pool_size: 8, buf_len: 2048, max_pages: 8, dma_base: 0 }).expect("pool")
+    }
+
+    /// `napi_build_skb`: the skb is the device's buffer, read and edited in
+    /// place; freeing it returns the buffer to its pool.
+    #[test]
+    fn build_skb_lends_the_device_buffer() {
+        let pool = page_pool();
+        let mut page = pool.alloc().expect("page");
+        page.bytes_mut()[64..64 + 6].copy_from_slice(b"abcdef");
+        let addr = page.dma_addr();
+        let mut skb = SkBuff::build_skb(page, 64, 6, 3).expect("fits");
+        assert!(skb.is_page_backed());
+        assert_eq!((skb.data(), skb.headroom(), skb.ifindex), (&b"abcdef"[..], 64, 3));
+        skb.data_mut()[0] = b'A';
+        assert!(skb.pull(2));
+        assert_eq!(skb.data(), b"cdef");
+        assert!(skb.is_page_backed(), "edits in place keep the device buffer");
+        assert_eq!(skb.truesize(), 2048 + SKB_HEAD_SIZE);
+        drop(skb);
+        assert_eq!(pool.cached(), 1);
+        let again = pool.alloc().expect("page");
+        assert_eq!(again.dma_addr(), addr);
+        assert_eq!(&again.bytes()[64..66], b"Ab", "it was the same memory");
+    }
+
+    /// A frame longer than its buffer is refused, the buffer recycled.
+    #[test]
+    fn build_skb_refuses_a_frame_past_the_buffer() {
+        let pool = page_pool();
+        let page = pool.alloc().expect("page");
+        assert!(SkBuff::build_skb(page, 64, 2048 - 63, 1).is_none());
+        assert_eq!(pool.cached(), 1);
+        let page = pool.alloc().expect("page");
+        assert!(SkBuff::build_skb(page, usize::MAX, 2, 1).is_none());
+    }
+
+    /// Growing a page-backed skb past its buffer copies the bytes in use
+    /// into the stack's own memory (`pskb_expand_head`) and gives the
+    /// buffer back; a clone shares the device buffer until one writes.
+    #[test]
+    fn page_backed_skb_grows_and_clones() {
+        let pool = page_pool();
+        let mut page = pool.alloc().expect("page");
+        page.bytes_mut()[..4].copy_from_slice(b"wxyz");
+        let mut skb = SkBuff::build_skb(page, 0, 4, 1).expect("fits");
+        let mut clone = skb.skb_clone();
+        assert_eq!((clone.data(), skb.dataref()), (&b"wxyz"[..], 2));
+        clone.data_mut()[0] = b'W';
+        assert_eq!((skb.data(), clone.data()), (&b"wxyz"[..], &b"Wxyz"[..]));
+        assert!(!clone.is_page_backed(), "the writer got a copy");
+        drop(clone);
+        skb.push(8).copy_from_slice(b"headroom");
+        assert_eq!(skb.data(), b"headroomwxyz");
+        assert!(!skb.is_page_backed());
+        assert_eq!(pool.cached(), 1, "the device buffer went back when the bytes moved");
+        skb.put(2048).fill(1);
+        assert_eq!(skb.len(), 12 + 2048);
+    }
+
+    /// `skb_put` hands out zeroes even where a device buffer held an
+    /// earlier frame.
+    #[test]
+    fn put_on_a_device_buffer_is_zeroed() {
+        let pool = page_pool();
+        let mut page = pool.alloc().expect("page");
+        page.bytes_mut()[..8].fill(0xff);
+        let mut skb = SkBuff::build_skb(page, 0, 4, 1).expect("fits");
+        assert_eq!(skb.put(4), &[0; 4]);
+        assert_eq!(skb.data(), &[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
     }
 
     #[test]
