@@ -87,15 +87,9 @@ pub struct IgbDriverState {
 /// A kernel with what igb needs: the PCI bus, the device layer (netdevice
 /// tables, softnet_data and NAPI), and a place for the driver's own state (resource
 /// `IgbDriver`).
-pub trait IgbKernel:
-    DevSpec + HasState<PciBusState> + HasState<IgbDriverState>
-{
-}
+pub trait IgbKernel: DevSpec + HasState<PciBusState> + HasState<IgbDriverState> {}
 
-impl<S> IgbKernel for S where
-    S: DevSpec + HasState<PciBusState> + HasState<IgbDriverState>
-{
-}
+impl<S> IgbKernel for S where S: DevSpec + HasState<PciBusState> + HasState<IgbDriverState> {}
 
 /// `igb_init_module()` (igb_main.c, `module_init`): prints the driver
 /// string and copyright (`pr_info`, prefixed "igb: " by igb's `pr_fmt`),

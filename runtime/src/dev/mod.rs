@@ -57,10 +57,10 @@ use crate::init::InitResult;
 use crate::kernel::Kernel;
 use crate::netns::{Net, PernetSpec, PernetState};
 use crate::skbuff::{SkBuff, SkBuffHead, SkbCacheState};
+use crate::softirq::{open_softirq, KsoftirqdState, Softirq, SoftirqAction};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
-use crate::softirq::{open_softirq, KsoftirqdState, Softirq, SoftirqAction};
 
 /// Every packet (`ETH_P_ALL`): taps such as AF_PACKET.
 pub const ETH_P_ALL: u16 = 0x0003;
