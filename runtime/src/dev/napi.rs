@@ -128,8 +128,9 @@ impl<S: ProtoSpec, P: ?Sized> NapiStruct<S, P> {
         &self.dev_name
     }
 
-    /// The driver's poll state, locked (uncontended while the softirq is
-    /// not polling it).
+    /// The driver's poll state, locked: uncontended while the softirq is
+    /// not polling it. The poll itself already has it (`&mut self`) and
+    /// must not call this (the lock is held across the poll).
     pub fn poll_state(&self) -> MutexGuard<'_, P> {
         lock(&self.poll)
     }
