@@ -1,10 +1,12 @@
 //! `net.core` sysctls (net/core/sysctl_net_core.c, net/sysctl_net.c).
 //!
-//! Global knobs (`net_core_table`) keep their values here; per-namespace
-//! ones (`netns_core_table`: somaxconn) live in each namespace's
-//! [`SysctlCoreNet`], the state of `sysctl_core_ops`.
+//! Global knobs (`net_core_table`) keep their values here, except the two
+//! `net_rx_action` reads, whose `.data` points into net/core/dev.c: they
+//! live in [`SoftnetDataState`] (`netdev_budget`, `netdev_budget_usecs`).
+//! Per-namespace ones (`netns_core_table`: somaxconn) live in each
+//! namespace's [`SysctlCoreNet`], the state of `sysctl_core_ops`.
 
-use crate::dev::{NETDEV_BUDGET, NETDEV_MAX_BACKLOG, WEIGHT_P};
+use crate::dev::{DevSpec, SoftnetDataState, NETDEV_MAX_BACKLOG, WEIGHT_P};
 use crate::errno::Errno;
 use crate::init::InitResult;
 use crate::kernel::{HasState, Kernel};
@@ -25,8 +27,19 @@ pub const OPTMEM_MAX: i32 = 20_480;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CtlTable {
     pub procname: &'static str,
-    pub value: i32,
+    pub data: CtlData,
     pub mode: u16,
+}
+
+/// Where a `struct ctl_table` entry's `.data` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CtlData {
+    /// In the table: the value itself.
+    Int(i32),
+    /// `&netdev_budget`: [`SoftnetDataState::netdev_budget`].
+    NetdevBudget,
+    /// `&netdev_budget_usecs`: [`SoftnetDataState::netdev_budget_usecs`].
+    NetdevBudgetUsecs,
 }
 
 /// One `register_net_sysctl(net, path, table)` call: which namespace (by
@@ -47,9 +60,18 @@ pub struct SysctlNetCoreState {
 }
 
 impl SysctlNetCoreState {
-    /// The value of global knob `procname` (`"netdev_max_backlog"`).
+    /// Where global knob `procname` (`"netdev_max_backlog"`) keeps its value.
+    pub fn data(&self, procname: &str) -> Option<CtlData> {
+        self.net_core_table.iter().find(|t| t.procname == procname).map(|t| t.data)
+    }
+
+    /// The value of global knob `procname` if the table holds it (not
+    /// `netdev_budget`/`netdev_budget_usecs`: [`proc_sys_net_core`] reads those).
     pub fn get(&self, procname: &str) -> Option<i32> {
-        self.net_core_table.iter().find(|t| t.procname == procname).map(|t| t.value)
+        match self.data(procname)? {
+            CtlData::Int(v) => Some(v),
+            CtlData::NetdevBudget | CtlData::NetdevBudgetUsecs => None,
+        }
     }
 
     /// Every registration, in order.
@@ -79,24 +101,32 @@ impl SysctlNetCoreState {
     }
 }
 
-/// `net_core_table` with Linux 6.0's x86_64 defaults.
+/// `net_core_table` with Linux 6.0's x86_64 defaults (the two
+/// `net_rx_action` knobs' defaults are `net_dev_init`'s: `NETDEV_BUDGET`,
+/// `NETDEV_BUDGET_USECS`), in Linux's order.
 fn net_core_table() -> Vec<CtlTable> {
-    [
+    let int = |(procname, v): (&'static str, i32)| CtlTable { procname, data: CtlData::Int(v), mode: 0o644 };
+    let mut table: Vec<CtlTable> = [
         ("wmem_max", SK_WMEM_MAX),
         ("rmem_max", SK_RMEM_MAX),
         ("wmem_default", SK_WMEM_MAX),
         ("rmem_default", SK_RMEM_MAX),
         ("dev_weight", WEIGHT_P),
         ("netdev_max_backlog", NETDEV_MAX_BACKLOG),
-        ("netdev_budget", NETDEV_BUDGET),
         ("optmem_max", OPTMEM_MAX),
         // net_msg_cost is 5 * HZ jiffies, shown in seconds.
         ("message_cost", 5),
         ("message_burst", 10),
     ]
     .into_iter()
-    .map(|(procname, value)| CtlTable { procname, value, mode: 0o644 })
-    .collect()
+    .map(int)
+    .collect();
+    // netdev_budget where it always was here; netdev_budget_usecs last (it
+    // comes after netdev_budget in Linux's table too).
+    let at = table.iter().position(|t| t.procname == "netdev_max_backlog").map_or(table.len(), |i| i + 1);
+    table.insert(at, CtlTable { procname: "netdev_budget", data: CtlData::NetdevBudget, mode: 0o644 });
+    table.push(CtlTable { procname: "netdev_budget_usecs", data: CtlData::NetdevBudgetUsecs, mode: 0o644 });
+    table
 }
 
 /// `net->core.sysctl_somaxconn` and the namespace's registration of
@@ -110,8 +140,9 @@ pub struct SysctlCoreNet {
 }
 
 /// Reads /proc/sys/net/core/`procname` as seen from `net`: `somaxconn`
-/// from the namespace, the rest from `net_core_table`.
-pub fn proc_sys_net_core<S: PernetSpec + HasState<SysctlNetCoreState>>(
+/// from the namespace, `netdev_budget` and `netdev_budget_usecs` from
+/// softnet_data, the rest from `net_core_table`.
+pub fn proc_sys_net_core<S: DevSpec + HasState<SysctlNetCoreState>>(
     k: &Kernel<S>,
     net: &Net<S>,
     procname: &str,
@@ -123,7 +154,12 @@ where
     if procname == "somaxconn" {
         return Ok(i64::from(net.get::<SysctlCoreNet>()?.sysctl_somaxconn));
     }
-    sysctl.get(procname).map(i64::from).ok_or(Errno::ENOENT)
+    let value = match sysctl.data(procname).ok_or(Errno::ENOENT)? {
+        CtlData::Int(v) => v,
+        CtlData::NetdevBudget => k.get::<SoftnetDataState<S>>()?.netdev_budget,
+        CtlData::NetdevBudgetUsecs => k.get::<SoftnetDataState<S>>()?.netdev_budget_usecs,
+    };
+    Ok(i64::from(value))
 }
 
 /// `sysctl_core_init()` (net/core/sysctl_net_core.c, fs_initcall):
@@ -175,6 +211,10 @@ mod tests {
             (Some(1000), Some(212_992), Some(64))
         );
         assert_eq!(s.get("nope"), None);
+        assert_eq!(s.data("netdev_budget_usecs"), Some(CtlData::NetdevBudgetUsecs));
+        let names: Vec<_> = s.net_core_table.iter().map(|t| t.procname).collect();
+        assert_eq!(names[5..8], ["netdev_max_backlog", "netdev_budget", "optmem_max"]);
+        assert_eq!(names.last(), Some(&"netdev_budget_usecs"));
         assert_eq!(s.headers().len(), 1);
         assert_eq!(sysctl_core_init(&mut k), Err(Errno::EEXIST));
     }

@@ -11,7 +11,7 @@
 pub mod e1000_hw;
 
 use e1000_hw::*;
-use netgen_runtime::dev::{NetdevNetState, SoftnetDataState};
+use netgen_runtime::dev::{DevSpec, NetdevNetState, SoftnetDataState};
 use netgen_runtime::init::InitResult;
 use netgen_runtime::kernel::HasState;
 use netgen_runtime::pci::{
@@ -84,18 +84,12 @@ pub struct IgbDriverState {
     pub bound: Vec<String>,
 }
 
-/// A kernel with what igb needs: the PCI bus, the netdevice tables and
-/// softnet_data, and a place for the driver's own state (resource
+/// A kernel with what igb needs: the PCI bus, the device layer (netdevice
+/// tables, softnet_data and NAPI), and a place for the driver's own state (resource
 /// `IgbDriver`).
-pub trait IgbKernel:
-    HasState<PciBusState> + HasState<NetdevNetState> + HasState<SoftnetDataState> + HasState<IgbDriverState>
-{
-}
+pub trait IgbKernel: DevSpec + HasState<PciBusState> + HasState<IgbDriverState> {}
 
-impl<S> IgbKernel for S where
-    S: HasState<PciBusState> + HasState<NetdevNetState> + HasState<SoftnetDataState> + HasState<IgbDriverState>
-{
-}
+impl<S> IgbKernel for S where S: DevSpec + HasState<PciBusState> + HasState<IgbDriverState> {}
 
 /// `igb_init_module()` (igb_main.c, `module_init`): prints the driver
 /// string and copyright (`pr_info`, prefixed "igb: " by igb's `pr_fmt`),
@@ -108,7 +102,7 @@ impl<S> IgbKernel for S where
 pub fn igb_init_module<S: IgbKernel>(k: &mut Kernel<S>) -> InitResult {
     k.get::<PciBusState>()?;
     k.get::<NetdevNetState>()?;
-    k.get::<SoftnetDataState>()?;
+    k.get::<SoftnetDataState<S>>()?;
     if k.has::<IgbDriverState>() {
         return Err(Errno::EEXIST);
     }

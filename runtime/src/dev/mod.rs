@@ -4,12 +4,15 @@
 //!
 //! * [`ptype`]: `ptype_all`/`ptype_base` and `dev_add_pack`.
 //! * [`netdevice`]: `struct net_device`, device kinds, rings, addresses.
-//! * [`rx`]: `netif_rx`, `net_rx_action`, `netif_receive_skb`.
+//! * [`rx`]: `netif_rx`, the per-namespace ring poll, `netif_receive_skb`.
+//! * [`napi`]: NAPI, `net_rx_action` and `net_tx_action` (the NET_RX and
+//!   NET_TX softirqs) over each CPU's `softnet_data`.
 //! * [`xmit`]: the transmit path, `dev_queue_xmit`.
 //! * [`loopback`]: `lo` (drivers/net/loopback.c).
 //! * [`veth`]: veth pairs (drivers/net/veth.c) and external devices.
 
 pub mod loopback;
+pub mod napi;
 pub mod netdevice;
 pub mod ptype;
 pub mod rx;
@@ -28,7 +31,7 @@ crate::tables::spec_needs! {
         + crate::tables::NetState<ptype::NetPtype<Self>>
         + crate::kernel::HasState<PtypeBaseState<Self>>
         + crate::kernel::HasState<OffloadBaseState>
-        + crate::kernel::HasState<SoftnetDataState>
+        + crate::kernel::HasState<SoftnetDataState<Self>>
         + crate::kernel::HasState<NetSoftirqsState>
         + crate::kernel::HasState<NetdevNetState>
         + crate::kernel::HasState<LoopbackState>
@@ -55,6 +58,9 @@ use crate::kernel::Kernel;
 use crate::netns::{Net, PernetSpec, PernetState};
 use crate::skbuff::{SkBuff, SkBuffHead, SkbCacheState};
 use crate::softirq::{open_softirq, KsoftirqdState, Softirq, SoftirqAction};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 
 /// Every packet (`ETH_P_ALL`): taps such as AF_PACKET.
 pub const ETH_P_ALL: u16 = 0x0003;
@@ -68,6 +74,9 @@ pub const WEIGHT_P: i32 = 64;
 pub const NETDEV_MAX_BACKLOG: i32 = 1000;
 /// `netdev_budget`: packets one `net_rx_action` run may process.
 pub const NETDEV_BUDGET: i32 = 300;
+/// `netdev_budget_usecs` (`2 * USEC_PER_SEC / HZ` at HZ=1000): how long one
+/// `net_rx_action` run may poll.
+pub const NETDEV_BUDGET_USECS: i32 = 2000;
 
 /// `IFNAMSIZ`: a device name is at most `IFNAMSIZ - 1` bytes.
 pub const IFNAMSIZ: usize = 16;
@@ -145,9 +154,12 @@ pub fn dev_remove_offload<S: DevSpec>(k: &mut Kernel<S>, name: &str) -> Result<(
     Ok(())
 }
 
-/// `struct napi_struct`, as far as scheduling goes.
+/// The per-CPU backlog NAPI (`softnet_data.backlog`): its name, poll
+/// function and weight. Its poll, `process_backlog`, is what
+/// [`rx::net_rx_action`] does in each namespace: the devices' rings that
+/// `netif_rx` fills are the backlog here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NapiStruct {
+pub struct BacklogNapi {
     pub name: &'static str,
     /// The `poll` function, by name.
     pub poll: &'static str,
@@ -155,49 +167,85 @@ pub struct NapiStruct {
 }
 
 /// One CPU's `struct softnet_data`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Softnet {
+pub struct Softnet<S: ProtoSpec> {
     pub cpu: usize,
     /// Packets `netif_rx` queued for this CPU's backlog.
     pub input_pkt_queue: SkBuffHead,
     /// Packets `process_backlog` has taken off `input_pkt_queue`.
     pub process_queue: SkBuffHead,
-    /// NAPI instances with work, by name.
-    pub poll_list: Vec<&'static str>,
+    /// `sd->poll_list`: the NAPIs scheduled on this CPU, in polling order.
+    /// The mutex is this CPU's `local_irq_save`: held only to add or splice.
+    pub(crate) poll_list: Mutex<VecDeque<napi::Napi<S>>>,
     /// Qdiscs waiting for `net_tx_action`, by name.
     pub output_queue: Vec<&'static str>,
-    /// Transmitted packets `net_tx_action` frees.
-    pub completion_queue: Vec<SkBuff>,
+    /// `sd->completion_queue`: buffers `dev_kfree_skb_irq` left for
+    /// `net_tx_action` to free.
+    pub(crate) completion_queue: Mutex<Vec<SkBuff>>,
     /// The per-CPU NAPI that drains `input_pkt_queue`.
-    pub backlog: NapiStruct,
+    pub backlog: BacklogNapi,
     /// /proc/net/softnet_stat columns.
     pub processed: u32,
     pub dropped: u32,
-    pub time_squeeze: u32,
+    /// `sd->time_squeeze`: `net_rx_action` runs that stopped with work
+    /// left because the budget or the time ran out.
+    pub(crate) time_squeeze: AtomicU32,
 }
 
-impl Softnet {
+impl<S: ProtoSpec> Softnet<S> {
     /// The state `net_dev_init` sets up for `cpu`.
     fn new(cpu: usize) -> Self {
         Softnet {
             cpu,
             input_pkt_queue: SkBuffHead::new(),
             process_queue: SkBuffHead::new(),
-            poll_list: Vec::new(),
+            poll_list: Mutex::new(VecDeque::new()),
             output_queue: Vec::new(),
-            completion_queue: Vec::new(),
-            backlog: NapiStruct { name: "backlog", poll: "process_backlog", weight: WEIGHT_P },
+            completion_queue: Mutex::new(Vec::new()),
+            backlog: BacklogNapi { name: "backlog", poll: "process_backlog", weight: WEIGHT_P },
             processed: 0,
             dropped: 0,
-            time_squeeze: 0,
+            time_squeeze: AtomicU32::new(0),
         }
+    }
+
+    /// `sd->time_squeeze` (/proc/net/softnet_stat's third column).
+    pub fn time_squeeze(&self) -> u32 {
+        self.time_squeeze.load(Ordering::SeqCst)
+    }
+
+    /// How many NAPIs are on the poll list.
+    pub fn poll_list_len(&self) -> usize {
+        self.poll_list.lock().map_or_else(|e| e.into_inner().len(), |l| l.len())
+    }
+
+    /// How many buffers wait on `completion_queue`.
+    pub fn completion_queue_len(&self) -> usize {
+        self.completion_queue.lock().map_or_else(|e| e.into_inner().len(), |l| l.len())
     }
 }
 
-/// Per-CPU `softnet_data` (resource `SoftnetData`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SoftnetDataState {
-    pub per_cpu: Vec<Softnet>,
+/// Per-CPU `softnet_data` and the globals of net/core/dev.c that
+/// `net_rx_action` reads (resource `SoftnetData`).
+pub struct SoftnetDataState<S: ProtoSpec> {
+    pub per_cpu: Vec<Softnet<S>>,
+    /// `netdev_budget` (net.core.netdev_budget): work one `net_rx_action`
+    /// run may do, shared by every NAPI of the CPU.
+    pub netdev_budget: i32,
+    /// `netdev_budget_usecs` (net.core.netdev_budget_usecs): how long one
+    /// `net_rx_action` run may poll.
+    pub netdev_budget_usecs: i32,
+    /// `netif_napi_add_weight`'s `netdev_err_once` has printed.
+    pub(crate) napi_weight_warned: bool,
+    /// What softirq context printed (`__napi_poll`'s warnings):
+    /// [`Kernel::printk`] needs the kernel to itself.
+    pub(crate) log: Mutex<Vec<String>>,
+}
+
+impl<S: ProtoSpec> SoftnetDataState<S> {
+    /// The warnings printed from softirq context, oldest first.
+    pub fn softirq_log(&self) -> Vec<String> {
+        self.log.lock().map_or_else(|e| e.into_inner().clone(), |l| l.clone())
+    }
 }
 
 /// `NET_TX_SOFTIRQ` and `NET_RX_SOFTIRQ` are open (resource `NetSoftirqs`).
@@ -281,7 +329,7 @@ pub fn net_dev_init<S: DevSpec>(k: &mut Kernel<S>) -> InitResult {
     k.get::<SkbCacheState>()?;
     if k.has::<PtypeBaseState<S>>()
         || k.has::<OffloadBaseState>()
-        || k.has::<SoftnetDataState>()
+        || k.has::<SoftnetDataState<S>>()
         || k.has::<NetdevNetState>()
     {
         return Err(Errno::EEXIST);
@@ -290,7 +338,13 @@ pub fn net_dev_init<S: DevSpec>(k: &mut Kernel<S>) -> InitResult {
     k.provide(OffloadBaseState::default())?;
     k.provide(NetdevNetState)?;
     let per_cpu = (0..k.nr_cpus()).map(Softnet::new).collect();
-    k.provide(SoftnetDataState { per_cpu })?;
+    k.provide(SoftnetDataState::<S> {
+        per_cpu,
+        netdev_budget: NETDEV_BUDGET,
+        netdev_budget_usecs: NETDEV_BUDGET_USECS,
+        napi_weight_warned: false,
+        log: Mutex::new(Vec::new()),
+    })?;
     k.provide(LoopbackState)?;
     open_softirq(k, Softirq::NetTx, SoftirqAction::NetTxAction)?;
     open_softirq(k, Softirq::NetRx, SoftirqAction::NetRxAction)?;
@@ -395,9 +449,9 @@ mod tests {
     #[test]
     fn net_dev_init_builds_softnet_and_softirqs() {
         let k = booted(2);
-        let sd = &k.get::<SoftnetDataState>().unwrap().per_cpu;
+        let sd = &k.get::<SoftnetDataState<T>>().unwrap().per_cpu;
         assert_eq!(sd.len(), 2);
-        assert!(sd.iter().all(|s| s.backlog.weight == 64 && s.input_pkt_queue.is_empty() && s.poll_list.is_empty()));
+        assert!(sd.iter().all(|s| s.backlog.weight == 64 && s.input_pkt_queue.is_empty() && s.poll_list_len() == 0));
         assert_eq!(sd[1].cpu, 1);
 
         let softirq = k.get::<KsoftirqdState>().unwrap();

@@ -89,7 +89,7 @@ fn each_spec_resource_has_its_state() {
         k.has::<sock::ProcNetProtocolsState>(),
         k.has::<dev::PtypeBaseState<T>>(),
         k.has::<dev::OffloadBaseState>(),
-        k.has::<dev::SoftnetDataState>(),
+        k.has::<dev::SoftnetDataState<T>>(),
         k.has::<dev::NetSoftirqsState>(),
         k.has::<dev::NetdevNetState>(),
         k.has::<dev::LoopbackState>(),
