@@ -187,6 +187,8 @@ fn run_fn_table(cx: &mut Cx<'_>, b: &mut Batch, n: usize, table: &FnTable) {
 // beside the slots, then the generated `match`.
 
 fn run_generated(cx: &mut Cx<'_>, b: &mut Batch, n: usize, protos: &InetProtosState<Pernet>) {
+    // The table loaded once per batch, as `ip_list_rcv` does.
+    let protos = protos.load();
     for (skb, &p) in b.skbs.drain(..n).zip(&b.protocols) {
         let _ = match protos.deliver(cx, skb, p) {
             Ok(ret) => ret,

@@ -79,11 +79,11 @@ fn pair(k: &Kernel) -> (NetRef<Pernet>, NetRef<Pernet>) {
 fn boot_fills_the_tables_with_the_spec_entries() {
     let k = boot();
     let protos = k.get::<InetProtosState<Pernet>>().unwrap();
-    assert_eq!(protos.get(17).map(|p| &p.entry), Some(&Entry::Spec(inet_protocols::UDP_PROTOCOL)));
-    assert_eq!(protos.get(1).map(|p| &p.entry), Some(&Entry::Spec(inet_protocols::ICMP_PROTOCOL)));
+    assert_eq!(protos.get(17).map(|p| p.entry), Some(Entry::Spec(inet_protocols::UDP_PROTOCOL)));
+    assert_eq!(protos.get(1).map(|p| p.entry), Some(Entry::Spec(inet_protocols::ICMP_PROTOCOL)));
     assert_eq!(protos.get(6).map(|p| p.handler), Some("tcp_v4_rcv"));
     if let Some(nr) = IPPROTO_EXPERIMENT {
-        assert!(matches!(protos.get(nr).map(|p| &p.entry), Some(Entry::Fn(..))), "user crate's");
+        assert!(matches!(protos.get(nr).map(|p| p.entry), Some(Entry::Fn(..))), "user crate's");
     }
     let fam = k.get::<SockRegistryState<Pernet>>().unwrap();
     assert_eq!(fam.family(2).map(|f| &f.entry), Some(&Entry::Spec(families::INET_FAMILY_OPS)));
@@ -171,9 +171,9 @@ fn run_time_registration_keeps_linux_errors() {
     let big = NetProtoFamily::<Pernet>::dynamic(NPROTO as u16, "my_create", create);
     assert_eq!(sock_register(&mut k, big), Err(Errno::ENOBUFS));
     let udp2 = NetProtocol::<Pernet>::dynamic("my_udp", rcv, None);
-    assert_eq!(inet_add_protocol(&mut k, udp2.clone(), 17), Err(Errno::EBUSY), "udp_protocol holds the slot");
+    assert_eq!(inet_add_protocol(&k, udp2.clone(), 17), Err(Errno::EBUSY), "udp_protocol holds the slot");
     if let Some(nr) = IPPROTO_EXPERIMENT {
-        assert_eq!(inet_add_protocol(&mut k, udp2, nr), Err(Errno::EBUSY), "the user crate's");
+        assert_eq!(inet_add_protocol(&k, udp2, nr), Err(Errno::EBUSY), "the user crate's");
     }
 
     let sw = k.get::<InetswState<Pernet>>().unwrap().list(2)[0].clone();

@@ -86,7 +86,7 @@ pub struct Kernel<S: KernelSpec> {
 
 struct Ext {
     name: &'static str,
-    value: Box<dyn Any + Send>,
+    value: Box<dyn Any + Send + Sync>,
 }
 
 impl<S: KernelSpec> Kernel<S> {
@@ -167,7 +167,7 @@ impl<S: KernelSpec> Kernel<S> {
 
     /// Installs state of a user crate (a type no spec resource names);
     /// `EEXIST` for a second value of one type.
-    pub fn provide_ext<T: Any + Send>(&mut self, value: T) -> Result<(), Errno> {
+    pub fn provide_ext<T: Any + Send + Sync>(&mut self, value: T) -> Result<(), Errno> {
         let id = TypeId::of::<T>();
         if self.ext.contains_key(&id) {
             return Err(Errno::EEXIST);
@@ -177,12 +177,12 @@ impl<S: KernelSpec> Kernel<S> {
     }
 
     /// A user crate's state of type `T`, or `ENOENT`.
-    pub fn ext<T: Any + Send>(&self) -> Result<&T, Errno> {
+    pub fn ext<T: Any + Send + Sync>(&self) -> Result<&T, Errno> {
         self.ext.get(&TypeId::of::<T>()).and_then(|s| s.value.downcast_ref::<T>()).ok_or(Errno::ENOENT)
     }
 
     /// Mutable [`Kernel::ext`].
-    pub fn ext_mut<T: Any + Send>(&mut self) -> Result<&mut T, Errno> {
+    pub fn ext_mut<T: Any + Send + Sync>(&mut self) -> Result<&mut T, Errno> {
         self.ext.get_mut(&TypeId::of::<T>()).and_then(|s| s.value.downcast_mut::<T>()).ok_or(Errno::ENOENT)
     }
 

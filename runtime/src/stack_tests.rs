@@ -325,7 +325,7 @@ fn spec_entries_register_once_and_roll_back() {
     // A slot taken by someone else: logged, not fatal (as inet_init).
     unregister_spec_entries::<TestSpec>(&mut st.k, &crate::testspec::tables::registered_by::INET_INIT);
     let squat = NetProtocol::<TestSpec>::dynamic("squat", |_, _| NetRx::Drop, None);
-    inet::inet_add_protocol(&mut st.k, squat, 17).unwrap();
+    inet::inet_add_protocol(&st.k, squat, 17).unwrap();
     register_spec_entries::<TestSpec>(&mut st.k, "inet_init", &crate::testspec::tables::registered_by::INET_INIT)
         .unwrap();
     assert_eq!(st.k.log().last().map(String::as_str), Some("inet_init: Cannot add udp_protocol"));
@@ -374,18 +374,18 @@ fn proto_exp(_cx: &mut Cx<'_>, skb: SkBuff) -> NetRx {
 
 #[test]
 fn inet_add_protocol_slots_and_dynamic_handlers() {
-    let mut st = boot();
+    let st = boot();
     let dynp = NetProtocol::<TestSpec>::dynamic("p_exp", proto_exp, None);
     let udp_taken = NetProtocol { name: "udp2", ..dynp.clone() };
-    assert_eq!(inet::inet_add_protocol(&mut st.k, udp_taken, 17), Err(Errno::EBUSY), "slot taken");
-    inet::inet_add_protocol(&mut st.k, dynp.clone(), P_EXP).unwrap();
-    assert_eq!(inet::protocol::inet_del_protocol_id::<TestSpec>(&mut st.k, EntryId::Spec(1), P_EXP), Err(Errno::EBUSY));
+    assert_eq!(inet::inet_add_protocol(&st.k, udp_taken, 17), Err(Errno::EBUSY), "slot taken");
+    inet::inet_add_protocol(&st.k, dynp.clone(), P_EXP).unwrap();
+    assert_eq!(inet::protocol::inet_del_protocol_id::<TestSpec>(&st.k, EntryId::Spec(1), P_EXP), Err(Errno::EBUSY));
     // inet_del_protocol compares the registration (Linux: the pointer):
     // another protocol of the same name and handler is not it, and the
     // slot keeps what it holds.
     let lookalike = NetProtocol::<TestSpec>::dynamic("p_exp", proto_exp, None);
-    assert_eq!(inet::inet_del_protocol(&mut st.k, &lookalike, P_EXP), Err(Errno::EBUSY), "only what is there");
-    assert_eq!(inet::inet_add_protocol(&mut st.k, lookalike, P_EXP), Err(Errno::EBUSY), "slot still taken");
+    assert_eq!(inet::inet_del_protocol(&st.k, &lookalike, P_EXP), Err(Errno::EBUSY), "only what is there");
+    assert_eq!(inet::inet_add_protocol(&st.k, lookalike, P_EXP), Err(Errno::EBUSY), "slot still taken");
 
     let net = st.ns.init_net();
     st.cx(&net, |cx| {
@@ -400,7 +400,7 @@ fn inet_add_protocol_slots_and_dynamic_handlers() {
         sys_close(cx, r).unwrap();
     });
     assert_eq!(seen(), ["proto_exp"]);
-    inet::inet_del_protocol(&mut st.k, &dynp, P_EXP).unwrap();
+    inet::inet_del_protocol(&st.k, &dynp, P_EXP).unwrap();
     st.cx(&net, |cx| {
         // Now nobody handles P_EXP: protocol unreachable, InUnknownProtos.
         let r = sys_socket(cx, 2, 3, i32::from(P_NONE)).unwrap();

@@ -121,7 +121,9 @@ pub fn icmp_unreach<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool
     }
     let info = (u32::from(type_) << 8) | u32::from(code);
     let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return consumed(cx) };
-    let taken = match inet_protos.get(inner.protocol).and_then(|p| p.err_entry) {
+    // Held across the call: the handler is not removed while it runs.
+    let protos = inet_protos.load();
+    let taken = match protos.get(inner.protocol).and_then(|p| p.err_entry) {
         Some(Entry::Spec(i)) => S::inet_protocol_err(i, cx, &skb, info).is_ok(),
         Some(Entry::Fn(f, _)) => f(cx, &skb, info).is_ok(),
         None => true,

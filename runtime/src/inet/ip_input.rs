@@ -12,6 +12,7 @@ use super::hdr::{Iphdr, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH};
 use super::icmp::icmp_send;
 use super::ip_output::{IP_MF, IP_OFFSET};
 use super::mib::IpMib;
+use super::protocol::{InetProtos, InetProtosState};
 use super::raw::raw_local_deliver;
 use super::route::ip_route_input;
 use super::InetSpec;
@@ -125,6 +126,7 @@ fn ip_rcv_finish<S: InetSpec>(
     mut skb: SkBuff,
     iph: &Iphdr,
     route: &mut Option<(RouteKey, u8)>,
+    protos: &InetProtos<S>,
 ) -> NetRx {
     let key = RouteKey { daddr: iph.daddr, saddr: iph.saddr, ifindex: skb.ifindex };
     let flags = match *route {
@@ -151,7 +153,7 @@ fn ip_rcv_finish<S: InetSpec>(
         cx.mib_inc(pkts);
         cx.mib_add(octets, iph.tot_len as u64);
     }
-    ip_local_deliver(cx, skb, iph)
+    ip_local_deliver(cx, skb, iph, protos)
 }
 
 /// `ip_rcv(skb, dev, pt, orig_dev)` (the spec's `ip_packet_type`), Linux
@@ -173,10 +175,9 @@ pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let mut counts = IpInCounts::default();
     let got = ip_rcv_core(cx, skb, &mut counts);
     counts.flush(cx);
-    match got {
-        Some((skb, iph)) => ip_rcv_finish(cx, skb, &iph, &mut None),
-        None => NetRx::Drop,
-    }
+    let Some((skb, iph)) = got else { return NetRx::Drop };
+    let Ok(inet_protos) = cx.kernel_state::<InetProtosState<S>>() else { return drop(cx, IpMib::InDiscards) };
+    ip_rcv_finish(cx, skb, &iph, &mut None, &inet_protos.load())
 }
 
 /// `ip_list_rcv(head, pt, orig_dev)` (the spec's `ip_packet_type`
@@ -187,11 +188,20 @@ pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
 /// `ip_list_rcv_finish` groups them by `dst`). Takes every frame of
 /// `skbs`.
 pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
+    let Ok(inet_protos) = cx.kernel_state::<InetProtosState<S>>() else {
+        for _ in skbs.drain(..) {
+            drop(cx, IpMib::InDiscards);
+        }
+        return;
+    };
+    // One read-side section for the batch, as a NAPI poll runs under
+    // `rcu_read_lock()`: a handler removed meanwhile is waited for.
+    let protos = inet_protos.load();
     let mut counts = IpInCounts::default();
     let mut route = None;
     for skb in skbs.drain(..) {
         if let Some((skb, iph)) = ip_rcv_core(cx, skb, &mut counts) {
-            ip_rcv_finish(cx, skb, &iph, &mut route);
+            ip_rcv_finish(cx, skb, &iph, &mut route, &protos);
         }
     }
     counts.flush(cx);
@@ -202,29 +212,39 @@ pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
 /// otherwise the header (options included) is pulled and the datagram
 /// handed to [`ip_protocol_deliver`].
 #[inline(always)] // one caller on the hot path: no second move of the skb
-pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr) -> NetRx {
+pub fn ip_local_deliver<S: InetSpec>(
+    cx: &mut NetCx<'_, S>,
+    mut skb: SkBuff,
+    iph: &Iphdr,
+    protos: &InetProtos<S>,
+) -> NetRx {
     if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
         cx.mib_inc(IpMib::ReasmReqds);
         return drop(cx, IpMib::ReasmFails);
     }
     skb.pull(iph.ihl);
     skb.reset_transport_header();
-    ip_protocol_deliver(cx, skb, iph.protocol)
+    ip_protocol_deliver(cx, skb, iph.protocol, protos)
 }
 
-/// `ip_protocol_deliver_rcu(net, skb, protocol)`: raw sockets of the
+/// `ip_protocol_deliver_rcu(net, skb, protocol)` with `protos` the
+/// `inet_protos` its caller's read-side section loaded: raw sockets of the
 /// protocol get a clone (`raw_local_deliver`); then `inet_protos[protocol]`
-/// ([`super::InetProtosState::deliver`]: a byte load and the generated
+/// ([`InetProtos::deliver`]: a byte load and the generated
 /// `match` for a spec protocol, the function for a run-time one) and
 /// `InDelivers`. With no handler: if a raw socket took
 /// it, delivered (`InDelivers`); else `InUnknownProtos` and an ICMP
 /// protocol unreachable.
 #[inline(always)] // ip_rcv's tail: no call (and skb move) for it
-pub fn ip_protocol_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, protocol: u8) -> NetRx {
+pub fn ip_protocol_deliver<S: InetSpec>(
+    cx: &mut NetCx<'_, S>,
+    mut skb: SkBuff,
+    protocol: u8,
+    protos: &InetProtos<S>,
+) -> NetRx {
     let raw =
         cx.state::<Sockets<S>>().is_ok_and(|s| !s.raw_hash.is_empty()) && raw_local_deliver(cx, &mut skb, protocol);
-    let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return drop(cx, IpMib::InDiscards) };
-    match inet_protos.deliver(cx, skb, protocol) {
+    match protos.deliver(cx, skb, protocol) {
         Ok(ret) => {
             cx.mib_inc(IpMib::InDelivers);
             ret

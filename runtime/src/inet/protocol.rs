@@ -133,22 +133,18 @@ const SPEC_IN_SLOT: u8 = u8::MAX - 1;
 /// Linux's array of `struct net_protocol *`, and beside them one byte per
 /// protocol number saying what the slot holds: the index of a spec entry
 /// (below `ProtoSpec::INET_PROTOCOLS.len()` and 254), empty, or "look in
-/// the slot" (a run-time entry). [`Self::add`] and [`Self::del`] keep the
-/// two in step, so receiving ([`Self::deliver`]) costs one byte load and
-/// the generated `match` for a spec protocol, and reads the slot only for
-/// a run-time one.
+/// the slot" (a run-time entry). [`InetProtosState::add`] and
+/// [`InetProtosState::del`] keep the two in step, so receiving
+/// ([`InetProtos::deliver`]) costs one byte load and the generated
+/// `match` for a spec protocol, and reads the slot only for a run-time one.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InetProtosState<S: ProtoSpec> {
+pub struct InetProtos<S: ProtoSpec> {
     /// Protocol number → spec index, [`SPEC_EMPTY`] or [`SPEC_IN_SLOT`].
     spec: [u8; MAX_INET_PROTOS],
     slots: InetSlots<NetProtocol<S>>,
 }
 
-impl<S: ProtoSpec> InetProtosState<S> {
-    pub(crate) fn new() -> Self {
-        InetProtosState { spec: [SPEC_EMPTY; MAX_INET_PROTOS], slots: InetSlots::new() }
-    }
-
+impl<S: ProtoSpec> InetProtos<S> {
     /// `inet_protos[protocol]`.
     #[inline]
     pub fn get(&self, protocol: u8) -> Option<&NetProtocol<S>> {
@@ -158,28 +154,6 @@ impl<S: ProtoSpec> InetProtosState<S> {
     /// The registered protocols with their numbers, ascending.
     pub fn iter(&self) -> impl Iterator<Item = (u8, &NetProtocol<S>)> {
         self.slots.iter()
-    }
-
-    /// `cmpxchg(&inet_protos[protocol], NULL, prot)`: `EBUSY` if the slot
-    /// is taken (Linux returns -1).
-    pub fn add(&mut self, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
-        let byte = match prot.entry {
-            Entry::Spec(i) if usize::from(i) < S::INET_PROTOCOLS.len() => {
-                u8::try_from(i).ok().filter(|&b| b < SPEC_IN_SLOT).unwrap_or(SPEC_IN_SLOT)
-            }
-            _ => SPEC_IN_SLOT,
-        };
-        self.slots.add(prot, protocol)?;
-        self.spec[usize::from(protocol)] = byte;
-        Ok(())
-    }
-
-    /// `cmpxchg(&inet_protos[protocol], prot, NULL)`: empties the slot only
-    /// if `is_entry` holds for what it contains, else `EBUSY` (Linux's -1).
-    pub fn del(&mut self, protocol: u8, is_entry: impl FnOnce(&NetProtocol<S>) -> bool) -> Result<(), Errno> {
-        self.slots.del(protocol, is_entry)?;
-        self.spec[usize::from(protocol)] = SPEC_EMPTY;
-        Ok(())
     }
 
     /// The handler call of `ip_protocol_deliver_rcu` (net/ipv4/ip_input.c):
@@ -200,38 +174,172 @@ impl<S: ProtoSpec> InetProtosState<S> {
         } else if i == SPEC_EMPTY {
             Err(skb)
         } else {
-            self.deliver_slot(cx, skb, protocol)
+            deliver_slot(self, cx, skb, protocol)
         }
     }
+}
 
-    /// [`Self::deliver`] through the slot itself.
-    #[inline(never)]
-    fn deliver_slot(&self, cx: &mut NetCx<'_, S>, skb: SkBuff, protocol: u8) -> Result<NetRx, SkBuff> {
-        match self.get(protocol).map(|p| p.entry) {
-            Some(Entry::Spec(i)) => Ok(S::inet_protocol_rcv(i, cx, skb)),
-            Some(Entry::Fn(f, _)) => Ok(f(cx, skb)),
-            None => Err(skb),
+/// The resource `InetProtos`: [`InetProtos`] read without a lock while
+/// it may change, as Linux reads `inet_protos` under RCU.
+///
+/// Receivers load the current table (`rcu_dereference`, an
+/// [`arc_swap::ArcSwap`] load: no lock, no shared counter written in the
+/// common case) and call through it. A registration copies the table,
+/// changes the copy and publishes it (`rcu_assign_pointer`, one at a time
+/// under `update`); a removal then waits until no receiver still holds
+/// the table it replaced (`synchronize_net()`, which Linux's callers of
+/// `inet_del_protocol` run before freeing the protocol), so once
+/// [`InetProtosState::del`] returns, the removed handler is not running
+/// and will not run.
+pub struct InetProtosState<S: ProtoSpec> {
+    table: arc_swap::ArcSwap<InetProtos<S>>,
+    /// Serialises writers (Linux: `cmpxchg` on one slot; here a whole
+    /// table is copied, so two writers must not publish over each other).
+    update: std::sync::Mutex<()>,
+}
+
+impl<S: ProtoSpec> std::fmt::Debug for InetProtosState<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("InetProtosState").field(&*self.table.load()).finish()
+    }
+}
+
+impl<S: ProtoSpec> PartialEq for InetProtosState<S> {
+    fn eq(&self, other: &Self) -> bool {
+        *self.table.load() == *other.table.load()
+    }
+}
+impl<S: ProtoSpec> Eq for InetProtosState<S> {}
+
+impl<S: ProtoSpec> Clone for InetProtosState<S> {
+    /// A second table with the same entries, changed independently.
+    fn clone(&self) -> Self {
+        InetProtosState {
+            table: arc_swap::ArcSwap::from_pointee((**self.table.load()).clone()),
+            update: Default::default(),
+        }
+    }
+}
+
+impl<S: ProtoSpec> InetProtosState<S> {
+    pub(crate) fn new() -> Self {
+        let empty = InetProtos { spec: [SPEC_EMPTY; MAX_INET_PROTOS], slots: InetSlots::new() };
+        InetProtosState { table: arc_swap::ArcSwap::from_pointee(empty), update: Default::default() }
+    }
+
+    /// The table as it is now (`rcu_dereference(inet_protos)`): what a
+    /// reader keeps while it works, unchanged by registrations meanwhile.
+    #[inline]
+    pub fn load(&self) -> arc_swap::Guard<std::sync::Arc<InetProtos<S>>> {
+        self.table.load()
+    }
+
+    /// `inet_protos[protocol]` now.
+    pub fn get(&self, protocol: u8) -> Option<NetProtocol<S>> {
+        self.load().get(protocol).cloned()
+    }
+
+    /// The registered protocols with their numbers, ascending, now.
+    pub fn iter(&self) -> std::vec::IntoIter<(u8, NetProtocol<S>)> {
+        self.load().iter().map(|(n, p)| (n, p.clone())).collect::<Vec<_>>().into_iter()
+    }
+
+    /// Copies the table, lets `change` edit the copy and publishes it if
+    /// `change` succeeded; the table it replaced.
+    fn publish(
+        &self,
+        change: impl FnOnce(&mut InetProtos<S>) -> Result<(), Errno>,
+    ) -> Result<std::sync::Arc<InetProtos<S>>, Errno> {
+        let _writer = self.update.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut next = (**self.table.load()).clone();
+        change(&mut next)?;
+        Ok(self.table.swap(std::sync::Arc::new(next)))
+    }
+
+    /// `cmpxchg(&inet_protos[protocol], NULL, prot)`: `EBUSY` if the slot
+    /// is taken (Linux returns -1).
+    pub fn add(&self, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+        let byte = match prot.entry {
+            Entry::Spec(i) if usize::from(i) < S::INET_PROTOCOLS.len() => {
+                u8::try_from(i).ok().filter(|&b| b < SPEC_IN_SLOT).unwrap_or(SPEC_IN_SLOT)
+            }
+            _ => SPEC_IN_SLOT,
+        };
+        self.publish(|t| {
+            t.slots.add(prot, protocol)?;
+            t.spec[usize::from(protocol)] = byte;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// `cmpxchg(&inet_protos[protocol], prot, NULL)` + `synchronize_net()`:
+    /// empties the slot only if `is_entry` holds for what it contains,
+    /// else `EBUSY` (Linux's -1); then waits until every receiver that
+    /// could still see the entry is done with it.
+    pub fn del(&self, protocol: u8, is_entry: impl FnOnce(&NetProtocol<S>) -> bool) -> Result<(), Errno> {
+        let old = self.publish(|t| {
+            t.slots.del(protocol, is_entry)?;
+            t.spec[usize::from(protocol)] = SPEC_EMPTY;
+            Ok(())
+        })?;
+        synchronize_net(old);
+        Ok(())
+    }
+}
+
+/// [`InetProtos::deliver`] through the slot itself.
+#[inline(never)]
+fn deliver_slot<S: ProtoSpec>(
+    t: &InetProtos<S>,
+    cx: &mut NetCx<'_, S>,
+    skb: SkBuff,
+    protocol: u8,
+) -> Result<NetRx, SkBuff> {
+    match t.get(protocol).map(|p| p.entry) {
+        Some(Entry::Spec(i)) => Ok(S::inet_protocol_rcv(i, cx, skb)),
+        Some(Entry::Fn(f, _)) => Ok(f(cx, skb)),
+        None => Err(skb),
+    }
+}
+
+/// `synchronize_net()` for a table [`InetProtosState::publish`] replaced:
+/// returns once no reader holds `old` any more. A reader's load either
+/// took the table before the swap (and holds a counted reference to it:
+/// `ArcSwap`'s writer converts every reader's uncounted borrow of the
+/// value it replaces into a counted one) or sees the new table. Readers
+/// hold a table for one packet, so the wait is short; it yields the core
+/// meanwhile.
+fn synchronize_net<T>(old: std::sync::Arc<T>) {
+    let mut old = old;
+    loop {
+        match std::sync::Arc::try_unwrap(old) {
+            Ok(_) => return,
+            Err(still) => {
+                old = still;
+                std::thread::yield_now();
+            }
         }
     }
 }
 
 /// `inet_add_protocol(prot, protocol)`: `EBUSY` if the slot is taken
 /// (Linux's `cmpxchg` fails and it returns -1).
-pub fn inet_add_protocol<S: InetSpec>(k: &mut Kernel<S>, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
-    k.get_mut::<InetProtosState<S>>()?.add(prot, protocol)
+pub fn inet_add_protocol<S: InetSpec>(k: &Kernel<S>, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+    k.get::<InetProtosState<S>>()?.add(prot, protocol)
 }
 
 /// `inet_del_protocol(prot, protocol)`: `cmpxchg(&inet_protos[protocol],
 /// prot, NULL)`: empties the slot only if it holds that registration
 /// (compared by identity, as Linux compares the pointer: another protocol
 /// of the same name is not it), else `EBUSY`.
-pub fn inet_del_protocol<S: InetSpec>(k: &mut Kernel<S>, prot: &NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
+pub fn inet_del_protocol<S: InetSpec>(k: &Kernel<S>, prot: &NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
     inet_del_protocol_id::<S>(k, prot.entry.id(), protocol)
 }
 
 /// [`inet_del_protocol`] by the registration's id.
-pub fn inet_del_protocol_id<S: InetSpec>(k: &mut Kernel<S>, id: EntryId, protocol: u8) -> Result<(), Errno> {
-    k.get_mut::<InetProtosState<S>>()?.del(protocol, |p| p.entry.id() == id)
+pub fn inet_del_protocol_id<S: InetSpec>(k: &Kernel<S>, id: EntryId, protocol: u8) -> Result<(), Errno> {
+    k.get::<InetProtosState<S>>()?.del(protocol, |p| p.entry.id() == id)
 }
 
 /// `struct net_offload`: GSO/GRO callbacks for one IP protocol.
@@ -264,21 +372,21 @@ mod tests {
     #[test]
     fn add_and_del_protocol() {
         let mut k = Kernel::<crate::testspec::TestSpec>::new(1);
-        assert_eq!(inet_add_protocol(&mut k, UDP, IPPROTO_UDP), Err(Errno::ENOENT));
+        assert_eq!(inet_add_protocol(&k, UDP, IPPROTO_UDP), Err(Errno::ENOENT));
         k.provide(InetProtosState::<T>::new()).unwrap();
-        inet_add_protocol(&mut k, UDP, IPPROTO_UDP).unwrap();
-        assert_eq!(inet_add_protocol(&mut k, UDP, IPPROTO_UDP), Err(Errno::EBUSY));
+        inet_add_protocol(&k, UDP, IPPROTO_UDP).unwrap();
+        assert_eq!(inet_add_protocol(&k, UDP, IPPROTO_UDP), Err(Errno::EBUSY));
         assert_eq!(k.get::<InetProtosState<T>>().unwrap().get(17).map(|p| p.handler), Some("udp_rcv"));
         assert_eq!(k.get::<InetProtosState<T>>().unwrap().iter().map(|(n, _)| n).collect::<Vec<_>>(), [17]);
         let tcp = NetProtocol { name: "tcp_protocol", entry: Entry::Spec(2), ..UDP };
-        assert_eq!(inet_del_protocol(&mut k, &tcp, IPPROTO_UDP), Err(Errno::EBUSY));
+        assert_eq!(inet_del_protocol(&k, &tcp, IPPROTO_UDP), Err(Errno::EBUSY));
         let udp_by_name = NetProtocol { entry: Entry::Spec(9), ..UDP };
-        assert_eq!(inet_del_protocol(&mut k, &udp_by_name, IPPROTO_UDP), Err(Errno::EBUSY), "the name is no identity");
-        inet_del_protocol(&mut k, &UDP, IPPROTO_UDP).unwrap();
-        assert_eq!(inet_del_protocol(&mut k, &UDP, IPPROTO_UDP), Err(Errno::EBUSY));
-        inet_add_protocol(&mut k, UDP, IPPROTO_RAW).unwrap();
-        assert_eq!(inet_del_protocol_id::<T>(&mut k, EntryId::Spec(9), IPPROTO_RAW), Err(Errno::EBUSY));
-        inet_del_protocol_id::<T>(&mut k, EntryId::Spec(1), IPPROTO_RAW).unwrap();
+        assert_eq!(inet_del_protocol(&k, &udp_by_name, IPPROTO_UDP), Err(Errno::EBUSY), "the name is no identity");
+        inet_del_protocol(&k, &UDP, IPPROTO_UDP).unwrap();
+        assert_eq!(inet_del_protocol(&k, &UDP, IPPROTO_UDP), Err(Errno::EBUSY));
+        inet_add_protocol(&k, UDP, IPPROTO_RAW).unwrap();
+        assert_eq!(inet_del_protocol_id::<T>(&k, EntryId::Spec(9), IPPROTO_RAW), Err(Errno::EBUSY));
+        inet_del_protocol_id::<T>(&k, EntryId::Spec(1), IPPROTO_RAW).unwrap();
     }
 
     /// The byte [`InetProtosState::deliver`] reads for each protocol,
@@ -290,7 +398,7 @@ mod tests {
                 Some(Entry::Spec(i)) if usize::from(i) < T::INET_PROTOCOLS.len() => i as u8,
                 Some(_) => SPEC_IN_SLOT,
             };
-            assert_eq!(t.spec[usize::from(n)], want, "protocol {n}");
+            assert_eq!(t.load().spec[usize::from(n)], want, "protocol {n}");
         }
     }
 
@@ -308,7 +416,7 @@ mod tests {
             Add(NetProtocol<T>, u8),
             Del(u8, EntryId),
         }
-        let mut t = InetProtosState::<T>::new();
+        let t = InetProtosState::<T>::new();
         assert_in_step(&t);
         let exp = NetProtocol::dynamic("experiment", experiment_rcv, None);
         let spec = |i: u16| NetProtocol { entry: Entry::Spec(i), ..UDP };
@@ -339,14 +447,21 @@ mod tests {
         }
         assert_eq!(fails, ["add exp at 17", "del exp at 17", "del exp at 253 again", "add exp at 17 again"]);
         assert_eq!(
-            [t.spec[usize::from(IPPROTO_UDP)], t.spec[7], t.spec[8], t.spec[9], t.spec[0], t.spec[253]],
+            [
+                t.load().spec[usize::from(IPPROTO_UDP)],
+                t.load().spec[7],
+                t.load().spec[8],
+                t.load().spec[9],
+                t.load().spec[0],
+                t.load().spec[253]
+            ],
             [1, 3, SPEC_IN_SLOT, SPEC_EMPTY, SPEC_IN_SLOT, SPEC_EMPTY]
         );
     }
 
     #[test]
     fn deliver_calls_what_the_slot_holds() {
-        let mut st = crate::testspec::boot();
+        let st = crate::testspec::boot();
         let net = st.ns.init_net();
         let udp = NetProtocol::<T>::spec(&T::INET_PROTOCOLS[usize::from(UDP_INDEX)], UDP_INDEX);
         let exp = NetProtocol::dynamic("experiment", experiment_rcv, None);
@@ -355,7 +470,7 @@ mod tests {
         let deliver = |st: &crate::testspec::Stack, protocol: u8, payload: &[u8]| {
             st.cx(&net, |cx| {
                 let protos = cx.kernel_state::<InetProtosState<T>>().unwrap();
-                protos.deliver(cx, SkBuff::with_payload(0, payload), protocol).map_err(|skb| skb.data().to_vec())
+                protos.load().deliver(cx, SkBuff::with_payload(0, payload), protocol).map_err(|skb| skb.data().to_vec())
             })
         };
         // The spec's udp_rcv: a 3-byte datagram is too short for a header.
@@ -364,13 +479,13 @@ mod tests {
         // Nothing at 253: the skb comes back.
         assert_eq!(deliver(&st, 253, b"exp"), Err(b"exp".to_vec()));
         // A run-time protocol in udp's slot replaces it.
-        inet_del_protocol(&mut st.k, &udp, IPPROTO_UDP).unwrap();
+        inet_del_protocol(&st.k, &udp, IPPROTO_UDP).unwrap();
         assert_eq!(deliver(&st, IPPROTO_UDP, b"exp"), Err(b"exp".to_vec()));
-        inet_add_protocol(&mut st.k, exp.clone(), IPPROTO_UDP).unwrap();
+        inet_add_protocol(&st.k, exp.clone(), IPPROTO_UDP).unwrap();
         assert_eq!(deliver(&st, IPPROTO_UDP, b"exp"), Ok(NetRx::Success));
         assert_eq!(in_errors(&st), 1, "udp_rcv no longer called");
-        inet_del_protocol(&mut st.k, &exp, IPPROTO_UDP).unwrap();
-        inet_add_protocol(&mut st.k, udp, IPPROTO_UDP).unwrap();
+        inet_del_protocol(&st.k, &exp, IPPROTO_UDP).unwrap();
+        inet_add_protocol(&st.k, udp, IPPROTO_UDP).unwrap();
         assert_eq!(deliver(&st, IPPROTO_UDP, b"exp"), Ok(NetRx::Drop));
         assert_eq!(in_errors(&st), 2);
         assert_in_step(st.k.get::<InetProtosState<T>>().unwrap());
