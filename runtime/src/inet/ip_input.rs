@@ -1,6 +1,7 @@
 //! IPv4 input (net/ipv4/ip_input.c): `ip_rcv` validates the header as
-//! `ip_rcv_core` does, routes (`ip_route_input_noref`), and delivers
-//! locally: raw sockets first, then the `inet_protos` handler.
+//! `ip_rcv_core` does, runs the netfilter hooks at PRE_ROUTING, routes
+//! (`ip_route_input_noref`), runs those at LOCAL_IN and delivers locally:
+//! raw sockets first, then the `inet_protos` handler.
 //!
 //! Not built: forwarding (a datagram for another host is dropped and
 //! counted in `InAddrErrors`, as Linux does with forwarding off),
@@ -11,13 +12,14 @@
 use super::hdr::{Iphdr, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH};
 use super::icmp::icmp_send;
 use super::ip_output::{IP_MF, IP_OFFSET};
-use super::mib::IpMib;
+use super::mib::{ExtMib, IpMib};
 use super::raw::raw_local_deliver;
 use super::route::ip_route_input;
 use super::InetSpec;
 use crate::checksum::ip_fast_csum;
 use crate::dev::rx::count_drop;
 use crate::dev::NetDevTables;
+use crate::netfilter::{nf_hook, nf_hooks_needed, NfHookResult, NfHooksNeeded, NfInetHook};
 use crate::skbuff::{SkBuff, PACKET_OTHERHOST, RTCF_BROADCAST, RTCF_MULTICAST};
 use crate::sock::sk::Sockets;
 use crate::tables::{NetCx, NetRx};
@@ -125,6 +127,7 @@ fn ip_rcv_finish<S: InetSpec>(
     mut skb: SkBuff,
     iph: &Iphdr,
     route: &mut Option<(RouteKey, u8)>,
+    nf: NfHooksNeeded,
 ) -> NetRx {
     let key = RouteKey { daddr: iph.daddr, saddr: iph.saddr, ifindex: skb.ifindex };
     let flags = match *route {
@@ -151,7 +154,40 @@ fn ip_rcv_finish<S: InetSpec>(
         cx.mib_inc(pkts);
         cx.mib_add(octets, iph.tot_len as u64);
     }
-    ip_local_deliver(cx, skb, iph)
+    ip_local_deliver(cx, skb, iph, nf)
+}
+
+/// `NF_HOOK(NFPROTO_IPV4, hook, ..)` on a received datagram: with no hook
+/// at `hook` (one bit of `nf`) the datagram and its header come straight
+/// back. A hook's drop is counted in `NetfilterDrops`, its `NF_STOLEN` in
+/// `NetfilterStolen`; after hooks that accepted, the header is read again
+/// (a hook may have rewritten it; one that cut it short is `InHdrErrors`).
+#[inline(always)]
+fn nf_hook_in<S: InetSpec>(
+    cx: &mut NetCx<'_, S>,
+    nf: NfHooksNeeded,
+    hook: NfInetHook,
+    skb: SkBuff,
+    iph: Iphdr,
+) -> Result<(SkBuff, Iphdr), NetRx> {
+    if !nf.at(hook) {
+        return Ok((skb, iph));
+    }
+    let indev = skb.ifindex;
+    match nf_hook(cx, nf, hook, skb, indev, 0) {
+        NfHookResult::Accept(skb) => match Iphdr::parse(skb.data()) {
+            Some(iph) if iph.ihl >= 20 && iph.ihl <= skb.len() => Ok((skb, iph)),
+            _ => Err(drop(cx, IpMib::InHdrErrors)),
+        },
+        NfHookResult::Drop(_) => {
+            cx.mib_inc(ExtMib::NfDrops);
+            Err(NetRx::Drop)
+        }
+        NfHookResult::Stolen => {
+            cx.mib_inc(ExtMib::NfStolen);
+            Err(NetRx::Success)
+        }
+    }
 }
 
 /// `ip_rcv(skb, dev, pt, orig_dev)` (the spec's `ip_packet_type`), Linux
@@ -165,6 +201,9 @@ fn ip_rcv_finish<S: InetSpec>(
 ///   `InHdrErrors`; shorter than `tot_len`: `InTruncatedPkts`; `tot_len`
 ///   below `ihl`: `InHdrErrors`; the ECN field is counted
 ///   (`InNoECTPkts`, ...); bytes past `tot_len` (padding) are trimmed;
+/// * the netfilter hooks at `NF_INET_PRE_ROUTING` (`NF_HOOK(..,
+///   ip_rcv_finish)`): dropped is `NetfilterDrops`, stolen
+///   `NetfilterStolen`;
 /// * routing: martian or not for this host: `InAddrErrors`;
 ///   broadcast/multicast counted (`InBcastPkts`, `InMcastPkts`);
 /// * then [`ip_local_deliver`].
@@ -173,9 +212,11 @@ pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let mut counts = IpInCounts::default();
     let got = ip_rcv_core(cx, skb, &mut counts);
     counts.flush(cx);
-    match got {
-        Some((skb, iph)) => ip_rcv_finish(cx, skb, &iph, &mut None),
-        None => NetRx::Drop,
+    let Some((skb, iph)) = got else { return NetRx::Drop };
+    let nf = nf_hooks_needed(cx);
+    match nf_hook_in(cx, nf, NfInetHook::PreRouting, skb, iph) {
+        Ok((skb, iph)) => ip_rcv_finish(cx, skb, &iph, &mut None, nf),
+        Err(ret) => ret,
     }
 }
 
@@ -184,14 +225,19 @@ pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
 /// [`ip_rcv`]'s checks and delivery, in order, with the MIB taken once
 /// for the batch's `InReceives`/`InOctets`/ECN counts and the input route
 /// looked up once per run of datagrams with the same addresses (Linux's
-/// `ip_list_rcv_finish` groups them by `dst`). Takes every frame of
-/// `skbs`.
+/// `ip_list_rcv_finish` groups them by `dst`). The namespace's netfilter
+/// mask is read once for the batch (`NF_HOOK_LIST` at PRE_ROUTING); a hook
+/// registered by a hook during the batch runs from the next one. Takes
+/// every frame of `skbs`.
 pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
     let mut counts = IpInCounts::default();
     let mut route = None;
+    let nf = nf_hooks_needed(cx);
     for skb in skbs.drain(..) {
         if let Some((skb, iph)) = ip_rcv_core(cx, skb, &mut counts) {
-            ip_rcv_finish(cx, skb, &iph, &mut route);
+            if let Ok((skb, iph)) = nf_hook_in(cx, nf, NfInetHook::PreRouting, skb, iph) {
+                ip_rcv_finish(cx, skb, &iph, &mut route, nf);
+            }
         }
     }
     counts.flush(cx);
@@ -199,14 +245,20 @@ pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
 
 /// `ip_local_deliver(skb)` + `ip_local_deliver_finish`: a fragment is
 /// dropped (`ReasmReqds`, `ReasmFails`: reassembly is not built);
-/// otherwise the header (options included) is pulled and the datagram
-/// handed to [`ip_protocol_deliver`].
+/// otherwise the netfilter hooks at `NF_INET_LOCAL_IN` run (`NF_HOOK(..,
+/// ip_local_deliver_finish)`; `nf` is the namespace's mask), then the
+/// header (options included) is pulled and the datagram handed to
+/// [`ip_protocol_deliver`].
 #[inline(always)] // one caller on the hot path: no second move of the skb
-pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr) -> NetRx {
+pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, iph: &Iphdr, nf: NfHooksNeeded) -> NetRx {
     if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
         cx.mib_inc(IpMib::ReasmReqds);
         return drop(cx, IpMib::ReasmFails);
     }
+    let (mut skb, iph) = match nf_hook_in(cx, nf, NfInetHook::LocalIn, skb, *iph) {
+        Ok(got) => got,
+        Err(ret) => return ret,
+    };
     skb.pull(iph.ihl);
     skb.reset_transport_header();
     ip_protocol_deliver(cx, skb, iph.protocol)
