@@ -38,8 +38,7 @@ use std::fmt;
 
 use crate::ir::{
     Const, Family, InetProtocol, Initcall, Ir, Level, MethodImpl, Named, NfHook, Number, PacketType, Pernet,
-    PernetKind, Proto,
-    ProtoOps, Protosw, Resource, TableKind,
+    PernetKind, Proto, ProtoOps, Protosw, Resource, TableKind,
 };
 use crate::vtable::{self, Missing};
 

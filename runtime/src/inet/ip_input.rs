@@ -157,22 +157,20 @@ fn ip_rcv_finish<S: InetSpec>(
     ip_local_deliver(cx, skb, iph, nf)
 }
 
-/// `NF_HOOK(NFPROTO_IPV4, hook, ..)` on a received datagram: with no hook
-/// at `hook` (one bit of `nf`) the datagram and its header come straight
-/// back. A hook's drop is counted in `NetfilterDrops`, its `NF_STOLEN` in
+/// `NF_HOOK(NFPROTO_IPV4, hook, ..)` on a received datagram, once the
+/// caller's bit test (`nf.at(hook)`, the mask read once per batch) said
+/// `hook` has hooks; out of line, so the path without hooks is that test
+/// alone. A drop is counted in `NetfilterDrops`, an `NF_STOLEN` in
 /// `NetfilterStolen`; after hooks that accepted, the header is read again
 /// (a hook may have rewritten it; one that cut it short is `InHdrErrors`).
-#[inline(always)]
+#[cold]
+#[inline(never)]
 fn nf_hook_in<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     nf: NfHooksNeeded,
     hook: NfInetHook,
     skb: SkBuff,
-    iph: Iphdr,
 ) -> Result<(SkBuff, Iphdr), NetRx> {
-    if !nf.at(hook) {
-        return Ok((skb, iph));
-    }
     let indev = skb.ifindex;
     match nf_hook(cx, nf, hook, skb, indev, 0) {
         NfHookResult::Accept(skb) => match Iphdr::parse(skb.data()) {
@@ -212,12 +210,15 @@ pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let mut counts = IpInCounts::default();
     let got = ip_rcv_core(cx, skb, &mut counts);
     counts.flush(cx);
-    let Some((skb, iph)) = got else { return NetRx::Drop };
+    let Some((mut skb, mut iph)) = got else { return NetRx::Drop };
     let nf = nf_hooks_needed(cx);
-    match nf_hook_in(cx, nf, NfInetHook::PreRouting, skb, iph) {
-        Ok((skb, iph)) => ip_rcv_finish(cx, skb, &iph, &mut None, nf),
-        Err(ret) => ret,
+    if nf.at(NfInetHook::PreRouting) {
+        (skb, iph) = match nf_hook_in(cx, nf, NfInetHook::PreRouting, skb) {
+            Ok(got) => got,
+            Err(ret) => return ret,
+        };
     }
+    ip_rcv_finish(cx, skb, &iph, &mut None, nf)
 }
 
 /// `ip_list_rcv(head, pt, orig_dev)` (the spec's `ip_packet_type`
@@ -230,15 +231,16 @@ pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
 /// registered by a hook during the batch runs from the next one. Takes
 /// every frame of `skbs`.
 pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
+    let nf = nf_hooks_needed(cx);
     let mut counts = IpInCounts::default();
     let mut route = None;
-    let nf = nf_hooks_needed(cx);
     for skb in skbs.drain(..) {
-        if let Some((skb, iph)) = ip_rcv_core(cx, skb, &mut counts) {
-            if let Ok((skb, iph)) = nf_hook_in(cx, nf, NfInetHook::PreRouting, skb, iph) {
-                ip_rcv_finish(cx, skb, &iph, &mut route, nf);
-            }
+        let Some((mut skb, mut iph)) = ip_rcv_core(cx, skb, &mut counts) else { continue };
+        if nf.at(NfInetHook::PreRouting) {
+            let Ok(got) = nf_hook_in(cx, nf, NfInetHook::PreRouting, skb) else { continue };
+            (skb, iph) = got;
         }
+        ip_rcv_finish(cx, skb, &iph, &mut route, nf);
     }
     counts.flush(cx);
 }
@@ -250,18 +252,22 @@ pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
 /// header (options included) is pulled and the datagram handed to
 /// [`ip_protocol_deliver`].
 #[inline(always)] // one caller on the hot path: no second move of the skb
-pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, iph: &Iphdr, nf: NfHooksNeeded) -> NetRx {
+pub fn ip_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr, nf: NfHooksNeeded) -> NetRx {
     if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
         cx.mib_inc(IpMib::ReasmReqds);
         return drop(cx, IpMib::ReasmFails);
     }
-    let (mut skb, iph) = match nf_hook_in(cx, nf, NfInetHook::LocalIn, skb, *iph) {
-        Ok(got) => got,
-        Err(ret) => return ret,
-    };
-    skb.pull(iph.ihl);
+    let (mut ihl, mut protocol) = (iph.ihl, iph.protocol);
+    if nf.at(NfInetHook::LocalIn) {
+        let got = match nf_hook_in(cx, nf, NfInetHook::LocalIn, skb) {
+            Ok(got) => got,
+            Err(ret) => return ret,
+        };
+        (skb, ihl, protocol) = (got.0, got.1.ihl, got.1.protocol);
+    }
+    skb.pull(ihl);
     skb.reset_transport_header();
-    ip_protocol_deliver(cx, skb, iph.protocol)
+    ip_protocol_deliver(cx, skb, protocol)
 }
 
 /// `ip_protocol_deliver_rcu(net, skb, protocol)`: raw sockets of the

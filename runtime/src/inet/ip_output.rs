@@ -12,8 +12,8 @@ use super::InetSpec;
 use crate::checksum::ip_fast_csum;
 use crate::dev::{dev_queue_xmit, NetDevTables, ETH_P_IP, IFF_LOOPBACK};
 use crate::errno::Errno;
-use crate::netfilter::{nf_hook, nf_hooks_needed, NfHookResult, NfHooksNeeded, NfInetHook};
 use crate::ethernet::{eth_header, ip_eth_mc_map, ETH_BROADCAST};
+use crate::netfilter::{nf_hook, nf_hooks_needed, NfHookResult, NfHooksNeeded, NfInetHook};
 use crate::skbuff::SkBuff;
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
 use crate::tables::NetCx;
@@ -89,10 +89,8 @@ pub fn ip_build_and_send<S: InetSpec>(
 }
 
 /// `NF_HOOK(NFPROTO_IPV4, hook, ..)` on a locally generated datagram: with
-/// no hook at `hook` (one bit of `nf`) the skb comes straight back (`Ok`).
-/// Otherwise `Err` is what the send returns: a hook's drop is counted in
-/// `OutDiscards` and its errno returned (`ip_send_skb`); a steal is, for the
-/// sender, a datagram sent.
+/// no hook at `hook` (one bit of `nf`) the skb comes straight back (`Ok`);
+/// the hooks run out of line ([`nf_hook_out_slow`]).
 #[inline(always)]
 fn nf_hook_out<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
@@ -101,9 +99,25 @@ fn nf_hook_out<S: InetSpec>(
     skb: SkBuff,
     outdev: i32,
 ) -> Result<SkBuff, Result<(), Errno>> {
-    if !nf.at(hook) {
-        return Ok(skb);
+    if nf.at(hook) {
+        nf_hook_out_slow(cx, nf, hook, skb, outdev)
+    } else {
+        Ok(skb)
     }
+}
+
+/// The hooks at `hook` on a locally generated datagram; `Err` is what the
+/// send returns: a hook's drop is counted in `OutDiscards` and its errno
+/// returned (`ip_send_skb`); a steal is, for the sender, a datagram sent.
+#[cold]
+#[inline(never)]
+fn nf_hook_out_slow<S: InetSpec>(
+    cx: &mut NetCx<'_, S>,
+    nf: NfHooksNeeded,
+    hook: NfInetHook,
+    skb: SkBuff,
+    outdev: i32,
+) -> Result<SkBuff, Result<(), Errno>> {
     match nf_hook(cx, nf, hook, skb, 0, outdev) {
         NfHookResult::Accept(skb) => Ok(skb),
         NfHookResult::Drop(e) => {

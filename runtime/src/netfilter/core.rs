@@ -102,6 +102,7 @@ impl NfHooksNeeded {
         self.0 & (1 << hook as u8) != 0
     }
 
+    #[inline(always)]
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }

@@ -21,6 +21,8 @@
 //! cannot disagree on them.
 
 pub mod core;
+#[cfg(test)]
+mod tests;
 pub mod udp_filter;
 
 pub use self::core::{
@@ -57,8 +59,13 @@ pub enum NfInetHook {
 
 impl NfInetHook {
     /// Every point, by number.
-    pub const ALL: [NfInetHook; NF_INET_NUMHOOKS] =
-        [NfInetHook::PreRouting, NfInetHook::LocalIn, NfInetHook::Forward, NfInetHook::LocalOut, NfInetHook::PostRouting];
+    pub const ALL: [NfInetHook; NF_INET_NUMHOOKS] = [
+        NfInetHook::PreRouting,
+        NfInetHook::LocalIn,
+        NfInetHook::Forward,
+        NfInetHook::LocalOut,
+        NfInetHook::PostRouting,
+    ];
 
     /// The point numbered `hooknum` (`NF_INET_LOCAL_IN` is 1).
     pub fn from_hooknum(hooknum: u8) -> Option<NfInetHook> {

@@ -397,10 +397,12 @@ impl Ctx<'_> {
         let when = |i: usize| {
             let e = &self.entries[i];
             let op = e.name_of("registered_by").and_then(|b| self.d.pernet.iter().position(|p| p.name.name == b.name));
-            let device = op.and_then(|o| self.d.pernet[o].kind).is_some_and(|(k, _)| k == crate::ir::PernetKind::Device);
+            let device =
+                op.and_then(|o| self.d.pernet[o].kind).is_some_and(|(k, _)| k == crate::ir::PernetKind::Device);
             (device, self.position(i), op, i)
         };
-        let mut hooks: Vec<usize> = (0..self.entries.len()).filter(|&i| self.entries[i].kind == TableKind::NfHook).collect();
+        let mut hooks: Vec<usize> =
+            (0..self.entries.len()).filter(|&i| self.entries[i].kind == TableKind::NfHook).collect();
         hooks.sort_by_key(|&i| when(i));
         let mut seen: HashMap<(i64, i64), usize> = HashMap::new();
         for i in hooks {
@@ -416,11 +418,10 @@ impl Ctx<'_> {
                     diags.push(
                         Diagnostic::warning(
                             format!(
-                                "`{}` and `{}` are both at {} with priority {}",
+                                "`{}` and `{}` are both at {} with priority {priority}",
                                 f.title(),
                                 e.title(),
-                                e.named_text("hooknum"),
-                                e.named_text("priority")
+                                e.named("hooknum").and_then(|(_, n, _)| n).unwrap_or_default()
                             ),
                             span,
                             format!("registered after `{}`, so it runs before it", f.name.name),

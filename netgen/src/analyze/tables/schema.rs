@@ -468,7 +468,13 @@ fn name(f: &str, v: &Value, what: &str, label: &str, diags: &mut Vec<Diagnostic>
 
 /// One of Linux's names from `names`, or (where the set allows one) a
 /// number or a constant of the spec, within range.
-fn linux_named(f: &str, v: &Value, names: LinuxNames, consts: &[ConstDecl], diags: &mut Vec<Diagnostic>) -> Option<Field> {
+fn linux_named(
+    f: &str,
+    v: &Value,
+    names: LinuxNames,
+    consts: &[ConstDecl],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Field> {
     let list = names.list();
     let number = |n: u64, name: Option<String>, diags: &mut Vec<Diagnostic>| match names.max_number() {
         Some(max) if n <= max => Some(Field::Named { value: n as i64, name, span: v.span }),
