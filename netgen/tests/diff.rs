@@ -312,7 +312,7 @@ fn pernet_registrar_and_order() {
     assert_eq!(lines(&diff(&old, &copy.ir())), [format!("pernet_list: {} now before {}", second.name, first.name)]);
     // The first operation of the last registrar of pernet.ng is registered
     // by the registrar's predecessor in boot order instead.
-    let last = old.pernet.iter().filter(|p| p.origin.file.ends_with("pernet.ng")).last().unwrap();
+    let last = old.pernet.iter().rfind(|p| p.origin.file.ends_with("pernet.ng")).unwrap();
     let registrar = old.initcall(&last.registered_by).unwrap();
     let before = old.initcalls.iter().take_while(|c| c.name != registrar.name).last().unwrap();
     assert!(last.requires.is_empty() && last.uses.is_empty());

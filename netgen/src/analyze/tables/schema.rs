@@ -39,7 +39,7 @@ enum Ty {
     Flags(&'static [&'static str]),
     /// One of Linux's names from this set (or, if the set allows it, a
     /// number or a constant).
-    Named(LinuxNames),
+    Named(NfNames),
     /// The name of a pernet operation.
     Pernet,
 }
@@ -47,41 +47,41 @@ enum Ty {
 /// Sets of Linux's names a field may be written as, from `netgen-vtables`
 /// (the runtime defines its constants from the same lists).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum LinuxNames {
+pub enum NfNames {
     /// `NFPROTO_*`, or a number.
-    NfProto,
+    Proto,
     /// `NF_INET_*`: names only.
-    NfInetHook,
+    InetHook,
     /// `NF_IP_PRI_*`, or a number or constant up to `i32::MAX`.
-    NfIpPriority,
+    IpPriority,
 }
 
-impl LinuxNames {
+impl NfNames {
     /// The names and their values.
     pub fn list(self) -> Vec<(&'static str, i64)> {
         use netgen_vtables::netfilter as nf;
         match self {
-            LinuxNames::NfProto => nf::NFPROTOS.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
-            LinuxNames::NfInetHook => nf::NF_INET_HOOKS.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
-            LinuxNames::NfIpPriority => nf::NF_IP_PRIORITIES.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
+            NfNames::Proto => nf::NFPROTOS.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
+            NfNames::InetHook => nf::NF_INET_HOOKS.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
+            NfNames::IpPriority => nf::NF_IP_PRIORITIES.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
         }
     }
 
     /// What the set is, for messages.
     fn what(self) -> &'static str {
         match self {
-            LinuxNames::NfProto => "a netfilter protocol family (`NFPROTO_*`)",
-            LinuxNames::NfInetHook => "a hook point (`NF_INET_*`)",
-            LinuxNames::NfIpPriority => "a hook priority (`NF_IP_PRI_*`)",
+            NfNames::Proto => "a netfilter protocol family (`NFPROTO_*`)",
+            NfNames::InetHook => "a hook point (`NF_INET_*`)",
+            NfNames::IpPriority => "a hook priority (`NF_IP_PRI_*`)",
         }
     }
 
     /// Whether a number is allowed, and the largest.
     fn max_number(self) -> Option<u64> {
         match self {
-            LinuxNames::NfProto => Some(u64::from(u8::MAX)),
-            LinuxNames::NfInetHook => None,
-            LinuxNames::NfIpPriority => Some(i32::MAX as u64),
+            NfNames::Proto => Some(u64::from(u8::MAX)),
+            NfNames::InetHook => None,
+            NfNames::IpPriority => Some(i32::MAX as u64),
         }
     }
 }
@@ -125,9 +125,9 @@ fn schema(kind: TableKind) -> Vec<FieldSpec> {
         ],
         TableKind::PacketType => &[req("type", Ty::Int), req("registered_by", Ty::Initcall)],
         TableKind::NfHook => &[
-            req("pf", Ty::Named(LinuxNames::NfProto)),
-            req("hooknum", Ty::Named(LinuxNames::NfInetHook)),
-            req("priority", Ty::Named(LinuxNames::NfIpPriority)),
+            req("pf", Ty::Named(NfNames::Proto)),
+            req("hooknum", Ty::Named(NfNames::InetHook)),
+            req("priority", Ty::Named(NfNames::IpPriority)),
             req("registered_by", Ty::Pernet),
         ],
     };
@@ -334,9 +334,9 @@ fn placeholder(ty: Ty) -> &'static str {
         Ty::Section(TableKind::Proto) => "<proto>",
         Ty::Section(_) => "<proto_ops>",
         Ty::Flags(_) => "[..]",
-        Ty::Named(LinuxNames::NfProto) => "NFPROTO_IPV4",
-        Ty::Named(LinuxNames::NfInetHook) => "NF_INET_LOCAL_IN",
-        Ty::Named(LinuxNames::NfIpPriority) => "NF_IP_PRI_FILTER",
+        Ty::Named(NfNames::Proto) => "NFPROTO_IPV4",
+        Ty::Named(NfNames::InetHook) => "NF_INET_LOCAL_IN",
+        Ty::Named(NfNames::IpPriority) => "NF_IP_PRI_FILTER",
         Ty::Pernet => "<pernet operation>",
     }
 }
@@ -468,13 +468,7 @@ fn name(f: &str, v: &Value, what: &str, label: &str, diags: &mut Vec<Diagnostic>
 
 /// One of Linux's names from `names`, or (where the set allows one) a
 /// number or a constant of the spec, within range.
-fn linux_named(
-    f: &str,
-    v: &Value,
-    names: LinuxNames,
-    consts: &[ConstDecl],
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Field> {
+fn linux_named(f: &str, v: &Value, names: NfNames, consts: &[ConstDecl], diags: &mut Vec<Diagnostic>) -> Option<Field> {
     let list = names.list();
     let number = |n: u64, name: Option<String>, diags: &mut Vec<Diagnostic>| match names.max_number() {
         Some(max) if n <= max => Some(Field::Named { value: n as i64, name, span: v.span }),
