@@ -47,6 +47,12 @@
 //!     --callgrind-out-file=/tmp/cg.smoltcp target/release/deps/udp_rx-HASH
 //! callgrind_annotate /tmp/cg.smoltcp | head -30  # Ir of PROGRAM TOTALS / 100000 = instructions per packet
 //! ```
+//!
+//! Netfilter: the spec's example hook (`nf_hook udp_filter`, LOCAL_IN) is
+//! unregistered from the namespace before measuring, so netgen's side runs
+//! with netfilter compiled in and no hook at any point: what is measured is
+//! `NF_HOOK`'s check alone. `NETGEN_UDP_FILTER=1` keeps the hook (its port
+//! unset, so it accepts every datagram).
 
 mod common;
 
@@ -56,8 +62,10 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use criterion::{criterion_group, Criterion, Throughput};
 use netgen_stack::frames::{self, Mac};
 use netgen_stack::generated::pernet::Pernet;
+use netgen_stack::generated::tables::{nf_hooks, NF_HOOKS};
 use netgen_stack::runtime::dev::{netif_receive_frames, NetDevTables};
 use netgen_stack::runtime::init::BootOptions;
+use netgen_stack::runtime::netfilter::{nf_unregister_net_hook, NfHookOps};
 use netgen_stack::runtime::netns::NetRef;
 use netgen_stack::runtime::page_pool::{PagePool, PagePoolParams};
 use netgen_stack::runtime::skbuff::SkBuff;
@@ -306,6 +314,12 @@ fn netgen_setup(w: &Workload, buffers: Buffers) -> Result<NetgenRx, &'static str
     let net = ns.init_net();
     let (ifindex, fd) = {
         let mut guard = net.write();
+        if std::env::var_os("NETGEN_UDP_FILTER").is_none() {
+            let i = nf_hooks::UDP_FILTER;
+            let hook = NF_HOOKS.get(usize::from(i)).and_then(|d| NfHookOps::<Pernet>::spec(d, i));
+            let hook = hook.ok_or("the spec has no udp_filter hook")?;
+            nf_unregister_net_hook(&mut guard, &hook).map_err(|_| "nf_unregister_net_hook(udp_filter)")?;
+        }
         let mut cx = NetCx::new(&kernel, &mut guard, 0);
         let devs = cx.state_mut::<NetDevTables>().map_err(|_| "init_net has no device tables")?;
         let ifindex = devs.register_external("eth0", HOST_MAC, 1000).map_err(|_| "register eth0")?.ifindex;

@@ -114,6 +114,8 @@ fn print_tables(k: &Kernel) {
     for (name, kind) in namespaces.pernet_list() {
         println!("  {:<6}  {name}", kind.as_str());
     }
+    println!("\n# /proc/net/netfilter/nf_hooks (init_net)");
+    print_view(nf_hooks(&net));
     println!("\n# devices in init_net");
     match net.get::<dev::NetDevTables>() {
         Ok(t) => {
@@ -183,8 +185,64 @@ fn move_packets(k: &Kernel) -> Result<(), Errno> {
         let snmp = inet::proc_net_snmp(&net)?;
         print_view(Ok(snmp.lines().filter(|l| l.starts_with("Udp:")).map(|l| format!("  {l}\n")).collect()));
     }
+    udp_filter_demo(k, &a, &b, ip_b)?;
     ns.put_net(a)?;
     ns.put_net(b)
+}
+
+/// The namespace's netfilter hooks, as `nf_hooks_seq_show` lists them.
+fn nf_hooks(net: &netgen_runtime::netns::Net<netgen_stack::generated::pernet::Pernet>) -> Result<String, Errno> {
+    Ok(netgen_runtime::netfilter::nf_hooks_seq_show(net.get::<netgen_runtime::netfilter::NetNf<_>>()?))
+}
+
+/// The spec's `udp_filter` hook (LOCAL_IN): B sets
+/// `net.netfilter.udp_drop_port` to 9; a datagram from A to port 9 is
+/// dropped and counted (`NetfilterDrops`), one to port 10 delivered.
+fn udp_filter_demo(
+    k: &Kernel,
+    a: &netgen_runtime::netns::NetRef<netgen_stack::generated::pernet::Pernet>,
+    b: &netgen_runtime::netns::NetRef<netgen_stack::generated::pernet::Pernet>,
+    ip_b: std::net::Ipv4Addr,
+) -> Result<(), Errno> {
+    use netgen_runtime::inet::mib::{ExtMib, Ipv4Mib, UdpMib};
+    use netgen_runtime::netfilter::udp_filter::UdpFilterNet;
+    use netgen_runtime::socket::syscalls::{sys_bind, sys_recvfrom, sys_sendto, sys_socket};
+    use netgen_runtime::tables::SockAddr;
+    use netgen_stack::{settle, with_cx};
+    use std::net::{Ipv4Addr, SocketAddrV4};
+
+    let to = |ip, port| SockAddr::Inet(SocketAddrV4::new(ip, port));
+    let (blocked, open) = with_cx(k, b, |cx| -> Result<(i32, i32), Errno> {
+        cx.state_mut::<UdpFilterNet>()?.set_drop_port(9)?; // sysctl -w net.netfilter.udp_drop_port=9
+        let blocked = sys_socket(cx, 2, 2, 0)?;
+        sys_bind(cx, blocked, &to(Ipv4Addr::UNSPECIFIED, 9))?;
+        let open = sys_socket(cx, 2, 2, 0)?;
+        sys_bind(cx, open, &to(Ipv4Addr::UNSPECIFIED, 10))?;
+        Ok((blocked, open))
+    })??;
+    with_cx(k, a, |cx| -> Result<(), Errno> {
+        let fd = sys_socket(cx, 2, 2, 0)?;
+        sys_sendto(cx, fd, b"to the blocked port", Some(&to(ip_b, 9)), 0)?;
+        sys_sendto(cx, fd, b"to another port", Some(&to(ip_b, 10)), 0)?;
+        Ok(())
+    })??;
+    settle(k, &[a, b])?;
+    println!("\n# netfilter: B sets net.netfilter.udp_drop_port = 9 (spec nf_hook udp_filter, LOCAL_IN)");
+    with_cx(k, b, |cx| -> Result<(), Errno> {
+        let mut buf = [0u8; 64];
+        match sys_recvfrom(cx, blocked, &mut buf, 0) {
+            Ok((n, _)) => println!("  B: port 9 received {:?} (not filtered!)", String::from_utf8_lossy(&buf[..n])),
+            Err(e) => println!("  B: port 9 received nothing ({})", e.name().unwrap_or("?")),
+        }
+        let (n, from) = sys_recvfrom(cx, open, &mut buf, 0)?;
+        println!("  B: port 10 received {:?} from {from:?}", String::from_utf8_lossy(&buf[..n]));
+        let mib = cx.state::<Ipv4Mib>()?;
+        println!("  B: NetfilterDrops {}, Udp InDatagrams {}", mib.get(ExtMib::NfDrops), mib.get(UdpMib::InDatagrams));
+        Ok(())
+    })??;
+    println!("  B: /proc/net/netfilter/nf_hooks");
+    print_view(nf_hooks(&b.read()).map(|t| t.lines().map(|l| format!("  {l}\n")).collect()));
+    Ok(())
 }
 
 fn print_view(v: Result<String, Errno>) {

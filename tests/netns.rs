@@ -62,7 +62,18 @@ fn every_namespace_gets_lo_counters_and_settings() {
         assert!(n.get::<NsCommon>().unwrap().inum >= netgen_runtime::netns::net_ns_ops::PROC_DYNAMIC_FIRST);
         assert_eq!(
             n.proc_net.entries(),
-            ["protocols", "dev", "softnet_stat", "ptype", "dev_mcast", "arp", "igmp", "mcfilter", "packet"]
+            [
+                "netfilter",
+                "protocols",
+                "dev",
+                "softnet_stat",
+                "ptype",
+                "dev_mcast",
+                "arp",
+                "igmp",
+                "mcfilter",
+                "packet"
+            ]
         );
         let protocols = proc_net_protocols(&k, &n).unwrap();
         let names: Vec<_> = protocols.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();

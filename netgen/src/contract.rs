@@ -28,7 +28,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order the spec's files declare them.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Resource,
         Kind::Initcall,
         Kind::Pernet,
@@ -38,6 +38,7 @@ impl Kind {
         Kind::Table(TableKind::InetProtocol),
         Kind::Table(TableKind::Protosw),
         Kind::Table(TableKind::PacketType),
+        Kind::Table(TableKind::NfHook),
     ];
 
     /// The spec keyword.
@@ -76,6 +77,10 @@ impl Kind {
             }
             Kind::Table(TableKind::PacketType) => {
                 "packet_type NAME { type: ETH_P_..; func: PATH; registered_by: INITCALL; }"
+            }
+            Kind::Table(TableKind::NfHook) => {
+                "nf_hook NAME { pf: NFPROTO_IPV4; hooknum: NF_INET_..; priority: NF_IP_PRI_..; hook: PATH; \
+                 registered_by: PERNET; }"
             }
         }
     }
@@ -152,6 +157,8 @@ pub const TYPES: &[(&str, &str)] = &[
     ("Net", "netgen_runtime::netns::Net"),
     ("NetCx", "netgen_runtime::tables::NetCx"),
     ("NetRx", "netgen_runtime::tables::NetRx"),
+    ("NfHookState", "netgen_runtime::netfilter::NfHookState"),
+    ("NfVerdict", "netgen_runtime::netfilter::NfVerdict"),
     ("SkBuff", "netgen_runtime::skbuff::SkBuff"),
     ("SockAddr", "netgen_runtime::tables::SockAddr"),
 ];

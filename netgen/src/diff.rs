@@ -37,8 +37,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::ir::{
-    Const, Family, InetProtocol, Initcall, Ir, Level, MethodImpl, Number, PacketType, Pernet, PernetKind, Proto,
-    ProtoOps, Protosw, Resource, TableKind,
+    Const, Family, InetProtocol, Initcall, Ir, Level, MethodImpl, Named, NfHook, Number, PacketType, Pernet,
+    PernetKind, Proto, ProtoOps, Protosw, Resource, TableKind,
 };
 use crate::vtable::{self, Missing};
 
@@ -446,6 +446,8 @@ enum Value<'a> {
     Str(&'a str),
     /// A name of another spec item.
     Name(&'a str),
+    /// One of Linux's names (`NF_IP_PRI_FILTER`) or a number.
+    Linux(&'a Named<i32>),
 }
 
 impl Value<'_> {
@@ -460,6 +462,7 @@ impl Value<'_> {
             (Value::Int(a), Value::Int(b)) => a == b,
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Str(a), Value::Str(b)) | (Value::Name(a), Value::Name(b)) => a == b,
+            (Value::Linux(a), Value::Linux(b)) => a.value == b.value,
             _ => false,
         }
     }
@@ -474,6 +477,8 @@ impl fmt::Display for Value<'_> {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Str(s) => write!(f, "{s:?}"),
             Value::Name(n) => f.write_str(n),
+            Value::Linux(Named { value, name: Some(n) }) => write!(f, "{n} ({value})"),
+            Value::Linux(Named { value, name: None }) => write!(f, "{value}"),
         }
     }
 }
@@ -592,6 +597,24 @@ fn table<'a>(ir: &'a Ir, kind: TableKind) -> Vec<Entry<'a>> {
                         .into_iter()
                         .filter_map(|(m, p)| Some((m, p?.as_str())))
                         .collect(),
+                }
+            })
+            .collect(),
+        TableKind::NfHook => t
+            .nf_hooks
+            .iter()
+            .map(|h| {
+                let NfHook { name, pf, hooknum, priority, hook, registered_by, docs: _, origin: _ } = h;
+                Entry {
+                    name,
+                    registered_by: Some(registered_by),
+                    fields: vec![
+                        ("pf", Value::Number(pf)),
+                        ("hooknum", Value::Name(hooknum.name.as_deref().unwrap_or_default())),
+                        ("priority", Value::Linux(priority)),
+                    ],
+                    flags: vec![],
+                    methods: vec![("hook", hook)],
                 }
             })
             .collect(),

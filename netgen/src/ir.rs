@@ -189,11 +189,13 @@ impl Ir {
 
 // ---- protocol tables (spec/protocols.ng) ---------------------------------
 
-/// The six kinds of protocol-table section, in the order an initcall
+/// The kinds of protocol-table section, in the order an initcall
 /// registers them (Linux's `inet_init`: `proto_register`, `sock_register`,
 /// `inet_add_protocol`, `inet_register_protosw`, `dev_add_pack`); `proto_ops`
 /// vtables are not registered, only named by `protosw`s and families'
-/// `create` functions. The derived `Ord` is that registration order.
+/// `create` functions; `nf_hook`s are registered in each namespace by the
+/// pernet operation they name (`nf_register_net_hook`). The derived `Ord`
+/// is that registration order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TableKind {
@@ -203,16 +205,18 @@ pub enum TableKind {
     Protosw,
     PacketType,
     ProtoOps,
+    NfHook,
 }
 
 impl TableKind {
-    pub const ALL: [TableKind; 6] = [
+    pub const ALL: [TableKind; 7] = [
         TableKind::Proto,
         TableKind::ProtoOps,
         TableKind::Family,
         TableKind::InetProtocol,
         TableKind::Protosw,
         TableKind::PacketType,
+        TableKind::NfHook,
     ];
 
     /// The spec keyword.
@@ -224,6 +228,7 @@ impl TableKind {
             TableKind::InetProtocol => "inet_protocol",
             TableKind::Protosw => "protosw",
             TableKind::PacketType => "packet_type",
+            TableKind::NfHook => "nf_hook",
         }
     }
 
@@ -239,12 +244,14 @@ impl TableKind {
             TableKind::InetProtocol => Some("inet_add_protocol"),
             TableKind::Protosw => Some("inet_register_protosw"),
             TableKind::PacketType => Some("dev_add_pack"),
+            TableKind::NfHook => Some("nf_register_net_hook"),
             TableKind::ProtoOps => None,
         }
     }
 
     /// The resource holding the table an entry is registered in: its
-    /// registrar must require or provide it.
+    /// registrar (for an `nf_hook`, the initcall registering its pernet
+    /// operation) must require or provide it.
     pub fn resource(self) -> Option<&'static str> {
         match self {
             TableKind::Proto => Some("SockCache"),
@@ -252,6 +259,7 @@ impl TableKind {
             TableKind::InetProtocol => Some("InetProtos"),
             TableKind::Protosw => Some("Inetsw"),
             TableKind::PacketType => Some("PtypeBase"),
+            TableKind::NfHook => Some("NfHooks"),
             TableKind::ProtoOps => None,
         }
     }
@@ -367,6 +375,39 @@ pub struct PacketType {
     pub origin: Location,
 }
 
+/// `struct nf_hook_ops` (`nf_hook NAME { .. }`), registered in every
+/// namespace by the pernet operation it names (`nf_register_net_hook`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NfHook {
+    pub name: String,
+    /// `NFPROTO_IPV4`.
+    pub pf: Number,
+    /// The point, as Linux names it (`NF_INET_LOCAL_IN`), and its number.
+    pub hooknum: Named<u8>,
+    /// `NF_IP_PRI_FILTER`, or a number.
+    pub priority: Named<i32>,
+    pub hook: SpecPath,
+    /// The pernet operation whose `init` registers it.
+    pub registered_by: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// A value written as one of Linux's names (`NF_INET_LOCAL_IN`,
+/// `NF_IP_PRI_FILTER`) or as a number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named<T> {
+    pub value: T,
+    pub name: Option<String>,
+}
+
+impl<T: std::fmt::Display> Named<T> {
+    /// The name, or the value.
+    pub fn written(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.value.to_string())
+    }
+}
+
 /// The spec's protocol tables, each in spec order: an entry's index is its
 /// position.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,6 +418,8 @@ pub struct Tables {
     pub inet_protocols: Vec<InetProtocol>,
     pub protosw: Vec<Protosw>,
     pub packet_types: Vec<PacketType>,
+    #[serde(default)]
+    pub nf_hooks: Vec<NfHook>,
 }
 
 impl Tables {
@@ -392,6 +435,7 @@ impl Tables {
             + self.inet_protocols.len()
             + self.protosw.len()
             + self.packet_types.len()
+            + self.nf_hooks.len()
     }
 }
 
@@ -444,6 +488,7 @@ impl Tables {
                 })
                 .collect(),
             TableKind::Protosw => self.protosw.iter().map(|p| (p.name.as_str(), Vec::new())).collect(),
+            TableKind::NfHook => self.nf_hooks.iter().map(|h| (h.name.as_str(), vec![one("hook", &h.hook)])).collect(),
         }
     }
 }

@@ -55,6 +55,7 @@ impl Hook {
         match self.ret {
             None => "{}",
             Some("NetRx") => "NetRx::Drop",
+            Some("NfVerdict") => "NfVerdict::Drop(Errno::EINVAL)",
             Some(_) => "Err(Errno::EINVAL)",
         }
     }

@@ -36,9 +36,11 @@ macro_rules! errnos {
 errnos! {
     EPERM = 1, "Operation not permitted";
     ENOENT = 2, "No such file or directory";
+    ESRCH = 3, "No such process";
     EINTR = 4, "Interrupted system call";
     EIO = 5, "I/O error";
     ENXIO = 6, "No such device or address";
+    E2BIG = 7, "Argument list too long";
     EBADF = 9, "Bad file number";
     EAGAIN = 11, "Try again";
     ENOMEM = 12, "Out of memory";
@@ -54,6 +56,7 @@ errnos! {
     ENOSPC = 28, "No space left on device";
     EPIPE = 32, "Broken pipe";
     ENOSYS = 38, "Function not implemented";
+    ELOOP = 40, "Too many symbolic links encountered";
     ENONET = 64, "Machine is not on the network";
     EPROTO = 71, "Protocol error";
     ENOTSOCK = 88, "Socket operation on non-socket";

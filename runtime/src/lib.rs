@@ -15,6 +15,9 @@
 //!   ([`tables::Entry`], [`tables::Handle`]), the descriptors and method
 //!   sets, and the dispatch trait [`tables::ProtoSpec`], all derived from
 //!   the one vtable table (`netgen-vtables`);
+//! * [`netfilter`] (net/netfilter/core.c): each namespace's hook lists,
+//!   `nf_register_net_hook` and `NF_HOOK`, which IPv4 calls at its hook
+//!   points;
 //! * devices, [`dev`]: loopback, veth, external devices, `ptype_all` and
 //!   `ptype_base` and each namespace's own handler lists,
 //!   `netif_receive_skb`, `net_rx_action`, `dev_queue_xmit`;
@@ -27,7 +30,7 @@
 //!   `with_cx`, `settle` and the registration of a spec initcall's entries.
 //!
 //! Each layer states what it needs of the spec in a trait of its own
-//! (`dev::DevSpec`, `sock::SockSpec`, `socket::SocketSpec`,
+//! (`netfilter::NetfilterSpec`, `dev::DevSpec`, `sock::SockSpec`, `socket::SocketSpec`,
 //! `inet::InetSpec`, `packet::PacketSpec`).
 
 // No `unsafe` here: the runtime is mechanisms over owned data. MMIO and
@@ -46,6 +49,7 @@ pub mod ethernet;
 pub mod inet;
 pub mod init;
 pub mod kernel;
+pub mod netfilter;
 pub mod netns;
 pub mod netpoll;
 pub mod packet;

@@ -24,18 +24,18 @@ use crate::stack::{register_spec_entries, unregister_spec_entries};
 use crate::tables::*;
 use crate::testspec::{boot, Stack, TestSpec};
 
-type Cx<'a> = NetCx<'a, TestSpec>;
+pub(crate) type Cx<'a> = NetCx<'a, TestSpec>;
 
-const MAC_A: [u8; 6] = [0x02, 0, 0, 0, 0, 0x0a];
-const MAC_B: [u8; 6] = [0x02, 0, 0, 0, 0, 0x0b];
-const IP_A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
-const IP_B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+pub(crate) const MAC_A: [u8; 6] = [0x02, 0, 0, 0, 0, 0x0a];
+pub(crate) const MAC_B: [u8; 6] = [0x02, 0, 0, 0, 0, 0x0b];
+pub(crate) const IP_A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+pub(crate) const IP_B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
 
-fn sa(ip: Ipv4Addr, port: u16) -> SockAddr {
+pub(crate) fn sa(ip: Ipv4Addr, port: u16) -> SockAddr {
     SockAddr::Inet(SocketAddrV4::new(ip, port))
 }
 
-fn mib(cx: &Cx<'_>, c: impl Into<inet::mib::Ipv4Counter>) -> u64 {
+pub(crate) fn mib(cx: &Cx<'_>, c: impl Into<inet::mib::Ipv4Counter>) -> u64 {
     cx.state::<Ipv4Mib>().unwrap().get(c)
 }
 
@@ -83,7 +83,7 @@ impl Pair {
     }
 }
 
-fn recv(cx: &mut Cx<'_>, fd: Fd) -> Result<(Vec<u8>, Option<SockAddr>), Errno> {
+pub(crate) fn recv(cx: &mut Cx<'_>, fd: Fd) -> Result<(Vec<u8>, Option<SockAddr>), Errno> {
     let mut buf = [0u8; 2048];
     let (n, from) = sys_recvfrom(cx, fd, &mut buf, 0)?;
     Ok((buf[..n].to_vec(), from))
@@ -91,7 +91,7 @@ fn recv(cx: &mut Cx<'_>, fd: Fd) -> Result<(Vec<u8>, Option<SockAddr>), Errno> {
 
 // ---- frame builders -------------------------------------------------------
 
-fn eth(dst: [u8; 6], src: [u8; 6], ty: u16, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn eth(dst: [u8; 6], src: [u8; 6], ty: u16, payload: &[u8]) -> Vec<u8> {
     let mut f = Vec::new();
     f.extend_from_slice(&dst);
     f.extend_from_slice(&src);
@@ -100,7 +100,7 @@ fn eth(dst: [u8; 6], src: [u8; 6], ty: u16, payload: &[u8]) -> Vec<u8> {
     f
 }
 
-fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, frag_off: u16, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, frag_off: u16, payload: &[u8]) -> Vec<u8> {
     let mut h = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0];
     h[2..4].copy_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
     h[6..8].copy_from_slice(&frag_off.to_be_bytes());
@@ -112,7 +112,7 @@ fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, frag_off: u16, payload: &[u8]) 
     h
 }
 
-fn udp(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn udp(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
     let len = (8 + payload.len()) as u16;
     let mut u = Vec::new();
     u.extend_from_slice(&sport.to_be_bytes());
@@ -125,12 +125,12 @@ fn udp(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, payload: &[u8]) -> 
     u
 }
 
-fn udp_frame(dst_mac: [u8; 6], src: Ipv4Addr, dst: Ipv4Addr, dport: u16, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn udp_frame(dst_mac: [u8; 6], src: Ipv4Addr, dst: Ipv4Addr, dport: u16, payload: &[u8]) -> Vec<u8> {
     eth(dst_mac, MAC_A, ETH_P_IP, &ipv4(src, dst, 17, 0, &udp(src, dst, 5555, dport, payload)))
 }
 
 /// One namespace with an external device eth0 (MAC_B, 10.0.0.2/24), up.
-fn external() -> (Stack, NetRef<TestSpec>, ExternalDev) {
+pub(crate) fn external() -> (Stack, NetRef<TestSpec>, ExternalDev) {
     let st = boot();
     let net = st.ns.copy_net_ns().unwrap();
     let ext = st.cx(&net, |cx| {

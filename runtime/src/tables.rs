@@ -21,6 +21,7 @@ use std::fmt;
 
 use crate::errno::Errno;
 use crate::kernel::{HasState, Kernel, KernelSpec};
+use crate::netfilter::{NfHookState, NfVerdict};
 use crate::netns::{Net, PernetSpec, PernetState};
 use crate::skbuff::SkBuff;
 
@@ -263,6 +264,10 @@ pub type InetErrFn<S> = fn(&mut NetCx<'_, S>, &SkBuff, u32) -> Result<(), Errno>
 /// namespace's table) with its `ops` and `prot` (`inet_create`,
 /// `packet_create`).
 pub type FamilyCreateFn<S> = fn(&mut NetCx<'_, S>, Fd, i32, bool) -> Result<(), Errno>;
+/// `nf_hook_ops.hook` (`nf_hookfn`): the verdict on a packet at a netfilter
+/// hook point; the skb goes back in the verdict unless the hook kept
+/// (`NF_STOLEN`) or freed (`NF_DROP`) it.
+pub type NfHookFn<S> = fn(&mut NetCx<'_, S>, SkBuff, &NfHookState) -> NfVerdict;
 
 /// The handler types above are the vtable's signatures
 /// ([`netgen_vtables::vtables!`]) less the index: a change of the table
@@ -273,6 +278,7 @@ fn handler_types_follow_the_vtable<S: ProtoSpec>() {
     let _: InetRcvFn<S> = |cx, skb| S::inet_protocol_rcv(0, cx, skb);
     let _: InetErrFn<S> = |cx, skb, info| S::inet_protocol_err(0, cx, skb, info);
     let _: FamilyCreateFn<S> = |cx, fd, protocol, kern| S::family_create(0, cx, fd, protocol, kern);
+    let _: NfHookFn<S> = |cx, skb, state| S::nf_hookfn(0, cx, skb, state);
 }
 
 /// `struct net_proto_family` in the spec (`family NAME { .. }`).
@@ -354,6 +360,24 @@ pub struct PacketTypeDesc {
     /// Ethertype, host order; `ETH_P_ALL` for a tap.
     pub type_: u16,
     pub func: &'static str,
+    pub registered_by: &'static str,
+}
+
+/// `struct nf_hook_ops` in the spec (`nf_hook NAME { .. }`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NfHookDesc {
+    /// The C variable: `udp_filter`.
+    pub name: &'static str,
+    /// `NFPROTO_IPV4`, ...
+    pub pf: u8,
+    /// `enum nf_inet_hooks`: `NF_INET_LOCAL_IN`, ...
+    pub hooknum: u8,
+    /// Lower runs first (`NF_IP_PRI_*`).
+    pub priority: i32,
+    /// The hook function's path, for listings.
+    pub hook: &'static str,
+    /// The pernet operation whose `init` registers it in each namespace
+    /// (and whose exit unregisters it).
     pub registered_by: &'static str,
 }
 
@@ -444,6 +468,7 @@ macro_rules! method_sets {
         $(#[$idoc:meta])* inet_protocol($ii:ident) { $($inet:tt)* }
         $(#[$odoc:meta])* proto_ops($oi:ident) { $($ops:tt)* }
         $(#[$rdoc:meta])* proto($ri:ident) { $($prot:tt)* }
+        $(#[$ndoc:meta])* nf_hook($ni:ident) { $($nf:tt)* }
     ) => {
         method_set!(
             /// Which `struct proto` methods a spec `proto` gives (Linux: which
@@ -499,6 +524,7 @@ pub trait ProtoSpec: PernetSpec + KernelSpec + Copy + fmt::Debug + Eq + Send + S
     const PROTO_OPS: &'static [ProtoOpsDesc];
     const PROTOSW: &'static [ProtoswDesc];
     const PACKET_TYPES: &'static [PacketTypeDesc];
+    const NF_HOOKS: &'static [NfHookDesc];
 
     for_each_vtable!(dispatch_methods);
 }
@@ -512,6 +538,7 @@ macro_rules! fn_structs {
         $(#[$idoc:meta])* inet_protocol($ii:ident) { $($inet:tt)* }
         $(#[$odoc:meta])* proto_ops($oi:ident) { $($ops:tt)* }
         $(#[$rdoc:meta])* proto($ri:ident) { $($prot:tt)* }
+        $(#[$ndoc:meta])* nf_hook($ni:ident) { $($nf:tt)* }
     ) => {
         fn_struct!(
             /// A `struct proto_ops` registered at run time, for sockets of a

@@ -15,6 +15,10 @@
 //!   the field names a spec section may give and the emitter writes the
 //!   generated `match`es.
 //!
+//! [`netfilter`] holds the other names both sides need: Linux's netfilter
+//! hook points, protocol families and named priorities, which the spec's
+//! `nf_hook` sections write and the runtime's hook lists use.
+//!
 //! The crate has no dependencies and no code of its own: netgen must not
 //! depend on the runtime, and the runtime must not depend on netgen, so the
 //! table sits below both.
@@ -173,6 +177,86 @@ macro_rules! vtables {
                 get_port => prot_get_port(fd: Fd, snum: u16) -> Result<(), Errno>
                     = default(sk_prot_no_get_port { Err(Errno::EOPNOTSUPP) });
             }
+
+            /// `struct nf_hook_ops` (include/linux/netfilter.h): a netfilter
+            /// hook at one point of one protocol family, at a priority.
+            nf_hook(i) {
+                /// `hook(priv, skb, state)` (`nf_hookfn`): the verdict on the
+                /// packet at `state.hook`. The skb goes back with
+                /// `NfVerdict::Accept` (and `Repeat`, `Stop`, `Queue`); the
+                /// hook keeps it with `Stolen` and frees it with `Drop`.
+                hook => nf_hookfn(skb: SkBuff, state: &NfHookState) -> NfVerdict = required;
+            }
         }
     };
+}
+
+pub mod netfilter {
+    //! The names of Linux's netfilter constants, once for netgen (which
+    //! reads them in `nf_hook` sections) and the runtime (which defines its
+    //! constants from them).
+
+    /// `const NAME: i32 = value;` for each, and the list of them.
+    macro_rules! named {
+        ($(#[$m:meta])* $list:ident: $ty:ty { $($(#[$d:meta])* $name:ident = $value:expr,)* }) => {
+            $($(#[$d])* pub const $name: $ty = $value;)*
+            $(#[$m])*
+            pub const $list: &[(&str, $ty)] = &[$((stringify!($name), $name)),*];
+        };
+    }
+
+    named! {
+        /// `enum nf_inet_hooks` (include/uapi/linux/netfilter.h): the hook
+        /// points of the IPv4 (and IPv6) path, by number.
+        NF_INET_HOOKS: u8 {
+            /// After `ip_rcv`'s checks, before routing (`ip_rcv`).
+            NF_INET_PRE_ROUTING = 0,
+            /// For this host, before the protocol handler (`ip_local_deliver`).
+            NF_INET_LOCAL_IN = 1,
+            /// Routed through this host (`ip_forward`).
+            NF_INET_FORWARD = 2,
+            /// Locally generated, before routing decisions are final (`__ip_local_out`).
+            NF_INET_LOCAL_OUT = 3,
+            /// About to leave by a device (`ip_output`).
+            NF_INET_POST_ROUTING = 4,
+        }
+    }
+
+    /// `NF_INET_NUMHOOKS`.
+    pub const NF_INET_NUMHOOKS: usize = NF_INET_HOOKS.len();
+
+    named! {
+        /// The protocol families of `nf_hook_ops.pf` (`NFPROTO_*`,
+        /// include/uapi/linux/netfilter.h).
+        NFPROTOS: u8 {
+            NFPROTO_INET = 1,
+            NFPROTO_IPV4 = 2,
+            NFPROTO_ARP = 3,
+            NFPROTO_NETDEV = 5,
+            NFPROTO_BRIDGE = 7,
+            NFPROTO_IPV6 = 10,
+        }
+    }
+
+    named! {
+        /// `enum nf_ip_hook_priorities` (include/uapi/linux/netfilter_ipv4.h,
+        /// Linux 6.0): lower runs first.
+        NF_IP_PRIORITIES: i32 {
+            NF_IP_PRI_FIRST = i32::MIN,
+            NF_IP_PRI_RAW_BEFORE_DEFRAG = -450,
+            NF_IP_PRI_CONNTRACK_DEFRAG = -400,
+            NF_IP_PRI_RAW = -300,
+            NF_IP_PRI_SELINUX_FIRST = -225,
+            NF_IP_PRI_CONNTRACK = -200,
+            NF_IP_PRI_MANGLE = -150,
+            NF_IP_PRI_NAT_DST = -100,
+            NF_IP_PRI_FILTER = 0,
+            NF_IP_PRI_SECURITY = 50,
+            NF_IP_PRI_NAT_SRC = 100,
+            NF_IP_PRI_SELINUX_LAST = 225,
+            NF_IP_PRI_CONNTRACK_HELPER = 300,
+            NF_IP_PRI_CONNTRACK_CONFIRM = i32::MAX,
+            NF_IP_PRI_LAST = i32::MAX,
+        }
+    }
 }

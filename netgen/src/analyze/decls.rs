@@ -647,6 +647,7 @@ pub(super) fn table_example(kind: TableKind) -> &'static str {
         TableKind::InetProtocol => "udp_protocol",
         TableKind::Protosw => "udp",
         TableKind::PacketType => "ip_packet_type",
+        TableKind::NfHook => "udp_filter",
     }
 }
 

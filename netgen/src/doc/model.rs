@@ -444,6 +444,7 @@ fn structure(kind: TableKind) -> &'static str {
         TableKind::InetProtocol => "struct net_protocol",
         TableKind::Protosw => "struct inet_protosw",
         TableKind::PacketType => "struct packet_type",
+        TableKind::NfHook => "struct nf_hook_ops",
     }
 }
 
@@ -457,6 +458,7 @@ fn registry(kind: TableKind) -> Option<&'static str> {
         TableKind::InetProtocol => Some("inet_protos[MAX_INET_PROTOS]"),
         TableKind::Protosw => Some("inetsw[SOCK_MAX]"),
         TableKind::PacketType => Some("ptype_base[PTYPE_HASH_SIZE]"),
+        TableKind::NfHook => Some("net->nf.hooks_ipv4[NF_INET_NUMHOOKS]"),
     }
 }
 
@@ -635,6 +637,34 @@ fn table(ir: &Ir, kind: TableKind) -> TableDoc {
                             path(&p.func),
                             p.list_func.as_deref().map(path).unwrap_or_default(),
                             registrar(&p.registered_by),
+                        ],
+                    )
+                })
+                .collect(),
+        ),
+        TableKind::NfHook => (
+            vec!["pf", "hooknum", "priority", "hook", "registered by (pernet)"],
+            t.nf_hooks
+                .iter()
+                .map(|h| {
+                    let named = |written: String, value: String| {
+                        if written == value {
+                            vec![Span::plain(value)]
+                        } else {
+                            vec![Span::code(written), Span::plain(format!(" ({value})"))]
+                        }
+                    };
+                    row(
+                        kind,
+                        &h.name,
+                        &h.docs,
+                        &h.origin,
+                        vec![
+                            number(ir, &h.pf),
+                            named(h.hooknum.written(), h.hooknum.value.to_string()),
+                            named(h.priority.written(), h.priority.value.to_string()),
+                            path(&h.hook),
+                            vec![Span::link(pernet_link(ir, &h.registered_by))],
                         ],
                     )
                 })

@@ -16,7 +16,7 @@ use crate::ir::{Initcall, Ir, Pernet, PernetKind, SpecPath};
 
 pub fn emit(ir: &Ir) -> Emitted {
     let registrars: Vec<&Initcall> = ir.initcalls.iter().filter(|c| c.has_wrapper()).collect();
-    let (ops, runs) = match (all(ir.pernet.iter().map(Op::new)), all(registrars.iter().map(|c| run(c)))) {
+    let (ops, runs) = match (all(ir.pernet.iter().map(|p| Op::new(ir, p))), all(registrars.iter().map(|c| run(c)))) {
         (Ok(ops), Ok(runs)) => (ops, runs),
         (ops, runs) => return Err(ops.err().into_iter().chain(runs.err()).flatten().collect()),
     };
@@ -78,11 +78,14 @@ struct Op<'a> {
     exit: Option<TokenStream>,
     exit_batch: Option<TokenStream>,
     state: Option<TokenStream>,
+    /// The spec's `nf_hook`s it registers in each namespace after its
+    /// `init` (and unregisters before its `exit`), as index paths.
+    nf_hooks: Option<TokenStream>,
 }
 
 impl<'a> Op<'a> {
     /// The operation, or an error for each of its paths that is not a Rust path.
-    fn new(p: &'a Pernet) -> Result<Op<'a>, Vec<EmitError>> {
+    fn new(ir: &Ir, p: &'a Pernet) -> Result<Op<'a>, Vec<EmitError>> {
         let mut errors = Vec::new();
         let mut path = |field: &str, text: &Option<SpecPath>, ty: bool| {
             let text = text.as_deref()?;
@@ -108,6 +111,7 @@ impl<'a> Op<'a> {
             exit: path("exit", &p.exit, false),
             exit_batch: path("exit_batch", &p.exit_batch, false),
             state: path("state", &p.state, true),
+            nf_hooks: nf_hooks(ir, p),
         };
         if errors.is_empty() {
             Ok(op)
@@ -115,6 +119,19 @@ impl<'a> Op<'a> {
             Err(errors)
         }
     }
+}
+
+/// `&[super::tables::nf_hooks::UDP_FILTER, ..]`: the `nf_hook`s whose
+/// `registered_by` names `p`, in spec order; `None` if it registers none.
+fn nf_hooks(ir: &Ir, p: &Pernet) -> Option<TokenStream> {
+    let hooks: Vec<Ident> = ir
+        .tables
+        .nf_hooks
+        .iter()
+        .filter(|h| h.registered_by == p.name)
+        .map(|h| format_ident!("{}", h.name.to_uppercase()))
+        .collect();
+    (!hooks.is_empty()).then(|| quote! { &[#(super::tables::nf_hooks::#hooks),*] })
 }
 
 /// A registrar's `run`, as an absolute path.
@@ -330,16 +347,39 @@ fn unit_dispatch(ops: &[Op], arms: Vec<(Ident, TokenStream)>) -> Body {
 
 /// `init`: each operation's `init`, storing the state it builds; `Ok(())`
 /// for the operations without one, named so a reader sees which they are.
+/// An operation that registers `nf_hook`s registers them after its `init`
+/// (`nf_register_net_hooks` in a pernet `init`, as `iptable_filter_net_init`
+/// does); if that fails, its `exit` undoes the `init` and its state is
+/// freed, so nothing of it is left in the namespace.
 fn init_body(ops: &[Op]) -> Body {
     if ops.is_empty() {
         return Body::empty();
     }
-    if ops.iter().all(|o| o.init.is_none()) {
+    if ops.iter().all(|o| o.init.is_none() && o.nf_hooks.is_none()) {
         return Body::constant(quote! { Ok(()) });
     }
     let arms = ops.iter().filter_map(|o| {
-        let init = o.init.as_ref()?;
         let v = op_ident(o.p);
+        if let Some(hooks) = &o.nf_hooks {
+            let init = o.init.as_ref().map(|init| match o.state {
+                Some(_) => quote! { net.states.#v = Some(#init(net)?); },
+                None => quote! { #init(net)?; },
+            });
+            let exit = o.exit.as_ref().map(|exit| quote! { #exit(net); });
+            let free = o.state.as_ref().map(|_| quote! { net.states.#v = None; });
+            return Some(quote! {
+                PernetOp::#v => {
+                    #init
+                    let registered = ::netgen_runtime::netfilter::nf_register_spec_hooks(net, #hooks);
+                    if registered.is_err() {
+                        #exit
+                        #free
+                    }
+                    registered
+                }
+            });
+        }
+        let init = o.init.as_ref()?;
         Some(if o.state.is_some() {
             quote! {
                 PernetOp::#v => {
@@ -352,7 +392,8 @@ fn init_body(ops: &[Op]) -> Body {
             quote! { PernetOp::#v => #init(net), }
         })
     });
-    let without: Vec<Ident> = ops.iter().filter(|o| o.init.is_none()).map(|o| op_ident(o.p)).collect();
+    let without: Vec<Ident> =
+        ops.iter().filter(|o| o.init.is_none() && o.nf_hooks.is_none()).map(|o| op_ident(o.p)).collect();
     let rest = (!without.is_empty()).then(|| quote! { #(PernetOp::#without)|* => Ok(()), });
     Body::dispatch(quote! { match op { #(#arms)* #rest } })
 }
@@ -368,6 +409,24 @@ fn hook_arms<'a>(
         .filter_map(|o| {
             let f = hook(o)?;
             Some((op_ident(o.p), quote! { #f(#arg) }))
+        })
+        .collect()
+}
+
+/// The arms of `exit`: an operation that registered `nf_hook`s
+/// unregisters them first (`nf_unregister_net_hooks`), then its `exit`.
+fn exit_arms(ops: &[Op]) -> Vec<(Ident, TokenStream)> {
+    ops.iter()
+        .filter_map(|o| {
+            let v = op_ident(o.p);
+            match (&o.nf_hooks, &o.exit) {
+                (None, None) => None,
+                (None, Some(exit)) => Some((v, quote! { #exit(net) })),
+                (Some(hooks), exit) => {
+                    let exit = exit.as_ref().map(|exit| quote! { #exit(net); });
+                    Some((v, quote! {{ ::netgen_runtime::netfilter::nf_unregister_spec_hooks(net, #hooks); #exit }}))
+                }
+            }
         })
         .collect()
 }
@@ -400,7 +459,7 @@ fn spec_impl(ops: &[Op]) -> TokenStream {
     let methods = [
         method("init", init_body(ops), "net", &net, quote!(-> InitResult)),
         method("pre_exit", unit_dispatch(ops, hook_arms(ops, |o| o.pre_exit.as_ref(), "net")), "net", &net, quote!()),
-        method("exit", unit_dispatch(ops, hook_arms(ops, |o| o.exit.as_ref(), "net")), "net", &net, quote!()),
+        method("exit", unit_dispatch(ops, exit_arms(ops)), "net", &net, quote!()),
         method(
             "exit_batch",
             unit_dispatch(ops, hook_arms(ops, |o| o.exit_batch.as_ref(), "nets")),

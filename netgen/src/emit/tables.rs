@@ -25,6 +25,7 @@ pub fn emit(ir: &Ir) -> Emitted {
         (TableKind::ProtoOps, proto_ops_rows(t)),
         (TableKind::Proto, proto_rows(t)),
         (TableKind::Protosw, protosw_rows(t)),
+        (TableKind::NfHook, nf_hook_rows(t)),
     ];
     // In the order of the descriptor arrays.
     let modules = [
@@ -34,6 +35,7 @@ pub fn emit(ir: &Ir) -> Emitted {
         TableKind::ProtoOps,
         TableKind::Protosw,
         TableKind::PacketType,
+        TableKind::NfHook,
     ]
     .map(|kind| tables.iter().find(|(k, _)| *k == kind).map(|(_, rows)| index_module(kind, rows)));
     let arrays = arrays(t);
@@ -55,15 +57,19 @@ pub fn emit(ir: &Ir) -> Emitted {
         #![doc = " `impl ProtoSpec for Pernet`, whose methods are `match`es from an index to"]
         #![doc = " a direct call of the function the spec names. A `proto_ops` method an"]
         #![doc = " entry leaves out calls Linux's `sock_no_*`, a `proto` one `sk_prot_no_*`."]
+        #![doc = " The `nf_hook` sections are netfilter's hooks (`NF_HOOKS`), dispatched the"]
+        #![doc = " same way by `nf_hookfn` and registered in each namespace by the `init`"]
+        #![doc = " of the pernet operation each names (`pernet.rs`)."]
         #![doc = ""]
         #![doc = " An initcall that registers entries (`registered_by`) runs through its"]
         #![doc = " wrapper in `pernet.rs`, which calls"]
         #![doc = " `netgen_runtime::stack::register_spec_entries` after its `run`."]
 
+        use ::netgen_runtime::netfilter::{NfHookState, NfVerdict};
         use ::netgen_runtime::skbuff::SkBuff;
         use ::netgen_runtime::tables::{
-            FamilyDesc, Fd, InetProtocolDesc, NetCx, NetRx, PacketTypeDesc, ProtoDesc, ProtoOpsDesc, ProtoSpec,
-            ProtoswDesc, SockAddr,
+            FamilyDesc, Fd, InetProtocolDesc, NetCx, NetRx, NfHookDesc, PacketTypeDesc, ProtoDesc, ProtoOpsDesc,
+            ProtoSpec, ProtoswDesc, SockAddr,
         };
         use ::netgen_runtime::Errno;
         #flag_import
@@ -85,6 +91,7 @@ pub fn emit(ir: &Ir) -> Emitted {
             const PROTO_OPS: &'static [ProtoOpsDesc] = PROTO_OPS;
             const PROTOSW: &'static [ProtoswDesc] = PROTOSW;
             const PACKET_TYPES: &'static [PacketTypeDesc] = PACKET_TYPES;
+            const NF_HOOKS: &'static [NfHookDesc] = NF_HOOKS;
 
             #(#methods)*
         }
@@ -217,6 +224,24 @@ fn packet_type_rows(t: &Tables) -> Vec<Row<'_>> {
         .collect()
 }
 
+fn nf_hook_rows(t: &Tables) -> Vec<Row<'_>> {
+    t.nf_hooks
+        .iter()
+        .map(|h| Row {
+            name: &h.name,
+            docs: &h.docs,
+            origin: &h.origin,
+            extra: format!(
+                "`{}` at priority {}; `nf_register_net_hook` by the `init` of pernet `{}`.",
+                h.hooknum.written(),
+                h.priority.written(),
+                h.registered_by
+            ),
+            fns: vec![("hook", h.hook.as_str())],
+        })
+        .collect()
+}
+
 /// `` `PF_INET` (2) `` or `2`, for docs.
 fn number(n: &Number) -> String {
     match &n.constant {
@@ -236,6 +261,7 @@ fn module(kind: TableKind) -> Ident {
             TableKind::InetProtocol => "inet_protocols",
             TableKind::Protosw => "protosw",
             TableKind::PacketType => "packet_types",
+            TableKind::NfHook => "nf_hooks",
         }
     )
 }
@@ -249,6 +275,7 @@ fn array(kind: TableKind) -> &'static str {
         TableKind::InetProtocol => "INET_PROTOCOLS",
         TableKind::Protosw => "PROTOSW",
         TableKind::PacketType => "PACKET_TYPES",
+        TableKind::NfHook => "NF_HOOKS",
     }
 }
 
@@ -349,6 +376,15 @@ fn arrays(t: &Tables) -> TokenStream {
         let ty = syn::LitInt::new(&format!("{:#06x}", p.type_.value), proc_macro2::Span::call_site());
         quote! { PacketTypeDesc { name: #name, type_: #ty, func: #func, registered_by: #by } }
     });
+    let nf_hooks = t.nf_hooks.iter().map(|h| {
+        let (name, hook, by) = (&h.name, strip(&h.hook), &h.registered_by);
+        let pf = Literal::u8_unsuffixed(h.pf.value as u8);
+        let hooknum = Literal::u8_unsuffixed(h.hooknum.value);
+        let priority = nf_priority(h.priority.value);
+        quote! {
+            NfHookDesc { name: #name, pf: #pf, hooknum: #hooknum, priority: #priority, hook: #hook, registered_by: #by }
+        }
+    });
     quote! {
         /// `struct net_proto_family`s (`family` sections), for `sock_register`.
         pub const FAMILIES: &[FamilyDesc] = &[#(#families),*];
@@ -367,7 +403,19 @@ fn arrays(t: &Tables) -> TokenStream {
 
         /// `struct packet_type`s (`packet_type` sections), for `dev_add_pack`.
         pub const PACKET_TYPES: &[PacketTypeDesc] = &[#(#packet),*];
+
+        /// `struct nf_hook_ops` (`nf_hook` sections), for `nf_register_net_hook`.
+        pub const NF_HOOKS: &[NfHookDesc] = &[#(#nf_hooks),*];
     }
+}
+
+/// A priority as a literal; `i32::MIN` has no literal of its own.
+fn nf_priority(p: i32) -> TokenStream {
+    if p == i32::MIN {
+        return quote!(i32::MIN);
+    }
+    let lit = Literal::i32_unsuffixed(p);
+    quote!(#lit)
 }
 
 /// `ProtoMethods { bind: true, ..ProtoMethods::NONE }`: the methods an

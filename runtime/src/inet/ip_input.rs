@@ -1,6 +1,7 @@
 //! IPv4 input (net/ipv4/ip_input.c): `ip_rcv` validates the header as
-//! `ip_rcv_core` does, routes (`ip_route_input_noref`), and delivers
-//! locally: raw sockets first, then the `inet_protos` handler.
+//! `ip_rcv_core` does, runs the netfilter hooks at PRE_ROUTING, routes
+//! (`ip_route_input_noref`), runs those at LOCAL_IN and delivers locally:
+//! raw sockets first, then the `inet_protos` handler.
 //!
 //! Not built: forwarding (a datagram for another host is dropped and
 //! counted in `InAddrErrors`, as Linux does with forwarding off),
@@ -11,7 +12,7 @@
 use super::hdr::{Iphdr, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH};
 use super::icmp::icmp_send;
 use super::ip_output::{IP_MF, IP_OFFSET};
-use super::mib::IpMib;
+use super::mib::{ExtMib, IpMib};
 use super::protocol::{InetProtos, InetProtosState};
 use super::raw::raw_local_deliver;
 use super::route::ip_route_input;
@@ -19,6 +20,7 @@ use super::InetSpec;
 use crate::checksum::ip_fast_csum;
 use crate::dev::rx::count_drop;
 use crate::dev::NetDevTables;
+use crate::netfilter::{nf_hook, nf_hooks_needed, NfHookResult, NfHooksNeeded, NfInetHook};
 use crate::skbuff::{SkBuff, PACKET_OTHERHOST, RTCF_BROADCAST, RTCF_MULTICAST};
 use crate::sock::sk::Sockets;
 use crate::tables::{NetCx, NetRx};
@@ -127,6 +129,7 @@ fn ip_rcv_finish<S: InetSpec>(
     iph: &Iphdr,
     route: &mut Option<(RouteKey, u8)>,
     protos: &InetProtos<S>,
+    nf: NfHooksNeeded,
 ) -> NetRx {
     let key = RouteKey { daddr: iph.daddr, saddr: iph.saddr, ifindex: skb.ifindex };
     let flags = match *route {
@@ -153,7 +156,38 @@ fn ip_rcv_finish<S: InetSpec>(
         cx.mib_inc(pkts);
         cx.mib_add(octets, iph.tot_len as u64);
     }
-    ip_local_deliver(cx, skb, iph, protos)
+    ip_local_deliver(cx, skb, iph, protos, nf)
+}
+
+/// `NF_HOOK(NFPROTO_IPV4, hook, ..)` on a received datagram, once the
+/// caller's bit test (`nf.at(hook)`, the mask read once per batch) said
+/// `hook` has hooks; out of line, so the path without hooks is that test
+/// alone. A drop is counted in `NetfilterDrops`, an `NF_STOLEN` in
+/// `NetfilterStolen`; after hooks that accepted, the header is read again
+/// (a hook may have rewritten it; one that cut it short is `InHdrErrors`).
+#[cold]
+#[inline(never)]
+fn nf_hook_in<S: InetSpec>(
+    cx: &mut NetCx<'_, S>,
+    nf: NfHooksNeeded,
+    hook: NfInetHook,
+    skb: SkBuff,
+) -> Result<(SkBuff, Iphdr), NetRx> {
+    let indev = skb.ifindex;
+    match nf_hook(cx, nf, hook, skb, indev, 0) {
+        NfHookResult::Accept(skb) => match Iphdr::parse(skb.data()) {
+            Some(iph) if iph.ihl >= 20 && iph.ihl <= skb.len() => Ok((skb, iph)),
+            _ => Err(drop(cx, IpMib::InHdrErrors)),
+        },
+        NfHookResult::Drop(_) => {
+            cx.mib_inc(ExtMib::NfDrops);
+            Err(NetRx::Drop)
+        }
+        NfHookResult::Stolen => {
+            cx.mib_inc(ExtMib::NfStolen);
+            Err(NetRx::Success)
+        }
+    }
 }
 
 /// `ip_rcv(skb, dev, pt, orig_dev)` (the spec's `ip_packet_type`), Linux
@@ -167,6 +201,9 @@ fn ip_rcv_finish<S: InetSpec>(
 ///   `InHdrErrors`; shorter than `tot_len`: `InTruncatedPkts`; `tot_len`
 ///   below `ihl`: `InHdrErrors`; the ECN field is counted
 ///   (`InNoECTPkts`, ...); bytes past `tot_len` (padding) are trimmed;
+/// * the netfilter hooks at `NF_INET_PRE_ROUTING` (`NF_HOOK(..,
+///   ip_rcv_finish)`): dropped is `NetfilterDrops`, stolen
+///   `NetfilterStolen`;
 /// * routing: martian or not for this host: `InAddrErrors`;
 ///   broadcast/multicast counted (`InBcastPkts`, `InMcastPkts`);
 /// * then [`ip_local_deliver`].
@@ -175,9 +212,16 @@ pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let mut counts = IpInCounts::default();
     let got = ip_rcv_core(cx, skb, &mut counts);
     counts.flush(cx);
-    let Some((skb, iph)) = got else { return NetRx::Drop };
+    let Some((mut skb, mut iph)) = got else { return NetRx::Drop };
     let Ok(inet_protos) = cx.kernel_state::<InetProtosState<S>>() else { return drop(cx, IpMib::InDiscards) };
-    ip_rcv_finish(cx, skb, &iph, &mut None, &inet_protos.load())
+    let nf = nf_hooks_needed(cx);
+    if nf.at(NfInetHook::PreRouting) {
+        (skb, iph) = match nf_hook_in(cx, nf, NfInetHook::PreRouting, skb) {
+            Ok(got) => got,
+            Err(ret) => return ret,
+        };
+    }
+    ip_rcv_finish(cx, skb, &iph, &mut None, &inet_protos.load(), nf)
 }
 
 /// `ip_list_rcv(head, pt, orig_dev)` (the spec's `ip_packet_type`
@@ -185,8 +229,10 @@ pub fn ip_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
 /// [`ip_rcv`]'s checks and delivery, in order, with the MIB taken once
 /// for the batch's `InReceives`/`InOctets`/ECN counts and the input route
 /// looked up once per run of datagrams with the same addresses (Linux's
-/// `ip_list_rcv_finish` groups them by `dst`). Takes every frame of
-/// `skbs`.
+/// `ip_list_rcv_finish` groups them by `dst`). The namespace's netfilter
+/// mask is read once for the batch (`NF_HOOK_LIST` at PRE_ROUTING); a hook
+/// registered by a hook during the batch runs from the next one. Takes
+/// every frame of `skbs`.
 pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
     let Ok(inet_protos) = cx.kernel_state::<InetProtosState<S>>() else {
         for _ in skbs.drain(..) {
@@ -197,34 +243,49 @@ pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
     // One read-side section for the batch, as a NAPI poll runs under
     // `rcu_read_lock()`: a handler removed meanwhile is waited for.
     let protos = inet_protos.load();
+    let nf = nf_hooks_needed(cx);
     let mut counts = IpInCounts::default();
     let mut route = None;
     for skb in skbs.drain(..) {
-        if let Some((skb, iph)) = ip_rcv_core(cx, skb, &mut counts) {
-            ip_rcv_finish(cx, skb, &iph, &mut route, &protos);
+        let Some((mut skb, mut iph)) = ip_rcv_core(cx, skb, &mut counts) else { continue };
+        if nf.at(NfInetHook::PreRouting) {
+            let Ok(got) = nf_hook_in(cx, nf, NfInetHook::PreRouting, skb) else { continue };
+            (skb, iph) = got;
         }
+        ip_rcv_finish(cx, skb, &iph, &mut route, &protos, nf);
     }
     counts.flush(cx);
 }
 
 /// `ip_local_deliver(skb)` + `ip_local_deliver_finish`: a fragment is
 /// dropped (`ReasmReqds`, `ReasmFails`: reassembly is not built);
-/// otherwise the header (options included) is pulled and the datagram
-/// handed to [`ip_protocol_deliver`].
+/// otherwise the netfilter hooks at `NF_INET_LOCAL_IN` run (`NF_HOOK(..,
+/// ip_local_deliver_finish)`; `nf` is the namespace's mask), then the
+/// header (options included) is pulled and the datagram handed to
+/// [`ip_protocol_deliver`].
 #[inline(always)] // one caller on the hot path: no second move of the skb
 pub fn ip_local_deliver<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     mut skb: SkBuff,
     iph: &Iphdr,
     protos: &InetProtos<S>,
+    nf: NfHooksNeeded,
 ) -> NetRx {
     if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
         cx.mib_inc(IpMib::ReasmReqds);
         return drop(cx, IpMib::ReasmFails);
     }
-    skb.pull(iph.ihl);
+    let (mut ihl, mut protocol) = (iph.ihl, iph.protocol);
+    if nf.at(NfInetHook::LocalIn) {
+        let got = match nf_hook_in(cx, nf, NfInetHook::LocalIn, skb) {
+            Ok(got) => got,
+            Err(ret) => return ret,
+        };
+        (skb, ihl, protocol) = (got.0, got.1.ihl, got.1.protocol);
+    }
+    skb.pull(ihl);
     skb.reset_transport_header();
-    ip_protocol_deliver(cx, skb, iph.protocol, protos)
+    ip_protocol_deliver(cx, skb, protocol, protos)
 }
 
 /// `ip_protocol_deliver_rcu(net, skb, protocol)` with `protos` the

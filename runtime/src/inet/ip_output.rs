@@ -1,4 +1,5 @@
-//! IPv4 output (net/ipv4/ip_output.c): build the header, count, pick the
+//! IPv4 output (net/ipv4/ip_output.c): build the header, run the netfilter
+//! hooks at LOCAL_OUT, count, run those at POST_ROUTING, pick the
 //! link-layer destination (loopback, broadcast, multicast, or ARP) and
 //! hand the frame to the device. Datagrams larger than the device MTU are
 //! refused with `EMSGSIZE` (fragmentation is not built).
@@ -12,6 +13,7 @@ use crate::checksum::ip_fast_csum;
 use crate::dev::{dev_queue_xmit, NetDevTables, ETH_P_IP, IFF_LOOPBACK};
 use crate::errno::Errno;
 use crate::ethernet::{eth_header, ip_eth_mc_map, ETH_BROADCAST};
+use crate::netfilter::{nf_hook, nf_hooks_needed, NfHookResult, NfHooksNeeded, NfInetHook};
 use crate::skbuff::SkBuff;
 use crate::slab::{KmemCache, SLAB_HWCACHE_ALIGN, SLAB_PANIC};
 use crate::tables::NetCx;
@@ -86,14 +88,61 @@ pub fn ip_build_and_send<S: InetSpec>(
     ip_local_out(cx, skb, rt)
 }
 
+/// `NF_HOOK(NFPROTO_IPV4, hook, ..)` on a locally generated datagram: with
+/// no hook at `hook` (one bit of `nf`) the skb comes straight back (`Ok`);
+/// the hooks run out of line ([`nf_hook_out_slow`]).
+#[inline(always)]
+fn nf_hook_out<S: InetSpec>(
+    cx: &mut NetCx<'_, S>,
+    nf: NfHooksNeeded,
+    hook: NfInetHook,
+    skb: SkBuff,
+    outdev: i32,
+) -> Result<SkBuff, Result<(), Errno>> {
+    if nf.at(hook) {
+        nf_hook_out_slow(cx, nf, hook, skb, outdev)
+    } else {
+        Ok(skb)
+    }
+}
+
+/// The hooks at `hook` on a locally generated datagram; `Err` is what the
+/// send returns: a hook's drop is counted in `OutDiscards` and its errno
+/// returned (`ip_send_skb`); a steal is, for the sender, a datagram sent.
+#[cold]
+#[inline(never)]
+fn nf_hook_out_slow<S: InetSpec>(
+    cx: &mut NetCx<'_, S>,
+    nf: NfHooksNeeded,
+    hook: NfInetHook,
+    skb: SkBuff,
+    outdev: i32,
+) -> Result<SkBuff, Result<(), Errno>> {
+    match nf_hook(cx, nf, hook, skb, 0, outdev) {
+        NfHookResult::Accept(skb) => Ok(skb),
+        NfHookResult::Drop(e) => {
+            cx.mib_inc(IpMib::OutDiscards);
+            Err(Err(e))
+        }
+        NfHookResult::Stolen => Err(Ok(())),
+    }
+}
+
 /// `ip_local_out` → `ip_output` → `ip_finish_output2`: `skb` is a complete
-/// IP datagram (`data` at its header). Counts `OutRequests`/`OutOctets`
-/// (and the broadcast/multicast ones), checks the device MTU (`EMSGSIZE`,
+/// IP datagram (`data` at its header). The netfilter hooks at
+/// `NF_INET_LOCAL_OUT` run first (`__ip_local_out`), then this counts `OutRequests`/`OutOctets`
+/// (and the broadcast/multicast ones), runs the hooks at
+/// `NF_INET_POST_ROUTING` (`ip_output`), checks the device MTU (`EMSGSIZE`,
 /// `FragFails`: fragmentation is not built), pushes the Ethernet header
 /// and sends: through `lo` for a local route, to the broadcast or
 /// multicast MAC address, else through the neighbour (ARP) to `nexthop`.
 /// A transmit failure is counted in `OutDiscards`.
-pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, rt: &Route) -> Result<(), Errno> {
+pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, rt: &Route) -> Result<(), Errno> {
+    let nf = nf_hooks_needed(cx);
+    let skb = match nf_hook_out(cx, nf, NfInetHook::LocalOut, skb, rt.ifindex) {
+        Ok(skb) => skb,
+        Err(sent) => return sent,
+    };
     let len = skb.len() as u64;
     if let Some(mut mib) = cx.mib_row() {
         mib.inc(IpMib::OutPkts);
@@ -110,6 +159,10 @@ pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, rt: &Ro
             _ => {}
         }
     }
+    let mut skb = match nf_hook_out(cx, nf, NfInetHook::PostRouting, skb, rt.ifindex) {
+        Ok(skb) => skb,
+        Err(sent) => return sent,
+    };
     let (mtu, mac, loopback) = {
         let dev = cx.state::<NetDevTables>()?.get_by_index(rt.ifindex).ok_or(Errno::ENODEV)?;
         (dev.mtu as usize, dev.dev_addr, dev.flags & IFF_LOOPBACK != 0)

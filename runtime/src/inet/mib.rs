@@ -354,6 +354,10 @@ mib! {
             "valid IGMP messages not acted on (group membership is not modelled).";
         ArpDrops = NETGEN_MIB_ARPDROPS, "ArpDrops", [Drop]
             "ARP messages dropped by `arp_rcv`/`arp_process` (malformed, not for us, from a sender Linux refuses, or a request for us whose sender the full neighbour table had no room for).";
+        NfDrops = NETGEN_MIB_NFDROPS, "NetfilterDrops", [Drop]
+            "received datagrams a netfilter hook dropped at PRE_ROUTING or LOCAL_IN (`NF_DROP`, or an `NF_QUEUE` with no queue; Linux: the drop reason `NETFILTER_DROP`).";
+        NfStolen = NETGEN_MIB_NFSTOLEN, "NetfilterStolen", [Taken]
+            "received datagrams a netfilter hook took at PRE_ROUTING or LOCAL_IN (`NF_STOLEN`): not drops.";
     }
 }
 
@@ -851,11 +855,12 @@ UdpLite: 0 0 0 0 0 0 0 0 0
         assert_eq!(
             by(RxOutcome::Drop).join(" "),
             "InHdrErrors InAddrErrors InUnknownProtos InDiscards ReasmFails InNoRoutes InTruncatedPkts \
-             InErrors InErrs NoPorts InErrors TCPNotImplemented PingNoSocket PingRcvbufErrors IGMPDrops ArpDrops"
+             InErrors InErrs NoPorts InErrors TCPNotImplemented PingNoSocket PingRcvbufErrors IGMPDrops ArpDrops \
+             NetfilterDrops"
         );
         assert_eq!(
             by(RxOutcome::Taken).join(" "),
-            "ForwDatagrams IgnoredMulti IcmpEchoIgnored IcmpInConsumed IGMPIgnored"
+            "ForwDatagrams IgnoredMulti IcmpEchoIgnored IcmpInConsumed IGMPIgnored NetfilterStolen"
         );
         let mut m = Ipv4Mib::new(2);
         m.inc(0, IpMib::InPkts);

@@ -35,9 +35,11 @@ use crate::tables::NetState;
 pub use arp::{arp_init, ArpState, NeighTable};
 
 crate::tables::spec_needs! {
-    /// What IPv4 needs of the spec: the socket layer, `inet_protos` and
-    /// `inetsw`, ARP, and each namespace's neighbours, MIBs and settings.
+    /// What IPv4 needs of the spec: the socket layer, netfilter's hooks,
+    /// `inet_protos` and `inetsw`, ARP, and each namespace's neighbours,
+    /// MIBs and settings.
     pub trait InetSpec: crate::socket::SocketSpec
+        + crate::netfilter::NetfilterSpec
         + NetState<NeighTable>
         + NetState<mib::Ipv4Mib>
         + NetState<netns_ipv4::Ipv4Net>

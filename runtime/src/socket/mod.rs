@@ -1,6 +1,8 @@
-//! The socket layer's boot state (net/socket.c, net/netfilter/core.c):
-//! `net_families`, the sock caches, sockfs and the netfilter hook table,
-//! each a separate kernel slot because later initcalls need them separately.
+//! The socket layer's boot state (net/socket.c): `net_families`, the sock
+//! caches and sockfs, each a separate kernel slot because later initcalls
+//! need them separately. `sock_init` also runs `netfilter_init`, whose
+//! `netfilter_net_ops` gives each namespace its hook lists
+//! ([`crate::netfilter`]).
 //!
 //! `sock_register` follows Linux 3.19: the table has `NPROTO` (= `AF_MAX`,
 //! 46) slots and registration prints "NET: Registered protocol family N".
@@ -22,7 +24,6 @@ crate::tables::spec_needs! {
         + crate::kernel::HasState<crate::sysctl::SysctlNetCoreState>
         + crate::kernel::HasState<SockRegistryState<Self>>
         + crate::kernel::HasState<SockfsState>
-        + crate::kernel::HasState<NfHooksState>
 }
 
 use std::mem::size_of;
@@ -158,76 +159,6 @@ pub fn kern_mount(list: &[FileSystemType], name: &str) -> Result<VfsMount, Errno
     Ok(VfsMount { fs_type: fs.name, magic: fs.magic, mnt_count: 1 })
 }
 
-/// Hook points per protocol family (`NF_MAX_HOOKS` = `NF_INET_NUMHOOKS`).
-pub const NF_MAX_HOOKS: usize = 5;
-
-/// `enum nf_inet_hooks`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NfInetHook {
-    PreRouting = 0,
-    LocalIn = 1,
-    Forward = 2,
-    LocalOut = 3,
-    PostRouting = 4,
-}
-
-/// `struct nf_hook_ops`, with the hook function by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NfHookOps {
-    pub name: &'static str,
-    pub pf: u16,
-    pub hooknum: NfInetHook,
-    /// Lower runs first (`NF_IP_PRI_*`).
-    pub priority: i32,
-}
-
-/// `nf_hooks[NPROTO][NF_MAX_HOOKS]` (resource `NfHooks`), each list sorted
-/// by priority. (Linux 3.19 sizes the first dimension `NFPROTO_NUMPROTO`;
-/// this follows the spec and Linux 2.x, whose `netfilter_init` used `NPROTO`.)
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NfHooksState {
-    hooks: Vec<[Vec<NfHookOps>; NF_MAX_HOOKS]>,
-}
-
-impl NfHooksState {
-    /// `netfilter_init()`: every list empty.
-    pub fn new() -> Self {
-        NfHooksState { hooks: (0..NPROTO).map(|_| Default::default()).collect() }
-    }
-
-    /// The hooks at `nf_hooks[pf][hook]`, in the order they run.
-    pub fn hooks(&self, pf: u16, hook: NfInetHook) -> &[NfHookOps] {
-        self.hooks.get(usize::from(pf)).map_or(&[], |h| &h[hook as usize])
-    }
-
-    /// `nf_register_hook(reg)`: inserts before the first hook of higher
-    /// priority. `EINVAL` if `pf >= NPROTO`, `EEXIST` if the name is already
-    /// on that list.
-    pub fn register(&mut self, reg: NfHookOps) -> Result<(), Errno> {
-        let list = &mut self.hooks.get_mut(usize::from(reg.pf)).ok_or(Errno::EINVAL)?[reg.hooknum as usize];
-        if list.iter().any(|h| h.name == reg.name) {
-            return Err(Errno::EEXIST);
-        }
-        let at = list.iter().position(|h| reg.priority < h.priority).unwrap_or(list.len());
-        list.insert(at, reg);
-        Ok(())
-    }
-
-    /// `nf_unregister_hook(reg)`; `ENOENT` if it is not registered.
-    pub fn unregister(&mut self, reg: &NfHookOps) -> Result<(), Errno> {
-        let list = &mut self.hooks.get_mut(usize::from(reg.pf)).ok_or(Errno::EINVAL)?[reg.hooknum as usize];
-        let i = list.iter().position(|h| h.name == reg.name).ok_or(Errno::ENOENT)?;
-        list.remove(i);
-        Ok(())
-    }
-}
-
-impl Default for NfHooksState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// `sock_register(ops)` (net/socket.c, Linux 3.19): installs a protocol
 /// family in `net_families`. As in Linux, `family >= NPROTO` is `ENOBUFS`
 /// and a taken slot `EEXIST`. Linux prints the "Registered" line even when
@@ -261,7 +192,9 @@ pub fn sock_unregister<S: SocketSpec>(k: &mut Kernel<S>, family: u16) -> Result<
 /// * `skb_init()`: the sk_buff caches;
 /// * `init_inodecache()`: "sock_inode_cache";
 /// * `register_filesystem(&sock_fs_type)` and `sock_mnt = kern_mount(..)`;
-/// * `netfilter_init()`: empty `nf_hooks`.
+/// * `netfilter_init()`: its `register_pernet_subsys(&netfilter_net_ops)`
+///   is the spec's `pernet netfilter_net_ops`, registered when this
+///   returns (resource `NfHooks`: every namespace has its hook lists).
 ///
 /// `net_sysctl_init` is not modelled here: the net sysctl root belongs to
 /// the sysctl module, and sock_init does not depend on `init_net`.
@@ -270,7 +203,6 @@ pub fn sock_init<S: SocketSpec>(k: &mut Kernel<S>) -> InitResult {
         || k.has::<SockCacheState>()
         || k.has::<SkbCacheState>()
         || k.has::<SockfsState>()
-        || k.has::<NfHooksState>()
     {
         return Err(Errno::EEXIST);
     }
@@ -290,13 +222,11 @@ pub fn sock_init<S: SocketSpec>(k: &mut Kernel<S>) -> InitResult {
         FileSystemType { name: "sockfs", fs_flags: 0, magic: SOCKFS_MAGIC },
     )?;
     let sock_mnt = kern_mount(&file_systems, "sockfs")?;
-    let nf_hooks = NfHooksState::new();
 
     k.provide(registry)?;
     k.provide(SockCacheState { sk_cachep, sock_inode_cachep, proto_list: Vec::new(), proto_inuse_idx: 0 })?;
     k.provide(skb)?;
-    k.provide(SockfsState { file_systems, sock_mnt })?;
-    k.provide(nf_hooks)
+    k.provide(SockfsState { file_systems, sock_mnt })
 }
 
 #[cfg(test)]
@@ -322,8 +252,6 @@ mod tests {
         let fs = k.get::<SockfsState>().unwrap();
         assert_eq!(fs.file_systems[0].name, "sockfs");
         assert_eq!(fs.sock_mnt, VfsMount { fs_type: "sockfs", magic: SOCKFS_MAGIC, mnt_count: 1 });
-        let nf = k.get::<NfHooksState>().unwrap();
-        assert!((0..NPROTO as u16).all(|pf| nf.hooks(pf, NfInetHook::PostRouting).is_empty()));
         assert_eq!(sock_init::<T>(&mut k), Err(Errno::EEXIST));
     }
 
@@ -355,21 +283,5 @@ mod tests {
         assert_eq!(kern_mount(&list, "sockfs"), Err(Errno::ENODEV));
         register_filesystem(&mut list, fs).unwrap();
         assert_eq!(register_filesystem(&mut list, fs), Err(Errno::EBUSY));
-    }
-
-    #[test]
-    fn nf_hooks_sorted_by_priority() {
-        let mut nf = NfHooksState::new();
-        let hook = |name, priority| NfHookOps { name, pf: PF_INET, hooknum: NfInetHook::LocalIn, priority };
-        nf.register(hook("filter", 0)).unwrap();
-        nf.register(hook("conntrack", -200)).unwrap();
-        nf.register(hook("nat", 100)).unwrap();
-        nf.register(hook("mangle", -150)).unwrap();
-        let names: Vec<_> = nf.hooks(PF_INET, NfInetHook::LocalIn).iter().map(|h| h.name).collect();
-        assert_eq!(names, ["conntrack", "mangle", "filter", "nat"]);
-        assert_eq!(nf.register(hook("nat", 5)), Err(Errno::EEXIST));
-        assert_eq!(nf.register(NfHookOps { pf: 99, ..hook("x", 0) }), Err(Errno::EINVAL));
-        nf.unregister(&hook("nat", 100)).unwrap();
-        assert_eq!(nf.unregister(&hook("nat", 100)), Err(Errno::ENOENT));
     }
 }

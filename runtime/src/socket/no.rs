@@ -62,6 +62,7 @@ macro_rules! no_vtable {
             )*
         }
         $(#[$rdoc:meta])* proto($ri:ident) { $($prot:tt)* }
+        $(#[$ndoc:meta])* nf_hook($ni:ident) { $($nf:tt)* }
     ) => {
         impl<S: ProtoSpec> DynProtoOps<S> {
             /// A vtable of every method Linux's `sock_no_*` default.

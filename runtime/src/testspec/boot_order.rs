@@ -14,9 +14,9 @@ use crate::socket::{SockRegistryState, PF_INET, PF_PACKET};
 use crate::softirq::{KsoftirqdState, Softirq, SoftirqAction};
 use crate::{inet, netpoll, packet, pci, sock, socket, softirq, sysctl, Errno, Kernel};
 
-/// The `run` of each initcall of runtime/testspec/initcalls.ng, in boot order
+/// The `run` of each initcall of runtime/testspec/initcalls.ng and spec/netfilter.ng, in boot order
 /// (the next test checks the names against the generated table).
-const BOOT: [(&str, InitFn<T>); 12] = [
+const BOOT: [(&str, InitFn<T>); 13] = [
     ("spawn_ksoftirqd", softirq::spawn_ksoftirqd),
     ("net_ns_init", netns::net_ns_init::<T>),
     ("sock_init", socket::sock_init::<T>),
@@ -29,6 +29,7 @@ const BOOT: [(&str, InitFn<T>); 12] = [
     ("inet_init", inet::inet_init::<T>),
     ("ipv4_offload_init", inet::ipv4_offload_init),
     ("packet_init", packet::packet_init::<T>),
+    ("udp_filter_init", crate::netfilter::udp_filter::udp_filter_init),
 ];
 
 fn boot(cpus: usize) -> Kernel<crate::testspec::TestSpec> {
@@ -82,7 +83,6 @@ fn each_spec_resource_has_its_state() {
         k.has::<sock::SockCacheState>(),
         k.has::<netgen_runtime::skbuff::SkbCacheState>(),
         k.has::<socket::SockfsState>(),
-        k.has::<socket::NfHooksState>(),
         k.has::<sock::ProtInuseState>(),
         k.has::<netpoll::SkbPoolState>(),
         k.has::<pci::PciBusState>(),
@@ -102,6 +102,7 @@ fn each_spec_resource_has_its_state() {
         k.has::<inet::IpPacketTypeState>(),
         k.has::<inet::Ipv4OffloadState>(),
         k.has::<packet::PacketFamilyState>(),
+        k.has::<crate::netfilter::udp_filter::UdpFilterState>(),
     ];
     assert!(present.iter().all(|p| *p), "{present:?}");
 }
@@ -127,7 +128,8 @@ fn every_initcall_alone_fails_cleanly_or_succeeds() {
                     "net_inuse_init",
                     "pci_driver_init",
                     "proto_init",
-                    "sysctl_core_init"
+                    "sysctl_core_init",
+                    "udp_filter_init"
                 ]
                 .contains(&name),
                 "{name} ran without its prerequisites"

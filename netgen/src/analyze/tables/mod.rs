@@ -1,5 +1,6 @@
 //! Protocol tables and vtables (spec/protocols.ng): `proto`, `proto_ops`,
-//! `family`, `inet_protocol`, `protosw` and `packet_type` sections.
+//! `family`, `inet_protocol`, `protosw` and `packet_type` sections, and
+//! netfilter's `nf_hook` sections (spec/netfilter.ng).
 //!
 //! [`schema`] reads each section against the fields of its kind, [`rules`]
 //! checks what Linux checks when it fills the tables at boot, and
@@ -21,7 +22,8 @@ use schema::{Entry, INET_PROTOCOL_FLAGS, PROTOSW_FLAGS};
 /// The checked protocol sections.
 pub struct Checked {
     entries: Vec<Entry>,
-    /// Each entry's registrar, an index into `Decls::initcalls`.
+    /// Each entry's registrar, an index into `Decls::initcalls` (for an
+    /// `nf_hook`, the initcall registering its pernet operation).
     registrar: Vec<Option<usize>>,
 }
 
@@ -120,15 +122,35 @@ impl Checked {
                     origin: loc(e.name.span),
                 })
                 .collect(),
+            nf_hooks: self
+                .of(TableKind::NfHook)
+                .map(|e| {
+                    let named = |f: &str| e.named(f).map_or((0, None), |(v, n, _)| (v, n.map(str::to_string)));
+                    let (pf, pf_name) = named("pf");
+                    let (hooknum, hook_name) = named("hooknum");
+                    let (priority, priority_name) = named("priority");
+                    ir::NfHook {
+                        name: name(e),
+                        pf: ir::Number { value: pf as u64, constant: pf_name },
+                        hooknum: ir::Named { value: hooknum as u8, name: hook_name },
+                        priority: ir::Named { value: priority as i32, name: priority_name },
+                        hook: text(e, "hook").unwrap_or_else(|| missing(e, loc)),
+                        registered_by: by(e),
+                        docs: e.docs.clone(),
+                        origin: loc(e.name.span),
+                    }
+                })
+                .collect(),
         }
     }
 
     /// What initcall `initcall` registers after its `run`: by kind in
     /// Linux's `inet_init` order (protos, families, inet protocols,
-    /// protosw entries, packet types), each kind in spec order.
+    /// protosw entries, packet types), each kind in spec order. Its pernet
+    /// operations register `nf_hook`s, not the initcall.
     pub fn registrations(&self, initcall: usize) -> Vec<TableRegistration> {
         let mut mine: Vec<(TableKind, usize)> = (0..self.entries.len())
-            .filter(|&i| self.registrar[i] == Some(initcall))
+            .filter(|&i| self.registrar[i] == Some(initcall) && self.entries[i].kind != TableKind::NfHook)
             .map(|i| (self.entries[i].kind, i))
             .collect();
         mine.sort();

@@ -2,8 +2,9 @@
 //! spec instead: who registers each entry and whether the table exists by
 //! then, numbers in range (`sock_register`'s NPROTO, `inet_protos`' 256
 //! slots, `inetsw`'s SOCK_MAX, a `u16` ethertype), slots taken twice, the
-//! sections a `protosw` names, and `inet_register_protosw`'s refusal to
-//! override a permanent protocol.
+//! sections a `protosw` names, `inet_register_protosw`'s refusal to
+//! override a permanent protocol, and an `nf_hook`'s family, point and
+//! priority (ties are warnings: Linux allows them).
 
 use std::collections::HashMap;
 
@@ -44,12 +45,35 @@ pub fn check(entries: &[Entry], d: &Decls, boot_order: &[usize], diags: &mut Vec
     ctx.one_per_slot(TableKind::Family, "family", diags);
     ctx.one_per_slot(TableKind::InetProtocol, "protocol", diags);
     ctx.permanent(diags);
+    ctx.nf_hooks(diags);
     ctx.registrar
 }
 
-/// The initcall `registered_by` names.
+/// The initcall `registered_by` names; for an `nf_hook`, the initcall that
+/// registers the pernet operation it names.
 fn registrar(d: &Decls, initcall: &HashMap<&str, usize>, e: &Entry, diags: &mut Vec<Diagnostic>) -> Option<usize> {
     let by = e.name_of("registered_by")?;
+    if e.kind == TableKind::NfHook {
+        let Some(op) = d.pernet.iter().find(|p| p.name.name == by.name) else {
+            let mut diag = Diagnostic::error(
+                format!("unknown pernet operation `{}`", by.name),
+                by.span,
+                "not declared with `pernet`",
+            )
+            .with_note(format!(
+                "an `nf_hook`'s `registered_by` names the pernet operation whose `init` registers `{}` in each namespace (Linux: `nf_register_net_hooks` from a pernet `init`)",
+                e.name.name
+            ))
+            .assuming_absent(&by.name);
+            if let Some(s) = closest(&by.name, d.pernet.iter().map(|p| p.name.name.as_str())) {
+                diag = diag.with_note(format!("did you mean `{s}`?"));
+            }
+            diags.push(diag);
+            return None;
+        };
+        // An unknown initcall there is reported with the operation.
+        return initcall.get(op.registered_by.as_ref()?.name.as_str()).copied();
+    }
     if let Some(&i) = initcall.get(by.name.as_str()) {
         return Some(i);
     }
@@ -204,6 +228,35 @@ impl Ctx<'_> {
                 "an ethertype is a `u16` (`packet_type.type`)",
                 None,
             ),
+            TableKind::NfHook => {
+                if let Some((pf, name, span)) = e.named("pf") {
+                    if pf != i64::from(netgen_vtables::netfilter::NFPROTO_IPV4) {
+                        diags.push(
+                            Diagnostic::error(
+                                format!("`{title}` is for family {}, not NFPROTO_IPV4 (2)", e.named_text("pf")),
+                                span,
+                                format!(
+                                    "`nf_register_net_hook` would fail with EINVAL: no hook lists for {}",
+                                    name.unwrap_or("this family")
+                                ),
+                            )
+                            .with_note("only the IPv4 path is built, so only `NFPROTO_IPV4` hooks have lists"),
+                        );
+                    }
+                }
+                if let Some((hook, _, span)) = e.named("hooknum") {
+                    if hook == i64::from(netgen_vtables::netfilter::NF_INET_FORWARD) {
+                        diags.push(
+                            Diagnostic::warning(
+                                format!("`{title}` is at NF_INET_FORWARD, which never runs"),
+                                span,
+                                "forwarding is not built: no packet passes this point",
+                            )
+                            .with_note("README.md, section \"What is missing\", lists what netgen does not do yet"),
+                        );
+                    }
+                }
+            }
             TableKind::Proto => {
                 if let Some((name, span)) = e.str("name") {
                     if name.len() > PROTO_NAME_MAX {
@@ -327,6 +380,55 @@ impl Ctx<'_> {
                             "a socket of this protosw would use an unregistered proto; register `{}` from `{}` or an earlier initcall",
                             p.name.name, rc.name.name
                         )),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Two `nf_hook`s at one point with one priority: Linux allows it, and
+    /// their order is their registration order (`nf_hook_entries_grow`
+    /// puts a hook before those of equal priority, so the one registered
+    /// last runs first). A warning naming both and which runs first.
+    fn nf_hooks(&self, diags: &mut Vec<Diagnostic>) {
+        // When each hook is registered in a namespace: its pernet
+        // operation's place (subsys before device; then by when it is
+        // registered), then its place in the spec.
+        let when = |i: usize| {
+            let e = &self.entries[i];
+            let op = e.name_of("registered_by").and_then(|b| self.d.pernet.iter().position(|p| p.name.name == b.name));
+            let device =
+                op.and_then(|o| self.d.pernet[o].kind).is_some_and(|(k, _)| k == crate::ir::PernetKind::Device);
+            (device, self.position(i), op, i)
+        };
+        let mut hooks: Vec<usize> =
+            (0..self.entries.len()).filter(|&i| self.entries[i].kind == TableKind::NfHook).collect();
+        hooks.sort_by_key(|&i| when(i));
+        let mut seen: HashMap<(i64, i64), usize> = HashMap::new();
+        for i in hooks {
+            let e = &self.entries[i];
+            let (Some((hook, _, _)), Some((priority, _, span))) = (e.named("hooknum"), e.named("priority")) else {
+                continue;
+            };
+            match seen.insert((hook, priority), i) {
+                None => {}
+                Some(first) => {
+                    let f = &self.entries[first];
+                    let first_span = f.named("priority").map_or(f.name.span, |(_, _, s)| s);
+                    diags.push(
+                        Diagnostic::warning(
+                            format!(
+                                "`{}` and `{}` are both at {} with priority {priority}",
+                                f.title(),
+                                e.title(),
+                                e.named("hooknum").and_then(|(_, n, _)| n).unwrap_or_default()
+                            ),
+                            span,
+                            format!("registered after `{}`, so it runs before it", f.name.name),
+                        )
+                        .with_label(first_span, format!("`{}` is registered first", f.name.name))
+                        .with_note("with equal priorities the order is the registration order: `nf_hook_entries_grow` (Linux 4.14+) inserts a hook before those of equal priority")
+                        .with_note("give one of them another priority if the order matters"),
                     );
                 }
             }

@@ -37,6 +37,53 @@ enum Ty {
     Section(TableKind),
     /// A list of names from this set.
     Flags(&'static [&'static str]),
+    /// One of Linux's names from this set (or, if the set allows it, a
+    /// number or a constant).
+    Named(NfNames),
+    /// The name of a pernet operation.
+    Pernet,
+}
+
+/// Sets of Linux's names a field may be written as, from `netgen-vtables`
+/// (the runtime defines its constants from the same lists).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NfNames {
+    /// `NFPROTO_*`, or a number.
+    Proto,
+    /// `NF_INET_*`: names only.
+    InetHook,
+    /// `NF_IP_PRI_*`, or a number or constant up to `i32::MAX`.
+    IpPriority,
+}
+
+impl NfNames {
+    /// The names and their values.
+    pub fn list(self) -> Vec<(&'static str, i64)> {
+        use netgen_vtables::netfilter as nf;
+        match self {
+            NfNames::Proto => nf::NFPROTOS.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
+            NfNames::InetHook => nf::NF_INET_HOOKS.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
+            NfNames::IpPriority => nf::NF_IP_PRIORITIES.iter().map(|&(n, v)| (n, i64::from(v))).collect(),
+        }
+    }
+
+    /// What the set is, for messages.
+    fn what(self) -> &'static str {
+        match self {
+            NfNames::Proto => "a netfilter protocol family (`NFPROTO_*`)",
+            NfNames::InetHook => "a hook point (`NF_INET_*`)",
+            NfNames::IpPriority => "a hook priority (`NF_IP_PRI_*`)",
+        }
+    }
+
+    /// Whether a number is allowed, and the largest.
+    fn max_number(self) -> Option<u64> {
+        match self {
+            NfNames::Proto => Some(u64::from(u8::MAX)),
+            NfNames::InetHook => None,
+            NfNames::IpPriority => Some(i32::MAX as u64),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -77,6 +124,12 @@ fn schema(kind: TableKind) -> Vec<FieldSpec> {
             req("registered_by", Ty::Initcall),
         ],
         TableKind::PacketType => &[req("type", Ty::Int), req("registered_by", Ty::Initcall)],
+        TableKind::NfHook => &[
+            req("pf", Ty::Named(NfNames::Proto)),
+            req("hooknum", Ty::Named(NfNames::InetHook)),
+            req("priority", Ty::Named(NfNames::IpPriority)),
+            req("registered_by", Ty::Pernet),
+        ],
     };
     let hooks = vtable::hooks(kind).iter().map(|h| FieldSpec {
         name: h.field,
@@ -100,6 +153,12 @@ pub enum Field {
     Path(String, Span),
     Name(Ident),
     Flags(Vec<Ident>),
+    /// A value written as one of Linux's names (`name`) or as a number.
+    Named {
+        value: i64,
+        name: Option<String>,
+        span: Span,
+    },
 }
 
 /// One protocol section.
@@ -154,6 +213,23 @@ impl Entry {
         match self.fields.get(field)? {
             Field::Path(p, span) => Some((p, *span)),
             _ => None,
+        }
+    }
+
+    /// A field written as one of Linux's names or a number.
+    pub fn named(&self, field: &str) -> Option<(i64, Option<&str>, Span)> {
+        match self.fields.get(field)? {
+            Field::Named { value, name, span } => Some((*value, name.as_deref(), *span)),
+            _ => None,
+        }
+    }
+
+    /// `0 (`NF_IP_PRI_FILTER`)` or `5`, for messages.
+    pub fn named_text(&self, field: &str) -> String {
+        match self.named(field) {
+            Some((v, Some(n), _)) => format!("{v} (`{n}`)"),
+            Some((v, None, _)) => v.to_string(),
+            None => String::new(),
         }
     }
 
@@ -258,6 +334,10 @@ fn placeholder(ty: Ty) -> &'static str {
         Ty::Section(TableKind::Proto) => "<proto>",
         Ty::Section(_) => "<proto_ops>",
         Ty::Flags(_) => "[..]",
+        Ty::Named(NfNames::Proto) => "NFPROTO_IPV4",
+        Ty::Named(NfNames::InetHook) => "NF_INET_LOCAL_IN",
+        Ty::Named(NfNames::IpPriority) => "NF_IP_PRI_FILTER",
+        Ty::Pernet => "<pernet operation>",
     }
 }
 
@@ -308,6 +388,14 @@ fn field(
             let label = format!("expected a `{}` section such as `{}`", target.keyword(), table_example(target));
             name(f, v, &what, &label, diags)
         }
+        Ty::Named(names) => linux_named(f, v, names, consts, diags),
+        Ty::Pernet => name(
+            f,
+            v,
+            "a pernet operation",
+            "the pernet operation whose `init` registers the hook in each namespace, such as `udp_filter_net_ops`",
+            diags,
+        ),
         Ty::Flags(allowed) => {
             let mut list = name_list(v, "flag", allowed[0], diags);
             list.retain(|flag| {
@@ -376,4 +464,67 @@ fn name(f: &str, v: &Value, what: &str, label: &str, diags: &mut Vec<Diagnostic>
             None
         }
     }
+}
+
+/// One of Linux's names from `names`, or (where the set allows one) a
+/// number or a constant of the spec, within range.
+fn linux_named(f: &str, v: &Value, names: NfNames, consts: &[ConstDecl], diags: &mut Vec<Diagnostic>) -> Option<Field> {
+    let list = names.list();
+    let number = |n: u64, name: Option<String>, diags: &mut Vec<Diagnostic>| match names.max_number() {
+        Some(max) if n <= max => Some(Field::Named { value: n as i64, name, span: v.span }),
+        Some(max) => {
+            diags.push(Diagnostic::error(
+                format!("`{f}` is {n}, above {max}"),
+                v.span,
+                format!("{} is at most {max}", names.what()),
+            ));
+            None
+        }
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    format!("`{f}` must be {}, found a number", names.what()),
+                    v.span,
+                    format!("expected one of {}", list_text(&list)),
+                )
+                .with_note("netgen takes Linux's names here, so the spec reads as the C it models"),
+            );
+            None
+        }
+    };
+    match &v.kind {
+        ValueKind::Int(n) => number(*n, None, diags),
+        ValueKind::Path(p) if !p.contains("::") => {
+            if let Some(&(_, value)) = list.iter().find(|(n, _)| n == p) {
+                return Some(Field::Named { value, name: Some(p.clone()), span: v.span });
+            }
+            if names.max_number().is_some() {
+                if let Some(c) = consts.iter().find(|c| c.name.name == *p) {
+                    return number(c.value, Some(p.clone()), diags);
+                }
+            }
+            let mut diag =
+                Diagnostic::error(format!("unknown name `{p}` for `{f}`"), v.span, format!("not {}", names.what()))
+                    .with_note(format!("`{f}` is one of {}", list_text(&list)))
+                    .assuming_absent(p);
+            if let Some(s) = closest(p, list.iter().map(|(n, _)| *n)) {
+                diag = diag.with_note(format!("did you mean `{s}`?"));
+            }
+            diags.push(diag);
+            None
+        }
+        other => {
+            diags.push(Diagnostic::error(
+                format!("`{f}` must be {}, found {}", names.what(), other.describe()),
+                v.span,
+                format!("expected one of {}", list_text(&list)),
+            ));
+            None
+        }
+    }
+}
+
+/// `` `A`, `B`, .. `` for a list of names.
+fn list_text(list: &[(&str, i64)]) -> String {
+    list.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
