@@ -333,6 +333,7 @@ mod tests {
             initcalls: Vec::new(),
             pernet: Vec::new(),
             tables: Default::default(),
+            netdevs: Vec::new(),
         };
         let chunks = vec![Chunk::Text("const A: u8 = 1;\n".into()), Chunk::Rust(quote::quote!(pub const X: = 1;))];
         let err = file(&ir, "x.rs", chunks).unwrap_err();
