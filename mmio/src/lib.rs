@@ -77,7 +77,7 @@ impl<const LEN: usize> Mmio<LEN> {
 
     #[inline(always)]
     fn check(offset: usize) {
-        assert!(offset % 4 == 0 && offset < LEN && LEN - offset >= 4, "register offset out of the window");
+        assert!(offset.is_multiple_of(4) && offset < LEN && LEN - offset >= 4, "register offset out of the window");
     }
 }
 

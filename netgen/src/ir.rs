@@ -743,7 +743,11 @@ pub struct DescMember {
 pub enum DescKind {
     /// A little-endian integer (`__le32`) at a byte offset of the
     /// descriptor, with its named bits.
-    Field { offset: u64, bits: u32, fields: Vec<Field> },
+    Field {
+        offset: u64,
+        bits: u32,
+        fields: Vec<Field>,
+    },
     Struct(Vec<DescMember>),
     Union(Vec<DescMember>),
 }

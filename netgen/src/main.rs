@@ -105,6 +105,10 @@ enum ShowWhat {
 /// the driver.
 const WORKSPACE_NETDEVS: [(&str, &str, &str); 1] = [("spec/netgen.ng", "igb", "drivers/igb/regs/src")];
 
+/// A spec, where its stack crate's files go, and where each netdev's
+/// register layer goes.
+type Project = (PathBuf, PathBuf, Vec<(String, PathBuf)>);
+
 /// A relative default path is looked up from the current directory, then from
 /// the workspace netgen was built in, so `cargo run -p netgen` works anywhere
 /// inside the workspace.
@@ -147,14 +151,13 @@ fn main() -> ExitCode {
             .map(|(_, n, d)| (n.to_string(), resolve(Path::new(d))))
             .collect()
     };
-    let projects: Vec<(PathBuf, PathBuf, Vec<(String, PathBuf)>)> = match (&cli.spec, &cli.command) {
+    let projects: Vec<Project> = match (&cli.spec, &cli.command) {
         (Some(spec), _) => {
             vec![(spec.clone(), cli.out.clone().unwrap_or_else(|| PathBuf::from("generated/src")), netdev_outs)]
         }
-        (None, Command::Generate | Command::Check { .. }) => WORKSPACE_SPECS
-            .iter()
-            .map(|(s, o)| (PathBuf::from(s), PathBuf::from(o), workspace_netdevs(s)))
-            .collect(),
+        (None, Command::Generate | Command::Check { .. }) => {
+            WORKSPACE_SPECS.iter().map(|(s, o)| (PathBuf::from(s), PathBuf::from(o), workspace_netdevs(s))).collect()
+        }
         (None, _) => vec![(
             PathBuf::from(WORKSPACE_SPECS[0].0),
             PathBuf::from(WORKSPACE_SPECS[0].1),

@@ -98,13 +98,20 @@ fn reset_values_fit_the_register_and_name_a_fields_value() {
         "0x300",
     );
     assert!(out.contains("`SPEED` names S10 = 0, S100 = 1, S1000 = 2"), "{out}");
-    let spec = regs("    Q(n: rx_queue) @ 0x100 + n * 4 { access: rw; reset: n == 2 ? 0x3 : 0x1; M [1:0] { A: 1; B: 2; } }\n");
-    error_at(&spec, "the reset value 0x00000003 of `Q(2)` gives field `M` the value 3, which it does not name", "reset", "n == 2");
+    let spec =
+        regs("    Q(n: rx_queue) @ 0x100 + n * 4 { access: rw; reset: n == 2 ? 0x3 : 0x1; M [1:0] { A: 1; B: 2; } }\n");
+    error_at(
+        &spec,
+        "the reset value 0x00000003 of `Q(2)` gives field `M` the value 3, which it does not name",
+        "reset",
+        "n == 2",
+    );
 }
 
 #[test]
 fn a_64_bit_counters_halves_are_adjacent_clear_on_read_registers() {
-    let spec = regs("    GORCL @ 0x04088 { access: rc; }\n    GORCH @ 0x04090 { access: rc; }\n    GORC: [GORCL, GORCH];\n");
+    let spec =
+        regs("    GORCL @ 0x04088 { access: rc; }\n    GORCH @ 0x04090 { access: rc; }\n    GORC: [GORCL, GORCH];\n");
     let out = error_at(
         &spec,
         "the halves of 64-bit counter `GORC` are not adjacent: `GORCL` at 0x04088, `GORCH` at 0x04090",
@@ -112,7 +119,8 @@ fn a_64_bit_counters_halves_are_adjacent_clear_on_read_registers() {
         "GORCH]",
     );
     assert!(out.contains("expected at 0x0408c"), "{out}");
-    let spec = regs("    GORCL @ 0x04088 { access: rw; }\n    GORCH @ 0x0408C { access: rc; }\n    GORC: [GORCL, GORCH];\n");
+    let spec =
+        regs("    GORCL @ 0x04088 { access: rw; }\n    GORCH @ 0x0408C { access: rc; }\n    GORC: [GORCL, GORCH];\n");
     error_at(&spec, "`GORCL` cannot be half of a 64-bit counter", "GORC:", "GORCL,");
 }
 
@@ -192,7 +200,15 @@ fn show_prints_every_register_instance_and_every_descriptor_field() {
     let lines: Vec<&str> = registers.lines().collect();
     let instances: usize = igb.registers.iter().map(|r| r.instances.len()).sum();
     assert_eq!(lines.len(), instances);
-    for expected in ["CTRL 0x00000", "RDBAL(0) 0x02800", "RDBAL(3) 0x02B00", "RDBAL(4) 0x0C100", "TDT(15) 0x0E3D8", "RAL(16) 0x054E0", "GORCH 0x0408C"] {
+    for expected in [
+        "CTRL 0x00000",
+        "RDBAL(0) 0x02800",
+        "RDBAL(3) 0x02B00",
+        "RDBAL(4) 0x0C100",
+        "TDT(15) 0x0E3D8",
+        "RAL(16) 0x054E0",
+        "GORCH 0x0408C",
+    ] {
         assert!(lines.contains(&expected), "no `{expected}` in:\n{registers}");
     }
     // By offset, one instance each.

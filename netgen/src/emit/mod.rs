@@ -258,7 +258,9 @@ fn space_items(text: &str) -> String {
     for line in text.lines() {
         if let Some(p) = prev {
             let top = !line.is_empty() && !line.starts_with([' ', '}', ')', ']']);
-            let prev_ended = !p.starts_with(' ') && (p.ends_with('}') || p.ends_with(';') || p.starts_with("#!"));
+            let prev_ended = !p.starts_with(' ')
+                && !p.starts_with("//")
+                && (p.ends_with('}') || p.ends_with(';') || p.starts_with("#!"));
             let same_run = (p.starts_with("use ") && line.starts_with("use "))
                 || (p.starts_with("impl") && p.ends_with("{}") && line.starts_with("impl") && line.ends_with("{}"));
             if top && prev_ended && !same_run {
@@ -267,8 +269,10 @@ fn space_items(text: &str) -> String {
             // Inside an `impl` or `mod`: a method or documented item after
             // the end of the previous one.
             let inner = ["    fn ", "    ///", "    #["].iter().any(|s| line.starts_with(s));
+            // A comment that ends in `;` ends nothing.
             let inner_prev_ended = p.starts_with("    ")
                 && !p.starts_with("     ")
+                && !p.trim_start().starts_with("//")
                 && (p == "    }" || p.ends_with("{}") || (p.ends_with(';') && !p.starts_with("    use ")));
             if inner && inner_prev_ended {
                 out.push('\n');

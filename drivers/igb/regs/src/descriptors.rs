@@ -262,32 +262,28 @@ pub mod e1000_adv_rx_desc {
         /// Spec: `spec/igb_regs.ng:822:25`. Bits `[3:0]`.
         #[inline(always)]
         pub const fn rss_type(self) -> u8 {
-            ((self.0 >> 0) & 0xF) as u8
+            (self.0 & 0xF) as u8
         }
         /// This value with `rss_type` set to `value`, which must fit its 4 bits (checked in debug builds; higher bits are dropped).
         #[inline(always)]
         #[must_use]
         pub const fn with_rss_type(self, value: u8) -> Self {
-            debug_assert!(
-                value as u64 <= 0xF as u64, "`rss_type` has 4 bits: at most 0xF"
-            );
-            Self((self.0 & !(0xF << 0)) | ((value as u16) & 0xF) << 0)
+            debug_assert!(value <= 0xF, "`rss_type` has 4 bits: at most 0xF");
+            Self((self.0 & !0xF) | ((value as u16) & 0xF))
         }
         /// Packet type.
         ///
         /// Spec: `spec/igb_regs.ng:824:25`. Bits `[12:4]`.
         #[inline(always)]
         pub const fn pkt_type(self) -> u16 {
-            ((self.0 >> 4) & 0x1FF) as u16
+            (self.0 >> 4) & 0x1FF
         }
         /// This value with `pkt_type` set to `value`, which must fit its 9 bits (checked in debug builds; higher bits are dropped).
         #[inline(always)]
         #[must_use]
         pub const fn with_pkt_type(self, value: u16) -> Self {
-            debug_assert!(
-                value as u64 <= 0x1FF as u64, "`pkt_type` has 9 bits: at most 0x1FF"
-            );
-            Self((self.0 & !(0x1FF << 4)) | ((value as u16) & 0x1FF) << 4)
+            debug_assert!(value <= 0x1FF, "`pkt_type` has 9 bits: at most 0x1FF");
+            Self((self.0 & !0x1FF0) | ((value & 0x1FF) << 4))
         }
     }
     impl ::core::fmt::Debug for PktInfo {
@@ -322,29 +318,27 @@ pub mod e1000_adv_rx_desc {
         /// Spec: `spec/igb_regs.ng:829:25`. Bits `[14:5]`.
         #[inline(always)]
         pub const fn hdr_len(self) -> u16 {
-            ((self.0 >> 5) & 0x3FF) as u16
+            (self.0 >> 5) & 0x3FF
         }
         /// This value with `hdr_len` set to `value`, which must fit its 10 bits (checked in debug builds; higher bits are dropped).
         #[inline(always)]
         #[must_use]
         pub const fn with_hdr_len(self, value: u16) -> Self {
-            debug_assert!(
-                value as u64 <= 0x3FF as u64, "`hdr_len` has 10 bits: at most 0x3FF"
-            );
-            Self((self.0 & !(0x3FF << 5)) | ((value as u16) & 0x3FF) << 5)
+            debug_assert!(value <= 0x3FF, "`hdr_len` has 10 bits: at most 0x3FF");
+            Self((self.0 & !0x7FE0) | ((value & 0x3FF) << 5))
         }
         /// Split header.
         ///
         /// Spec: `spec/igb_regs.ng:831:25`. Bit 15.
         #[inline(always)]
         pub const fn sph(self) -> bool {
-            self.0 & (1 << 15) != 0
+            self.0 & 0x8000 != 0
         }
         /// This value with `sph` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_sph(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 15)) | (value as u16) << 15)
+            Self((self.0 & !0x8000) | ((value as u16) << 15))
         }
     }
     impl ::core::fmt::Debug for HdrInfo {
@@ -550,221 +544,221 @@ pub mod e1000_adv_rx_desc {
         /// Spec: `spec/igb_regs.ng:850:21`. Bit 0.
         #[inline(always)]
         pub const fn dd(self) -> bool {
-            self.0 & (1 << 0) != 0
+            self.0 & 1 != 0
         }
         /// This value with `dd` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_dd(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+            Self((self.0 & !1) | (value as u32))
         }
         /// End of packet (`E1000_RXD_STAT_EOP`).
         ///
         /// Spec: `spec/igb_regs.ng:852:21`. Bit 1.
         #[inline(always)]
         pub const fn eop(self) -> bool {
-            self.0 & (1 << 1) != 0
+            self.0 & 2 != 0
         }
         /// This value with `eop` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_eop(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 1)) | (value as u32) << 1)
+            Self((self.0 & !2) | ((value as u32) << 1))
         }
         /// Ignore checksum indication.
         ///
         /// Spec: `spec/igb_regs.ng:854:21`. Bit 2.
         #[inline(always)]
         pub const fn ixsm(self) -> bool {
-            self.0 & (1 << 2) != 0
+            self.0 & 4 != 0
         }
         /// This value with `ixsm` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_ixsm(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+            Self((self.0 & !4) | ((value as u32) << 2))
         }
         /// VLAN packet (`E1000_RXD_STAT_VP`).
         ///
         /// Spec: `spec/igb_regs.ng:856:21`. Bit 3.
         #[inline(always)]
         pub const fn vp(self) -> bool {
-            self.0 & (1 << 3) != 0
+            self.0 & 8 != 0
         }
         /// This value with `vp` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_vp(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+            Self((self.0 & !8) | ((value as u32) << 3))
         }
         /// UDP checksum calculated.
         ///
         /// Spec: `spec/igb_regs.ng:858:21`. Bit 4.
         #[inline(always)]
         pub const fn udpcs(self) -> bool {
-            self.0 & (1 << 4) != 0
+            self.0 & 0x10 != 0
         }
         /// This value with `udpcs` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_udpcs(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+            Self((self.0 & !0x10) | ((value as u32) << 4))
         }
         /// TCP checksum calculated.
         ///
         /// Spec: `spec/igb_regs.ng:860:21`. Bit 5.
         #[inline(always)]
         pub const fn tcpcs(self) -> bool {
-            self.0 & (1 << 5) != 0
+            self.0 & 0x20 != 0
         }
         /// This value with `tcpcs` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_tcpcs(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 5)) | (value as u32) << 5)
+            Self((self.0 & !0x20) | ((value as u32) << 5))
         }
         /// IP checksum calculated.
         ///
         /// Spec: `spec/igb_regs.ng:862:21`. Bit 6.
         #[inline(always)]
         pub const fn ipcs(self) -> bool {
-            self.0 & (1 << 6) != 0
+            self.0 & 0x40 != 0
         }
         /// This value with `ipcs` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_ipcs(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+            Self((self.0 & !0x40) | ((value as u32) << 6))
         }
         /// Time stamp in the packet (`E1000_RXDADV_STAT_TSIP`).
         ///
         /// Spec: `spec/igb_regs.ng:864:21`. Bit 15.
         #[inline(always)]
         pub const fn tsip(self) -> bool {
-            self.0 & (1 << 15) != 0
+            self.0 & 0x8000 != 0
         }
         /// This value with `tsip` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_tsip(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 15)) | (value as u32) << 15)
+            Self((self.0 & !0x8000) | ((value as u32) << 15))
         }
         /// Time stamped (`E1000_RXDADV_STAT_TS`).
         ///
         /// Spec: `spec/igb_regs.ng:866:21`. Bit 16.
         #[inline(always)]
         pub const fn ts(self) -> bool {
-            self.0 & (1 << 16) != 0
+            self.0 & 0x10000 != 0
         }
         /// This value with `ts` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_ts(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 16)) | (value as u32) << 16)
+            Self((self.0 & !0x10000) | ((value as u32) << 16))
         }
         /// Loopback (`E1000_RXDEXT_STATERR_LB`).
         ///
         /// Spec: `spec/igb_regs.ng:868:21`. Bit 18.
         #[inline(always)]
         pub const fn lb(self) -> bool {
-            self.0 & (1 << 18) != 0
+            self.0 & 0x40000 != 0
         }
         /// This value with `lb` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_lb(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 18)) | (value as u32) << 18)
+            Self((self.0 & !0x40000) | ((value as u32) << 18))
         }
         /// CRC or alignment error (`E1000_RXDEXT_STATERR_CE`).
         ///
         /// Spec: `spec/igb_regs.ng:870:21`. Bit 24.
         #[inline(always)]
         pub const fn ce(self) -> bool {
-            self.0 & (1 << 24) != 0
+            self.0 & 0x1000000 != 0
         }
         /// This value with `ce` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_ce(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 24)) | (value as u32) << 24)
+            Self((self.0 & !0x1000000) | ((value as u32) << 24))
         }
         /// Symbol error.
         ///
         /// Spec: `spec/igb_regs.ng:872:21`. Bit 25.
         #[inline(always)]
         pub const fn se(self) -> bool {
-            self.0 & (1 << 25) != 0
+            self.0 & 0x2000000 != 0
         }
         /// This value with `se` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_se(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 25)) | (value as u32) << 25)
+            Self((self.0 & !0x2000000) | ((value as u32) << 25))
         }
         /// Sequence error.
         ///
         /// Spec: `spec/igb_regs.ng:874:21`. Bit 26.
         #[inline(always)]
         pub const fn seq(self) -> bool {
-            self.0 & (1 << 26) != 0
+            self.0 & 0x4000000 != 0
         }
         /// This value with `seq` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_seq(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 26)) | (value as u32) << 26)
+            Self((self.0 & !0x4000000) | ((value as u32) << 26))
         }
         /// Carrier extension error.
         ///
         /// Spec: `spec/igb_regs.ng:876:21`. Bit 28.
         #[inline(always)]
         pub const fn cxe(self) -> bool {
-            self.0 & (1 << 28) != 0
+            self.0 & 0x10000000 != 0
         }
         /// This value with `cxe` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_cxe(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+            Self((self.0 & !0x10000000) | ((value as u32) << 28))
         }
         /// TCP/UDP checksum error (`E1000_RXDEXT_STATERR_TCPE`).
         ///
         /// Spec: `spec/igb_regs.ng:878:21`. Bit 29.
         #[inline(always)]
         pub const fn tcpe(self) -> bool {
-            self.0 & (1 << 29) != 0
+            self.0 & 0x20000000 != 0
         }
         /// This value with `tcpe` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_tcpe(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 29)) | (value as u32) << 29)
+            Self((self.0 & !0x20000000) | ((value as u32) << 29))
         }
         /// IP checksum error (`E1000_RXDEXT_STATERR_IPE`).
         ///
         /// Spec: `spec/igb_regs.ng:880:21`. Bit 30.
         #[inline(always)]
         pub const fn ipe(self) -> bool {
-            self.0 & (1 << 30) != 0
+            self.0 & 0x40000000 != 0
         }
         /// This value with `ipe` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_ipe(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+            Self((self.0 & !0x40000000) | ((value as u32) << 30))
         }
         /// Receive data error (`E1000_RXDEXT_STATERR_RXE`).
         ///
         /// Spec: `spec/igb_regs.ng:882:21`. Bit 31.
         #[inline(always)]
         pub const fn rxe(self) -> bool {
-            self.0 & (1 << 31) != 0
+            self.0 & 0x80000000 != 0
         }
         /// This value with `rxe` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_rxe(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+            Self((self.0 & !0x80000000) | ((value as u32) << 31))
         }
     }
     impl ::core::fmt::Debug for StatusError {
@@ -940,29 +934,26 @@ pub mod e1000_adv_tx_desc {
         /// Spec: `spec/igb_regs.ng:900:17`. Bits `[15:0]`.
         #[inline(always)]
         pub const fn dtalen(self) -> u16 {
-            ((self.0 >> 0) & 0xFFFF) as u16
+            (self.0 & 0xFFFF) as u16
         }
         /// This value with `dtalen` set to `value`, which must fit its 16 bits (checked in debug builds; higher bits are dropped).
         #[inline(always)]
         #[must_use]
         pub const fn with_dtalen(self, value: u16) -> Self {
-            debug_assert!(
-                value as u64 <= 0xFFFF as u64, "`dtalen` has 16 bits: at most 0xFFFF"
-            );
-            Self((self.0 & !(0xFFFF << 0)) | ((value as u32) & 0xFFFF) << 0)
+            Self((self.0 & !0xFFFF) | (value as u32))
         }
         /// IEEE 1588 time stamp this packet (`E1000_ADVTXD_MAC_TSTAMP`).
         ///
         /// Spec: `spec/igb_regs.ng:902:17`. Bit 19.
         #[inline(always)]
         pub const fn mac_tstamp(self) -> bool {
-            self.0 & (1 << 19) != 0
+            self.0 & 0x80000 != 0
         }
         /// This value with `mac_tstamp` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_mac_tstamp(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+            Self((self.0 & !0x80000) | ((value as u32) << 19))
         }
         /// Descriptor type (`E1000_ADVTXD_DTYP_CTXT`, `_DTYP_DATA`).
         ///
@@ -975,85 +966,85 @@ pub mod e1000_adv_tx_desc {
         #[inline(always)]
         #[must_use]
         pub const fn with_dtyp(self, value: CmdTypeLenDtyp) -> Self {
-            Self((self.0 & !(0xF << 20)) | ((value.bits() as u32) & 0xF) << 20)
+            Self((self.0 & !0xF00000) | (((value.bits() as u32) & 0xF) << 20))
         }
         /// End of packet (`E1000_ADVTXD_DCMD_EOP`).
         ///
         /// Spec: `spec/igb_regs.ng:909:17`. Bit 24.
         #[inline(always)]
         pub const fn eop(self) -> bool {
-            self.0 & (1 << 24) != 0
+            self.0 & 0x1000000 != 0
         }
         /// This value with `eop` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_eop(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 24)) | (value as u32) << 24)
+            Self((self.0 & !0x1000000) | ((value as u32) << 24))
         }
         /// Insert FCS (`E1000_ADVTXD_DCMD_IFCS`).
         ///
         /// Spec: `spec/igb_regs.ng:911:17`. Bit 25.
         #[inline(always)]
         pub const fn ifcs(self) -> bool {
-            self.0 & (1 << 25) != 0
+            self.0 & 0x2000000 != 0
         }
         /// This value with `ifcs` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_ifcs(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 25)) | (value as u32) << 25)
+            Self((self.0 & !0x2000000) | ((value as u32) << 25))
         }
         /// Report status: write DD back (`E1000_ADVTXD_DCMD_RS`).
         ///
         /// Spec: `spec/igb_regs.ng:913:17`. Bit 27.
         #[inline(always)]
         pub const fn rs(self) -> bool {
-            self.0 & (1 << 27) != 0
+            self.0 & 0x8000000 != 0
         }
         /// This value with `rs` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_rs(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 27)) | (value as u32) << 27)
+            Self((self.0 & !0x8000000) | ((value as u32) << 27))
         }
         /// Descriptor extension, 1 for advanced (`E1000_ADVTXD_DCMD_DEXT`).
         ///
         /// Spec: `spec/igb_regs.ng:915:17`. Bit 29.
         #[inline(always)]
         pub const fn dext(self) -> bool {
-            self.0 & (1 << 29) != 0
+            self.0 & 0x20000000 != 0
         }
         /// This value with `dext` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_dext(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 29)) | (value as u32) << 29)
+            Self((self.0 & !0x20000000) | ((value as u32) << 29))
         }
         /// VLAN packet enable (`E1000_ADVTXD_DCMD_VLE`).
         ///
         /// Spec: `spec/igb_regs.ng:917:17`. Bit 30.
         #[inline(always)]
         pub const fn vle(self) -> bool {
-            self.0 & (1 << 30) != 0
+            self.0 & 0x40000000 != 0
         }
         /// This value with `vle` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_vle(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+            Self((self.0 & !0x40000000) | ((value as u32) << 30))
         }
         /// TCP segmentation enable (`E1000_ADVTXD_DCMD_TSE`).
         ///
         /// Spec: `spec/igb_regs.ng:919:17`. Bit 31.
         #[inline(always)]
         pub const fn tse(self) -> bool {
-            self.0 & (1 << 31) != 0
+            self.0 & 0x80000000 != 0
         }
         /// This value with `tse` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_tse(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+            Self((self.0 & !0x80000000) | ((value as u32) << 31))
         }
     }
     impl ::core::fmt::Debug for CmdTypeLen {
@@ -1106,8 +1097,8 @@ pub mod e1000_adv_tx_desc {
     impl ::core::fmt::Debug for CmdTypeLenDtyp {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             match self.name() {
-                Some(name) => write!(f, "{}::{}", "CmdTypeLenDtyp", name),
-                None => write!(f, "{}({:#x})", "CmdTypeLenDtyp", self.0),
+                Some(name) => write!(f, "CmdTypeLenDtyp::{}", name),
+                None => write!(f, "CmdTypeLenDtyp({:#x})", self.0),
             }
         }
     }
@@ -1134,42 +1125,40 @@ pub mod e1000_adv_tx_desc {
         /// Spec: `spec/igb_regs.ng:924:17`. Bit 8.
         #[inline(always)]
         pub const fn ixsm(self) -> bool {
-            self.0 & (1 << 8) != 0
+            self.0 & 0x100 != 0
         }
         /// This value with `ixsm` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_ixsm(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 8)) | (value as u32) << 8)
+            Self((self.0 & !0x100) | ((value as u32) << 8))
         }
         /// Insert TCP/UDP checksum (`E1000_TXD_POPTS_TXSM << 8`).
         ///
         /// Spec: `spec/igb_regs.ng:926:17`. Bit 9.
         #[inline(always)]
         pub const fn txsm(self) -> bool {
-            self.0 & (1 << 9) != 0
+            self.0 & 0x200 != 0
         }
         /// This value with `txsm` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_txsm(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 9)) | (value as u32) << 9)
+            Self((self.0 & !0x200) | ((value as u32) << 9))
         }
         /// Payload length (`E1000_ADVTXD_PAYLEN_SHIFT` 14).
         ///
         /// Spec: `spec/igb_regs.ng:928:17`. Bits `[31:14]`.
         #[inline(always)]
         pub const fn paylen(self) -> u32 {
-            ((self.0 >> 14) & 0x3FFFF) as u32
+            self.0 >> 14
         }
         /// This value with `paylen` set to `value`, which must fit its 18 bits (checked in debug builds; higher bits are dropped).
         #[inline(always)]
         #[must_use]
         pub const fn with_paylen(self, value: u32) -> Self {
-            debug_assert!(
-                value as u64 <= 0x3FFFF as u64, "`paylen` has 18 bits: at most 0x3FFFF"
-            );
-            Self((self.0 & !(0x3FFFF << 14)) | ((value as u32) & 0x3FFFF) << 14)
+            debug_assert!(value <= 0x3FFFF, "`paylen` has 18 bits: at most 0x3FFFF");
+            Self((self.0 & !0xFFFFC000) | ((value & 0x3FFFF) << 14))
         }
     }
     impl ::core::fmt::Debug for OlinfoStatus {
@@ -1276,13 +1265,13 @@ pub mod e1000_adv_tx_desc {
         /// Spec: `spec/igb_regs.ng:939:17`. Bit 0.
         #[inline(always)]
         pub const fn dd(self) -> bool {
-            self.0 & (1 << 0) != 0
+            self.0 & 1 != 0
         }
         /// This value with `dd` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_dd(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+            Self((self.0 & !1) | (value as u32))
         }
     }
     impl ::core::fmt::Debug for Status {
@@ -1404,16 +1393,14 @@ pub mod e1000_adv_tx_context_desc {
         /// Spec: `spec/igb_regs.ng:950:13`. Bits `[8:0]`.
         #[inline(always)]
         pub const fn iplen(self) -> u16 {
-            ((self.0 >> 0) & 0x1FF) as u16
+            (self.0 & 0x1FF) as u16
         }
         /// This value with `iplen` set to `value`, which must fit its 9 bits (checked in debug builds; higher bits are dropped).
         #[inline(always)]
         #[must_use]
         pub const fn with_iplen(self, value: u16) -> Self {
-            debug_assert!(
-                value as u64 <= 0x1FF as u64, "`iplen` has 9 bits: at most 0x1FF"
-            );
-            Self((self.0 & !(0x1FF << 0)) | ((value as u32) & 0x1FF) << 0)
+            debug_assert!(value <= 0x1FF, "`iplen` has 9 bits: at most 0x1FF");
+            Self((self.0 & !0x1FF) | ((value as u32) & 0x1FF))
         }
         /// MAC header length (`E1000_ADVTXD_MACLEN_SHIFT` 9).
         ///
@@ -1426,26 +1413,21 @@ pub mod e1000_adv_tx_context_desc {
         #[inline(always)]
         #[must_use]
         pub const fn with_maclen(self, value: u8) -> Self {
-            debug_assert!(
-                value as u64 <= 0x7F as u64, "`maclen` has 7 bits: at most 0x7F"
-            );
-            Self((self.0 & !(0x7F << 9)) | ((value as u32) & 0x7F) << 9)
+            debug_assert!(value <= 0x7F, "`maclen` has 7 bits: at most 0x7F");
+            Self((self.0 & !0xFE00) | (((value as u32) & 0x7F) << 9))
         }
         /// VLAN tag.
         ///
         /// Spec: `spec/igb_regs.ng:954:13`. Bits `[31:16]`.
         #[inline(always)]
         pub const fn vlan(self) -> u16 {
-            ((self.0 >> 16) & 0xFFFF) as u16
+            (self.0 >> 16) as u16
         }
         /// This value with `vlan` set to `value`, which must fit its 16 bits (checked in debug builds; higher bits are dropped).
         #[inline(always)]
         #[must_use]
         pub const fn with_vlan(self, value: u16) -> Self {
-            debug_assert!(
-                value as u64 <= 0xFFFF as u64, "`vlan` has 16 bits: at most 0xFFFF"
-            );
-            Self((self.0 & !(0xFFFF << 16)) | ((value as u32) & 0xFFFF) << 16)
+            Self((self.0 & !0xFFFF0000) | ((value as u32) << 16))
         }
     }
     impl ::core::fmt::Debug for VlanMacipLens {
@@ -1481,13 +1463,13 @@ pub mod e1000_adv_tx_context_desc {
         /// Spec: `spec/igb_regs.ng:961:13`. Bit 10.
         #[inline(always)]
         pub const fn ipv4(self) -> bool {
-            self.0 & (1 << 10) != 0
+            self.0 & 0x400 != 0
         }
         /// This value with `ipv4` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_ipv4(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 10)) | (value as u32) << 10)
+            Self((self.0 & !0x400) | ((value as u32) << 10))
         }
         /// Layer 4 type (`E1000_ADVTXD_TUCMD_L4T_*`).
         ///
@@ -1500,7 +1482,7 @@ pub mod e1000_adv_tx_context_desc {
         #[inline(always)]
         #[must_use]
         pub const fn with_l4t(self, value: TypeTucmdMlhlL4t) -> Self {
-            Self((self.0 & !(3 << 11)) | ((value.bits() as u32) & 3) << 11)
+            Self((self.0 & !0x1800) | (((value.bits() as u32) & 3) << 11))
         }
         /// Descriptor type: a context descriptor.
         ///
@@ -1513,20 +1495,20 @@ pub mod e1000_adv_tx_context_desc {
         #[inline(always)]
         #[must_use]
         pub const fn with_dtyp(self, value: TypeTucmdMlhlDtyp) -> Self {
-            Self((self.0 & !(0xF << 20)) | ((value.bits() as u32) & 0xF) << 20)
+            Self((self.0 & !0xF00000) | (((value.bits() as u32) & 0xF) << 20))
         }
         /// Descriptor extension.
         ///
         /// Spec: `spec/igb_regs.ng:974:13`. Bit 29.
         #[inline(always)]
         pub const fn dext(self) -> bool {
-            self.0 & (1 << 29) != 0
+            self.0 & 0x20000000 != 0
         }
         /// This value with `dext` set to `value`.
         #[inline(always)]
         #[must_use]
         pub const fn with_dext(self, value: bool) -> Self {
-            Self((self.0 & !(1 << 29)) | (value as u32) << 29)
+            Self((self.0 & !0x20000000) | ((value as u32) << 29))
         }
     }
     impl ::core::fmt::Debug for TypeTucmdMlhl {
@@ -1577,8 +1559,8 @@ pub mod e1000_adv_tx_context_desc {
     impl ::core::fmt::Debug for TypeTucmdMlhlL4t {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             match self.name() {
-                Some(name) => write!(f, "{}::{}", "TypeTucmdMlhlL4t", name),
-                None => write!(f, "{}({:#x})", "TypeTucmdMlhlL4t", self.0),
+                Some(name) => write!(f, "TypeTucmdMlhlL4t::{}", name),
+                None => write!(f, "TypeTucmdMlhlL4t({:#x})", self.0),
             }
         }
     }
@@ -1616,8 +1598,8 @@ pub mod e1000_adv_tx_context_desc {
     impl ::core::fmt::Debug for TypeTucmdMlhlDtyp {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             match self.name() {
-                Some(name) => write!(f, "{}::{}", "TypeTucmdMlhlDtyp", name),
-                None => write!(f, "{}({:#x})", "TypeTucmdMlhlDtyp", self.0),
+                Some(name) => write!(f, "TypeTucmdMlhlDtyp::{}", name),
+                None => write!(f, "TypeTucmdMlhlDtyp({:#x})", self.0),
             }
         }
     }
@@ -1650,8 +1632,8 @@ pub mod e1000_adv_tx_context_desc {
         #[inline(always)]
         #[must_use]
         pub const fn with_idx(self, value: u8) -> Self {
-            debug_assert!(value as u64 <= 7 as u64, "`idx` has 3 bits: at most 7");
-            Self((self.0 & !(7 << 4)) | ((value as u32) & 7) << 4)
+            debug_assert!(value <= 7, "`idx` has 3 bits: at most 7");
+            Self((self.0 & !0x70) | (((value as u32) & 7) << 4))
         }
         /// Layer 4 header length (`E1000_ADVTXD_L4LEN_SHIFT` 8).
         ///
@@ -1664,26 +1646,20 @@ pub mod e1000_adv_tx_context_desc {
         #[inline(always)]
         #[must_use]
         pub const fn with_l4len(self, value: u8) -> Self {
-            debug_assert!(
-                value as u64 <= 0xFF as u64, "`l4len` has 8 bits: at most 0xFF"
-            );
-            Self((self.0 & !(0xFF << 8)) | ((value as u32) & 0xFF) << 8)
+            Self((self.0 & !0xFF00) | ((value as u32) << 8))
         }
         /// Maximum segment size (`E1000_ADVTXD_MSS_SHIFT` 16).
         ///
         /// Spec: `spec/igb_regs.ng:983:13`. Bits `[31:16]`.
         #[inline(always)]
         pub const fn mss(self) -> u16 {
-            ((self.0 >> 16) & 0xFFFF) as u16
+            (self.0 >> 16) as u16
         }
         /// This value with `mss` set to `value`, which must fit its 16 bits (checked in debug builds; higher bits are dropped).
         #[inline(always)]
         #[must_use]
         pub const fn with_mss(self, value: u16) -> Self {
-            debug_assert!(
-                value as u64 <= 0xFFFF as u64, "`mss` has 16 bits: at most 0xFFFF"
-            );
-            Self((self.0 & !(0xFFFF << 16)) | ((value as u32) & 0xFFFF) << 16)
+            Self((self.0 & !0xFFFF0000) | ((value as u32) << 16))
         }
     }
     impl ::core::fmt::Debug for MssL4lenIdx {

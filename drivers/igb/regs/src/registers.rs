@@ -163,7 +163,6 @@ impl<W: RegisterWindow> Regs<W> {
     }
 
     /// Interrupt Cause Read (`E1000_ICR`): reading clears the causes;
-
     /// writing 1 clears one.
     ///
     /// Spec: `spec/igb_regs.ng:257:5`. Offset `0x000C0`, `rc_w1c`. Clear on read: a `read` returns the bits and clears them; writing 1 to a bit clears it. It has no `modify`.
@@ -1683,14 +1682,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:46:9`. Bit 0.
     #[inline(always)]
     pub const fn fd(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `fd` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_fd(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Blocks new master requests (`E1000_CTRL_GIO_MASTER_DISABLE`).
@@ -1698,14 +1697,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:48:9`. Bit 2.
     #[inline(always)]
     pub const fn gio_master_disable(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `gio_master_disable` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_gio_master_disable(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// Link reset.
@@ -1713,14 +1712,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:50:9`. Bit 3.
     #[inline(always)]
     pub const fn lrst(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `lrst` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lrst(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Auto-speed detection enable.
@@ -1728,14 +1727,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:52:9`. Bit 5.
     #[inline(always)]
     pub const fn asde(self) -> bool {
-        self.0 & (1 << 5) != 0
+        self.0 & 0x20 != 0
     }
 
     /// This value with `asde` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_asde(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 5)) | (value as u32) << 5)
+        Self((self.0 & !0x20) | ((value as u32) << 5))
     }
 
     /// Set link up (`E1000_CTRL_SLU`).
@@ -1743,14 +1742,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:54:9`. Bit 6.
     #[inline(always)]
     pub const fn slu(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `slu` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_slu(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 
     /// Invert loss-of-signal.
@@ -1758,14 +1757,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:56:9`. Bit 7.
     #[inline(always)]
     pub const fn ilos(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `ilos` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ilos(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// Speed selection, when forced (`E1000_CTRL_SPD_100`, `_SPD_1000`).
@@ -1780,7 +1779,7 @@ impl Ctrl {
     #[inline(always)]
     #[must_use]
     pub const fn with_speed(self, value: CtrlSpeed) -> Self {
-        Self((self.0 & !(3 << 8)) | ((value.bits() as u32) & 3) << 8)
+        Self((self.0 & !0x300) | (((value.bits() as u32) & 3) << 8))
     }
 
     /// Force speed.
@@ -1788,14 +1787,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:64:9`. Bit 11.
     #[inline(always)]
     pub const fn frcspd(self) -> bool {
-        self.0 & (1 << 11) != 0
+        self.0 & 0x800 != 0
     }
 
     /// This value with `frcspd` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_frcspd(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 11)) | (value as u32) << 11)
+        Self((self.0 & !0x800) | ((value as u32) << 11))
     }
 
     /// Force duplex.
@@ -1803,14 +1802,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:66:9`. Bit 12.
     #[inline(always)]
     pub const fn frcdpx(self) -> bool {
-        self.0 & (1 << 12) != 0
+        self.0 & 0x1000 != 0
     }
 
     /// This value with `frcdpx` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_frcdpx(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 12)) | (value as u32) << 12)
+        Self((self.0 & !0x1000) | ((value as u32) << 12))
     }
 
     /// Software-definable pin 0 value.
@@ -1818,14 +1817,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:68:9`. Bit 18.
     #[inline(always)]
     pub const fn swdpin0(self) -> bool {
-        self.0 & (1 << 18) != 0
+        self.0 & 0x40000 != 0
     }
 
     /// This value with `swdpin0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_swdpin0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 18)) | (value as u32) << 18)
+        Self((self.0 & !0x40000) | ((value as u32) << 18))
     }
 
     /// Software-definable pin 1 value.
@@ -1833,14 +1832,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:70:9`. Bit 19.
     #[inline(always)]
     pub const fn swdpin1(self) -> bool {
-        self.0 & (1 << 19) != 0
+        self.0 & 0x80000 != 0
     }
 
     /// This value with `swdpin1` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_swdpin1(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+        Self((self.0 & !0x80000) | ((value as u32) << 19))
     }
 
     /// D3Cold wake-up capability advertisement.
@@ -1848,14 +1847,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:72:9`. Bit 20.
     #[inline(always)]
     pub const fn advd3wuc(self) -> bool {
-        self.0 & (1 << 20) != 0
+        self.0 & 0x100000 != 0
     }
 
     /// This value with `advd3wuc` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_advd3wuc(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 20)) | (value as u32) << 20)
+        Self((self.0 & !0x100000) | ((value as u32) << 20))
     }
 
     /// SDP0 direction.
@@ -1863,14 +1862,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:74:9`. Bit 22.
     #[inline(always)]
     pub const fn sdp0_dir(self) -> bool {
-        self.0 & (1 << 22) != 0
+        self.0 & 0x400000 != 0
     }
 
     /// This value with `sdp0_dir` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_sdp0_dir(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 22)) | (value as u32) << 22)
+        Self((self.0 & !0x400000) | ((value as u32) << 22))
     }
 
     /// SDP1 direction.
@@ -1878,14 +1877,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:76:9`. Bit 23.
     #[inline(always)]
     pub const fn sdp1_dir(self) -> bool {
-        self.0 & (1 << 23) != 0
+        self.0 & 0x800000 != 0
     }
 
     /// This value with `sdp1_dir` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_sdp1_dir(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 23)) | (value as u32) << 23)
+        Self((self.0 & !0x800000) | ((value as u32) << 23))
     }
 
     /// I2C enable.
@@ -1893,14 +1892,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:78:9`. Bit 25.
     #[inline(always)]
     pub const fn i2c_ena(self) -> bool {
-        self.0 & (1 << 25) != 0
+        self.0 & 0x2000000 != 0
     }
 
     /// This value with `i2c_ena` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_i2c_ena(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 25)) | (value as u32) << 25)
+        Self((self.0 & !0x2000000) | ((value as u32) << 25))
     }
 
     /// Device reset: self-clearing; `igb_reset_hw_82575` sets it and waits.
@@ -1908,14 +1907,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:80:9`. Bit 26.
     #[inline(always)]
     pub const fn rst(self) -> bool {
-        self.0 & (1 << 26) != 0
+        self.0 & 0x4000000 != 0
     }
 
     /// This value with `rst` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rst(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 26)) | (value as u32) << 26)
+        Self((self.0 & !0x4000000) | ((value as u32) << 26))
     }
 
     /// Receive flow control enable.
@@ -1923,14 +1922,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:82:9`. Bit 27.
     #[inline(always)]
     pub const fn rfce(self) -> bool {
-        self.0 & (1 << 27) != 0
+        self.0 & 0x8000000 != 0
     }
 
     /// This value with `rfce` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rfce(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 27)) | (value as u32) << 27)
+        Self((self.0 & !0x8000000) | ((value as u32) << 27))
     }
 
     /// Transmit flow control enable.
@@ -1938,14 +1937,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:84:9`. Bit 28.
     #[inline(always)]
     pub const fn tfce(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `tfce` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_tfce(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Device reset of this function (`E1000_CTRL_DEV_RST`).
@@ -1953,14 +1952,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:86:9`. Bit 29.
     #[inline(always)]
     pub const fn dev_rst(self) -> bool {
-        self.0 & (1 << 29) != 0
+        self.0 & 0x20000000 != 0
     }
 
     /// This value with `dev_rst` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_dev_rst(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 29)) | (value as u32) << 29)
+        Self((self.0 & !0x20000000) | ((value as u32) << 29))
     }
 
     /// VLAN mode enable.
@@ -1968,14 +1967,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:88:9`. Bit 30.
     #[inline(always)]
     pub const fn vme(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `vme` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_vme(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// PHY reset.
@@ -1983,14 +1982,14 @@ impl Ctrl {
     /// Spec: `spec/igb_regs.ng:90:9`. Bit 31.
     #[inline(always)]
     pub const fn phy_rst(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `phy_rst` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_phy_rst(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -2066,8 +2065,8 @@ impl CtrlSpeed {
 impl ::core::fmt::Debug for CtrlSpeed {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "CtrlSpeed", name),
-            None => write!(f, "{}({:#x})", "CtrlSpeed", self.0),
+            Some(name) => write!(f, "CtrlSpeed::{}", name),
+            None => write!(f, "CtrlSpeed({:#x})", self.0),
         }
     }
 }
@@ -2119,14 +2118,14 @@ impl Status {
     /// Spec: `spec/igb_regs.ng:97:9`. Bit 0.
     #[inline(always)]
     pub const fn fd(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `fd` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_fd(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Link up (`E1000_STATUS_LU`): what `igb_has_link` polls.
@@ -2134,14 +2133,14 @@ impl Status {
     /// Spec: `spec/igb_regs.ng:99:9`. Bit 1.
     #[inline(always)]
     pub const fn lu(self) -> bool {
-        self.0 & (1 << 1) != 0
+        self.0 & 2 != 0
     }
 
     /// This value with `lu` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lu(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 1)) | (value as u32) << 1)
+        Self((self.0 & !2) | ((value as u32) << 1))
     }
 
     /// PCI function number (`E1000_STATUS_FUNC_MASK`).
@@ -2156,8 +2155,8 @@ impl Status {
     #[inline(always)]
     #[must_use]
     pub const fn with_func(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 3 as u64, "`func` has 2 bits: at most 3");
-        Self((self.0 & !(3 << 2)) | ((value as u32) & 3) << 2)
+        debug_assert!(value <= 3, "`func` has 2 bits: at most 3");
+        Self((self.0 & !0xC) | (((value as u32) & 3) << 2))
     }
 
     /// Transmission paused.
@@ -2165,14 +2164,14 @@ impl Status {
     /// Spec: `spec/igb_regs.ng:103:9`. Bit 4.
     #[inline(always)]
     pub const fn txoff(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `txoff` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_txoff(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Link speed (`E1000_STATUS_SPEED_100`, `_SPEED_1000`).
@@ -2187,7 +2186,7 @@ impl Status {
     #[inline(always)]
     #[must_use]
     pub const fn with_speed(self, value: StatusSpeed) -> Self {
-        Self((self.0 & !(3 << 6)) | ((value.bits() as u32) & 3) << 6)
+        Self((self.0 & !0xC0) | (((value.bits() as u32) & 3) << 6))
     }
 
     /// PHY reset asserted.
@@ -2195,14 +2194,14 @@ impl Status {
     /// Spec: `spec/igb_regs.ng:111:9`. Bit 10.
     #[inline(always)]
     pub const fn phyra(self) -> bool {
-        self.0 & (1 << 10) != 0
+        self.0 & 0x400 != 0
     }
 
     /// This value with `phyra` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_phyra(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 10)) | (value as u32) << 10)
+        Self((self.0 & !0x400) | ((value as u32) << 10))
     }
 
     /// GIO master enable status.
@@ -2210,14 +2209,14 @@ impl Status {
     /// Spec: `spec/igb_regs.ng:113:9`. Bit 19.
     #[inline(always)]
     pub const fn gio_master_enable(self) -> bool {
-        self.0 & (1 << 19) != 0
+        self.0 & 0x80000 != 0
     }
 
     /// This value with `gio_master_enable` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_gio_master_enable(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+        Self((self.0 & !0x80000) | ((value as u32) << 19))
     }
 
     /// Device reset done (`E1000_STAT_DEV_RST_SET`).
@@ -2225,14 +2224,14 @@ impl Status {
     /// Spec: `spec/igb_regs.ng:115:9`. Bit 20.
     #[inline(always)]
     pub const fn dev_rst_set(self) -> bool {
-        self.0 & (1 << 20) != 0
+        self.0 & 0x100000 != 0
     }
 
     /// This value with `dev_rst_set` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_dev_rst_set(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 20)) | (value as u32) << 20)
+        Self((self.0 & !0x100000) | ((value as u32) << 20))
     }
 }
 
@@ -2295,8 +2294,8 @@ impl StatusSpeed {
 impl ::core::fmt::Debug for StatusSpeed {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "StatusSpeed", name),
-            None => write!(f, "{}({:#x})", "StatusSpeed", self.0),
+            Some(name) => write!(f, "StatusSpeed::{}", name),
+            None => write!(f, "StatusSpeed({:#x})", self.0),
         }
     }
 }
@@ -2348,14 +2347,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:122:9`. Bit 0.
     #[inline(always)]
     pub const fn ee_sk(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `ee_sk` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ee_sk(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Chip select (`E1000_EECD_CS`).
@@ -2363,14 +2362,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:124:9`. Bit 1.
     #[inline(always)]
     pub const fn ee_cs(self) -> bool {
-        self.0 & (1 << 1) != 0
+        self.0 & 2 != 0
     }
 
     /// This value with `ee_cs` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ee_cs(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 1)) | (value as u32) << 1)
+        Self((self.0 & !2) | ((value as u32) << 1))
     }
 
     /// Data input to the EEPROM (`E1000_EECD_DI`).
@@ -2378,14 +2377,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:126:9`. Bit 2.
     #[inline(always)]
     pub const fn ee_di(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `ee_di` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ee_di(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// Data output from the EEPROM (`E1000_EECD_DO`).
@@ -2393,14 +2392,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:128:9`. Bit 3.
     #[inline(always)]
     pub const fn ee_do(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `ee_do` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ee_do(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Flash write enable control.
@@ -2415,7 +2414,7 @@ impl Eecd {
     #[inline(always)]
     #[must_use]
     pub const fn with_fwe(self, value: EecdFwe) -> Self {
-        Self((self.0 & !(3 << 4)) | ((value.bits() as u32) & 3) << 4)
+        Self((self.0 & !0x30) | (((value.bits() as u32) & 3) << 4))
     }
 
     /// Request EEPROM access.
@@ -2423,14 +2422,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:135:9`. Bit 6.
     #[inline(always)]
     pub const fn req(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `req` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_req(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 
     /// EEPROM access granted.
@@ -2438,14 +2437,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:137:9`. Bit 7.
     #[inline(always)]
     pub const fn gnt(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `gnt` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_gnt(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// EEPROM present.
@@ -2453,14 +2452,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:139:9`. Bit 8.
     #[inline(always)]
     pub const fn pres(self) -> bool {
-        self.0 & (1 << 8) != 0
+        self.0 & 0x100 != 0
     }
 
     /// This value with `pres` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_pres(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 8)) | (value as u32) << 8)
+        Self((self.0 & !0x100) | ((value as u32) << 8))
     }
 
     /// EEPROM auto-read done.
@@ -2468,14 +2467,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:141:9`. Bit 9.
     #[inline(always)]
     pub const fn auto_rd(self) -> bool {
-        self.0 & (1 << 9) != 0
+        self.0 & 0x200 != 0
     }
 
     /// This value with `auto_rd` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_auto_rd(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 9)) | (value as u32) << 9)
+        Self((self.0 & !0x200) | ((value as u32) << 9))
     }
 
     /// EEPROM addressing bits.
@@ -2483,14 +2482,14 @@ impl Eecd {
     /// Spec: `spec/igb_regs.ng:143:9`. Bit 10.
     #[inline(always)]
     pub const fn addr_bits(self) -> bool {
-        self.0 & (1 << 10) != 0
+        self.0 & 0x400 != 0
     }
 
     /// This value with `addr_bits` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_addr_bits(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 10)) | (value as u32) << 10)
+        Self((self.0 & !0x400) | ((value as u32) << 10))
     }
 
     /// EEPROM size (`E1000_EECD_SIZE_EX_MASK`).
@@ -2505,8 +2504,8 @@ impl Eecd {
     #[inline(always)]
     #[must_use]
     pub const fn with_size_ex(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0xF as u64, "`size_ex` has 4 bits: at most 0xF");
-        Self((self.0 & !(0xF << 11)) | ((value as u32) & 0xF) << 11)
+        debug_assert!(value <= 0xF, "`size_ex` has 4 bits: at most 0xF");
+        Self((self.0 & !0x7800) | (((value as u32) & 0xF) << 11))
     }
 }
 
@@ -2568,8 +2567,8 @@ impl EecdFwe {
 impl ::core::fmt::Debug for EecdFwe {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "EecdFwe", name),
-            None => write!(f, "{}({:#x})", "EecdFwe", self.0),
+            Some(name) => write!(f, "EecdFwe::{}", name),
+            None => write!(f, "EecdFwe({:#x})", self.0),
         }
     }
 }
@@ -2622,14 +2621,14 @@ impl Eerd {
     /// Spec: `spec/igb_regs.ng:152:9`. Bit 0.
     #[inline(always)]
     pub const fn start(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `start` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_start(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Read done (`E1000_NVM_RW_REG_DONE`).
@@ -2637,14 +2636,14 @@ impl Eerd {
     /// Spec: `spec/igb_regs.ng:154:9`. Bit 1.
     #[inline(always)]
     pub const fn done(self) -> bool {
-        self.0 & (1 << 1) != 0
+        self.0 & 2 != 0
     }
 
     /// This value with `done` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_done(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 1)) | (value as u32) << 1)
+        Self((self.0 & !2) | ((value as u32) << 1))
     }
 
     /// Word address (`E1000_NVM_RW_ADDR_SHIFT` 2).
@@ -2659,10 +2658,8 @@ impl Eerd {
     #[inline(always)]
     #[must_use]
     pub const fn with_addr(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0x3FFF as u64, "`addr` has 14 bits: at most 0x3FFF"
-        );
-        Self((self.0 & !(0x3FFF << 2)) | ((value as u32) & 0x3FFF) << 2)
+        debug_assert!(value <= 0x3FFF, "`addr` has 14 bits: at most 0x3FFF");
+        Self((self.0 & !0xFFFC) | (((value as u32) & 0x3FFF) << 2))
     }
 
     /// The word read (`E1000_NVM_RW_REG_DATA` 16).
@@ -2670,17 +2667,14 @@ impl Eerd {
     /// Spec: `spec/igb_regs.ng:158:9`. Bits `[31:16]`.
     #[inline(always)]
     pub const fn data(self) -> u16 {
-        ((self.0 >> 16) & 0xFFFF) as u16
+        (self.0 >> 16) as u16
     }
 
     /// This value with `data` set to `value`, which must fit its 16 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_data(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0xFFFF as u64, "`data` has 16 bits: at most 0xFFFF"
-        );
-        Self((self.0 & !(0xFFFF << 16)) | ((value as u32) & 0xFFFF) << 16)
+        Self((self.0 & !0xFFFF0000) | ((value as u32) << 16))
     }
 }
 
@@ -2743,66 +2737,66 @@ impl CtrlExt {
     /// Spec: `spec/igb_regs.ng:164:9`. Bit 0.
     #[inline(always)]
     pub const fn irca(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `irca` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_irca(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Spec: `spec/igb_regs.ng:165:9`. Bit 6.
     #[inline(always)]
     pub const fn sdp2_data(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `sdp2_data` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_sdp2_data(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 
     /// Spec: `spec/igb_regs.ng:166:9`. Bit 7.
     #[inline(always)]
     pub const fn sdp3_data(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `sdp3_data` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_sdp3_data(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// Spec: `spec/igb_regs.ng:167:9`. Bit 10.
     #[inline(always)]
     pub const fn sdp2_dir(self) -> bool {
-        self.0 & (1 << 10) != 0
+        self.0 & 0x400 != 0
     }
 
     /// This value with `sdp2_dir` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_sdp2_dir(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 10)) | (value as u32) << 10)
+        Self((self.0 & !0x400) | ((value as u32) << 10))
     }
 
     /// Spec: `spec/igb_regs.ng:168:9`. Bit 11.
     #[inline(always)]
     pub const fn sdp3_dir(self) -> bool {
-        self.0 & (1 << 11) != 0
+        self.0 & 0x800 != 0
     }
 
     /// This value with `sdp3_dir` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_sdp3_dir(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 11)) | (value as u32) << 11)
+        Self((self.0 & !0x800) | ((value as u32) << 11))
     }
 
     /// Physical function reset done (`E1000_CTRL_EXT_PFRSTD`).
@@ -2810,14 +2804,14 @@ impl CtrlExt {
     /// Spec: `spec/igb_regs.ng:170:9`. Bit 14.
     #[inline(always)]
     pub const fn pfrstd(self) -> bool {
-        self.0 & (1 << 14) != 0
+        self.0 & 0x4000 != 0
     }
 
     /// This value with `pfrstd` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_pfrstd(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 14)) | (value as u32) << 14)
+        Self((self.0 & !0x4000) | ((value as u32) << 14))
     }
 
     /// SerDes low power enable.
@@ -2825,14 +2819,14 @@ impl CtrlExt {
     /// Spec: `spec/igb_regs.ng:172:9`. Bit 18.
     #[inline(always)]
     pub const fn sdlpe(self) -> bool {
-        self.0 & (1 << 18) != 0
+        self.0 & 0x40000 != 0
     }
 
     /// This value with `sdlpe` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_sdlpe(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 18)) | (value as u32) << 18)
+        Self((self.0 & !0x40000) | ((value as u32) << 18))
     }
 
     /// PHY power down enable.
@@ -2840,14 +2834,14 @@ impl CtrlExt {
     /// Spec: `spec/igb_regs.ng:174:9`. Bit 20.
     #[inline(always)]
     pub const fn phypden(self) -> bool {
-        self.0 & (1 << 20) != 0
+        self.0 & 0x100000 != 0
     }
 
     /// This value with `phypden` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_phypden(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 20)) | (value as u32) << 20)
+        Self((self.0 & !0x100000) | ((value as u32) << 20))
     }
 
     /// Link mode (`E1000_CTRL_EXT_LINK_MODE_MASK`).
@@ -2862,7 +2856,7 @@ impl CtrlExt {
     #[inline(always)]
     #[must_use]
     pub const fn with_link_mode(self, value: CtrlExtLinkMode) -> Self {
-        Self((self.0 & !(3 << 22)) | ((value.bits() as u32) & 3) << 22)
+        Self((self.0 & !0xC00000) | (((value.bits() as u32) & 3) << 22))
     }
 
     /// Extended interrupt auto-mask enable.
@@ -2870,14 +2864,14 @@ impl CtrlExt {
     /// Spec: `spec/igb_regs.ng:183:9`. Bit 24.
     #[inline(always)]
     pub const fn eiame(self) -> bool {
-        self.0 & (1 << 24) != 0
+        self.0 & 0x1000000 != 0
     }
 
     /// This value with `eiame` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_eiame(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 24)) | (value as u32) << 24)
+        Self((self.0 & !0x1000000) | ((value as u32) << 24))
     }
 
     /// Driver loaded, for the firmware (`E1000_CTRL_EXT_DRV_LOAD`).
@@ -2885,14 +2879,14 @@ impl CtrlExt {
     /// Spec: `spec/igb_regs.ng:185:9`. Bit 28.
     #[inline(always)]
     pub const fn drv_load(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `drv_load` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_drv_load(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Packet buffer allocation clear.
@@ -2900,14 +2894,14 @@ impl CtrlExt {
     /// Spec: `spec/igb_regs.ng:187:9`. Bit 31.
     #[inline(always)]
     pub const fn pba_clr(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `pba_clr` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_pba_clr(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -2978,8 +2972,8 @@ impl CtrlExtLinkMode {
 impl ::core::fmt::Debug for CtrlExtLinkMode {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "CtrlExtLinkMode", name),
-            None => write!(f, "{}({:#x})", "CtrlExtLinkMode", self.0),
+            Some(name) => write!(f, "CtrlExtLinkMode::{}", name),
+            None => write!(f, "CtrlExtLinkMode({:#x})", self.0),
         }
     }
 }
@@ -3032,17 +3026,14 @@ impl Mdic {
     /// Spec: `spec/igb_regs.ng:194:9`. Bits `[15:0]`.
     #[inline(always)]
     pub const fn data(self) -> u16 {
-        ((self.0 >> 0) & 0xFFFF) as u16
+        (self.0 & 0xFFFF) as u16
     }
 
     /// This value with `data` set to `value`, which must fit its 16 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_data(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0xFFFF as u64, "`data` has 16 bits: at most 0xFFFF"
-        );
-        Self((self.0 & !(0xFFFF << 0)) | ((value as u32) & 0xFFFF) << 0)
+        Self((self.0 & !0xFFFF) | (value as u32))
     }
 
     /// PHY register address (`E1000_MDIC_REG_SHIFT` 16).
@@ -3057,8 +3048,8 @@ impl Mdic {
     #[inline(always)]
     #[must_use]
     pub const fn with_regadd(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x1F as u64, "`regadd` has 5 bits: at most 0x1F");
-        Self((self.0 & !(0x1F << 16)) | ((value as u32) & 0x1F) << 16)
+        debug_assert!(value <= 0x1F, "`regadd` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F0000) | (((value as u32) & 0x1F) << 16))
     }
 
     /// PHY address (`E1000_MDIC_PHY_SHIFT` 21).
@@ -3073,8 +3064,8 @@ impl Mdic {
     #[inline(always)]
     #[must_use]
     pub const fn with_phyadd(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x1F as u64, "`phyadd` has 5 bits: at most 0x1F");
-        Self((self.0 & !(0x1F << 21)) | ((value as u32) & 0x1F) << 21)
+        debug_assert!(value <= 0x1F, "`phyadd` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x3E00000) | (((value as u32) & 0x1F) << 21))
     }
 
     /// Opcode (`E1000_MDIC_OP_WRITE`, `E1000_MDIC_OP_READ`).
@@ -3089,7 +3080,7 @@ impl Mdic {
     #[inline(always)]
     #[must_use]
     pub const fn with_op(self, value: MdicOp) -> Self {
-        Self((self.0 & !(3 << 26)) | ((value.bits() as u32) & 3) << 26)
+        Self((self.0 & !0xC000000) | (((value.bits() as u32) & 3) << 26))
     }
 
     /// Ready: the access is done (`E1000_MDIC_READY`).
@@ -3097,14 +3088,14 @@ impl Mdic {
     /// Spec: `spec/igb_regs.ng:205:9`. Bit 28.
     #[inline(always)]
     pub const fn r(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `r` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_r(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Interrupt at the end of the access (`E1000_MDIC_INT_EN`).
@@ -3112,14 +3103,14 @@ impl Mdic {
     /// Spec: `spec/igb_regs.ng:207:9`. Bit 29.
     #[inline(always)]
     pub const fn i(self) -> bool {
-        self.0 & (1 << 29) != 0
+        self.0 & 0x20000000 != 0
     }
 
     /// This value with `i` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_i(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 29)) | (value as u32) << 29)
+        Self((self.0 & !0x20000000) | ((value as u32) << 29))
     }
 
     /// Error (`E1000_MDIC_ERROR`).
@@ -3127,14 +3118,14 @@ impl Mdic {
     /// Spec: `spec/igb_regs.ng:209:9`. Bit 30.
     #[inline(always)]
     pub const fn e(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `e` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_e(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// Destination: external MDIO (`E1000_MDIC_DEST`).
@@ -3142,14 +3133,14 @@ impl Mdic {
     /// Spec: `spec/igb_regs.ng:211:9`. Bit 31.
     #[inline(always)]
     pub const fn dest(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `dest` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_dest(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -3208,8 +3199,8 @@ impl MdicOp {
 impl ::core::fmt::Debug for MdicOp {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "MdicOp", name),
-            None => write!(f, "{}({:#x})", "MdicOp", self.0),
+            Some(name) => write!(f, "MdicOp::{}", name),
+            None => write!(f, "MdicOp({:#x})", self.0),
         }
     }
 }
@@ -3261,17 +3252,14 @@ impl Vet {
     /// Spec: `spec/igb_regs.ng:224:9`. Bits `[15:0]`.
     #[inline(always)]
     pub const fn vet(self) -> u16 {
-        ((self.0 >> 0) & 0xFFFF) as u16
+        (self.0 & 0xFFFF) as u16
     }
 
     /// This value with `vet` set to `value`, which must fit its 16 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_vet(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0xFFFF as u64, "`vet` has 16 bits: at most 0xFFFF"
-        );
-        Self((self.0 & !(0xFFFF << 0)) | ((value as u32) & 0xFFFF) << 0)
+        Self((self.0 & !0xFFFF) | (value as u32))
     }
 
     /// The extended (outer) VLAN ether type.
@@ -3279,17 +3267,14 @@ impl Vet {
     /// Spec: `spec/igb_regs.ng:226:9`. Bits `[31:16]`.
     #[inline(always)]
     pub const fn vet_ext(self) -> u16 {
-        ((self.0 >> 16) & 0xFFFF) as u16
+        (self.0 >> 16) as u16
     }
 
     /// This value with `vet_ext` set to `value`, which must fit its 16 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_vet_ext(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0xFFFF as u64, "`vet_ext` has 16 bits: at most 0xFFFF"
-        );
-        Self((self.0 & !(0xFFFF << 16)) | ((value as u32) & 0xFFFF) << 16)
+        Self((self.0 & !0xFFFF0000) | ((value as u32) << 16))
     }
 }
 
@@ -3350,14 +3335,14 @@ impl Swsm {
     /// Spec: `spec/igb_regs.ng:241:9`. Bit 0.
     #[inline(always)]
     pub const fn smbi(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `smbi` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_smbi(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Software/firmware semaphore (`E1000_SWSM_SWESMBI`).
@@ -3365,14 +3350,14 @@ impl Swsm {
     /// Spec: `spec/igb_regs.ng:243:9`. Bit 1.
     #[inline(always)]
     pub const fn swesmbi(self) -> bool {
-        self.0 & (1 << 1) != 0
+        self.0 & 2 != 0
     }
 
     /// This value with `swesmbi` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_swesmbi(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 1)) | (value as u32) << 1)
+        Self((self.0 & !2) | ((value as u32) << 1))
     }
 }
 
@@ -3406,7 +3391,6 @@ impl RegisterValue for Swsm {
 }
 
 /// Interrupt Cause Read (`E1000_ICR`): reading clears the causes;
-
 /// writing 1 clears one.
 ///
 /// Spec: `spec/igb_regs.ng:257:5`. The value of `ICR`.
@@ -3435,14 +3419,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:260:9`. Bit 0.
     #[inline(always)]
     pub const fn txdw(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `txdw` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_txdw(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Link status change (`E1000_ICR_LSC`).
@@ -3450,14 +3434,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:262:9`. Bit 2.
     #[inline(always)]
     pub const fn lsc(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `lsc` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lsc(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// Receive sequence error.
@@ -3465,14 +3449,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:264:9`. Bit 3.
     #[inline(always)]
     pub const fn rxseq(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `rxseq` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxseq(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Receive descriptor minimum threshold.
@@ -3480,14 +3464,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:266:9`. Bit 4.
     #[inline(always)]
     pub const fn rxdmt0(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `rxdmt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxdmt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Receiver overrun.
@@ -3495,14 +3479,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:268:9`. Bit 6.
     #[inline(always)]
     pub const fn rxo(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `rxo` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxo(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 
     /// Receive timer.
@@ -3510,14 +3494,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:270:9`. Bit 7.
     #[inline(always)]
     pub const fn rxt0(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `rxt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// VM mailbox event.
@@ -3525,14 +3509,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:272:9`. Bit 8.
     #[inline(always)]
     pub const fn vmmb(self) -> bool {
-        self.0 & (1 << 8) != 0
+        self.0 & 0x100 != 0
     }
 
     /// This value with `vmmb` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_vmmb(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 8)) | (value as u32) << 8)
+        Self((self.0 & !0x100) | ((value as u32) << 8))
     }
 
     /// Time sync.
@@ -3540,14 +3524,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:274:9`. Bit 19.
     #[inline(always)]
     pub const fn ts(self) -> bool {
-        self.0 & (1 << 19) != 0
+        self.0 & 0x80000 != 0
     }
 
     /// This value with `ts` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ts(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+        Self((self.0 & !0x80000) | ((value as u32) << 19))
     }
 
     /// DMA out of sync.
@@ -3555,14 +3539,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:276:9`. Bit 28.
     #[inline(always)]
     pub const fn doutsync(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `doutsync` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_doutsync(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Device reset asserted.
@@ -3570,14 +3554,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:278:9`. Bit 30.
     #[inline(always)]
     pub const fn drsta(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `drsta` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_drsta(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// An interrupt is asserted (`E1000_ICR_INT_ASSERTED`).
@@ -3585,14 +3569,14 @@ impl Icr {
     /// Spec: `spec/igb_regs.ng:280:9`. Bit 31.
     #[inline(always)]
     pub const fn int_asserted(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `int_asserted` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_int_asserted(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -3662,14 +3646,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:260:9`. Bit 0.
     #[inline(always)]
     pub const fn txdw(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `txdw` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_txdw(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Link status change (`E1000_ICR_LSC`).
@@ -3677,14 +3661,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:262:9`. Bit 2.
     #[inline(always)]
     pub const fn lsc(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `lsc` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lsc(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// Receive sequence error.
@@ -3692,14 +3676,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:264:9`. Bit 3.
     #[inline(always)]
     pub const fn rxseq(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `rxseq` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxseq(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Receive descriptor minimum threshold.
@@ -3707,14 +3691,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:266:9`. Bit 4.
     #[inline(always)]
     pub const fn rxdmt0(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `rxdmt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxdmt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Receiver overrun.
@@ -3722,14 +3706,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:268:9`. Bit 6.
     #[inline(always)]
     pub const fn rxo(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `rxo` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxo(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 
     /// Receive timer.
@@ -3737,14 +3721,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:270:9`. Bit 7.
     #[inline(always)]
     pub const fn rxt0(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `rxt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// VM mailbox event.
@@ -3752,14 +3736,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:272:9`. Bit 8.
     #[inline(always)]
     pub const fn vmmb(self) -> bool {
-        self.0 & (1 << 8) != 0
+        self.0 & 0x100 != 0
     }
 
     /// This value with `vmmb` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_vmmb(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 8)) | (value as u32) << 8)
+        Self((self.0 & !0x100) | ((value as u32) << 8))
     }
 
     /// Time sync.
@@ -3767,14 +3751,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:274:9`. Bit 19.
     #[inline(always)]
     pub const fn ts(self) -> bool {
-        self.0 & (1 << 19) != 0
+        self.0 & 0x80000 != 0
     }
 
     /// This value with `ts` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ts(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+        Self((self.0 & !0x80000) | ((value as u32) << 19))
     }
 
     /// DMA out of sync.
@@ -3782,14 +3766,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:276:9`. Bit 28.
     #[inline(always)]
     pub const fn doutsync(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `doutsync` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_doutsync(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Device reset asserted.
@@ -3797,14 +3781,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:278:9`. Bit 30.
     #[inline(always)]
     pub const fn drsta(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `drsta` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_drsta(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// An interrupt is asserted (`E1000_ICR_INT_ASSERTED`).
@@ -3812,14 +3796,14 @@ impl Ics {
     /// Spec: `spec/igb_regs.ng:280:9`. Bit 31.
     #[inline(always)]
     pub const fn int_asserted(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `int_asserted` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_int_asserted(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -3889,14 +3873,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:260:9`. Bit 0.
     #[inline(always)]
     pub const fn txdw(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `txdw` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_txdw(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Link status change (`E1000_ICR_LSC`).
@@ -3904,14 +3888,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:262:9`. Bit 2.
     #[inline(always)]
     pub const fn lsc(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `lsc` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lsc(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// Receive sequence error.
@@ -3919,14 +3903,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:264:9`. Bit 3.
     #[inline(always)]
     pub const fn rxseq(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `rxseq` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxseq(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Receive descriptor minimum threshold.
@@ -3934,14 +3918,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:266:9`. Bit 4.
     #[inline(always)]
     pub const fn rxdmt0(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `rxdmt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxdmt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Receiver overrun.
@@ -3949,14 +3933,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:268:9`. Bit 6.
     #[inline(always)]
     pub const fn rxo(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `rxo` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxo(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 
     /// Receive timer.
@@ -3964,14 +3948,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:270:9`. Bit 7.
     #[inline(always)]
     pub const fn rxt0(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `rxt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// VM mailbox event.
@@ -3979,14 +3963,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:272:9`. Bit 8.
     #[inline(always)]
     pub const fn vmmb(self) -> bool {
-        self.0 & (1 << 8) != 0
+        self.0 & 0x100 != 0
     }
 
     /// This value with `vmmb` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_vmmb(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 8)) | (value as u32) << 8)
+        Self((self.0 & !0x100) | ((value as u32) << 8))
     }
 
     /// Time sync.
@@ -3994,14 +3978,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:274:9`. Bit 19.
     #[inline(always)]
     pub const fn ts(self) -> bool {
-        self.0 & (1 << 19) != 0
+        self.0 & 0x80000 != 0
     }
 
     /// This value with `ts` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ts(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+        Self((self.0 & !0x80000) | ((value as u32) << 19))
     }
 
     /// DMA out of sync.
@@ -4009,14 +3993,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:276:9`. Bit 28.
     #[inline(always)]
     pub const fn doutsync(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `doutsync` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_doutsync(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Device reset asserted.
@@ -4024,14 +4008,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:278:9`. Bit 30.
     #[inline(always)]
     pub const fn drsta(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `drsta` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_drsta(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// An interrupt is asserted (`E1000_ICR_INT_ASSERTED`).
@@ -4039,14 +4023,14 @@ impl Ims {
     /// Spec: `spec/igb_regs.ng:280:9`. Bit 31.
     #[inline(always)]
     pub const fn int_asserted(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `int_asserted` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_int_asserted(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -4116,14 +4100,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:260:9`. Bit 0.
     #[inline(always)]
     pub const fn txdw(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `txdw` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_txdw(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Link status change (`E1000_ICR_LSC`).
@@ -4131,14 +4115,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:262:9`. Bit 2.
     #[inline(always)]
     pub const fn lsc(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `lsc` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lsc(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// Receive sequence error.
@@ -4146,14 +4130,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:264:9`. Bit 3.
     #[inline(always)]
     pub const fn rxseq(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `rxseq` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxseq(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Receive descriptor minimum threshold.
@@ -4161,14 +4145,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:266:9`. Bit 4.
     #[inline(always)]
     pub const fn rxdmt0(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `rxdmt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxdmt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Receiver overrun.
@@ -4176,14 +4160,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:268:9`. Bit 6.
     #[inline(always)]
     pub const fn rxo(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `rxo` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxo(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 
     /// Receive timer.
@@ -4191,14 +4175,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:270:9`. Bit 7.
     #[inline(always)]
     pub const fn rxt0(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `rxt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// VM mailbox event.
@@ -4206,14 +4190,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:272:9`. Bit 8.
     #[inline(always)]
     pub const fn vmmb(self) -> bool {
-        self.0 & (1 << 8) != 0
+        self.0 & 0x100 != 0
     }
 
     /// This value with `vmmb` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_vmmb(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 8)) | (value as u32) << 8)
+        Self((self.0 & !0x100) | ((value as u32) << 8))
     }
 
     /// Time sync.
@@ -4221,14 +4205,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:274:9`. Bit 19.
     #[inline(always)]
     pub const fn ts(self) -> bool {
-        self.0 & (1 << 19) != 0
+        self.0 & 0x80000 != 0
     }
 
     /// This value with `ts` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ts(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+        Self((self.0 & !0x80000) | ((value as u32) << 19))
     }
 
     /// DMA out of sync.
@@ -4236,14 +4220,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:276:9`. Bit 28.
     #[inline(always)]
     pub const fn doutsync(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `doutsync` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_doutsync(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Device reset asserted.
@@ -4251,14 +4235,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:278:9`. Bit 30.
     #[inline(always)]
     pub const fn drsta(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `drsta` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_drsta(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// An interrupt is asserted (`E1000_ICR_INT_ASSERTED`).
@@ -4266,14 +4250,14 @@ impl Imc {
     /// Spec: `spec/igb_regs.ng:280:9`. Bit 31.
     #[inline(always)]
     pub const fn int_asserted(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `int_asserted` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_int_asserted(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -4343,14 +4327,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:260:9`. Bit 0.
     #[inline(always)]
     pub const fn txdw(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `txdw` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_txdw(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// Link status change (`E1000_ICR_LSC`).
@@ -4358,14 +4342,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:262:9`. Bit 2.
     #[inline(always)]
     pub const fn lsc(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `lsc` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lsc(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// Receive sequence error.
@@ -4373,14 +4357,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:264:9`. Bit 3.
     #[inline(always)]
     pub const fn rxseq(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `rxseq` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxseq(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Receive descriptor minimum threshold.
@@ -4388,14 +4372,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:266:9`. Bit 4.
     #[inline(always)]
     pub const fn rxdmt0(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `rxdmt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxdmt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Receiver overrun.
@@ -4403,14 +4387,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:268:9`. Bit 6.
     #[inline(always)]
     pub const fn rxo(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `rxo` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxo(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 
     /// Receive timer.
@@ -4418,14 +4402,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:270:9`. Bit 7.
     #[inline(always)]
     pub const fn rxt0(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `rxt0` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rxt0(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// VM mailbox event.
@@ -4433,14 +4417,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:272:9`. Bit 8.
     #[inline(always)]
     pub const fn vmmb(self) -> bool {
-        self.0 & (1 << 8) != 0
+        self.0 & 0x100 != 0
     }
 
     /// This value with `vmmb` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_vmmb(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 8)) | (value as u32) << 8)
+        Self((self.0 & !0x100) | ((value as u32) << 8))
     }
 
     /// Time sync.
@@ -4448,14 +4432,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:274:9`. Bit 19.
     #[inline(always)]
     pub const fn ts(self) -> bool {
-        self.0 & (1 << 19) != 0
+        self.0 & 0x80000 != 0
     }
 
     /// This value with `ts` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ts(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+        Self((self.0 & !0x80000) | ((value as u32) << 19))
     }
 
     /// DMA out of sync.
@@ -4463,14 +4447,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:276:9`. Bit 28.
     #[inline(always)]
     pub const fn doutsync(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `doutsync` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_doutsync(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Device reset asserted.
@@ -4478,14 +4462,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:278:9`. Bit 30.
     #[inline(always)]
     pub const fn drsta(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `drsta` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_drsta(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// An interrupt is asserted (`E1000_ICR_INT_ASSERTED`).
@@ -4493,14 +4477,14 @@ impl Iam {
     /// Spec: `spec/igb_regs.ng:280:9`. Bit 31.
     #[inline(always)]
     pub const fn int_asserted(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `int_asserted` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_int_asserted(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -4570,14 +4554,14 @@ impl Gpie {
     /// Spec: `spec/igb_regs.ng:308:9`. Bit 0.
     #[inline(always)]
     pub const fn nsicr(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `nsicr` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_nsicr(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// MSI-X mode.
@@ -4585,14 +4569,14 @@ impl Gpie {
     /// Spec: `spec/igb_regs.ng:310:9`. Bit 4.
     #[inline(always)]
     pub const fn msix_mode(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `msix_mode` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_msix_mode(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Extended interrupt auto-mask enable.
@@ -4600,14 +4584,14 @@ impl Gpie {
     /// Spec: `spec/igb_regs.ng:312:9`. Bit 30.
     #[inline(always)]
     pub const fn eiame(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `eiame` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_eiame(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// PBA support.
@@ -4615,14 +4599,14 @@ impl Gpie {
     /// Spec: `spec/igb_regs.ng:314:9`. Bit 31.
     #[inline(always)]
     pub const fn pba(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `pba` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_pba(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -4666,10 +4650,8 @@ pub struct Eitr(u32);
 
 impl Eitr {
     /// The value after reset of instance `n`.
-    #[allow(unused_variables)]
-    pub const fn reset(n: MsixVector) -> Self {
-        let n = n.index();
-        Self((0) as u32)
+    pub const fn reset(_n: MsixVector) -> Self {
+        Self(0)
     }
 
     /// The value whose bits are `bits`.
@@ -4696,10 +4678,8 @@ impl Eitr {
     #[inline(always)]
     #[must_use]
     pub const fn with_interval(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0x1FFF as u64, "`interval` has 13 bits: at most 0x1FFF"
-        );
-        Self((self.0 & !(0x1FFF << 2)) | ((value as u32) & 0x1FFF) << 2)
+        debug_assert!(value <= 0x1FFF, "`interval` has 13 bits: at most 0x1FFF");
+        Self((self.0 & !0x7FFC) | (((value as u32) & 0x1FFF) << 2))
     }
 
     /// Do not reset the counters on write (`E1000_EITR_CNT_IGNR`).
@@ -4707,14 +4687,14 @@ impl Eitr {
     /// Spec: `spec/igb_regs.ng:336:9`. Bit 31.
     #[inline(always)]
     pub const fn cnt_ignr(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `cnt_ignr` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_cnt_ignr(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -4750,11 +4730,9 @@ impl RegisterValue for Eitr {
 pub struct Ivar(u32);
 
 impl Ivar {
-    /// The value after reset of instance `n`.
-    #[allow(unused_variables)]
-    pub const fn reset(i: IvarEntry) -> Self {
-        let i = i.index();
-        Self((0) as u32)
+    /// The value after reset of instance `i`.
+    pub const fn reset(_i: IvarEntry) -> Self {
+        Self(0)
     }
 
     /// The value whose bits are `bits`.
@@ -4774,17 +4752,15 @@ impl Ivar {
     /// Spec: `spec/igb_regs.ng:344:9`. Bits `[4:0]`.
     #[inline(always)]
     pub const fn rx_vector(self) -> u8 {
-        ((self.0 >> 0) & 0x1F) as u8
+        (self.0 & 0x1F) as u8
     }
 
     /// This value with `rx_vector` set to `value`, which must fit its 5 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_rx_vector(self, value: u8) -> Self {
-        debug_assert!(
-            value as u64 <= 0x1F as u64, "`rx_vector` has 5 bits: at most 0x1F"
-        );
-        Self((self.0 & !(0x1F << 0)) | ((value as u32) & 0x1F) << 0)
+        debug_assert!(value <= 0x1F, "`rx_vector` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F) | ((value as u32) & 0x1F))
     }
 
     /// `E1000_IVAR_VALID`.
@@ -4792,14 +4768,14 @@ impl Ivar {
     /// Spec: `spec/igb_regs.ng:346:9`. Bit 7.
     #[inline(always)]
     pub const fn rx_valid(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `rx_valid` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rx_valid(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// Vector of transmit queue i.
@@ -4814,23 +4790,21 @@ impl Ivar {
     #[inline(always)]
     #[must_use]
     pub const fn with_tx_vector(self, value: u8) -> Self {
-        debug_assert!(
-            value as u64 <= 0x1F as u64, "`tx_vector` has 5 bits: at most 0x1F"
-        );
-        Self((self.0 & !(0x1F << 8)) | ((value as u32) & 0x1F) << 8)
+        debug_assert!(value <= 0x1F, "`tx_vector` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F00) | (((value as u32) & 0x1F) << 8))
     }
 
     /// Spec: `spec/igb_regs.ng:349:9`. Bit 15.
     #[inline(always)]
     pub const fn tx_valid(self) -> bool {
-        self.0 & (1 << 15) != 0
+        self.0 & 0x8000 != 0
     }
 
     /// This value with `tx_valid` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_tx_valid(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 15)) | (value as u32) << 15)
+        Self((self.0 & !0x8000) | ((value as u32) << 15))
     }
 
     /// Vector of receive queue i + 8.
@@ -4845,23 +4819,21 @@ impl Ivar {
     #[inline(always)]
     #[must_use]
     pub const fn with_rx_hi_vector(self, value: u8) -> Self {
-        debug_assert!(
-            value as u64 <= 0x1F as u64, "`rx_hi_vector` has 5 bits: at most 0x1F"
-        );
-        Self((self.0 & !(0x1F << 16)) | ((value as u32) & 0x1F) << 16)
+        debug_assert!(value <= 0x1F, "`rx_hi_vector` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F0000) | (((value as u32) & 0x1F) << 16))
     }
 
     /// Spec: `spec/igb_regs.ng:352:9`. Bit 23.
     #[inline(always)]
     pub const fn rx_hi_valid(self) -> bool {
-        self.0 & (1 << 23) != 0
+        self.0 & 0x800000 != 0
     }
 
     /// This value with `rx_hi_valid` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rx_hi_valid(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 23)) | (value as u32) << 23)
+        Self((self.0 & !0x800000) | ((value as u32) << 23))
     }
 
     /// Vector of transmit queue i + 8.
@@ -4876,23 +4848,21 @@ impl Ivar {
     #[inline(always)]
     #[must_use]
     pub const fn with_tx_hi_vector(self, value: u8) -> Self {
-        debug_assert!(
-            value as u64 <= 0x1F as u64, "`tx_hi_vector` has 5 bits: at most 0x1F"
-        );
-        Self((self.0 & !(0x1F << 24)) | ((value as u32) & 0x1F) << 24)
+        debug_assert!(value <= 0x1F, "`tx_hi_vector` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F000000) | (((value as u32) & 0x1F) << 24))
     }
 
     /// Spec: `spec/igb_regs.ng:355:9`. Bit 31.
     #[inline(always)]
     pub const fn tx_hi_valid(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `tx_hi_valid` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_tx_hi_valid(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -4952,30 +4922,28 @@ impl IvarMisc {
     /// Spec: `spec/igb_regs.ng:361:9`. Bits `[4:0]`.
     #[inline(always)]
     pub const fn tcp_timer_vector(self) -> u8 {
-        ((self.0 >> 0) & 0x1F) as u8
+        (self.0 & 0x1F) as u8
     }
 
     /// This value with `tcp_timer_vector` set to `value`, which must fit its 5 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_tcp_timer_vector(self, value: u8) -> Self {
-        debug_assert!(
-            value as u64 <= 0x1F as u64, "`tcp_timer_vector` has 5 bits: at most 0x1F"
-        );
-        Self((self.0 & !(0x1F << 0)) | ((value as u32) & 0x1F) << 0)
+        debug_assert!(value <= 0x1F, "`tcp_timer_vector` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F) | ((value as u32) & 0x1F))
     }
 
     /// Spec: `spec/igb_regs.ng:362:9`. Bit 7.
     #[inline(always)]
     pub const fn tcp_timer_valid(self) -> bool {
-        self.0 & (1 << 7) != 0
+        self.0 & 0x80 != 0
     }
 
     /// This value with `tcp_timer_valid` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_tcp_timer_valid(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 7)) | (value as u32) << 7)
+        Self((self.0 & !0x80) | ((value as u32) << 7))
     }
 
     /// Vector of the other causes (link, ...): `igb_configure_msix`.
@@ -4990,23 +4958,21 @@ impl IvarMisc {
     #[inline(always)]
     #[must_use]
     pub const fn with_other_vector(self, value: u8) -> Self {
-        debug_assert!(
-            value as u64 <= 0x1F as u64, "`other_vector` has 5 bits: at most 0x1F"
-        );
-        Self((self.0 & !(0x1F << 8)) | ((value as u32) & 0x1F) << 8)
+        debug_assert!(value <= 0x1F, "`other_vector` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F00) | (((value as u32) & 0x1F) << 8))
     }
 
     /// Spec: `spec/igb_regs.ng:365:9`. Bit 15.
     #[inline(always)]
     pub const fn other_valid(self) -> bool {
-        self.0 & (1 << 15) != 0
+        self.0 & 0x8000 != 0
     }
 
     /// This value with `other_valid` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_other_valid(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 15)) | (value as u32) << 15)
+        Self((self.0 & !0x8000) | ((value as u32) << 15))
     }
 }
 
@@ -5069,14 +5035,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:375:9`. Bit 1.
     #[inline(always)]
     pub const fn en(self) -> bool {
-        self.0 & (1 << 1) != 0
+        self.0 & 2 != 0
     }
 
     /// This value with `en` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_en(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 1)) | (value as u32) << 1)
+        Self((self.0 & !2) | ((value as u32) << 1))
     }
 
     /// Store bad packets.
@@ -5084,14 +5050,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:377:9`. Bit 2.
     #[inline(always)]
     pub const fn sbp(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `sbp` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_sbp(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// Unicast promiscuous.
@@ -5099,14 +5065,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:379:9`. Bit 3.
     #[inline(always)]
     pub const fn upe(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `upe` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_upe(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Multicast promiscuous.
@@ -5114,14 +5080,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:381:9`. Bit 4.
     #[inline(always)]
     pub const fn mpe(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `mpe` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_mpe(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Long packet enable.
@@ -5129,14 +5095,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:383:9`. Bit 5.
     #[inline(always)]
     pub const fn lpe(self) -> bool {
-        self.0 & (1 << 5) != 0
+        self.0 & 0x20 != 0
     }
 
     /// This value with `lpe` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lpe(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 5)) | (value as u32) << 5)
+        Self((self.0 & !0x20) | ((value as u32) << 5))
     }
 
     /// Loopback mode (`E1000_RCTL_LBM_MAC`, `_LBM_TCVR`).
@@ -5151,7 +5117,7 @@ impl Rctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_lbm(self, value: RctlLbm) -> Self {
-        Self((self.0 & !(3 << 6)) | ((value.bits() as u32) & 3) << 6)
+        Self((self.0 & !0xC0) | (((value.bits() as u32) & 3) << 6))
     }
 
     /// Receive descriptor minimum threshold size.
@@ -5166,7 +5132,7 @@ impl Rctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_rdmts(self, value: RctlRdmts) -> Self {
-        Self((self.0 & !(3 << 8)) | ((value.bits() as u32) & 3) << 8)
+        Self((self.0 & !0x300) | (((value.bits() as u32) & 3) << 8))
     }
 
     /// Multicast offset (`E1000_RCTL_MO_SHIFT` 12).
@@ -5181,8 +5147,8 @@ impl Rctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_mo(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 3 as u64, "`mo` has 2 bits: at most 3");
-        Self((self.0 & !(3 << 12)) | ((value as u32) & 3) << 12)
+        debug_assert!(value <= 3, "`mo` has 2 bits: at most 3");
+        Self((self.0 & !0x3000) | (((value as u32) & 3) << 12))
     }
 
     /// Broadcast accept mode.
@@ -5190,14 +5156,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:399:9`. Bit 15.
     #[inline(always)]
     pub const fn bam(self) -> bool {
-        self.0 & (1 << 15) != 0
+        self.0 & 0x8000 != 0
     }
 
     /// This value with `bam` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_bam(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 15)) | (value as u32) << 15)
+        Self((self.0 & !0x8000) | ((value as u32) << 15))
     }
 
     /// Receive buffer size (`E1000_RCTL_SZ_*`).
@@ -5212,7 +5178,7 @@ impl Rctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_bsize(self, value: RctlBsize) -> Self {
-        Self((self.0 & !(3 << 16)) | ((value.bits() as u32) & 3) << 16)
+        Self((self.0 & !0x30000) | (((value.bits() as u32) & 3) << 16))
     }
 
     /// VLAN filter enable.
@@ -5220,14 +5186,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:408:9`. Bit 18.
     #[inline(always)]
     pub const fn vfe(self) -> bool {
-        self.0 & (1 << 18) != 0
+        self.0 & 0x40000 != 0
     }
 
     /// This value with `vfe` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_vfe(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 18)) | (value as u32) << 18)
+        Self((self.0 & !0x40000) | ((value as u32) << 18))
     }
 
     /// Canonical form indicator enable.
@@ -5235,14 +5201,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:410:9`. Bit 19.
     #[inline(always)]
     pub const fn cfien(self) -> bool {
-        self.0 & (1 << 19) != 0
+        self.0 & 0x80000 != 0
     }
 
     /// This value with `cfien` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_cfien(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 19)) | (value as u32) << 19)
+        Self((self.0 & !0x80000) | ((value as u32) << 19))
     }
 
     /// Canonical form indicator value.
@@ -5250,14 +5216,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:412:9`. Bit 20.
     #[inline(always)]
     pub const fn cfi(self) -> bool {
-        self.0 & (1 << 20) != 0
+        self.0 & 0x100000 != 0
     }
 
     /// This value with `cfi` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_cfi(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 20)) | (value as u32) << 20)
+        Self((self.0 & !0x100000) | ((value as u32) << 20))
     }
 
     /// Discard pause frames.
@@ -5265,14 +5231,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:414:9`. Bit 22.
     #[inline(always)]
     pub const fn dpf(self) -> bool {
-        self.0 & (1 << 22) != 0
+        self.0 & 0x400000 != 0
     }
 
     /// This value with `dpf` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_dpf(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 22)) | (value as u32) << 22)
+        Self((self.0 & !0x400000) | ((value as u32) << 22))
     }
 
     /// Pass MAC control frames.
@@ -5280,14 +5246,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:416:9`. Bit 23.
     #[inline(always)]
     pub const fn pmcf(self) -> bool {
-        self.0 & (1 << 23) != 0
+        self.0 & 0x800000 != 0
     }
 
     /// This value with `pmcf` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_pmcf(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 23)) | (value as u32) << 23)
+        Self((self.0 & !0x800000) | ((value as u32) << 23))
     }
 
     /// Strip the Ethernet CRC (`E1000_RCTL_SECRC`).
@@ -5295,14 +5261,14 @@ impl Rctl {
     /// Spec: `spec/igb_regs.ng:418:9`. Bit 26.
     #[inline(always)]
     pub const fn secrc(self) -> bool {
-        self.0 & (1 << 26) != 0
+        self.0 & 0x4000000 != 0
     }
 
     /// This value with `secrc` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_secrc(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 26)) | (value as u32) << 26)
+        Self((self.0 & !0x4000000) | ((value as u32) << 26))
     }
 }
 
@@ -5373,8 +5339,8 @@ impl RctlLbm {
 impl ::core::fmt::Debug for RctlLbm {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "RctlLbm", name),
-            None => write!(f, "{}({:#x})", "RctlLbm", self.0),
+            Some(name) => write!(f, "RctlLbm::{}", name),
+            None => write!(f, "RctlLbm({:#x})", self.0),
         }
     }
 }
@@ -5422,8 +5388,8 @@ impl RctlRdmts {
 impl ::core::fmt::Debug for RctlRdmts {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "RctlRdmts", name),
-            None => write!(f, "{}({:#x})", "RctlRdmts", self.0),
+            Some(name) => write!(f, "RctlRdmts::{}", name),
+            None => write!(f, "RctlRdmts({:#x})", self.0),
         }
     }
 }
@@ -5475,8 +5441,8 @@ impl RctlBsize {
 impl ::core::fmt::Debug for RctlBsize {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "RctlBsize", name),
-            None => write!(f, "{}({:#x})", "RctlBsize", self.0),
+            Some(name) => write!(f, "RctlBsize::{}", name),
+            None => write!(f, "RctlBsize({:#x})", self.0),
         }
     }
 }
@@ -5528,14 +5494,14 @@ impl Fcrtl {
     /// Spec: `spec/igb_regs.ng:424:9`. Bit 31.
     #[inline(always)]
     pub const fn xone(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `xone` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_xone(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -5595,15 +5561,15 @@ impl Rxpbs {
     /// Spec: `spec/igb_regs.ng:433:9`. Bits `[6:0]`.
     #[inline(always)]
     pub const fn size(self) -> u8 {
-        ((self.0 >> 0) & 0x7F) as u8
+        (self.0 & 0x7F) as u8
     }
 
     /// This value with `size` set to `value`, which must fit its 7 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_size(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x7F as u64, "`size` has 7 bits: at most 0x7F");
-        Self((self.0 & !(0x7F << 0)) | ((value as u32) & 0x7F) << 0)
+        debug_assert!(value <= 0x7F, "`size` has 7 bits: at most 0x7F");
+        Self((self.0 & !0x7F) | ((value as u32) & 0x7F))
     }
 }
 
@@ -5644,10 +5610,8 @@ pub struct Srrctl(u32);
 
 impl Srrctl {
     /// The value after reset of instance `n`.
-    #[allow(unused_variables)]
-    pub const fn reset(n: RxQueue) -> Self {
-        let n = n.index();
-        Self((0) as u32)
+    pub const fn reset(_n: RxQueue) -> Self {
+        Self(0)
     }
 
     /// The value whose bits are `bits`.
@@ -5667,17 +5631,15 @@ impl Srrctl {
     /// Spec: `spec/igb_regs.ng:445:9`. Bits `[6:0]`.
     #[inline(always)]
     pub const fn bsizepkt(self) -> u8 {
-        ((self.0 >> 0) & 0x7F) as u8
+        (self.0 & 0x7F) as u8
     }
 
     /// This value with `bsizepkt` set to `value`, which must fit its 7 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_bsizepkt(self, value: u8) -> Self {
-        debug_assert!(
-            value as u64 <= 0x7F as u64, "`bsizepkt` has 7 bits: at most 0x7F"
-        );
-        Self((self.0 & !(0x7F << 0)) | ((value as u32) & 0x7F) << 0)
+        debug_assert!(value <= 0x7F, "`bsizepkt` has 7 bits: at most 0x7F");
+        Self((self.0 & !0x7F) | ((value as u32) & 0x7F))
     }
 
     /// Header buffer size in 64-byte units (`E1000_SRRCTL_BSIZEHDRSIZE_SHIFT`).
@@ -5692,10 +5654,8 @@ impl Srrctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_bsizehdrsize(self, value: u8) -> Self {
-        debug_assert!(
-            value as u64 <= 0xF as u64, "`bsizehdrsize` has 4 bits: at most 0xF"
-        );
-        Self((self.0 & !(0xF << 8)) | ((value as u32) & 0xF) << 8)
+        debug_assert!(value <= 0xF, "`bsizehdrsize` has 4 bits: at most 0xF");
+        Self((self.0 & !0xF00) | (((value as u32) & 0xF) << 8))
     }
 
     /// Descriptor type (`E1000_SRRCTL_DESCTYPE_*`).
@@ -5710,7 +5670,7 @@ impl Srrctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_desctype(self, value: SrrctlDesctype) -> Self {
-        Self((self.0 & !(7 << 25)) | ((value.bits() as u32) & 7) << 25)
+        Self((self.0 & !0xE000000) | (((value.bits() as u32) & 7) << 25))
     }
 
     /// Time stamp received packets (`E1000_SRRCTL_TIMESTAMP`).
@@ -5718,14 +5678,14 @@ impl Srrctl {
     /// Spec: `spec/igb_regs.ng:456:9`. Bit 30.
     #[inline(always)]
     pub const fn timestamp(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.0 & 0x40000000 != 0
     }
 
     /// This value with `timestamp` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_timestamp(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 30)) | (value as u32) << 30)
+        Self((self.0 & !0x40000000) | ((value as u32) << 30))
     }
 
     /// Drop when no descriptor is free (`E1000_SRRCTL_DROP_EN`).
@@ -5733,14 +5693,14 @@ impl Srrctl {
     /// Spec: `spec/igb_regs.ng:458:9`. Bit 31.
     #[inline(always)]
     pub const fn drop_en(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `drop_en` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_drop_en(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -5804,8 +5764,8 @@ impl SrrctlDesctype {
 impl ::core::fmt::Debug for SrrctlDesctype {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "SrrctlDesctype", name),
-            None => write!(f, "{}({:#x})", "SrrctlDesctype", self.0),
+            Some(name) => write!(f, "SrrctlDesctype::{}", name),
+            None => write!(f, "SrrctlDesctype({:#x})", self.0),
         }
     }
 }
@@ -5832,10 +5792,9 @@ pub struct Rxdctl(u32);
 
 impl Rxdctl {
     /// The value after reset of instance `n`.
-    #[allow(unused_variables)]
     pub const fn reset(n: RxQueue) -> Self {
         let n = n.index();
-        Self((if n == 0 { 0x2010000 } else { 0x10000 }) as u32)
+        Self(if n == 0 { 0x2010000 } else { 0x10000 })
     }
 
     /// The value whose bits are `bits`.
@@ -5855,15 +5814,15 @@ impl Rxdctl {
     /// Spec: `spec/igb_regs.ng:470:9`. Bits `[4:0]`.
     #[inline(always)]
     pub const fn pthresh(self) -> u8 {
-        ((self.0 >> 0) & 0x1F) as u8
+        (self.0 & 0x1F) as u8
     }
 
     /// This value with `pthresh` set to `value`, which must fit its 5 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_pthresh(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x1F as u64, "`pthresh` has 5 bits: at most 0x1F");
-        Self((self.0 & !(0x1F << 0)) | ((value as u32) & 0x1F) << 0)
+        debug_assert!(value <= 0x1F, "`pthresh` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F) | ((value as u32) & 0x1F))
     }
 
     /// Host threshold.
@@ -5878,8 +5837,8 @@ impl Rxdctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_hthresh(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x1F as u64, "`hthresh` has 5 bits: at most 0x1F");
-        Self((self.0 & !(0x1F << 8)) | ((value as u32) & 0x1F) << 8)
+        debug_assert!(value <= 0x1F, "`hthresh` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F00) | (((value as u32) & 0x1F) << 8))
     }
 
     /// Write-back threshold.
@@ -5894,8 +5853,8 @@ impl Rxdctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_wthresh(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x1F as u64, "`wthresh` has 5 bits: at most 0x1F");
-        Self((self.0 & !(0x1F << 16)) | ((value as u32) & 0x1F) << 16)
+        debug_assert!(value <= 0x1F, "`wthresh` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F0000) | (((value as u32) & 0x1F) << 16))
     }
 
     /// Queue enable (`E1000_RXDCTL_QUEUE_ENABLE`).
@@ -5903,14 +5862,14 @@ impl Rxdctl {
     /// Spec: `spec/igb_regs.ng:476:9`. Bit 25.
     #[inline(always)]
     pub const fn enable(self) -> bool {
-        self.0 & (1 << 25) != 0
+        self.0 & 0x2000000 != 0
     }
 
     /// This value with `enable` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_enable(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 25)) | (value as u32) << 25)
+        Self((self.0 & !0x2000000) | ((value as u32) << 25))
     }
 
     /// Software flush.
@@ -5918,14 +5877,14 @@ impl Rxdctl {
     /// Spec: `spec/igb_regs.ng:478:9`. Bit 26.
     #[inline(always)]
     pub const fn swflsh(self) -> bool {
-        self.0 & (1 << 26) != 0
+        self.0 & 0x4000000 != 0
     }
 
     /// This value with `swflsh` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_swflsh(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 26)) | (value as u32) << 26)
+        Self((self.0 & !0x4000000) | ((value as u32) << 26))
     }
 }
 
@@ -5982,15 +5941,14 @@ impl Rxcsum {
     /// Spec: `spec/igb_regs.ng:487:9`. Bits `[7:0]`.
     #[inline(always)]
     pub const fn pcss(self) -> u8 {
-        ((self.0 >> 0) & 0xFF) as u8
+        (self.0 & 0xFF) as u8
     }
 
     /// This value with `pcss` set to `value`, which must fit its 8 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_pcss(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0xFF as u64, "`pcss` has 8 bits: at most 0xFF");
-        Self((self.0 & !(0xFF << 0)) | ((value as u32) & 0xFF) << 0)
+        Self((self.0 & !0xFF) | (value as u32))
     }
 
     /// IPv4 checksum offload (`E1000_RXCSUM_IPOFL`).
@@ -5998,14 +5956,14 @@ impl Rxcsum {
     /// Spec: `spec/igb_regs.ng:489:9`. Bit 8.
     #[inline(always)]
     pub const fn ipofl(self) -> bool {
-        self.0 & (1 << 8) != 0
+        self.0 & 0x100 != 0
     }
 
     /// This value with `ipofl` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ipofl(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 8)) | (value as u32) << 8)
+        Self((self.0 & !0x100) | ((value as u32) << 8))
     }
 
     /// TCP/UDP checksum offload (`E1000_RXCSUM_TUOFL`).
@@ -6013,14 +5971,14 @@ impl Rxcsum {
     /// Spec: `spec/igb_regs.ng:491:9`. Bit 9.
     #[inline(always)]
     pub const fn tuofl(self) -> bool {
-        self.0 & (1 << 9) != 0
+        self.0 & 0x200 != 0
     }
 
     /// This value with `tuofl` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_tuofl(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 9)) | (value as u32) << 9)
+        Self((self.0 & !0x200) | ((value as u32) << 9))
     }
 
     /// CRC32 offload (`E1000_RXCSUM_CRCOFL`).
@@ -6028,14 +5986,14 @@ impl Rxcsum {
     /// Spec: `spec/igb_regs.ng:493:9`. Bit 11.
     #[inline(always)]
     pub const fn crcofl(self) -> bool {
-        self.0 & (1 << 11) != 0
+        self.0 & 0x800 != 0
     }
 
     /// This value with `crcofl` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_crcofl(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 11)) | (value as u32) << 11)
+        Self((self.0 & !0x800) | ((value as u32) << 11))
     }
 
     /// Packet checksum disable: RSS hash in the descriptor (`E1000_RXCSUM_PCSD`).
@@ -6043,14 +6001,14 @@ impl Rxcsum {
     /// Spec: `spec/igb_regs.ng:495:9`. Bit 13.
     #[inline(always)]
     pub const fn pcsd(self) -> bool {
-        self.0 & (1 << 13) != 0
+        self.0 & 0x2000 != 0
     }
 
     /// This value with `pcsd` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_pcsd(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 13)) | (value as u32) << 13)
+        Self((self.0 & !0x2000) | ((value as u32) << 13))
     }
 }
 
@@ -6114,17 +6072,15 @@ impl Rlpml {
     /// Spec: `spec/igb_regs.ng:502:9`. Bits `[13:0]`.
     #[inline(always)]
     pub const fn rlpml(self) -> u16 {
-        ((self.0 >> 0) & 0x3FFF) as u16
+        (self.0 & 0x3FFF) as u16
     }
 
     /// This value with `rlpml` set to `value`, which must fit its 14 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_rlpml(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0x3FFF as u64, "`rlpml` has 14 bits: at most 0x3FFF"
-        );
-        Self((self.0 & !(0x3FFF << 0)) | ((value as u32) & 0x3FFF) << 0)
+        debug_assert!(value <= 0x3FFF, "`rlpml` has 14 bits: at most 0x3FFF");
+        Self((self.0 & !0x3FFF) | ((value as u32) & 0x3FFF))
     }
 }
 
@@ -6184,14 +6140,14 @@ impl Rfctl {
     /// Spec: `spec/igb_regs.ng:508:9`. Bit 16.
     #[inline(always)]
     pub const fn ipv6_ex_dis(self) -> bool {
-        self.0 & (1 << 16) != 0
+        self.0 & 0x10000 != 0
     }
 
     /// This value with `ipv6_ex_dis` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ipv6_ex_dis(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 16)) | (value as u32) << 16)
+        Self((self.0 & !0x10000) | ((value as u32) << 16))
     }
 
     /// Length error on bad frames.
@@ -6199,14 +6155,14 @@ impl Rfctl {
     /// Spec: `spec/igb_regs.ng:510:9`. Bit 18.
     #[inline(always)]
     pub const fn lef(self) -> bool {
-        self.0 & (1 << 18) != 0
+        self.0 & 0x40000 != 0
     }
 
     /// This value with `lef` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_lef(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 18)) | (value as u32) << 18)
+        Self((self.0 & !0x40000) | ((value as u32) << 18))
     }
 }
 
@@ -6267,118 +6223,118 @@ impl Mrqc {
     /// Spec: `spec/igb_regs.ng:516:9`. Bits `[2:0]`.
     #[inline(always)]
     pub const fn mrqe(self) -> MrqcMrqe {
-        MrqcMrqe::from_bits(((self.0 >> 0) & 7) as u8)
+        MrqcMrqe::from_bits((self.0 & 7) as u8)
     }
 
     /// This value with `mrqe` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_mrqe(self, value: MrqcMrqe) -> Self {
-        Self((self.0 & !(7 << 0)) | ((value.bits() as u32) & 7) << 0)
+        Self((self.0 & !7) | ((value.bits() as u32) & 7))
     }
 
     /// Spec: `spec/igb_regs.ng:521:9`. Bit 16.
     #[inline(always)]
     pub const fn rss_field_ipv4_tcp(self) -> bool {
-        self.0 & (1 << 16) != 0
+        self.0 & 0x10000 != 0
     }
 
     /// This value with `rss_field_ipv4_tcp` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rss_field_ipv4_tcp(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 16)) | (value as u32) << 16)
+        Self((self.0 & !0x10000) | ((value as u32) << 16))
     }
 
     /// Spec: `spec/igb_regs.ng:522:9`. Bit 17.
     #[inline(always)]
     pub const fn rss_field_ipv4(self) -> bool {
-        self.0 & (1 << 17) != 0
+        self.0 & 0x20000 != 0
     }
 
     /// This value with `rss_field_ipv4` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rss_field_ipv4(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 17)) | (value as u32) << 17)
+        Self((self.0 & !0x20000) | ((value as u32) << 17))
     }
 
     /// Spec: `spec/igb_regs.ng:523:9`. Bit 18.
     #[inline(always)]
     pub const fn rss_field_ipv6_tcp_ex(self) -> bool {
-        self.0 & (1 << 18) != 0
+        self.0 & 0x40000 != 0
     }
 
     /// This value with `rss_field_ipv6_tcp_ex` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rss_field_ipv6_tcp_ex(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 18)) | (value as u32) << 18)
+        Self((self.0 & !0x40000) | ((value as u32) << 18))
     }
 
     /// Spec: `spec/igb_regs.ng:524:9`. Bit 20.
     #[inline(always)]
     pub const fn rss_field_ipv6(self) -> bool {
-        self.0 & (1 << 20) != 0
+        self.0 & 0x100000 != 0
     }
 
     /// This value with `rss_field_ipv6` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rss_field_ipv6(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 20)) | (value as u32) << 20)
+        Self((self.0 & !0x100000) | ((value as u32) << 20))
     }
 
     /// Spec: `spec/igb_regs.ng:525:9`. Bit 21.
     #[inline(always)]
     pub const fn rss_field_ipv6_tcp(self) -> bool {
-        self.0 & (1 << 21) != 0
+        self.0 & 0x200000 != 0
     }
 
     /// This value with `rss_field_ipv6_tcp` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rss_field_ipv6_tcp(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 21)) | (value as u32) << 21)
+        Self((self.0 & !0x200000) | ((value as u32) << 21))
     }
 
     /// Spec: `spec/igb_regs.ng:526:9`. Bit 22.
     #[inline(always)]
     pub const fn rss_field_ipv4_udp(self) -> bool {
-        self.0 & (1 << 22) != 0
+        self.0 & 0x400000 != 0
     }
 
     /// This value with `rss_field_ipv4_udp` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rss_field_ipv4_udp(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 22)) | (value as u32) << 22)
+        Self((self.0 & !0x400000) | ((value as u32) << 22))
     }
 
     /// Spec: `spec/igb_regs.ng:527:9`. Bit 23.
     #[inline(always)]
     pub const fn rss_field_ipv6_udp(self) -> bool {
-        self.0 & (1 << 23) != 0
+        self.0 & 0x800000 != 0
     }
 
     /// This value with `rss_field_ipv6_udp` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rss_field_ipv6_udp(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 23)) | (value as u32) << 23)
+        Self((self.0 & !0x800000) | ((value as u32) << 23))
     }
 
     /// Spec: `spec/igb_regs.ng:528:9`. Bit 24.
     #[inline(always)]
     pub const fn rss_field_ipv6_udp_ex(self) -> bool {
-        self.0 & (1 << 24) != 0
+        self.0 & 0x1000000 != 0
     }
 
     /// This value with `rss_field_ipv6_udp_ex` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rss_field_ipv6_udp_ex(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 24)) | (value as u32) << 24)
+        Self((self.0 & !0x1000000) | ((value as u32) << 24))
     }
 }
 
@@ -6442,8 +6398,8 @@ impl MrqcMrqe {
 impl ::core::fmt::Debug for MrqcMrqe {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "MrqcMrqe", name),
-            None => write!(f, "{}({:#x})", "MrqcMrqe", self.0),
+            Some(name) => write!(f, "MrqcMrqe::{}", name),
+            None => write!(f, "MrqcMrqe({:#x})", self.0),
         }
     }
 }
@@ -6475,11 +6431,9 @@ impl RegisterValue for Mrqc {
 pub struct Rah(u32);
 
 impl Rah {
-    /// The value after reset of instance `n`.
-    #[allow(unused_variables)]
-    pub const fn reset(i: RarEntry) -> Self {
-        let i = i.index();
-        Self((0) as u32)
+    /// The value after reset of instance `i`.
+    pub const fn reset(_i: RarEntry) -> Self {
+        Self(0)
     }
 
     /// The value whose bits are `bits`.
@@ -6499,17 +6453,14 @@ impl Rah {
     /// Spec: `spec/igb_regs.ng:537:9`. Bits `[15:0]`.
     #[inline(always)]
     pub const fn rah(self) -> u16 {
-        ((self.0 >> 0) & 0xFFFF) as u16
+        (self.0 & 0xFFFF) as u16
     }
 
     /// This value with `rah` set to `value`, which must fit its 16 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_rah(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0xFFFF as u64, "`rah` has 16 bits: at most 0xFFFF"
-        );
-        Self((self.0 & !(0xFFFF << 0)) | ((value as u32) & 0xFFFF) << 0)
+        Self((self.0 & !0xFFFF) | (value as u32))
     }
 
     /// Address select (`E1000_RAH_ASEL_SRC_ADDR`).
@@ -6524,7 +6475,7 @@ impl Rah {
     #[inline(always)]
     #[must_use]
     pub const fn with_asel(self, value: RahAsel) -> Self {
-        Self((self.0 & !(3 << 16)) | ((value.bits() as u32) & 3) << 16)
+        Self((self.0 & !0x30000) | (((value.bits() as u32) & 3) << 16))
     }
 
     /// Pool select (`E1000_RAH_POOL_MASK`).
@@ -6539,8 +6490,7 @@ impl Rah {
     #[inline(always)]
     #[must_use]
     pub const fn with_pool(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0xFF as u64, "`pool` has 8 bits: at most 0xFF");
-        Self((self.0 & !(0xFF << 18)) | ((value as u32) & 0xFF) << 18)
+        Self((self.0 & !0x3FC0000) | ((value as u32) << 18))
     }
 
     /// Queue select enable (`E1000_RAH_QSEL_ENABLE`).
@@ -6548,14 +6498,14 @@ impl Rah {
     /// Spec: `spec/igb_regs.ng:546:9`. Bit 28.
     #[inline(always)]
     pub const fn qsel_enable(self) -> bool {
-        self.0 & (1 << 28) != 0
+        self.0 & 0x10000000 != 0
     }
 
     /// This value with `qsel_enable` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_qsel_enable(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 28)) | (value as u32) << 28)
+        Self((self.0 & !0x10000000) | ((value as u32) << 28))
     }
 
     /// Address valid (`E1000_RAH_AV`).
@@ -6563,14 +6513,14 @@ impl Rah {
     /// Spec: `spec/igb_regs.ng:548:9`. Bit 31.
     #[inline(always)]
     pub const fn av(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.0 & 0x80000000 != 0
     }
 
     /// This value with `av` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_av(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 31)) | (value as u32) << 31)
+        Self((self.0 & !0x80000000) | ((value as u32) << 31))
     }
 }
 
@@ -6626,8 +6576,8 @@ impl RahAsel {
 impl ::core::fmt::Debug for RahAsel {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self.name() {
-            Some(name) => write!(f, "{}::{}", "RahAsel", name),
-            None => write!(f, "{}({:#x})", "RahAsel", self.0),
+            Some(name) => write!(f, "RahAsel::{}", name),
+            None => write!(f, "RahAsel({:#x})", self.0),
         }
     }
 }
@@ -6672,14 +6622,14 @@ impl Tctl {
     /// Spec: `spec/igb_regs.ng:567:9`. Bit 1.
     #[inline(always)]
     pub const fn en(self) -> bool {
-        self.0 & (1 << 1) != 0
+        self.0 & 2 != 0
     }
 
     /// This value with `en` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_en(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 1)) | (value as u32) << 1)
+        Self((self.0 & !2) | ((value as u32) << 1))
     }
 
     /// Pad short packets.
@@ -6687,14 +6637,14 @@ impl Tctl {
     /// Spec: `spec/igb_regs.ng:569:9`. Bit 3.
     #[inline(always)]
     pub const fn psp(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `psp` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_psp(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Collision threshold (`E1000_CT_SHIFT` 4).
@@ -6709,8 +6659,7 @@ impl Tctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_ct(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0xFF as u64, "`ct` has 8 bits: at most 0xFF");
-        Self((self.0 & !(0xFF << 4)) | ((value as u32) & 0xFF) << 4)
+        Self((self.0 & !0xFF0) | ((value as u32) << 4))
     }
 
     /// Collision distance (`E1000_COLD_SHIFT` 12).
@@ -6725,8 +6674,8 @@ impl Tctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_cold(self, value: u16) -> Self {
-        debug_assert!(value as u64 <= 0x3FF as u64, "`cold` has 10 bits: at most 0x3FF");
-        Self((self.0 & !(0x3FF << 12)) | ((value as u32) & 0x3FF) << 12)
+        debug_assert!(value <= 0x3FF, "`cold` has 10 bits: at most 0x3FF");
+        Self((self.0 & !0x3FF000) | (((value as u32) & 0x3FF) << 12))
     }
 
     /// Software XOFF transmission.
@@ -6734,14 +6683,14 @@ impl Tctl {
     /// Spec: `spec/igb_regs.ng:575:9`. Bit 22.
     #[inline(always)]
     pub const fn swxoff(self) -> bool {
-        self.0 & (1 << 22) != 0
+        self.0 & 0x400000 != 0
     }
 
     /// This value with `swxoff` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_swxoff(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 22)) | (value as u32) << 22)
+        Self((self.0 & !0x400000) | ((value as u32) << 22))
     }
 
     /// Retransmit on late collision.
@@ -6749,14 +6698,14 @@ impl Tctl {
     /// Spec: `spec/igb_regs.ng:577:9`. Bit 24.
     #[inline(always)]
     pub const fn rtlc(self) -> bool {
-        self.0 & (1 << 24) != 0
+        self.0 & 0x1000000 != 0
     }
 
     /// This value with `rtlc` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_rtlc(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 24)) | (value as u32) << 24)
+        Self((self.0 & !0x1000000) | ((value as u32) << 24))
     }
 }
 
@@ -6821,15 +6770,15 @@ impl Tipg {
     /// Spec: `spec/igb_regs.ng:589:9`. Bits `[9:0]`.
     #[inline(always)]
     pub const fn ipgt(self) -> u16 {
-        ((self.0 >> 0) & 0x3FF) as u16
+        (self.0 & 0x3FF) as u16
     }
 
     /// This value with `ipgt` set to `value`, which must fit its 10 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_ipgt(self, value: u16) -> Self {
-        debug_assert!(value as u64 <= 0x3FF as u64, "`ipgt` has 10 bits: at most 0x3FF");
-        Self((self.0 & !(0x3FF << 0)) | ((value as u32) & 0x3FF) << 0)
+        debug_assert!(value <= 0x3FF, "`ipgt` has 10 bits: at most 0x3FF");
+        Self((self.0 & !0x3FF) | ((value as u32) & 0x3FF))
     }
 
     /// Receive-to-transmit gap, first part.
@@ -6844,10 +6793,8 @@ impl Tipg {
     #[inline(always)]
     #[must_use]
     pub const fn with_ipgr1(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0x3FF as u64, "`ipgr1` has 10 bits: at most 0x3FF"
-        );
-        Self((self.0 & !(0x3FF << 10)) | ((value as u32) & 0x3FF) << 10)
+        debug_assert!(value <= 0x3FF, "`ipgr1` has 10 bits: at most 0x3FF");
+        Self((self.0 & !0xFFC00) | (((value as u32) & 0x3FF) << 10))
     }
 
     /// Receive-to-transmit gap, second part.
@@ -6862,10 +6809,8 @@ impl Tipg {
     #[inline(always)]
     #[must_use]
     pub const fn with_ipgr2(self, value: u16) -> Self {
-        debug_assert!(
-            value as u64 <= 0x3FF as u64, "`ipgr2` has 10 bits: at most 0x3FF"
-        );
-        Self((self.0 & !(0x3FF << 20)) | ((value as u32) & 0x3FF) << 20)
+        debug_assert!(value <= 0x3FF, "`ipgr2` has 10 bits: at most 0x3FF");
+        Self((self.0 & !0x3FF00000) | (((value as u32) & 0x3FF) << 20))
     }
 }
 
@@ -6927,14 +6872,14 @@ impl Dtxctl {
     /// Spec: `spec/igb_regs.ng:605:9`. Bit 2.
     #[inline(always)]
     pub const fn ll_8023(self) -> bool {
-        self.0 & (1 << 2) != 0
+        self.0 & 4 != 0
     }
 
     /// This value with `ll_8023` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_ll_8023(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 2)) | (value as u32) << 2)
+        Self((self.0 & !4) | ((value as u32) << 2))
     }
 
     /// A VLAN tag is added (`E1000_DTXCTL_VLAN_ADDED`).
@@ -6942,14 +6887,14 @@ impl Dtxctl {
     /// Spec: `spec/igb_regs.ng:607:9`. Bit 3.
     #[inline(always)]
     pub const fn vlan_added(self) -> bool {
-        self.0 & (1 << 3) != 0
+        self.0 & 8 != 0
     }
 
     /// This value with `vlan_added` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_vlan_added(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 3)) | (value as u32) << 3)
+        Self((self.0 & !8) | ((value as u32) << 3))
     }
 
     /// Out-of-sync enable (`E1000_DTXCTL_OOS_ENABLE`).
@@ -6957,14 +6902,14 @@ impl Dtxctl {
     /// Spec: `spec/igb_regs.ng:609:9`. Bit 4.
     #[inline(always)]
     pub const fn oos_enable(self) -> bool {
-        self.0 & (1 << 4) != 0
+        self.0 & 0x10 != 0
     }
 
     /// This value with `oos_enable` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_oos_enable(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 4)) | (value as u32) << 4)
+        Self((self.0 & !0x10) | ((value as u32) << 4))
     }
 
     /// Malicious driver protection (`E1000_DTXCTL_MDP_EN`).
@@ -6972,14 +6917,14 @@ impl Dtxctl {
     /// Spec: `spec/igb_regs.ng:611:9`. Bit 5.
     #[inline(always)]
     pub const fn mdp_en(self) -> bool {
-        self.0 & (1 << 5) != 0
+        self.0 & 0x20 != 0
     }
 
     /// This value with `mdp_en` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_mdp_en(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 5)) | (value as u32) << 5)
+        Self((self.0 & !0x20) | ((value as u32) << 5))
     }
 
     /// Spoof interrupt (`E1000_DTXCTL_SPOOF_INT`).
@@ -6987,14 +6932,14 @@ impl Dtxctl {
     /// Spec: `spec/igb_regs.ng:613:9`. Bit 6.
     #[inline(always)]
     pub const fn spoof_int(self) -> bool {
-        self.0 & (1 << 6) != 0
+        self.0 & 0x40 != 0
     }
 
     /// This value with `spoof_int` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_spoof_int(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 6)) | (value as u32) << 6)
+        Self((self.0 & !0x40) | ((value as u32) << 6))
     }
 }
 
@@ -7040,10 +6985,9 @@ pub struct Txdctl(u32);
 
 impl Txdctl {
     /// The value after reset of instance `n`.
-    #[allow(unused_variables)]
     pub const fn reset(n: TxQueue) -> Self {
         let n = n.index();
-        Self((if n == 0 { 0x2000000 } else { 0 }) as u32)
+        Self(if n == 0 { 0x2000000 } else { 0 })
     }
 
     /// The value whose bits are `bits`.
@@ -7063,15 +7007,15 @@ impl Txdctl {
     /// Spec: `spec/igb_regs.ng:631:9`. Bits `[4:0]`.
     #[inline(always)]
     pub const fn pthresh(self) -> u8 {
-        ((self.0 >> 0) & 0x1F) as u8
+        (self.0 & 0x1F) as u8
     }
 
     /// This value with `pthresh` set to `value`, which must fit its 5 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_pthresh(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x1F as u64, "`pthresh` has 5 bits: at most 0x1F");
-        Self((self.0 & !(0x1F << 0)) | ((value as u32) & 0x1F) << 0)
+        debug_assert!(value <= 0x1F, "`pthresh` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F) | ((value as u32) & 0x1F))
     }
 
     /// Host threshold.
@@ -7086,8 +7030,8 @@ impl Txdctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_hthresh(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x1F as u64, "`hthresh` has 5 bits: at most 0x1F");
-        Self((self.0 & !(0x1F << 8)) | ((value as u32) & 0x1F) << 8)
+        debug_assert!(value <= 0x1F, "`hthresh` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F00) | (((value as u32) & 0x1F) << 8))
     }
 
     /// Write-back threshold.
@@ -7102,8 +7046,8 @@ impl Txdctl {
     #[inline(always)]
     #[must_use]
     pub const fn with_wthresh(self, value: u8) -> Self {
-        debug_assert!(value as u64 <= 0x1F as u64, "`wthresh` has 5 bits: at most 0x1F");
-        Self((self.0 & !(0x1F << 16)) | ((value as u32) & 0x1F) << 16)
+        debug_assert!(value <= 0x1F, "`wthresh` has 5 bits: at most 0x1F");
+        Self((self.0 & !0x1F0000) | (((value as u32) & 0x1F) << 16))
     }
 
     /// Queue enable (`E1000_TXDCTL_QUEUE_ENABLE`).
@@ -7111,14 +7055,14 @@ impl Txdctl {
     /// Spec: `spec/igb_regs.ng:637:9`. Bit 25.
     #[inline(always)]
     pub const fn enable(self) -> bool {
-        self.0 & (1 << 25) != 0
+        self.0 & 0x2000000 != 0
     }
 
     /// This value with `enable` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_enable(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 25)) | (value as u32) << 25)
+        Self((self.0 & !0x2000000) | ((value as u32) << 25))
     }
 
     /// Software flush.
@@ -7126,14 +7070,14 @@ impl Txdctl {
     /// Spec: `spec/igb_regs.ng:639:9`. Bit 26.
     #[inline(always)]
     pub const fn swflsh(self) -> bool {
-        self.0 & (1 << 26) != 0
+        self.0 & 0x4000000 != 0
     }
 
     /// This value with `swflsh` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_swflsh(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 26)) | (value as u32) << 26)
+        Self((self.0 & !0x4000000) | ((value as u32) << 26))
     }
 
     /// Transmit arbitration priority.
@@ -7141,14 +7085,14 @@ impl Txdctl {
     /// Spec: `spec/igb_regs.ng:641:9`. Bit 27.
     #[inline(always)]
     pub const fn priority(self) -> bool {
-        self.0 & (1 << 27) != 0
+        self.0 & 0x8000000 != 0
     }
 
     /// This value with `priority` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_priority(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 27)) | (value as u32) << 27)
+        Self((self.0 & !0x8000000) | ((value as u32) << 27))
     }
 }
 
@@ -7187,10 +7131,8 @@ pub struct Tdwbal(u32);
 
 impl Tdwbal {
     /// The value after reset of instance `n`.
-    #[allow(unused_variables)]
-    pub const fn reset(n: TxQueue) -> Self {
-        let n = n.index();
-        Self((0) as u32)
+    pub const fn reset(_n: TxQueue) -> Self {
+        Self(0)
     }
 
     /// The value whose bits are `bits`.
@@ -7210,14 +7152,14 @@ impl Tdwbal {
     /// Spec: `spec/igb_regs.ng:647:9`. Bit 0.
     #[inline(always)]
     pub const fn head_wb_en(self) -> bool {
-        self.0 & (1 << 0) != 0
+        self.0 & 1 != 0
     }
 
     /// This value with `head_wb_en` set to `value`.
     #[inline(always)]
     #[must_use]
     pub const fn with_head_wb_en(self, value: bool) -> Self {
-        Self((self.0 & !(1 << 0)) | (value as u32) << 0)
+        Self((self.0 & !1) | (value as u32))
     }
 
     /// The address's bits 31:2.
@@ -7225,17 +7167,15 @@ impl Tdwbal {
     /// Spec: `spec/igb_regs.ng:649:9`. Bits `[31:2]`.
     #[inline(always)]
     pub const fn addr(self) -> u32 {
-        ((self.0 >> 2) & 0x3FFFFFFF) as u32
+        self.0 >> 2
     }
 
     /// This value with `addr` set to `value`, which must fit its 30 bits (checked in debug builds; higher bits are dropped).
     #[inline(always)]
     #[must_use]
     pub const fn with_addr(self, value: u32) -> Self {
-        debug_assert!(
-            value as u64 <= 0x3FFFFFFF as u64, "`addr` has 30 bits: at most 0x3FFFFFFF"
-        );
-        Self((self.0 & !(0x3FFFFFFF << 2)) | ((value as u32) & 0x3FFFFFFF) << 2)
+        debug_assert!(value <= 0x3FFFFFFF, "`addr` has 30 bits: at most 0x3FFFFFFF");
+        Self((self.0 & !0xFFFFFFFC) | ((value & 0x3FFFFFFF) << 2))
     }
 }
 

@@ -56,7 +56,13 @@ fn a_typed_field_update_is_the_hand_written_read_modify_write() {
     let text = std::fs::read_to_string(&asm).unwrap();
     let typed = instructions(&text, "typed_rctl_enable");
     let hand = instructions(&text, "hand_rctl_enable");
-    println!("typed ({}):\n  {}\nhand-written ({}):\n  {}", typed.len(), typed.join("\n  "), hand.len(), hand.join("\n  "));
+    println!(
+        "typed ({}):\n  {}\nhand-written ({}):\n  {}",
+        typed.len(),
+        typed.join("\n  "),
+        hand.len(),
+        hand.join("\n  ")
+    );
     assert!(!typed.is_empty() && !hand.is_empty(), "both functions are in {}", asm.display());
     assert_eq!(typed.len(), hand.len(), "typed:\n{typed:#?}\nhand-written:\n{hand:#?}");
 }

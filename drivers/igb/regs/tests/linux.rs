@@ -241,7 +241,10 @@ fn access_and_reset_values_are_the_datasheets() {
     assert_eq!(Tctl::RESET.ct(), 0xF);
     assert_eq!(Tipg::RESET.ipgt(), 8);
     let pairs: Vec<(&str, u32, u32)> = COUNTERS64.iter().map(|c| (c.name, c.low, c.high)).collect();
-    assert_eq!(pairs, [("GORC", 0x04088, 0x0408C), ("GOTC", 0x04090, 0x04094), ("TOR", 0x040C0, 0x040C4), ("TOT", 0x040C8, 0x040CC)]);
+    assert_eq!(
+        pairs,
+        [("GORC", 0x04088, 0x0408C), ("GOTC", 0x04090, 0x04094), ("TOR", 0x040C0, 0x040C4), ("TOT", 0x040C8, 0x040CC)]
+    );
 }
 
 /// Sets one field from nothing: its bits as a mask.
@@ -284,7 +287,7 @@ fn fields_are_at_linuxs_bits() {
     assert_eq!(bits!(Status.with_speed(StatusSpeed::S1000)), 0x0000_0080);
     assert_eq!(bits!(Status.with_gio_master_enable(true)), 0x0008_0000);
     assert_eq!(bits!(Status.with_dev_rst_set(true)), 0x0010_0000); // E1000_STAT_DEV_RST_SET
-    // EEPROM read: E1000_NVM_RW_REG_START, _DONE, _ADDR_SHIFT 2, _DATA 16.
+                                                                   // EEPROM read: E1000_NVM_RW_REG_START, _DONE, _ADDR_SHIFT 2, _DATA 16.
     assert_eq!(bits!(Eerd.with_start(true)), 0x1);
     assert_eq!(bits!(Eerd.with_done(true)), 0x2);
     assert_eq!(bits!(Eerd.with_addr(0x3F)), 0x3F << 2);
@@ -293,7 +296,7 @@ fn fields_are_at_linuxs_bits() {
     assert_eq!(bits!(Eecd.with_pres(true)), 0x0000_0100); // E1000_EECD_PRES
     assert_eq!(bits!(Eecd.with_auto_rd(true)), 0x0000_0200);
     assert_eq!(bits!(Eecd.with_size_ex(0xF)), 0x0000_7800); // E1000_EECD_SIZE_EX_MASK
-    // Extended control.
+                                                            // Extended control.
     assert_eq!(bits!(CtrlExt.with_pfrstd(true)), 0x0000_4000);
     assert_eq!(bits!(CtrlExt.with_link_mode(CtrlExtLinkMode::PCIE_SERDES)), 0x00C0_0000);
     assert_eq!(bits!(CtrlExt.with_link_mode(CtrlExtLinkMode::SGMII)), 0x0080_0000);
@@ -309,7 +312,7 @@ fn fields_are_at_linuxs_bits() {
     assert_eq!(bits!(Mdic.with_i(true)), 0x2000_0000); // E1000_MDIC_INT_EN
     assert_eq!(bits!(Mdic.with_e(true)), 0x4000_0000); // E1000_MDIC_ERROR
     assert_eq!(bits!(Mdic.with_dest(true)), 0x8000_0000); // E1000_MDIC_DEST
-    // Interrupt causes, and the registers that share them.
+                                                          // Interrupt causes, and the registers that share them.
     assert_eq!(bits!(Icr.with_txdw(true)), 0x0000_0001);
     assert_eq!(bits!(Icr.with_lsc(true)), 0x0000_0004); // E1000_ICR_LSC
     assert_eq!(bits!(Icr.with_rxseq(true)), 0x0000_0008);
@@ -348,7 +351,7 @@ fn fields_are_at_linuxs_bits() {
     assert_eq!(bits!(Rctl.with_dpf(true)), 0x0040_0000);
     assert_eq!(bits!(Rctl.with_pmcf(true)), 0x0080_0000);
     assert_eq!(bits!(Rctl.with_secrc(true)), 0x0400_0000); // E1000_RCTL_SECRC
-    // e1000_82575.h: SRRCTL, RXDCTL, TXDCTL.
+                                                           // e1000_82575.h: SRRCTL, RXDCTL, TXDCTL.
     assert_eq!(bits!(Srrctl.with_desctype(SrrctlDesctype::ADV_ONEBUF)), 0x0200_0000);
     assert_eq!(bits!(Srrctl.with_desctype(SrrctlDesctype::HDR_SPLIT_ALWAYS)), 0x0A00_0000);
     assert_eq!(bits!(Srrctl.with_drop_en(true)), 0x8000_0000);

@@ -269,7 +269,9 @@ fn member(m: &Member, prefix: &str, consts: &[ConstDecl], loc: &Loc, diags: &mut
                 at.span,
                 format!("a u{bits} sits at a multiple of {bytes} bytes"),
             )
-            .with_note("Linux's descriptor structs have no padding and no packed members: each integer is naturally aligned"),
+            .with_note(
+                "Linux's descriptor structs have no padding and no packed members: each integer is naturally aligned",
+            ),
         );
         return None;
     }

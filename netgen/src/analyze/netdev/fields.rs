@@ -29,8 +29,9 @@ pub(super) fn field(m: &Member, width: u32, owner: &str, loc: &Loc, diags: &mut 
     ] {
         if let Some(span) = extra {
             diags.push(
-                Diagnostic::error(format!("field `{}` takes no {what}", m.name.name), span, "remove this")
-                    .with_note("a field is `NAME [hi:lo];`, or `NAME [hi:lo] { VALUE_NAME: value; .. }` with named values"),
+                Diagnostic::error(format!("field `{}` takes no {what}", m.name.name), span, "remove this").with_note(
+                    "a field is `NAME [hi:lo];`, or `NAME [hi:lo] { VALUE_NAME: value; .. }` with named values",
+                ),
             );
         }
     }
@@ -139,7 +140,10 @@ pub(super) fn no_overlaps(fields: Vec<FieldDecl>, owner: &str, diags: &mut Vec<D
                     f.bits_span,
                     format!("bits {}..={} of `{}`", f.ir.lo, f.ir.hi(), f.ir.name),
                 )
-                .with_label(first.bits_span, format!("bits {}..={} of `{}`", first.ir.lo, first.ir.hi(), first.ir.name)),
+                .with_label(
+                    first.bits_span,
+                    format!("bits {}..={} of `{}`", first.ir.lo, first.ir.hi(), first.ir.name),
+                ),
             );
             continue;
         }

@@ -59,13 +59,10 @@ pub fn check(files: &[(FileId, SpecFile)], d: &Decls, loc: &Loc, diags: &mut Vec
         let Some(name) = named(s, kw, &example, diags) else { continue };
         no_at_or_type(s, kw, diags);
         let Some(n) = netdevs.iter_mut().find(|n| n.name.name == name.name) else {
-            let mut diag = Diagnostic::error(
-                format!("unknown netdev `{}`", name.name),
-                name.span,
-                "not declared with `netdev`",
-            )
-            .with_note(format!("declare it first: `netdev {} {{ rx_queue: 16; .. }}`", name.name))
-            .assuming_absent(&name.name);
+            let mut diag =
+                Diagnostic::error(format!("unknown netdev `{}`", name.name), name.span, "not declared with `netdev`")
+                    .with_note(format!("declare it first: `netdev {} {{ rx_queue: 16; .. }}`", name.name))
+                    .assuming_absent(&name.name);
             if let Some(s) = closest(&name.name, netdevs.iter().map(|n| n.name.name.as_str())) {
                 diag = diag.with_note(format!("did you mean `{s}`?"));
             }

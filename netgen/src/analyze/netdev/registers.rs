@@ -82,10 +82,9 @@ fn pair(m: &Member, diags: &mut Vec<Diagnostic>) -> Option<PairDecl> {
     let example = format!("write `{}: [LOW, HIGH];`, as in `GORC: [GORCL, GORCH];`", m.name.name);
     let v = m.value.as_ref()?;
     let halves: Vec<Ident> = match &v.kind {
-        ValueKind::List(items) => items
-            .iter()
-            .filter_map(|i| i.kind.as_name().map(|n| Ident { name: n.to_string(), span: i.span }))
-            .collect(),
+        ValueKind::List(items) => {
+            items.iter().filter_map(|i| i.kind.as_name().map(|n| Ident { name: n.to_string(), span: i.span })).collect()
+        }
         _ => Vec::new(),
     };
     let [low, high] = <[Ident; 2]>::try_from(halves).ok().or_else(|| {
@@ -305,8 +304,12 @@ fn instances(r: &RegDecl, count: Option<u64>, diags: &mut Vec<Diagnostic>) -> Ve
         if offset % 4 != 0 || offset > MAX_OFFSET {
             let why = if offset % 4 != 0 { "is not a multiple of 4" } else { "is past the 32-bit register window" };
             diags.push(
-                Diagnostic::error(format!("offset {offset:#07x} of `{shown}` {why}"), r.offset_span, "offset given here")
-                    .with_note("registers are 32 bits wide, at 4-byte aligned offsets of the register window"),
+                Diagnostic::error(
+                    format!("offset {offset:#07x} of `{shown}` {why}"),
+                    r.offset_span,
+                    "offset given here",
+                )
+                .with_note("registers are 32 bits wide, at 4-byte aligned offsets of the register window"),
             );
             return Vec::new();
         }
@@ -409,7 +412,8 @@ fn unique_offsets(registers: &[RegDecl], diags: &mut Vec<Diagnostic>) {
     let mut at: HashMap<u64, (usize, Option<u64>)> = HashMap::new();
     for (ri, r) in registers.iter().enumerate() {
         for inst in &r.ir.instances {
-            let shown = |reg: &RegDecl, i: Option<u64>| i.map_or(reg.ir.name.clone(), |i| format!("{}({i})", reg.ir.name));
+            let shown =
+                |reg: &RegDecl, i: Option<u64>| i.map_or(reg.ir.name.clone(), |i| format!("{}({i})", reg.ir.name));
             if let Some(&(fi, findex)) = at.get(&inst.offset) {
                 let first = &registers[fi];
                 diags.push(
@@ -435,7 +439,12 @@ fn unique_offsets(registers: &[RegDecl], diags: &mut Vec<Diagnostic>) {
 /// `GORC: [GORCL, GORCH];`: both halves plain clear-on-read registers
 /// without fields, the high one right after the low one, each in one
 /// counter.
-fn counters64(registers: &[RegDecl], pairs: Vec<PairDecl>, loc: &Loc, diags: &mut Vec<Diagnostic>) -> Vec<ir::Counter64> {
+fn counters64(
+    registers: &[RegDecl],
+    pairs: Vec<PairDecl>,
+    loc: &Loc,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ir::Counter64> {
     let mut out = Vec::new();
     let mut used: HashMap<String, Span> = HashMap::new();
     let mut names = Names::new("64-bit counter");
@@ -445,16 +454,24 @@ fn counters64(registers: &[RegDecl], pairs: Vec<PairDecl>, loc: &Loc, diags: &mu
         }
         if let Some(r) = registers.iter().find(|r| r.ir.name == p.name.name) {
             diags.push(
-                Diagnostic::error(format!("64-bit counter `{}` has a register's name", p.name.name), p.name.span, "this counter")
-                    .with_label(r.name_span, "the register"),
+                Diagnostic::error(
+                    format!("64-bit counter `{}` has a register's name", p.name.name),
+                    p.name.span,
+                    "this counter",
+                )
+                .with_label(r.name_span, "the register"),
             );
             continue;
         }
         let mut halves = Vec::new();
         for h in [&p.low, &p.high] {
             let Some(r) = registers.iter().find(|r| r.ir.name == h.name) else {
-                let mut d = Diagnostic::error(format!("unknown register `{}`", h.name), h.span, "not in this netdev's registers")
-                    .assuming_absent(&h.name);
+                let mut d = Diagnostic::error(
+                    format!("unknown register `{}`", h.name),
+                    h.span,
+                    "not in this netdev's registers",
+                )
+                .assuming_absent(&h.name);
                 if let Some(s) = closest(&h.name, registers.iter().map(|r| r.ir.name.as_str())) {
                     d = d.with_note(format!("did you mean `{s}`?"));
                 }

@@ -8,9 +8,9 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::super::{docs, Chunk, EmitError};
 use super::names::{camel, method_ident, type_ident, uint};
 use super::words::{self, Word};
-use super::super::{docs, Chunk, EmitError};
 use crate::ir::{DescKind, DescMember, Descriptor, Netdev};
 
 pub(super) fn emit(n: &Netdev) -> Result<Vec<Chunk>, Vec<EmitError>> {

@@ -6,8 +6,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::names::type_ident;
 use super::super::{docs, Chunk, EmitError};
+use super::names::type_ident;
 use crate::ir::{IndexSpace, Netdev};
 
 pub(super) fn emit(n: &Netdev) -> Result<Vec<Chunk>, Vec<EmitError>> {

@@ -27,7 +27,9 @@ pub(super) fn camel(name: &str) -> String {
 pub(super) fn ident(name: &str, origin: &Location, what: &str) -> Result<Ident, EmitError> {
     match ident_error(name) {
         None => Ok(format_ident!("{name}")),
-        Some(why) => Err(EmitError::at(origin, format!("{what} `{name}` is not a Rust name"), "named here").with_note(why)),
+        Some(why) => {
+            Err(EmitError::at(origin, format!("{what} `{name}` is not a Rust name"), "named here").with_note(why))
+        }
     }
 }
 

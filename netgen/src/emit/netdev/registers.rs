@@ -6,9 +6,9 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::super::{docs, Chunk, EmitError};
 use super::names::{hex, method_ident, type_ident};
 use super::words::{self, Word};
-use super::super::{docs, Chunk, EmitError};
 use crate::ir::{Access, BinOp, Expr, Netdev, Register};
 
 pub(super) fn emit(n: &Netdev) -> Result<Vec<Chunk>, Vec<EmitError>> {
@@ -26,7 +26,10 @@ pub(super) fn emit(n: &Netdev) -> Result<Vec<Chunk>, Vec<EmitError>> {
                     format!("index space `{}` and register `{}` would both be the Rust type `{ty}`", s.name, r.name),
                     "index space declared here",
                 )
-                .with_note(format!("register `{}` is at {}; rename the index space (`{}_index`)", r.name, r.origin, s.name)),
+                .with_note(format!(
+                    "register `{}` is at {}; rename the index space (`{}_index`)",
+                    r.name, r.origin, s.name
+                )),
             );
         }
     }
@@ -159,10 +162,7 @@ fn register(n: &Netdev, r: &Register) -> Result<(TokenStream, TokenStream, Token
         }
         Some((var, space, count)) => {
             let formula = c_text(&r.offset, &var.to_string(), 0);
-            let extra = format!(
-                "One per `{space}` ({count}), at `{formula}`, `{}`. {note}",
-                r.access.keyword()
-            );
+            let extra = format!("One per `{space}` ({count}), at `{formula}`, `{}`. {note}", r.access.keyword());
             let mdocs = docs(&r.docs, &r.origin, &extra);
             let body: syn::Expr = syn::parse_str(&rust_text(&r.offset, &var.to_string(), 0)).map_err(|e| {
                 vec![EmitError::internal("registers.rs", format!("the offset of `{}` does not parse: {e}", r.name))]
@@ -203,12 +203,25 @@ fn register(n: &Netdev, r: &Register) -> Result<(TokenStream, TokenStream, Token
             let body: syn::Expr = syn::parse_str(&rust_text(&r.reset, &var.to_string(), 0)).map_err(|e| {
                 vec![EmitError::internal("registers.rs", format!("the reset of `{}` does not parse: {e}", r.name))]
             })?;
-            quote! {
-                /// The value after reset of instance `n`.
-                #[allow(unused_variables)]
-                pub const fn reset(#var: #space) -> Self {
-                    let #var = #var.index();
-                    Self((#body) as u32)
+            let doc = format!(" The value after reset of instance `{var}`.");
+            if !r.reset.uses_index() {
+                let unused = format_ident!("_{var}");
+                quote! {
+                    #[doc = #doc]
+                    pub const fn reset(#unused: #space) -> Self {
+                        Self(#body)
+                    }
+                }
+            } else {
+                // Numbers computed from the index are `usize`; a condition on
+                // it picks between constants, which are already `u32`.
+                let value = if value_uses_index(&r.reset) { quote!((#body) as u32) } else { quote!(#body) };
+                quote! {
+                    #[doc = #doc]
+                    pub const fn reset(#var: #space) -> Self {
+                        let #var = #var.index();
+                        Self(#value)
+                    }
                 }
             }
         }
@@ -262,6 +275,16 @@ fn register(n: &Netdev, r: &Register) -> Result<(TokenStream, TokenStream, Token
     ))
 }
 
+/// Whether the value of `e` (not only a condition in it) depends on the index.
+fn value_uses_index(e: &Expr) -> bool {
+    match e {
+        Expr::Int(_) => false,
+        Expr::Index => true,
+        Expr::Binary(_, a, b) => a.uses_index() || b.uses_index(),
+        Expr::Cond(_, a, b) => value_uses_index(a) || value_uses_index(b),
+    }
+}
+
 /// What the access means for software, for the register's docs.
 fn access_note(a: Access) -> &'static str {
     match a {
@@ -302,7 +325,12 @@ fn rust_text(e: &Expr, var: &str, outer: u8) -> String {
             }
         }
         Expr::Cond(c, a, b) => {
-            let text = format!("if {} {{ {} }} else {{ {} }}", rust_text(c, var, 0), rust_text(a, var, 0), rust_text(b, var, 0));
+            let text = format!(
+                "if {} {{ {} }} else {{ {} }}",
+                rust_text(c, var, 0),
+                rust_text(a, var, 0),
+                rust_text(b, var, 0)
+            );
             if outer > 0 {
                 format!("({text})")
             } else {

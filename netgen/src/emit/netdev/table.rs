@@ -4,8 +4,8 @@
 
 use quote::{format_ident, quote};
 
-use super::names::hex;
 use super::super::{Chunk, EmitError};
+use super::names::hex;
 use crate::ir::Netdev;
 
 pub(super) fn emit(n: &Netdev) -> Result<Vec<Chunk>, Vec<EmitError>> {

@@ -7,8 +7,8 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::names::{hex, ident, method_ident, uint};
 use super::super::docs;
+use super::names::{hex, ident, method_ident, uint};
 use super::EmitError;
 use crate::ir::{Field, Location};
 
@@ -45,8 +45,6 @@ pub(super) fn emit(w: &Word) -> Result<TokenStream, Vec<EmitError>> {
             }
         };
         let with = format_ident!("with_{name}");
-        let lo = proc_macro2::Literal::u32_unsuffixed(f.lo);
-        let mask = hex(u64::MAX >> (64 - f.width));
         let name_str = name.to_string();
         let hi = f.hi();
         let place = if f.width == 1 { format!("Bit {}.", f.lo) } else { format!("Bits `[{hi}:{}]`.", f.lo) };
@@ -57,6 +55,7 @@ pub(super) fn emit(w: &Word) -> Result<TokenStream, Vec<EmitError>> {
              builds; higher bits are dropped).",
             f.width
         );
+        let placed = hex(f.mask());
         let (get, set) = if !f.values.is_empty() {
             let owner = field_types_of.as_ref().unwrap_or(ty);
             let fty = format_ident!("{owner}{}", super::names::camel(&f.name));
@@ -67,12 +66,14 @@ pub(super) fn emit(w: &Word) -> Result<TokenStream, Vec<EmitError>> {
                     Err(e) => errors.push(e),
                 }
             }
+            let got = extract(f, *bits, &fstorage);
+            let put = insert(f, *bits, &fstorage, quote!(value.bits()));
             (
                 quote! {
                     #fdocs
                     #[inline(always)]
                     pub const fn #name(self) -> #fty {
-                        #fty::from_bits(((self.0 >> #lo) & #mask) as #fstorage)
+                        #fty::from_bits(#got)
                     }
                 },
                 quote! {
@@ -80,17 +81,18 @@ pub(super) fn emit(w: &Word) -> Result<TokenStream, Vec<EmitError>> {
                     #[inline(always)]
                     #[must_use]
                     pub const fn #with(self, value: #fty) -> Self {
-                        Self((self.0 & !(#mask << #lo)) | ((value.bits() as #storage) & #mask) << #lo)
+                        Self((self.0 & !#placed) | #put)
                     }
                 },
             )
         } else if f.width == 1 {
+            let put = insert(f, *bits, &format_ident!("bool"), quote!(value));
             (
                 quote! {
                     #fdocs
                     #[inline(always)]
                     pub const fn #name(self) -> bool {
-                        self.0 & (1 << #lo) != 0
+                        self.0 & #placed != 0
                     }
                 },
                 quote! {
@@ -98,7 +100,7 @@ pub(super) fn emit(w: &Word) -> Result<TokenStream, Vec<EmitError>> {
                     #[inline(always)]
                     #[must_use]
                     pub const fn #with(self, value: bool) -> Self {
-                        Self((self.0 & !(1 << #lo)) | (value as #storage) << #lo)
+                        Self((self.0 & !#placed) | #put)
                     }
                 },
             )
@@ -106,12 +108,17 @@ pub(super) fn emit(w: &Word) -> Result<TokenStream, Vec<EmitError>> {
             let fstorage = uint(f.width);
             let max = hex(u64::MAX >> (64 - f.width));
             let fits = format!("`{name_str}` has {} bits: at most {max}", f.width);
+            let get = extract(f, *bits, &fstorage);
+            let put = insert(f, *bits, &fstorage, quote!(value));
+            // A field as wide as its type cannot be given too much.
+            let check = (u64::from(f.width) != storage_bits(&fstorage))
+                .then(|| quote! { debug_assert!(value <= #max, #fits); });
             (
                 quote! {
                     #fdocs
                     #[inline(always)]
                     pub const fn #name(self) -> #fstorage {
-                        ((self.0 >> #lo) & #mask) as #fstorage
+                        #get
                     }
                 },
                 quote! {
@@ -119,8 +126,8 @@ pub(super) fn emit(w: &Word) -> Result<TokenStream, Vec<EmitError>> {
                     #[inline(always)]
                     #[must_use]
                     pub const fn #with(self, value: #fstorage) -> Self {
-                        debug_assert!(value as u64 <= #max as u64, #fits);
-                        Self((self.0 & !(#mask << #lo)) | ((value as #storage) & #mask) << #lo)
+                        #check
+                        Self((self.0 & !#placed) | #put)
                     }
                 },
             )
@@ -188,7 +195,8 @@ fn field_type(f: &Field, fty: &Ident, storage: &Ident) -> Result<TokenStream, Em
         arms.push(quote! { #value => Some(#name_str), });
     }
     let tdocs = field_type_docs(f);
-    let fty_str = fty.to_string();
+    let named_fmt = format!("{fty}::{{}}");
+    let raw_fmt = format!("{fty}({{:#x}})");
     Ok(quote! {
         #tdocs
         #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -222,8 +230,8 @@ fn field_type(f: &Field, fty: &Ident, storage: &Ident) -> Result<TokenStream, Em
         impl ::core::fmt::Debug for #fty {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self.name() {
-                    Some(name) => write!(f, "{}::{}", #fty_str, name),
-                    None => write!(f, "{}({:#x})", #fty_str, self.0),
+                    Some(name) => write!(f, #named_fmt, name),
+                    None => write!(f, #raw_fmt, self.0),
                 }
             }
         }
@@ -238,5 +246,64 @@ fn field_type_docs(f: &Field) -> TokenStream {
         #[doc = #first]
         #[doc = ""]
         #rest
+    }
+}
+
+fn storage_bits(t: &Ident) -> u64 {
+    match t.to_string().as_str() {
+        "u8" => 8,
+        "u16" => 16,
+        "u32" => 32,
+        _ => 64,
+    }
+}
+
+/// The field's bits out of the word (`bits` wide), as `to`: a shift, a
+/// mask and a cast, each left out where it does nothing.
+fn extract(f: &Field, bits: u32, to: &Ident) -> TokenStream {
+    let mut e = quote!(self.0);
+    if f.lo > 0 {
+        let lo = proc_macro2::Literal::u32_unsuffixed(f.lo);
+        e = quote!((#e >> #lo));
+    }
+    if f.lo + f.width < bits {
+        let mask = hex(u64::MAX >> (64 - f.width));
+        e = quote!((#e & #mask));
+    }
+    if u64::from(bits) != storage_bits(to) {
+        e = quote!(#e as #to);
+    }
+    strip_outer(e)
+}
+
+/// `value` (of type `from`, `bool` or an unsigned integer) placed in the
+/// field's bits of a `bits`-wide word.
+fn insert(f: &Field, bits: u32, from: &Ident, value: TokenStream) -> TokenStream {
+    let word = uint(bits);
+    let mut e = value;
+    if from != "bool" && storage_bits(from) == u64::from(bits) {
+        // Already the word's type.
+    } else {
+        e = quote!((#e as #word));
+    }
+    if from != "bool" && u64::from(f.width) < storage_bits(from) {
+        let mask = hex(u64::MAX >> (64 - f.width));
+        e = quote!((#e & #mask));
+    }
+    if f.lo > 0 {
+        let lo = proc_macro2::Literal::u32_unsuffixed(f.lo);
+        e = quote!((#e << #lo));
+    }
+    e
+}
+
+/// An expression without its outermost parentheses, if it has them.
+fn strip_outer(e: TokenStream) -> TokenStream {
+    let mut it = e.clone().into_iter();
+    match (it.next(), it.next()) {
+        (Some(proc_macro2::TokenTree::Group(g)), None) if g.delimiter() == proc_macro2::Delimiter::Parenthesis => {
+            g.stream()
+        }
+        _ => e,
     }
 }
