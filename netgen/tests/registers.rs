@@ -61,7 +61,7 @@ fn offsets_are_unique_over_every_instance() {
         "    RDBAL(n: rx_queue) @ n < 4 ? 0x02800 + n * 0x100 : 0x0C000 + n * 0x40 { access: rw; }\n\
          OTHER @ 0x0C100 { access: rw; }\n",
     );
-    let out = error_at(&spec, "`RDBAL(4)` and `OTHER` are both at offset 0x0c100", "OTHER @", "0x0C100");
+    let out = error_at(&spec, "`RDBAL(4)` and `OTHER` are both at offset 0x0C100", "OTHER @", "0x0C100");
     assert!(out.contains(&format!("::: {}", location_of(&spec, "n < 4"))), "{out}");
 }
 
@@ -118,7 +118,7 @@ fn a_64_bit_counters_halves_are_adjacent_clear_on_read_registers() {
         "GORC:",
         "GORCH]",
     );
-    assert!(out.contains("expected at 0x0408c"), "{out}");
+    assert!(out.contains("expected at 0x0408C"), "{out}");
     let spec =
         regs("    GORCL @ 0x04088 { access: rw; }\n    GORCH @ 0x0408C { access: rc; }\n    GORC: [GORCL, GORCH];\n");
     error_at(&spec, "`GORCL` cannot be half of a 64-bit counter", "GORC:", "GORCL,");

@@ -305,7 +305,7 @@ fn instances(r: &RegDecl, count: Option<u64>, diags: &mut Vec<Diagnostic>) -> Ve
             let why = if offset % 4 != 0 { "is not a multiple of 4" } else { "is past the 32-bit register window" };
             diags.push(
                 Diagnostic::error(
-                    format!("offset {offset:#07x} of `{shown}` {why}"),
+                    format!("offset 0x{offset:05X} of `{shown}` {why}"),
                     r.offset_span,
                     "offset given here",
                 )
@@ -419,7 +419,7 @@ fn unique_offsets(registers: &[RegDecl], diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::error(
                         format!(
-                            "`{}` and `{}` are both at offset {:#07x}",
+                            "`{}` and `{}` are both at offset 0x{:05X}",
                             shown(first, findex),
                             shown(r, inst.index),
                             inst.offset
@@ -506,11 +506,11 @@ fn counters64(
             diags.push(
                 Diagnostic::error(
                     format!(
-                        "the halves of 64-bit counter `{}` are not adjacent: `{}` at {lo:#07x}, `{}` at {hi:#07x}",
+                        "the halves of 64-bit counter `{}` are not adjacent: `{}` at 0x{lo:05X}, `{}` at 0x{hi:05X}",
                         p.name.name, low.ir.name, high.ir.name
                     ),
                     p.high.span,
-                    format!("expected at {:#07x}", lo + 4),
+                    format!("expected at 0x{:05X}", lo + 4),
                 )
                 .with_label(high.offset_span, format!("`{}` is here", high.ir.name))
                 .with_note("the high half is the register right after the low one (`GORCH` = `GORCL` + 4)"),
