@@ -50,7 +50,7 @@ pub fn check(files: &[(FileId, SpecFile)], d: &Decls, loc: &Loc, diags: &mut Vec
             }
         }
     }
-    for (s, docs) in sections() {
+    for (s, _) in sections() {
         let kw = s.keyword.name.as_str();
         if kw != "registers" && kw != "descriptors" {
             continue;
@@ -74,7 +74,7 @@ pub fn check(files: &[(FileId, SpecFile)], d: &Decls, loc: &Loc, diags: &mut Vec
             continue;
         };
         if kw == "registers" {
-            registers::block(body, docs, &n.spaces, &d.consts, &mut n.registers, loc, diags);
+            registers::block(body, &n.spaces, &d.consts, &mut n.registers, loc, diags);
         } else {
             descriptors::block(body, &d.consts, &mut n.descriptors, loc, diags);
         }

@@ -56,7 +56,6 @@ struct PairDecl {
 /// Reads one `registers NETDEV { .. }` block into `map`.
 pub(super) fn block(
     body: &[Member],
-    _block_docs: &[String],
     spaces: &[(Ident, ir::IndexSpace)],
     consts: &[ConstDecl],
     map: &mut Map,
