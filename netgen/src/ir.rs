@@ -28,6 +28,10 @@ pub struct Ir {
     /// The protocol tables, each in spec order.
     #[serde(default)]
     pub tables: Tables,
+    /// The NICs the spec describes (`netdev`), with their register maps and
+    /// DMA descriptors, in spec order.
+    #[serde(default)]
+    pub netdevs: Vec<Netdev>,
 }
 
 /// A Rust path the spec names (a function or a type), as written, and
@@ -490,5 +494,324 @@ impl Tables {
             TableKind::Protosw => self.protosw.iter().map(|p| (p.name.as_str(), Vec::new())).collect(),
             TableKind::NfHook => self.nf_hooks.iter().map(|h| (h.name.as_str(), vec![one("hook", &h.hook)])).collect(),
         }
+    }
+}
+
+/// A NIC: `netdev igb { rx_queue: 16; .. }` with the `registers igb { .. }`
+/// and `descriptors igb { .. }` blocks that describe it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Netdev {
+    pub name: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+    /// What array registers are indexed by (`rx_queue: 16`), in spec order.
+    pub index_spaces: Vec<IndexSpace>,
+    /// Every register, in spec order (blocks in file order).
+    pub registers: Vec<Register>,
+    /// 64-bit counters made of two registers (`GORC: [GORCL, GORCH];`).
+    pub counters64: Vec<Counter64>,
+    pub descriptors: Vec<Descriptor>,
+}
+
+impl Netdev {
+    pub fn register(&self, name: &str) -> Option<&Register> {
+        self.registers.iter().find(|r| r.name == name)
+    }
+
+    pub fn index_space(&self, name: &str) -> Option<&IndexSpace> {
+        self.index_spaces.iter().find(|s| s.name == name)
+    }
+}
+
+/// `rx_queue: 16;`: an index runs from 0 to `count - 1`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexSpace {
+    pub name: String,
+    pub count: u64,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// How software may access a register (the datasheet's RO, RW, WO, W1C,
+/// RC, RC/W1C and the mask registers' "write 1 to set").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Read only; writes are ignored.
+    Ro,
+    /// Read and write.
+    Rw,
+    /// Write only; reads return nothing meaningful.
+    Wo,
+    /// Read; writing 1 to a bit clears it, 0 leaves it.
+    W1c,
+    /// Clear on read: reading returns the value and zeroes it.
+    Rc,
+    /// Clear on read, and writing 1 to a bit clears it.
+    RcW1c,
+    /// Read; writing 1 to a bit sets it, 0 leaves it (IMS, EIMS).
+    Rw1s,
+}
+
+impl Access {
+    pub const ALL: [Access; 7] =
+        [Access::Ro, Access::Rw, Access::Wo, Access::W1c, Access::Rc, Access::RcW1c, Access::Rw1s];
+
+    /// The spec's word for it: `ro`, `rc_w1c`, ...
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Access::Ro => "ro",
+            Access::Rw => "rw",
+            Access::Wo => "wo",
+            Access::W1c => "w1c",
+            Access::Rc => "rc",
+            Access::RcW1c => "rc_w1c",
+            Access::Rw1s => "rw1s",
+        }
+    }
+
+    pub fn from_keyword(word: &str) -> Option<Access> {
+        Access::ALL.into_iter().find(|a| a.keyword() == word)
+    }
+
+    pub fn readable(self) -> bool {
+        self != Access::Wo
+    }
+
+    pub fn writable(self) -> bool {
+        !matches!(self, Access::Ro | Access::Rc)
+    }
+}
+
+/// A register: `RDBAL(n: rx_queue) @ <offset> { access: rw; reset: 0; FIELD [hi:lo]; .. }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Register {
+    /// Linux's name without `E1000_`: `RCTL`, `RDBAL`.
+    pub name: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+    pub access: Access,
+    /// For an array register, its index and what the index ranges over.
+    pub index: Option<RegisterIndex>,
+    /// The offset, over the index for an array register.
+    pub offset: Expr,
+    /// The value after reset, over the index for an array register.
+    pub reset: Expr,
+    /// Every instance (one for a plain register), in index order, with
+    /// its offset and reset value worked out.
+    pub instances: Vec<Instance>,
+    pub fields: Vec<Field>,
+    /// The register whose fields these are (`fields: ICR;`), if copied.
+    pub fields_of: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterIndex {
+    /// The name the offset uses: `n`.
+    pub var: String,
+    /// The netdev's index space: `rx_queue`.
+    pub space: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    pub index: Option<u64>,
+    pub offset: u64,
+    pub reset: u64,
+}
+
+/// A bit field of a register or of a descriptor word: `BSIZE [17:16] { SZ_2048: 0; .. }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub name: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+    /// The lowest bit.
+    pub lo: u32,
+    /// In bits, at least 1.
+    pub width: u32,
+    /// Named values, in spec order.
+    pub values: Vec<NamedValue>,
+}
+
+impl Field {
+    /// The field's bits in place: `0x3 << 16` for `[17:16]`.
+    pub fn mask(&self) -> u64 {
+        (u64::MAX >> (64 - self.width)) << self.lo
+    }
+
+    /// The highest bit.
+    pub fn hi(&self) -> u32 {
+        self.lo + self.width - 1
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedValue {
+    pub name: String,
+    pub value: u64,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// `GORC: [GORCL, GORCH];`: a 64-bit statistics counter kept in two
+/// adjacent clear-on-read registers; reading the high half clears both.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counter64 {
+    pub name: String,
+    pub low: String,
+    pub high: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+}
+
+/// An expression over a register's index (`n`); spec constants are
+/// replaced by their values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expr {
+    Int(u64),
+    /// The register's index.
+    Index,
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `cond ? then : else`; `cond` is a comparison.
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    /// The value at index `n` (checked when the spec was analyzed: no
+    /// overflow at any index in range).
+    pub fn eval(&self, n: u64) -> Option<u64> {
+        Some(match self {
+            Expr::Int(v) => *v,
+            Expr::Index => n,
+            Expr::Binary(op, a, b) => op.apply(a.eval(n)?, b.eval(n)?)?,
+            Expr::Cond(c, a, b) => {
+                if c.eval(n)? != 0 {
+                    a.eval(n)?
+                } else {
+                    b.eval(n)?
+                }
+            }
+        })
+    }
+
+    pub fn uses_index(&self) -> bool {
+        match self {
+            Expr::Int(_) => false,
+            Expr::Index => true,
+            Expr::Binary(_, a, b) => a.uses_index() || b.uses_index(),
+            Expr::Cond(c, a, b) => c.uses_index() || a.uses_index() || b.uses_index(),
+        }
+    }
+}
+
+/// The operators of offset and reset expressions, as in C.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinOp {
+    Mul,
+    Add,
+    Sub,
+    Shl,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Mul => "*",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Shl => "<<",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+        }
+    }
+
+    /// Whether it compares (its value is a truth, 1 or 0).
+    pub fn is_comparison(self) -> bool {
+        !matches!(self, BinOp::Mul | BinOp::Add | BinOp::Sub | BinOp::Shl)
+    }
+
+    /// `a op b` in 64 bits; `None` on overflow, underflow or a shift of
+    /// 64 or more.
+    pub fn apply(self, a: u64, b: u64) -> Option<u64> {
+        match self {
+            BinOp::Mul => a.checked_mul(b),
+            BinOp::Add => a.checked_add(b),
+            BinOp::Sub => a.checked_sub(b),
+            BinOp::Shl => u32::try_from(b).ok().filter(|&b| b < 64).and_then(|b| a.checked_mul(1 << b)),
+            BinOp::Lt => Some(u64::from(a < b)),
+            BinOp::Le => Some(u64::from(a <= b)),
+            BinOp::Gt => Some(u64::from(a > b)),
+            BinOp::Ge => Some(u64::from(a >= b)),
+            BinOp::Eq => Some(u64::from(a == b)),
+            BinOp::Ne => Some(u64::from(a != b)),
+        }
+    }
+}
+
+/// A DMA descriptor: `union e1000_adv_rx_desc { size: 16; read { .. } wb { .. } }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Descriptor {
+    /// Linux's name: `e1000_adv_rx_desc`.
+    pub name: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+    /// In bytes.
+    pub size: u64,
+    /// A union of views (`read`, `wb`), or one struct.
+    pub union: bool,
+    pub members: Vec<DescMember>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescMember {
+    pub name: String,
+    pub docs: Vec<String>,
+    pub origin: Location,
+    pub kind: DescKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DescKind {
+    /// A little-endian integer (`__le32`) at a byte offset of the
+    /// descriptor, with its named bits.
+    Field {
+        offset: u64,
+        bits: u32,
+        fields: Vec<Field>,
+    },
+    Struct(Vec<DescMember>),
+    Union(Vec<DescMember>),
+}
+
+impl Descriptor {
+    /// Every integer field with its path (`wb.upper.status_error`), in
+    /// spec order.
+    pub fn leaves(&self) -> Vec<(String, &DescMember)> {
+        fn walk<'a>(prefix: &str, members: &'a [DescMember], out: &mut Vec<(String, &'a DescMember)>) {
+            for m in members {
+                let path = if prefix.is_empty() { m.name.clone() } else { format!("{prefix}.{}", m.name) };
+                match &m.kind {
+                    DescKind::Field { .. } => out.push((path, m)),
+                    DescKind::Struct(inner) | DescKind::Union(inner) => walk(&path, inner, out),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk("", &self.members, &mut out);
+        out
     }
 }

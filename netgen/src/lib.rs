@@ -25,6 +25,7 @@ pub mod ir;
 pub mod limits;
 pub mod parse;
 pub mod rustc;
+pub mod show;
 pub mod source;
 pub mod synthetic;
 pub mod vtable;
@@ -60,6 +61,23 @@ impl Compiled {
             return Err(self.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
         };
         emit::emit(ir).map_err(|errors| errors.iter().map(|e| e.to_diagnostic(&self.sources)).collect())
+    }
+}
+
+impl Compiled {
+    /// Emits the register layer of the spec's netdev `name`
+    /// ([`emit::netdev::emit`]), or every reason it cannot be written, as
+    /// diagnostics located in the spec. `None` when the spec has no such
+    /// netdev.
+    pub fn emit_netdev(&self, name: &str) -> Option<Result<Vec<emit::GeneratedFile>, Vec<Diagnostic>>> {
+        let Some(ir) = &self.ir else {
+            return Some(Err(self.diagnostics.iter().filter(|d| d.is_error()).cloned().collect()));
+        };
+        let netdev = ir.netdevs.iter().find(|n| n.name == name)?;
+        Some(
+            emit::netdev::emit(ir, netdev)
+                .map_err(|errors| errors.iter().map(|e| e.to_diagnostic(&self.sources)).collect()),
+        )
     }
 }
 

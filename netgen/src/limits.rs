@@ -7,7 +7,7 @@
 //! what the workspace's specs use (the comments say how far), so a real spec
 //! never meets one.
 
-/// How deep `{ }`, `[ ]` and `::< >` may nest, counted together.
+/// How deep `{ }`, `[ ]`, `( )` and `::< >` may nest, counted together.
 ///
 /// The parser (pest) and the syntax-tree builder recurse once per level,
 /// about 10 KiB of stack a level in a debug build: 32 levels fit in 400 KiB,

@@ -25,6 +25,10 @@ struct Cli {
     /// Where generated files go (with `--spec`; default `generated/src`).
     #[arg(long, global = true, requires = "spec")]
     out: Option<PathBuf>,
+    /// Where a netdev's register layer goes, `NAME=DIR` (with `--spec`;
+    /// may be repeated). Without it, a netdev's layer is not written.
+    #[arg(long, global = true, requires = "spec", value_name = "NAME=DIR")]
+    netdev_out: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,6 +51,15 @@ enum Command {
         /// its signature at its line in the spec.
         #[arg(long)]
         rust: bool,
+    },
+    /// Print a NIC's register map (`show registers igb`: `NAME OFFSET` a line,
+    /// array registers once per index) or descriptor layouts (`show
+    /// descriptors igb`: `DESCRIPTOR VIEW.FIELD BYTE_OFFSET BIT_WIDTH`).
+    Show {
+        /// `registers` or `descriptors`.
+        what: ShowWhat,
+        /// The netdev: `igb`.
+        netdev: String,
     },
     /// Print the init dependency graph as Graphviz DOT (levels top to bottom in boot order).
     Graph,
@@ -81,6 +94,21 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ShowWhat {
+    Registers,
+    Descriptors,
+}
+
+/// Where the workspace's specs' netdevs get their register layer: a crate
+/// of its own, so the driver can depend on it while `generated/` depends on
+/// the driver.
+const WORKSPACE_NETDEVS: [(&str, &str, &str); 1] = [("spec/netgen.ng", "igb", "drivers/igb/regs/src")];
+
+/// A spec, where its stack crate's files go, and where each netdev's
+/// register layer goes.
+type Project = (PathBuf, PathBuf, Vec<(String, PathBuf)>);
+
 /// A relative default path is looked up from the current directory, then from
 /// the workspace netgen was built in, so `cargo run -p netgen` works anywhere
 /// inside the workspace.
@@ -104,24 +132,50 @@ fn main() -> ExitCode {
     if let Command::Diff { old, new } = &cli.command {
         return diff(old, new);
     }
-    let projects: Vec<(PathBuf, PathBuf)> = match (&cli.spec, &cli.command) {
-        (Some(spec), _) => vec![(spec.clone(), cli.out.clone().unwrap_or_else(|| PathBuf::from("generated/src")))],
-        (None, Command::Generate | Command::Check { .. }) => {
-            WORKSPACE_SPECS.iter().map(|(s, o)| (PathBuf::from(s), PathBuf::from(o))).collect()
+    let mut netdev_outs = Vec::new();
+    for n in &cli.netdev_out {
+        match n.split_once('=') {
+            Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
+                netdev_outs.push((name.to_string(), PathBuf::from(dir)))
+            }
+            _ => {
+                eprintln!("error: `--netdev-out {n}`: expected NAME=DIR, as in `--netdev-out igb=regs/src`");
+                return ExitCode::FAILURE;
+            }
         }
-        (None, _) => vec![(PathBuf::from(WORKSPACE_SPECS[0].0), PathBuf::from(WORKSPACE_SPECS[0].1))],
+    }
+    let workspace_netdevs = |spec: &str| -> Vec<(String, PathBuf)> {
+        WORKSPACE_NETDEVS
+            .iter()
+            .filter(|(s, _, _)| *s == spec)
+            .map(|(_, n, d)| (n.to_string(), resolve(Path::new(d))))
+            .collect()
+    };
+    let projects: Vec<Project> = match (&cli.spec, &cli.command) {
+        (Some(spec), _) => {
+            vec![(spec.clone(), cli.out.clone().unwrap_or_else(|| PathBuf::from("generated/src")), netdev_outs)]
+        }
+        (None, Command::Generate | Command::Check { .. }) => {
+            WORKSPACE_SPECS.iter().map(|(s, o)| (PathBuf::from(s), PathBuf::from(o), workspace_netdevs(s))).collect()
+        }
+        (None, _) => vec![(
+            PathBuf::from(WORKSPACE_SPECS[0].0),
+            PathBuf::from(WORKSPACE_SPECS[0].1),
+            workspace_netdevs(WORKSPACE_SPECS[0].0),
+        )],
     };
     let mut code = ExitCode::SUCCESS;
-    for (spec, out) in projects {
-        if run(&cli.command, &resolve(&spec), &resolve(&out)) != ExitCode::SUCCESS {
+    for (spec, out, netdevs) in projects {
+        if run(&cli.command, &resolve(&spec), &resolve(&out), &netdevs) != ExitCode::SUCCESS {
             code = ExitCode::FAILURE;
         }
     }
     code
 }
 
-/// Runs `command` on one spec.
-fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
+/// Runs `command` on one spec; `netdevs` says where each netdev's register
+/// layer goes.
+fn run(command: &Command, spec: &Path, out: &Path, netdevs: &[(String, PathBuf)]) -> ExitCode {
     let spec = spec.to_path_buf();
     let out = out.to_path_buf();
     let compiled = netgen::compile(&spec);
@@ -138,12 +192,68 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
             ExitCode::FAILURE
         })
     };
+    // Each netdev's register layer, with where it goes; a netdev without a
+    // directory is left out, saying so.
+    let netdev_files = || -> Result<Vec<(PathBuf, Vec<netgen::emit::GeneratedFile>)>, ExitCode> {
+        let mut out = Vec::new();
+        for n in &ir.netdevs {
+            let Some((_, dir)) = netdevs.iter().find(|(name, _)| *name == n.name) else {
+                eprintln!(
+                    "note: the register layer of netdev `{}` is not written: no directory for it \
+                     (`--netdev-out {}=DIR`)",
+                    n.name, n.name
+                );
+                continue;
+            };
+            match compiled.emit_netdev(&n.name) {
+                Some(Ok(files)) => out.push((dir.clone(), files)),
+                Some(Err(errors)) => {
+                    eprint!("{}", netgen::diag::render_all(&errors, &compiled.sources));
+                    return Err(ExitCode::FAILURE);
+                }
+                None => {}
+            }
+        }
+        Ok(out)
+    };
     match command {
+        Command::Show { what, netdev } => {
+            let Some(n) = ir.netdevs.iter().find(|n| n.name == *netdev) else {
+                let names: Vec<&str> = ir.netdevs.iter().map(|n| n.name.as_str()).collect();
+                eprintln!(
+                    "error: the spec has no netdev `{netdev}`; it has {}",
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                );
+                return ExitCode::FAILURE;
+            };
+            match what {
+                ShowWhat::Registers => print!("{}", netgen::show::registers(n)),
+                ShowWhat::Descriptors => print!("{}", netgen::show::descriptors(n)),
+            }
+            ExitCode::SUCCESS
+        }
         Command::Generate => {
             let files = match emitted() {
                 Ok(files) => files,
                 Err(code) => return code,
             };
+            let netdev_files = match netdev_files() {
+                Ok(f) => f,
+                Err(code) => return code,
+            };
+            for (dir, files) in &netdev_files {
+                match netgen::emit::write(dir, files) {
+                    Ok(written) => {
+                        for w in &written {
+                            eprintln!("wrote {}", w.display());
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("error: cannot write {}: {e}", dir.display());
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
             match netgen::emit::write(&out, &files) {
                 Ok(written) => {
                     for w in &written {
@@ -173,7 +283,14 @@ fn run(command: &Command, spec: &Path, out: &Path) -> ExitCode {
                 Ok(files) => files,
                 Err(code) => return code,
             };
-            let stale = netgen::emit::stale(&out, &files);
+            let netdev_files = match netdev_files() {
+                Ok(f) => f,
+                Err(code) => return code,
+            };
+            let mut stale = netgen::emit::stale(&out, &files);
+            for (dir, files) in &netdev_files {
+                stale.extend(netgen::emit::stale(dir, files));
+            }
             for s in &stale {
                 eprintln!("error: {} is stale: {}", s.path.display(), s.reason);
             }

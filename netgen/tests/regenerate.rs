@@ -25,6 +25,14 @@ fn committed_generated_files_match_the_spec() {
 }
 
 #[test]
+fn committed_igb_register_layer_matches_the_spec() {
+    let c = netgen::compile(&repo().join("spec/netgen.ng"));
+    let files = c.emit_netdev("igb").expect("spec/igb_regs.ng declares igb").expect("igb's registers emit");
+    let stale = netgen::emit::stale(&repo().join("drivers/igb/regs/src"), &files);
+    assert!(stale.is_empty(), "stale: {stale:?}; run `cargo run -p netgen -- generate`");
+}
+
+#[test]
 fn editing_a_copy_of_the_spec_changes_the_generated_table() {
     let tmp = tempfile::tempdir().unwrap();
     let spec = tmp.path().join("spec");

@@ -153,18 +153,6 @@ fn the_repository_spec_registers_inet_and_packet_entries() {
     assert_eq!(inet.last().unwrap(), "dev_add_pack(&ip_packet_type)");
 }
 
-#[test]
-fn netdev_register_and_descriptor_are_still_not_supported() {
-    for (kw, section) in [
-        ("netdev", "netdev eth0 { }\n"),
-        ("register", "register CTRL @ 0x0000: u32 { FD [0]; }\n"),
-        ("descriptor", "descriptor rx_desc { }\n"),
-    ] {
-        let out = errors(section);
-        assert!(out.contains(&format!("error: `{kw}` sections are not supported yet")), "{out}");
-    }
-}
-
 // ---- schemas --------------------------------------------------------------
 
 #[test]

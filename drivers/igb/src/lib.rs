@@ -10,6 +10,11 @@
 
 pub mod e1000_hw;
 
+/// The 82576's registers and descriptors, typed (`netgen_igb_regs`,
+/// generated from `spec/igb_regs.ng`; a crate of its own because the
+/// generated stack depends on this driver).
+pub use netgen_igb_regs as regs;
+
 use e1000_hw::*;
 use netgen_runtime::dev::{DevSpec, NetdevNetState, SoftnetDataState};
 use netgen_runtime::init::InitResult;

@@ -5,10 +5,12 @@
 //! requires/provides against levels and finds cycles, [`order`] decides the
 //! boot order, [`pernet`] checks pernet operations against it and decides
 //! their registration order, and [`tables`] checks the protocol tables and
-//! vtables. Errors mean no IR.
+//! vtables, and [`netdev`] the NICs' register maps and descriptors. Errors
+//! mean no IR.
 
 mod decls;
 mod deps;
+mod netdev;
 mod order;
 mod pernet;
 mod suggest;
@@ -32,10 +34,11 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
     let boot_order = order::boot_order(&decls, &graph, &mut diags);
     let registration = pernet::check(&decls, &graph, &boot_order, &mut diags);
     let tables = tables::check(files, &decls, &boot_order, &mut diags);
+    let loc = |span| sources.location(span);
+    let netdevs = netdev::check(files, &decls, &loc, &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let loc = |span| sources.location(span);
     let level_of = |i: usize| decls.initcalls[i].level.name.clone();
     let path =
         |f: &Option<(String, Span)>| f.as_ref().map(|(p, span)| ir::SpecPath { path: p.clone(), at: loc(*span) });
@@ -115,6 +118,7 @@ pub fn analyze(sources: &SourceMap, files: &[(FileId, SpecFile)]) -> (Option<Ir>
             })
             .collect(),
         tables: tables.lower(&loc),
+        netdevs,
     };
     (Some(ir), diags)
 }

@@ -44,15 +44,28 @@ pub struct Section {
     pub body: Option<Vec<Member>>,
 }
 
-/// A member of a section body: `provides: [A, B];`, `core @ 1;`, `SPEED [9:8];`.
+/// A member of a section body: `provides: [A, B];`, `core @ 1;`, `SPEED [9:8];`,
+/// `RDBAL(n: rx_queue) @ .. { .. }`, `u32 status_error @ 8 { .. }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
     pub docs: Vec<String>,
+    /// The type written before the name: `u32`, `union`.
+    pub ty: Option<Ident>,
     pub name: Ident,
+    pub params: Option<Params>,
     pub bits: Option<Bits>,
     pub at: Option<Value>,
     pub value: Option<Value>,
     pub body: Option<Vec<Member>>,
+    pub span: Span,
+}
+
+/// `(n: rx_queue)`: the index of an array register and the index space it
+/// ranges over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    pub var: Ident,
+    pub space: Ident,
     pub span: Span,
 }
 
@@ -80,6 +93,25 @@ pub enum ValueKind {
     /// `name`, `a::b::c`, or a path ending in generic arguments,
     /// `a::b::<c::D>`. Only a `name` (no `::`) is a plain identifier.
     Path(String),
+    /// An expression with at least one operator: `n < 4 ? 0x02800 + n * 0x100 : 0x0C000 + n * 0x40`.
+    Expr(Expr),
+}
+
+/// An expression as Linux's e1000_regs.h writes register offsets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExprKind {
+    Int(u64),
+    /// A name: the register's index, or a spec constant.
+    Name(String),
+    Binary(crate::ir::BinOp, Box<Expr>, Box<Expr>),
+    /// `cond ? then : else`.
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
 impl ValueKind {
@@ -100,6 +132,7 @@ impl ValueKind {
             ValueKind::SectionId(_) => "a section id",
             ValueKind::Path(p) if p.contains("::") => "a path",
             ValueKind::Path(_) => "a name",
+            ValueKind::Expr(_) => "an expression",
         }
     }
 }

@@ -17,6 +17,7 @@ mod tokens;
 use pest::iterators::Pair;
 
 use crate::diag::Diagnostic;
+use crate::ir::BinOp;
 use crate::source::{FileId, Span};
 use ast::*;
 
@@ -107,9 +108,12 @@ fn member(file: FileId, pair: Pair<Rule>) -> Result<Member, Diagnostic> {
     let member_span = span(file, &pair);
     let mut docs = Vec::new();
     let (mut name, mut bits_, mut at_, mut value_, mut body_) = (None, None, None, None, None);
+    let (mut ty, mut params_) = (None, None);
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::doc => docs.push(doc_text(p)),
+            Rule::member_type => ty = Some(ident(file, p)),
+            Rule::params => params_ = Some(params(file, p)),
             Rule::ident => name = Some(ident(file, p)),
             Rule::bits => bits_ = Some(bits(file, p)?),
             Rule::at => at_ = Some(at(file, p)?),
@@ -120,13 +124,23 @@ fn member(file: FileId, pair: Pair<Rule>) -> Result<Member, Diagnostic> {
     }
     Ok(Member {
         docs,
+        ty,
         name: name.expect("grammar: a member has a name"),
+        params: params_,
         bits: bits_,
         at: at_,
         value: value_,
         body: body_,
         span: member_span,
     })
+}
+
+fn params(file: FileId, pair: Pair<Rule>) -> Params {
+    let sp = span(file, &pair);
+    let mut names = pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| ident(file, p));
+    let var = names.next().expect("grammar: params have a name");
+    let space = names.next().expect("grammar: params have an index space");
+    Params { var, space, span: sp }
 }
 
 fn bits(file: FileId, pair: Pair<Rule>) -> Result<Bits, Diagnostic> {
@@ -175,9 +189,65 @@ fn value(file: FileId, pair: Pair<Rule>) -> Result<Value, Diagnostic> {
         Rule::int => ValueKind::Int(int(file, &inner)?),
         Rule::section_id => ValueKind::SectionId(inner.as_str().to_string()),
         Rule::path => ValueKind::Path(inner.as_str().to_string()),
+        Rule::expr => {
+            let t = inner.into_inner().next().expect("grammar: an expression is a ternary");
+            ValueKind::Expr(expr(file, t)?)
+        }
         r => unreachable!("grammar: unexpected value rule {r:?}"),
     };
     Ok(Value { kind, span: sp })
+}
+
+/// One of the expression rules (`ternary` down to `operand`) as an [`Expr`].
+/// Binary operators of one level associate to the left, as in C.
+fn expr(file: FileId, pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    let sp = span(file, &pair);
+    let rule = pair.as_rule();
+    let mut inner = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::lparen | Rule::rparen));
+    match rule {
+        Rule::operand => {
+            let p = inner.next().expect("grammar: an operand has one part");
+            match p.as_rule() {
+                Rule::int => Ok(Expr { kind: ExprKind::Int(int(file, &p)?), span: sp }),
+                Rule::ident => Ok(Expr { kind: ExprKind::Name(p.as_str().to_string()), span: sp }),
+                _ => expr(file, p),
+            }
+        }
+        Rule::ternary => {
+            let cond = expr(file, inner.next().expect("grammar: a ternary has a condition"))?;
+            let rest: Vec<Pair<Rule>> =
+                inner.filter(|p| !matches!(p.as_rule(), Rule::question | Rule::colon)).collect();
+            match <[_; 2]>::try_from(rest) {
+                Ok([a, b]) => Ok(Expr {
+                    kind: ExprKind::Cond(Box::new(cond), Box::new(expr(file, a)?), Box::new(expr(file, b)?)),
+                    span: sp,
+                }),
+                Err(_) => Ok(cond),
+            }
+        }
+        _ => {
+            let mut acc = expr(file, inner.next().expect("grammar: an operation has a first operand"))?;
+            while let (Some(op), Some(rhs)) = (inner.next(), inner.next()) {
+                let op = match op.as_str() {
+                    "*" => BinOp::Mul,
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "<<" => BinOp::Shl,
+                    "<" => BinOp::Lt,
+                    "<=" => BinOp::Le,
+                    ">" => BinOp::Gt,
+                    ">=" => BinOp::Ge,
+                    "==" => BinOp::Eq,
+                    "!=" => BinOp::Ne,
+                    o => unreachable!("grammar: unexpected operator {o}"),
+                };
+                let rhs = expr(file, rhs)?;
+                let span = Span::new(file, acc.span.start, rhs.span.end);
+                acc = Expr { kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)), span };
+            }
+            Ok(acc)
+        }
+    }
 }
 
 fn unescape(pair: &Pair<Rule>) -> String {

@@ -24,7 +24,7 @@ use std::ops::Range;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
-use super::ast::{Bits, Ident, Item, ItemKind, Member, Section, SpecFile, Value, ValueKind};
+use super::ast::{Bits, Expr, ExprKind, Ident, Item, ItemKind, Member, Params, Section, SpecFile, Value, ValueKind};
 use super::tokens::{line_start, Kind, Token, Tokens};
 use super::{item, scan, syntax, Rule, SpecParser};
 use crate::diag::Diagnostic;
@@ -260,8 +260,14 @@ fn shift_ident(ident: &mut Ident, by: usize) {
 }
 
 fn shift_member(member: &mut Member, by: usize) {
-    let Member { docs: _, name, bits, at, value, body, span } = member;
+    let Member { docs: _, ty, name, params, bits, at, value, body, span } = member;
+    ty.iter_mut().for_each(|t| shift_ident(t, by));
     shift_ident(name, by);
+    if let Some(Params { var, space, span }) = params {
+        shift_ident(var, by);
+        shift_ident(space, by);
+        shift(span, by);
+    }
     if let Some(Bits { hi: _, lo: _, span }) = bits {
         shift(span, by);
     }
@@ -275,7 +281,25 @@ fn shift_value(value: &mut Value, by: usize) {
     shift(span, by);
     match kind {
         ValueKind::List(items) => items.iter_mut().for_each(|v| shift_value(v, by)),
+        ValueKind::Expr(e) => shift_expr(e, by),
         ValueKind::Str(_) | ValueKind::Int(_) | ValueKind::SectionId(_) | ValueKind::Path(_) => {}
+    }
+}
+
+fn shift_expr(e: &mut Expr, by: usize) {
+    let Expr { kind, span } = e;
+    shift(span, by);
+    match kind {
+        ExprKind::Int(_) | ExprKind::Name(_) => {}
+        ExprKind::Binary(_, a, b) => {
+            shift_expr(a, by);
+            shift_expr(b, by);
+        }
+        ExprKind::Cond(c, a, b) => {
+            shift_expr(c, by);
+            shift_expr(a, by);
+            shift_expr(b, by);
+        }
     }
 }
 

@@ -19,6 +19,8 @@ use crate::source::{FileId, Span};
 pub(super) fn check(file: FileId, text: &str) -> Result<(), Diagnostic> {
     let b = text.as_bytes();
     let mut depth = 0usize;
+    // How many of the open levels are `::<`.
+    let mut generics = 0usize;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -42,14 +44,24 @@ pub(super) fn check(file: FileId, text: &str) -> Result<(), Diagnostic> {
                 }
                 i = end;
             }
-            open @ (b'{' | b'[' | b'<') => {
+            // `<` opens a level only in a path's `::<`; elsewhere it is a
+            // comparison, and a `>` closes a level only while a `::<` is open.
+            open @ (b'{' | b'[' | b'(' | b'<') if open != b'<' || (i >= 2 && &b[i - 2..i] == b"::") => {
                 depth += 1;
+                if open == b'<' {
+                    generics += 1;
+                }
                 if depth > MAX_NESTING {
                     return Err(too_deep(file, i, open));
                 }
                 i += 1;
             }
-            b'}' | b']' | b'>' => {
+            b'>' if generics > 0 => {
+                generics -= 1;
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'}' | b']' | b')' => {
                 depth = depth.saturating_sub(1);
                 i += 1;
             }
@@ -130,6 +142,7 @@ fn too_deep(file: FileId, at: usize, open: u8) -> Diagnostic {
     let open = match open {
         b'{' => "{",
         b'[' => "[",
+        b'(' => "(",
         _ => "<",
     };
     Diagnostic::error(
@@ -138,7 +151,7 @@ fn too_deep(file: FileId, at: usize, open: u8) -> Diagnostic {
         format!("this `{open}` opens level {}", MAX_NESTING + 1),
     )
     .with_note(format!(
-        "`{{ }}`, `[ ]` and `::< >` may nest at most {MAX_NESTING} deep, counted together \
+        "`{{ }}`, `[ ]`, `( )` and `::< >` may nest at most {MAX_NESTING} deep, counted together \
          (netgen::limits::MAX_NESTING)"
     ))
 }

@@ -106,7 +106,15 @@ fn expected(variant: &ErrorVariant<Rule>) -> Vec<&'static str> {
     let ErrorVariant::ParsingError { positives, .. } = variant else {
         return Vec::new();
     };
-    let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+    // After a number or a name, an operator could always continue it into
+    // an expression; listing every operator would bury what is missing
+    // (`;`), so they are named only when nothing else could follow.
+    let is_operator = |r: &Rule| {
+        matches!(r, Rule::operator | Rule::cmp_op | Rule::shl_op | Rule::add_op | Rule::mul_op | Rule::question)
+    };
+    let others = positives.iter().any(|r| !is_operator(r));
+    let mut names: Vec<&str> =
+        positives.iter().filter(|r| !(others && is_operator(r))).filter_map(|r| rule_name(*r)).collect();
     names.sort_unstable();
     names.dedup();
     names
@@ -149,6 +157,19 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::type_ann => "`:`",
         Rule::body => "`{`",
         Rule::bits => "a bit range `[hi:lo]`",
+        Rule::member_type => "a type (`u8`, `u16`, `u32`, `u64`, `union`)",
+        Rule::params => "`(`",
+        Rule::expr | Rule::ternary | Rule::comparison | Rule::shift | Rule::sum | Rule::product | Rule::operand => {
+            "an expression"
+        }
+        Rule::operator => "an operator",
+        Rule::cmp_op => "a comparison (`<`, `<=`, `==`, ...)",
+        Rule::shl_op => "`<<`",
+        Rule::add_op => "`+` or `-`",
+        Rule::mul_op => "`*`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::question => "`?`",
         Rule::semi => "`;`",
         Rule::eq => "`=`",
         Rule::comma => "`,`",
