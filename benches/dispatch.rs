@@ -6,7 +6,7 @@
 //! * `dyn_table`: a `[Option<Box<dyn Handler>>; 256]` table (a vtable call,
 //!   like Linux's `inet_protos[proto]->handler`);
 //! * `fn_table`: a `[Option<fn(..)>; 256]` function-pointer array;
-//! * `generated`: the stack's own dispatch, `InetProtosState::deliver`
+//! * `generated`: the stack's own dispatch, `InetProtos::deliver`
 //!   (what `ip_protocol_deliver` calls): one byte load beside the
 //!   `inet_protos` slots, then the `ProtoSpec::inet_protocol_rcv` netgen
 //!   generates, on the `inet_protos` of a booted kernel whose generated

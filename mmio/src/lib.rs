@@ -106,8 +106,10 @@ impl<const LEN: usize> RegisterWindow for Mmio<LEN> {
 }
 
 /// How software may access a register: the datasheet's column, as a value
-/// (for a device model deciding what a read or write does).
+/// (for a device model deciding what a read or write does, and for netgen,
+/// whose spec names it with [`Access::keyword`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum Access {
     /// Read only; writes are ignored.
     Ro,
@@ -126,6 +128,28 @@ pub enum Access {
 }
 
 impl Access {
+    /// Every kind, in the order the spec's documentation lists them.
+    pub const ALL: [Access; 7] =
+        [Access::Ro, Access::Rw, Access::Wo, Access::W1c, Access::Rc, Access::RcW1c, Access::Rw1s];
+
+    /// The spec's word for it: `ro`, `rc_w1c`, ...
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            Access::Ro => "ro",
+            Access::Rw => "rw",
+            Access::Wo => "wo",
+            Access::W1c => "w1c",
+            Access::Rc => "rc",
+            Access::RcW1c => "rc_w1c",
+            Access::Rw1s => "rw1s",
+        }
+    }
+
+    /// The kind the spec's `word` names.
+    pub fn from_keyword(word: &str) -> Option<Access> {
+        Access::ALL.into_iter().find(|a| a.keyword() == word)
+    }
+
     /// Whether software reads it (all but write-only registers).
     pub const fn readable(self) -> bool {
         !matches!(self, Access::Wo)

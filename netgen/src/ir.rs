@@ -533,55 +533,9 @@ pub struct IndexSpace {
 }
 
 /// How software may access a register (the datasheet's RO, RW, WO, W1C,
-/// RC, RC/W1C and the mask registers' "write 1 to set").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Access {
-    /// Read only; writes are ignored.
-    Ro,
-    /// Read and write.
-    Rw,
-    /// Write only; reads return nothing meaningful.
-    Wo,
-    /// Read; writing 1 to a bit clears it, 0 leaves it.
-    W1c,
-    /// Clear on read: reading returns the value and zeroes it.
-    Rc,
-    /// Clear on read, and writing 1 to a bit clears it.
-    RcW1c,
-    /// Read; writing 1 to a bit sets it, 0 leaves it (IMS, EIMS).
-    Rw1s,
-}
-
-impl Access {
-    pub const ALL: [Access; 7] =
-        [Access::Ro, Access::Rw, Access::Wo, Access::W1c, Access::Rc, Access::RcW1c, Access::Rw1s];
-
-    /// The spec's word for it: `ro`, `rc_w1c`, ...
-    pub fn keyword(self) -> &'static str {
-        match self {
-            Access::Ro => "ro",
-            Access::Rw => "rw",
-            Access::Wo => "wo",
-            Access::W1c => "w1c",
-            Access::Rc => "rc",
-            Access::RcW1c => "rc_w1c",
-            Access::Rw1s => "rw1s",
-        }
-    }
-
-    pub fn from_keyword(word: &str) -> Option<Access> {
-        Access::ALL.into_iter().find(|a| a.keyword() == word)
-    }
-
-    pub fn readable(self) -> bool {
-        self != Access::Wo
-    }
-
-    pub fn writable(self) -> bool {
-        !matches!(self, Access::Ro | Access::Rc)
-    }
-}
+/// RC, RC/W1C and the mask registers' "write 1 to set"): the register
+/// layer's own definition, which the generated code uses too.
+pub use netgen_mmio::Access;
 
 /// A register: `RDBAL(n: rx_queue) @ <offset> { access: rw; reset: 0; FIELD [hi:lo]; .. }`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
