@@ -162,6 +162,32 @@ pub struct TapDev {
     /// A transmitted frame the fd was not ready for.
     pending: Option<SkBuff>,
     stats: TapStats,
+    /// Frames kept for a capture, if one is on.
+    capture: Option<Capture>,
+}
+
+/// Frames a TAP device read and wrote, in order, with the time each
+/// crossed the fd (since the Unix epoch): the capture `tcpdump -i eth0`
+/// would make on the stack's side.
+#[derive(Debug, Default)]
+pub struct Capture {
+    /// `(time, frame)`, oldest first.
+    pub frames: Vec<(Duration, Vec<u8>)>,
+    /// The most frames kept; later ones are counted in `missed`.
+    pub limit: usize,
+    /// Frames past `limit`.
+    pub missed: u64,
+}
+
+impl Capture {
+    fn keep(&mut self, frame: &[u8]) {
+        if self.frames.len() >= self.limit {
+            self.missed += 1;
+            return;
+        }
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        self.frames.push((now, frame.to_vec()));
+    }
 }
 
 impl TapDev {
@@ -178,7 +204,19 @@ impl TapDev {
             batch: Vec::with_capacity(TAP_NAPI_WEIGHT),
             pending: None,
             stats: TapStats::default(),
+            capture: None,
         })
+    }
+
+    /// Starts keeping a copy of every frame read or written, at most
+    /// `limit` of them (replacing a capture in progress).
+    pub fn start_capture(&mut self, limit: usize) {
+        self.capture = Some(Capture { frames: Vec::new(), limit, missed: 0 });
+    }
+
+    /// Stops the capture and returns it (empty if none was on).
+    pub fn take_capture(&mut self) -> Capture {
+        self.capture.take().unwrap_or_default()
     }
 
     /// The device's ifindex in its namespace.
@@ -229,6 +267,9 @@ impl TapDev {
                     read += 1;
                     self.stats.rx_frames += 1;
                     self.stats.rx_bytes += n as u64;
+                    if let (Some(c), Some(frame)) = (&mut self.capture, self.buf.get(..n)) {
+                        c.keep(frame);
+                    }
                     match self.buf.get(..n) {
                         Some(frame) if n <= max_frame => self.batch.push(SkBuff::from_frame(frame, ifindex)),
                         _ => oversize += 1,
@@ -272,6 +313,9 @@ impl TapDev {
                     written += 1;
                     self.stats.tx_frames += 1;
                     self.stats.tx_bytes += skb.len() as u64;
+                    if let Some(c) = &mut self.capture {
+                        c.keep(skb.data());
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => self.pending = Some(skb),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
