@@ -164,7 +164,8 @@ fn netgen_row(rtts: usize, secs: f64) -> Result<Row, String> {
         work
     })
     .map_err(|e| e.to_string())?;
-    let (rtt, pps) = client.join().map_err(|_| "client panicked")?.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    let (rtt, pps) =
+        client.join().map_err(|_| "client panicked")?.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
     // Every measured round trip was the stack's echo, not anyone else's.
     if echo.echoed < (rtt.samples.len() + 200 - rtt.lost) as u64 {
         return Err(format!("netgen echoed {} datagrams for {} round trips", echo.echoed, rtt.samples.len()));

@@ -102,7 +102,9 @@ fn run(args: &Args) -> Result<(), String> {
     println!("    sudo ip netns exec {ns} nc -u {STACK_IP} {ECHO_PORT}");
     println!("    sudo ip -n {ns} -s link show {TAP_NAME}");
     if let Some(port) = args.hello {
-        println!("    sudo ip netns exec {ns} nc -u -l {LINUX_IP} {port}     (the stack's client says hello every second)");
+        println!(
+            "    sudo ip netns exec {ns} nc -u -l {LINUX_IP} {port}     (the stack's client says hello every second)"
+        );
     }
     println!("Ctrl-C stops it and removes the namespace.");
 
@@ -170,7 +172,11 @@ fn run(args: &Args) -> Result<(), String> {
 
 /// The stack's /proc/net/dev and UDP and ICMP counters, the driver's, and
 /// what Linux reports for its side.
-fn print_counters(k: &netgen_stack::Kernel, net: &netgen_runtime::netns::NetRef<netgen_generated::pernet::Pernet>, link: &TapLink) {
+fn print_counters(
+    k: &netgen_stack::Kernel,
+    net: &netgen_runtime::netns::NetRef<netgen_generated::pernet::Pernet>,
+    link: &TapLink,
+) {
     let _ = with_cx(k, net, |cx| {
         if let Ok(t) = cx.state::<NetDevTables>() {
             println!("# the stack's /proc/net/dev");

@@ -138,8 +138,7 @@ pub fn run(cmd: &mut Command) -> io::Result<String> {
 
 /// Whether `program` can be run (is on `PATH`).
 pub fn have(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
 /// One direction of a device's counters as `ip -s link` shows them

@@ -99,7 +99,7 @@ impl UdpEcho {
             let mut msgs: Vec<MMsgHdr<'_>> = self.bufs.iter_mut().map(|b| MMsgHdr::new(b)).collect();
             let n = sys_recvmmsg(cx, self.fd, &mut msgs, 0).unwrap_or(0);
             let replies: Vec<(Vec<u8>, Option<SockAddr>)> =
-                msgs.iter().take(n).map(|m| (m.buf[..m.msg_len].to_vec(), m.name.clone())).collect();
+                msgs.iter().take(n).map(|m| (m.buf[..m.msg_len].to_vec(), m.name)).collect();
             drop(msgs);
             for (data, to) in replies {
                 match sys_sendto(cx, self.fd, &data, to.as_ref(), 0) {

@@ -116,7 +116,11 @@ fn linux_side(ns: &str, go: &AtomicBool, replied: &AtomicUsize) -> LinuxSide {
 
     // 1,000 datagrams through `nc -u`, one at a time: each write is one
     // read of nc's stdin, so one datagram, and its echo one line.
-    let nc = in_ns(ns, "nc").args(["-u", &stack, &ECHO_PORT.to_string()]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn();
+    let nc = in_ns(ns, "nc")
+        .args(["-u", &stack, &ECHO_PORT.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn();
     match nc {
         Ok(mut child) => {
             let (mut stdin, stdout) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
@@ -145,8 +149,11 @@ fn linux_side(ns: &str, go: &AtomicBool, replied: &AtomicUsize) -> LinuxSide {
     }
 
     // `nc -u -l`: the stack's client sends to it; nc answers once.
-    let listen =
-        in_ns(ns, "nc").args(["-u", "-l", &LINUX_IP.to_string(), &LISTEN_PORT.to_string()]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn();
+    let listen = in_ns(ns, "nc")
+        .args(["-u", "-l", &LINUX_IP.to_string(), &LISTEN_PORT.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn();
     let Ok(mut child) = listen else { return out };
     let (mut stdin, stdout) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
     let _reap = Reap(child);
@@ -178,7 +185,11 @@ fn linux_side(ns: &str, go: &AtomicBool, replied: &AtomicUsize) -> LinuxSide {
 
 /// Frames still in flight read (or written), then Linux's counters: read
 /// until a snapshot of Linux's counters is followed by no frame.
-fn settle_counters(k: &netgen_stack::Kernel, net: &netgen_runtime::netns::NetRef<netgen_generated::pernet::Pernet>, link: &mut TapLink) -> LinkStats {
+fn settle_counters(
+    k: &netgen_stack::Kernel,
+    net: &netgen_runtime::netns::NetRef<netgen_generated::pernet::Pernet>,
+    link: &mut TapLink,
+) -> LinkStats {
     let drain = |dev: &mut TapDev| -> usize {
         let mut moved = 0;
         loop {
@@ -252,7 +263,8 @@ fn linux_pings_echoes_and_talks_udp_to_the_stack_over_tap() {
     let seen = linux.join().expect("Linux's side panicked");
     let linux_stats = settle_counters(&k, &net, &mut link);
     let tap: TapStats = link.dev.stats();
-    let dev = with_cx(&k, &net, |cx| cx.state::<NetDevTables>().unwrap().get_by_name("eth0").unwrap().get_stats()).unwrap();
+    let dev =
+        with_cx(&k, &net, |cx| cx.state::<NetDevTables>().unwrap().get_by_name("eth0").unwrap().get_stats()).unwrap();
     eprintln!("ping: {}", seen.ping_output.trim());
     eprintln!("Linux {TAP_NAME} (ip -s link): {linux_stats:?}");
     eprintln!("stack eth0: {dev:?}");

@@ -129,7 +129,8 @@ fn a_flood_of_good_and_bad_frames_ends_counted_and_pings_are_answered() {
                     .find(|i| i.name == TAP_NAME)
                     .ok_or(format!("no {TAP_NAME} in the namespace"))?;
                 let linux_mac = iface.mac.map(|m| m.octets()).unwrap_or([2, 0, 0, 0, 0, 1]);
-                let config = pnet_datalink::Config { read_timeout: Some(Duration::from_millis(1)), ..Default::default() };
+                let config =
+                    pnet_datalink::Config { read_timeout: Some(Duration::from_millis(1)), ..Default::default() };
                 let mut tx = match pnet_datalink::channel(&iface, config) {
                     Ok(pnet_datalink::Channel::Ethernet(tx, _rx)) => tx,
                     Ok(_) => return Err("not an Ethernet channel".into()),
@@ -210,8 +211,17 @@ fn a_flood_of_good_and_bad_frames_ends_counted_and_pings_are_answered() {
     })
     .unwrap();
     let secs = sent.elapsed.as_secs_f64().max(1e-9);
-    eprintln!("Linux sent {} frames in {:.2} s ({:.0}/s), {} refused by its socket", sent.ok, secs, sent.ok as f64 / secs, sent.refused);
-    eprintln!("Linux {TAP_NAME}: tx {} frames, tx_dropped {} (its queue to the fd was full)", linux_stats.tx.packets, linux_stats.tx.dropped);
+    eprintln!(
+        "Linux sent {} frames in {:.2} s ({:.0}/s), {} refused by its socket",
+        sent.ok,
+        secs,
+        sent.ok as f64 / secs,
+        sent.refused
+    );
+    eprintln!(
+        "Linux {TAP_NAME}: tx {} frames, tx_dropped {} (its queue to the fd was full)",
+        linux_stats.tx.packets, linux_stats.tx.dropped
+    );
     eprintln!("stack read {} frames: {} taken, {} dropped; sink drained {drained}", tap.rx_frames, o.taken, o.dropped);
     eprintln!("stack eth0: {dev:?}");
     eprintln!("{}", icmp.join("\n"));
@@ -232,10 +242,8 @@ fn a_flood_of_good_and_bad_frames_ends_counted_and_pings_are_answered() {
     // Memory: the stack holds at most its bounded queues.
     assert!(peak < 64 << 20, "peak live heap {peak} bytes");
     // Pings during the flood were answered.
-    let received: u64 = ping
-        .split(", ")
-        .find_map(|p| p.strip_suffix(" received").and_then(|n| n.trim().parse().ok()))
-        .unwrap_or(0);
+    let received: u64 =
+        ping.split(", ").find_map(|p| p.strip_suffix(" received").and_then(|n| n.trim().parse().ok())).unwrap_or(0);
     assert!(received > 0, "no ping answered during the flood: {ping}");
     // Every echo request that reached the stack was answered (the others
     // were dropped in Linux's full queue to the fd, its tx_dropped).
