@@ -8,7 +8,9 @@ pub use netgen_runtime as runtime;
 pub use netgen_runtime::stack::{settle, with_cx};
 
 pub mod frames;
+pub mod linux;
 pub mod pcap;
+pub mod tap;
 
 use netgen_generated::pernet::Pernet;
 use netgen_runtime::init::{do_initcalls, BootOptions, BootReport};

@@ -237,6 +237,50 @@ impl PcapSink {
     }
 }
 
+/// What tshark made of a capture: each frame's protocol stack
+/// (`frame.protocols`, `eth:ethertype:ip:udp:data`), in order.
+pub type TsharkDecode = Vec<String>;
+
+/// Has tshark decode the capture at `path` with IP and UDP checksum
+/// validation on (off by default in Wireshark; ICMP's is always checked).
+/// `Ok(None)` when tshark is not installed; `Err` naming the frame if any
+/// frame is malformed or has an expert info of severity warning or error
+/// (a bad checksum or length); otherwise each frame's protocol stack.
+pub fn tshark_check(path: impl AsRef<Path>) -> Result<Option<TsharkDecode>, String> {
+    use std::process::Command;
+    let Ok(version) = Command::new("tshark").arg("--version").output() else { return Ok(None) };
+    if !version.status.success() {
+        return Err("tshark --version failed".into());
+    }
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-n").arg("-r").arg(path.as_ref());
+    for pref in ["ip.check_checksum:TRUE", "udp.check_checksum:TRUE"] {
+        cmd.args(["-o", pref]);
+    }
+    cmd.args(["-T", "fields", "-e", "frame.number", "-e", "frame.protocols", "-e", "_ws.expert.severity"]);
+    cmd.args(["-e", "_ws.malformed"]);
+    let decoded = cmd.output().map_err(|e| format!("tshark: {e}"))?;
+    let text = String::from_utf8_lossy(&decoded.stdout);
+    if !decoded.status.success() {
+        return Err(format!("tshark failed: {}", String::from_utf8_lossy(&decoded.stderr)));
+    }
+    let mut protos = Vec::new();
+    for l in text.lines() {
+        let cols: Vec<&str> = l.split('\t').collect();
+        if cols.get(3).is_some_and(|m| !m.is_empty()) {
+            return Err(format!("malformed: {l}"));
+        }
+        // Expert infos of severity warning (0x600000) or error (0x800000)
+        // flag bad checksums or lengths; notes and chats are fine.
+        let sev = cols.get(2).copied().unwrap_or("");
+        if sev.split(',').any(|s| s == "6291456" || s == "8388608") {
+            return Err(format!("expert warning/error: {l}"));
+        }
+        protos.push(cols.get(1).copied().unwrap_or("").to_string());
+    }
+    Ok(Some(protos))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
