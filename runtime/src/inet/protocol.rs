@@ -276,7 +276,10 @@ impl<S: ProtoSpec> InetProtosState<S> {
     /// `cmpxchg(&inet_protos[protocol], prot, NULL)` + `synchronize_net()`:
     /// empties the slot only if `is_entry` holds for what it contains,
     /// else `EBUSY` (Linux's -1); then waits until every receiver that
-    /// could still see the entry is done with it.
+    /// could still see the entry is done with it. As with Linux's
+    /// `synchronize_net()`, the caller must not itself be inside a
+    /// read-side section: a handler removing a protocol from the batch it
+    /// is called in would wait for itself.
     pub fn del(&self, protocol: u8, is_entry: impl FnOnce(&NetProtocol<S>) -> bool) -> Result<(), Errno> {
         let old = self.publish(|t| {
             t.slots.del(protocol, is_entry)?;
