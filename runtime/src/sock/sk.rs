@@ -502,6 +502,7 @@ pub fn sock_prot_inuse_add<S: SockSpec>(cx: &mut NetCx<'_, S>, inuse_idx: Option
 
 /// The spec `proto` of `fd`'s socket: its index and descriptor
 /// (`sk->sk_prot`); `EOPNOTSUPP` for a socket without one.
+#[inline]
 pub fn sk_prot<S: SockSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<(u16, &'static crate::tables::ProtoDesc), Errno> {
     let p = sk(cx, fd)?.prot.ok_or(Errno::EOPNOTSUPP)?;
     let desc = S::PROTOS.get(usize::from(p)).ok_or(Errno::EOPNOTSUPP)?;
