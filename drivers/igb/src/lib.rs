@@ -8,6 +8,8 @@
 // block will be allowed where it is, with its `// SAFETY:` comment.
 #![deny(unsafe_code)]
 
+pub mod dma;
+pub mod e1000_82576_model;
 pub mod e1000_hw;
 
 /// The 82576's registers and descriptors, typed (`netgen_igb_regs`,
