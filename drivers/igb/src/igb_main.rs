@@ -199,7 +199,8 @@ impl<W: RegisterWindow + Send + Sync + 'static, S: IgbKernel> IgbQVector<W, S> {
     fn xmit_pending(&mut self) -> usize {
         let mut n = 0;
         loop {
-            let room = self.tx.as_ref().is_some_and(|t| desc_unused(t.next_to_use, t.next_to_clean, t.count) >= DESC_NEEDED);
+            let room =
+                self.tx.as_ref().is_some_and(|t| desc_unused(t.next_to_use, t.next_to_clean, t.count) >= DESC_NEEDED);
             if !room {
                 if !self.qdisc.tx.is_empty() {
                     inc(&self.stats.restart_queue, 1);
@@ -597,8 +598,8 @@ impl<W: RegisterWindow + Send + Sync + 'static, S: IgbKernel> IgbAdapter<W, S> {
     }
 
     /// The driver's counters.
-    pub fn ring_stats(&self) -> &IgbRingStats {
-        &self.stats
+    pub fn ring_stats(&self) -> Arc<IgbRingStats> {
+        self.stats.clone()
     }
 
     /// The queue vector's NAPI.
@@ -673,7 +674,8 @@ impl<W: RegisterWindow + Send + Sync + 'static, S: IgbKernel> IgbAdapter<W, S> {
             regs.tdbah(txq).write((tx.desc.dma() >> 32) as u32);
             regs.tdh(txq).write(0);
             regs.tdt(txq).write(0);
-            regs.txdctl(txq).write(Txdctl::from_bits(0).with_pthresh(8).with_hthresh(1).with_wthresh(16).with_enable(true));
+            regs.txdctl(txq)
+                .write(Txdctl::from_bits(0).with_pthresh(8).with_hthresh(1).with_wthresh(16).with_enable(true));
         }
         // igb_setup_tctl
         regs.tctl().modify(|t| t.with_en(true).with_psp(true).with_rtlc(true));
@@ -691,7 +693,8 @@ impl<W: RegisterWindow + Send + Sync + 'static, S: IgbKernel> IgbAdapter<W, S> {
                     .with_desctype(SrrctlDesctype::ADV_ONEBUF)
                     .with_drop_en(true),
             );
-            regs.rxdctl(rxq).write(Rxdctl::from_bits(0).with_pthresh(8).with_hthresh(8).with_wthresh(4).with_enable(true));
+            regs.rxdctl(rxq)
+                .write(Rxdctl::from_bits(0).with_pthresh(8).with_hthresh(8).with_wthresh(4).with_enable(true));
         }
         // igb_configure_msix (82576): vector 0 other, vector 1 the queues.
         regs.gpie().write(Gpie::from_bits(0).with_msix_mode(true).with_eiame(true).with_pba(true).with_nsicr(true));
