@@ -712,3 +712,134 @@ impl Wire {
         n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regs::registers::Regs;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn model(opts: ModelOptions) -> E1000_82576 {
+        E1000_82576::new([0x00, 0x1b, 0x21, 1, 2, 3], DmaSpace::new(), opts)
+    }
+
+    #[test]
+    fn reset_values_come_from_the_generated_table() {
+        let m = model(ModelOptions::default());
+        for r in REGISTERS.iter().filter(|r| r.access != Access::Wo && r.name != "STATUS") {
+            let want = match r.name {
+                "RAL" | "RAH" if r.index == Some(0) => continue,
+                _ => r.reset,
+            };
+            assert_eq!(m.read32(r.offset as usize), want, "{}({:?})", r.name, r.index);
+        }
+        assert_eq!(m.read32(offsets::STATUS) & STATUS_LU, 0, "link down until auto-negotiation");
+        assert_eq!(m.read32(0x2), 0, "unaligned");
+        assert_eq!(m.read32(0x1_0000), 0, "outside the window");
+        assert_eq!(m.read32(0x0004), 0, "a hole in the map");
+        assert_eq!(m.stats().unmapped, 3);
+    }
+
+    #[test]
+    fn access_kinds() {
+        let m = model(ModelOptions::default());
+        let regs = Regs::new(&m);
+        // RO: ignored.
+        m.write32(offsets::STATUS, 0);
+        assert_eq!(m.read32(offsets::STATUS), 0x8000_0400);
+        assert_eq!(m.stats().ro_writes, 1);
+        // Clear on read, and RC writes ignored.
+        m.lock().regs[offsets::MPC / 4] = 5;
+        m.write32(offsets::MPC, 0);
+        assert_eq!((regs.mpc().read(), regs.mpc().read()), (5, 0));
+        // 64-bit counter: low, then high clears both.
+        {
+            let mut s = m.lock();
+            add64(&mut s, offsets::GORCL, 0x1_0000_0002);
+        }
+        assert_eq!(m.read32(offsets::GORCL), 2);
+        assert_eq!(m.read32(offsets::GORCL), 2, "the low half alone does not clear");
+        assert_eq!(m.read32(offsets::GORCH), 1);
+        assert_eq!((m.read32(offsets::GORCL), m.read32(offsets::GORCH)), (0, 0));
+        // ICR: set by ICS, W1C, read to clear.
+        m.write32(offsets::ICS, ICR_LSC | ICR_RXT0);
+        m.write32(offsets::ICR, ICR_LSC);
+        assert_eq!(m.read32(offsets::ICR), ICR_RXT0);
+        assert_eq!(m.read32(offsets::ICR), 0);
+        // IMS write-1-to-set, IMC clears, IMC reads as nothing.
+        m.write32(offsets::IMS, 0b101);
+        m.write32(offsets::IMS, 0b010);
+        m.write32(offsets::IMC, 0b001);
+        assert_eq!((m.read32(offsets::IMS), m.read32(offsets::IMC)), (0b110, 0));
+    }
+
+    #[test]
+    fn reset_self_clears_and_eerd_reads_the_eeprom() {
+        let m = model(ModelOptions::default());
+        m.write32(offsets::RCTL, 2);
+        m.write32(offsets::CTRL, m.read32(offsets::CTRL) | CTRL_RST);
+        assert_eq!(m.read32(offsets::RCTL), 0, "registers back to reset");
+        let reads = (0..10).take_while(|_| m.read32(offsets::CTRL) & CTRL_RST != 0).count();
+        assert_eq!(reads, RESET_READS as usize);
+        m.write32(offsets::EERD, 2 << 2 | EERD_START);
+        assert_eq!(m.read32(offsets::EERD), EERD_DONE | 2 << 2 | 0x0302 << 16);
+        let stuck = model(ModelOptions { never_finish_reset: true, ..Default::default() });
+        stuck.write32(offsets::CTRL, CTRL_RST);
+        assert!((0..1000).all(|_| stuck.read32(offsets::CTRL) & CTRL_RST != 0));
+    }
+
+    #[test]
+    fn mdic_autonegotiation_brings_the_link_up_and_raises_lsc() {
+        let m = model(ModelOptions::default());
+        let fired = Arc::new(AtomicU32::new(0));
+        let f = fired.clone();
+        m.set_irq(Some(Arc::new(move |bits| {
+            f.fetch_or(bits, Ordering::SeqCst);
+        })));
+        m.write32(offsets::IVAR_MISC, 0x80 << 8); // other cause -> vector 0
+        m.write32(offsets::IMS, ICR_LSC);
+        m.write32(offsets::EIMS, 1);
+        let bmcr = u32::from(MII_CR_AUTO_NEG_EN | MII_CR_RESTART_AUTO_NEG);
+        m.write32(offsets::MDIC, bmcr | (PHY_CONTROL as u32) << 16 | PHY_ADDR << 21 | MDIC_OP_WRITE);
+        assert_ne!(m.read32(offsets::MDIC) & MDIC_READY, 0);
+        let polls = (0..10).take_while(|_| m.read32(offsets::STATUS) & STATUS_LU == 0).count();
+        assert_eq!(polls, AUTONEG_READS as usize);
+        assert_eq!(fired.load(Ordering::SeqCst), 1, "LSC on the other vector");
+        m.write32(offsets::MDIC, (PHY_STATUS as u32) << 16 | PHY_ADDR << 21 | MDIC_OP_READ);
+        let bmsr = m.read32(offsets::MDIC) as u16;
+        assert_ne!(bmsr & MII_SR_LINK_STATUS, 0);
+        m.write32(offsets::MDIC, 2 << 21 | MDIC_OP_READ);
+        assert_ne!(m.read32(offsets::MDIC) & MDIC_ERROR, 0, "no PHY at address 2");
+
+        let down = model(ModelOptions { link_never_up: true, ..Default::default() });
+        down.write32(offsets::MDIC, bmcr | PHY_ADDR << 21 | MDIC_OP_WRITE);
+        assert!((0..100).all(|_| down.read32(offsets::STATUS) & STATUS_LU == 0));
+    }
+
+    #[test]
+    fn eiac_auto_clears_eiam_auto_masks_and_a_masked_cause_waits() {
+        let m = model(ModelOptions::default());
+        let fired = Arc::new(AtomicU32::new(0));
+        let f = fired.clone();
+        m.set_irq(Some(Arc::new(move |bits| {
+            f.fetch_add(bits, Ordering::SeqCst);
+        })));
+        m.write32(offsets::EIAC, 0b10);
+        m.write32(offsets::EIAM, 0b10);
+        m.write32(offsets::EIMS, 0b10);
+        m.write32(offsets::EICS, 0b10);
+        assert_eq!(fired.load(Ordering::SeqCst), 2);
+        assert_eq!((m.read32(offsets::EIMS), m.read32(offsets::EICR)), (0, 0), "masked and cleared");
+        m.write32(offsets::EICS, 0b10);
+        assert_eq!(fired.load(Ordering::SeqCst), 2, "masked: no message");
+        m.write32(offsets::EIMS, 0b10);
+        assert_eq!(fired.load(Ordering::SeqCst), 4, "unmasking sends the pending one");
+        m.write32(offsets::EIMC, 0b10);
+        assert_eq!(m.read32(offsets::EIMS), 0);
+    }
+
+    #[test]
+    fn crc_is_ieee_802_3() {
+        assert_eq!(ether_crc(b"123456789"), 0xCBF4_3926);
+    }
+}
