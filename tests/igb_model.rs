@@ -226,7 +226,7 @@ fn ring_wrap_around_over_100000_frames() {
     while next < N {
         with_cx(&k, &a, |cx| {
             for _ in 0..32 {
-                let len = if next % 7 == 0 { 600 } else { 64 };
+                let len = if next.is_multiple_of(7) { 600 } else { 64 };
                 let mut p = vec![0u8; len];
                 p[..4].copy_from_slice(&next.to_be_bytes());
                 sys_sendto(cx, client, &p, Some(&sa(IP_B, 9)), 0).unwrap();
@@ -239,7 +239,7 @@ fn ring_wrap_around_over_100000_frames() {
             let mut buf = [0u8; 2048];
             while let Ok((n, _)) = sys_recvfrom(cx, server, &mut buf, 0x40) {
                 assert_eq!(u32::from_be_bytes(buf[..4].try_into().unwrap()), got, "in order");
-                assert_eq!(n, if got % 7 == 0 { 600 } else { 64 });
+                assert_eq!(n, if got.is_multiple_of(7) { 600 } else { 64 });
                 got += 1;
             }
         })

@@ -33,7 +33,7 @@ use netgen_runtime::tables::NetState;
 use netgen_runtime::Errno;
 
 use crate::dma::{DmaCoherent, DmaSpace};
-use crate::e1000_82576_model::{MII_CR_AUTO_NEG_EN, MII_CR_RESTART_AUTO_NEG, PHY_ADDR, PHY_CONTROL};
+use crate::e1000_82576_model::{IrqCallback, MII_CR_AUTO_NEG_EN, MII_CR_RESTART_AUTO_NEG, PHY_ADDR, PHY_CONTROL};
 use crate::regs::descriptors::e1000_adv_rx_desc::E1000AdvRxDesc;
 use crate::regs::descriptors::e1000_adv_tx_desc::{CmdTypeLen, CmdTypeLenDtyp, E1000AdvTxDesc, OlinfoStatus};
 use crate::regs::index::{IvarEntry, RarEntry, RxQueue, TxQueue};
@@ -513,7 +513,7 @@ impl<W: RegisterWindow + Send + Sync + 'static, S: IgbKernel> IgbAdapter<W, S> {
         dma: DmaSpace,
         ns: &NetNamespaces<S>,
         net: &NetRef<S>,
-    ) -> Result<(IgbAdapter<W, S>, Arc<dyn Fn(u32) + Send + Sync>), Errno> {
+    ) -> Result<(IgbAdapter<W, S>, IrqCallback), Errno> {
         let bus = k.get::<PciBusState>()?;
         let bound = bus.devices().iter().any(|d| d.name() == pci_name && d.driver == Some(IGB_DRIVER_NAME));
         if !bound {
@@ -567,7 +567,7 @@ impl<W: RegisterWindow + Send + Sync + 'static, S: IgbKernel> IgbAdapter<W, S> {
         };
         let pending = Arc::new(AtomicU32::new(0));
         let line = pending.clone();
-        let on_irq: Arc<dyn Fn(u32) + Send + Sync> = Arc::new(move |bits| {
+        let on_irq: IrqCallback = Arc::new(move |bits| {
             line.fetch_or(bits, Ordering::SeqCst);
         });
         let name = {
@@ -615,7 +615,8 @@ impl<W: RegisterWindow + Send + Sync + 'static, S: IgbKernel> IgbAdapter<W, S> {
         if self.up {
             return Err(Errno::EBUSY);
         }
-        if !(8..=4096).contains(&rxd) || !(8..=4096).contains(&txd) || rxd % 8 != 0 || txd % 8 != 0 {
+        if !(8..=4096).contains(&rxd) || !(8..=4096).contains(&txd) || !rxd.is_multiple_of(8) || !txd.is_multiple_of(8)
+        {
             return Err(Errno::EINVAL);
         }
         self.igb_setup_all_tx_resources(txd)?;
