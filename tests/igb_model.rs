@@ -5,27 +5,24 @@
 //! one outcome.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
-use std::sync::Arc;
 
 use netgen_generated::pernet::Pernet;
-use netgen_igb::dma::{DmaCounts, DmaSpace};
-use netgen_igb::e1000_82576_model::{with_fcs, ModelOptions, Wire, E1000_82576};
-use netgen_igb::igb_main::{IgbAdapter, NetdevTx};
+use netgen_igb::dma::DmaCounts;
+use netgen_igb::e1000_82576_model::{with_fcs, ModelOptions, Wire};
+use netgen_igb::igb_main::NetdevTx;
 use netgen_igb::IgbDriverState;
 use netgen_runtime::dev::NetDevTables;
 use netgen_runtime::inet::mib::{IcmpMib, Ipv4Mib, UdpMib};
 use netgen_runtime::inet::netns_ipv4::Ipv4Net;
 use netgen_runtime::init::BootOptions;
 use netgen_runtime::netns::NetRef;
-use netgen_runtime::pci::{pci_bus_add_device, PciDev};
 use netgen_runtime::skbuff::SkBuff;
 use netgen_runtime::socket::syscalls::*;
 use netgen_runtime::tables::SockAddr;
 use netgen_runtime::Errno;
 use netgen_stack::frames;
+use netgen_stack::igb::Nic;
 use netgen_stack::{settle, with_cx, Kernel};
-
-type Adapter = IgbAdapter<E1000_82576, Pernet>;
 
 const MAC_A: [u8; 6] = [0x00, 0x1b, 0x21, 0, 0, 0x0a];
 const MAC_B: [u8; 6] = [0x00, 0x1b, 0x21, 0, 0, 0x0b];
@@ -38,25 +35,6 @@ fn boot() -> Kernel {
     assert_eq!((failed, skipped), (0, 0), "{:?}", k.log());
     assert!(k.has::<IgbDriverState>(), "igb_init_module ran at boot");
     k
-}
-
-struct Nic {
-    model: Arc<E1000_82576>,
-    dma: DmaSpace,
-    adapter: Adapter,
-}
-
-/// An 82576 at `01:slot.0`: on the bus (bound to igb), probed.
-fn probe(k: &mut Kernel, slot: u8, mac: [u8; 6], net: &NetRef<Pernet>, opts: ModelOptions) -> Result<Nic, Errno> {
-    let pdev = PciDev::new(1, slot, 0, 0x8086, 0x10C9);
-    let name = pdev.name();
-    assert_eq!(pci_bus_add_device(k, pdev), Ok(Some("igb")), "8086:10C9 binds igb");
-    let dma = DmaSpace::new();
-    let model = Arc::new(E1000_82576::new(mac, dma.clone(), opts));
-    let ns = netgen_stack::namespaces(k)?;
-    let (adapter, irq) = Adapter::igb_probe(k, &name, model.clone(), dma.clone(), &ns, net)?;
-    model.set_irq(Some(irq));
-    Ok(Nic { model, dma, adapter })
 }
 
 /// Two namespaces, eth0 in each on its own 82576, one wire between them.
@@ -80,26 +58,12 @@ fn pair(k: &mut Kernel, rxd: usize, txd: usize) -> (NetRef<Pernet>, NetRef<Perne
     (a, b, na, nb, wire)
 }
 
-/// Runs qdiscs, the wire, interrupts (NAPI polls) and the stacks until
-/// nothing moves; bounded.
 fn pump(k: &Kernel, nics: &[&Nic], wire: &Wire, nets: &[&NetRef<Pernet>]) {
-    for _ in 0..10_000 {
-        let mut moved = 0;
-        for n in nics {
-            moved += n.adapter.igb_tx_pending();
-        }
-        moved += wire.transfer();
-        for n in nics {
-            if n.adapter.igb_irq(k, 0).unwrap() != 0 {
-                moved += 1;
-            }
-        }
-        moved += settle(k, nets).unwrap();
-        if moved == 0 {
-            return;
-        }
-    }
-    panic!("the wire never went quiet");
+    netgen_stack::igb::pump(k, nics, wire, nets).expect("the wire goes quiet");
+}
+
+fn probe(k: &mut Kernel, slot: u8, mac: [u8; 6], net: &NetRef<Pernet>, opts: ModelOptions) -> Result<Nic, Errno> {
+    netgen_stack::igb::probe_82576(k, slot, mac, net, opts)
 }
 
 fn sa(ip: Ipv4Addr, port: u16) -> SockAddr {
