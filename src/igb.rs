@@ -9,6 +9,7 @@ use netgen_generated::pernet::Pernet;
 use netgen_igb::dma::DmaSpace;
 use netgen_igb::e1000_82576_model::{ModelOptions, Wire, E1000_82576};
 use netgen_igb::igb_main::IgbAdapter;
+use netgen_runtime::dev::napi::NetSoftirqs;
 use netgen_runtime::netns::NetRef;
 use netgen_runtime::pci::{pci_bus_add_device, PciDev};
 use netgen_runtime::Errno;
@@ -49,8 +50,8 @@ pub fn probe_82576(
 }
 
 /// Runs the machine until nothing moves: each device's queued frames into
-/// its TX ring, the wire, the interrupts on CPU 0 (NAPI polls), the
-/// namespaces' own queues. Returns the steps taken; `EAGAIN` if it is
+/// its TX ring, the wire, the interrupts on CPU 0 (NAPI polls), a turn of
+/// ksoftirqd/0, the namespaces' own queues. Returns the steps taken; `EAGAIN` if it is
 /// still busy after 10,000 rounds.
 pub fn pump(k: &Kernel, nics: &[&Nic], wire: &Wire, nets: &[&NetRef<Pernet>]) -> Result<usize, Errno> {
     let mut total = 0;
@@ -64,6 +65,11 @@ pub fn pump(k: &Kernel, nics: &[&Nic], wire: &Wire, nets: &[&NetRef<Pernet>]) ->
             if n.adapter.igb_irq(k, 0)? != 0 {
                 moved += 1;
             }
+        }
+        // A softirq that ran out of budget or time left the rest to
+        // ksoftirqd/0: its turn.
+        if NetSoftirqs::new(k).ksoftirqd_run_once(0)? {
+            moved += 1;
         }
         moved += settle(k, nets)?;
         if moved == 0 {
