@@ -73,6 +73,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use netgen_stack::frames::{self, Mac};
 use netgen_stack::generated::pernet::Pernet;
 use netgen_stack::generated::tables::{nf_hooks, NF_HOOKS};
+use netgen_stack::igb::{probe_82576, Nic};
 use netgen_stack::runtime::dev::napi::NetSoftirqs;
 use netgen_stack::runtime::dev::{netif_receive_frames, NetDevTables};
 use netgen_stack::runtime::init::BootOptions;
@@ -84,7 +85,6 @@ use netgen_stack::runtime::sock::sk::{MSG_DONTWAIT, SOL_SOCKET, SO_RCVBUF};
 use netgen_stack::runtime::socket::syscalls::{sys_bind, sys_recvmmsg, sys_setsockopt, sys_socket, MMsgHdr};
 use netgen_stack::runtime::socket::{PF_INET, SOCK_DGRAM, SOCK_NONBLOCK};
 use netgen_stack::runtime::tables::{Fd, NetCx, SockAddr};
-use netgen_stack::igb::{probe_82576, Nic};
 use netgen_stack::Kernel;
 
 /// Frames per batch (one criterion iteration).
@@ -582,9 +582,9 @@ fn callgrind(side: &str) -> Result<usize, String> {
             }
             Ok(n)
         }
-        other => Err(format!(
-            "NETGEN_CALLGRIND={other}: expected `smoltcp`, `netgen`, `netgen_build_skb` or `netgen_igb`"
-        )),
+        other => {
+            Err(format!("NETGEN_CALLGRIND={other}: expected `smoltcp`, `netgen`, `netgen_build_skb` or `netgen_igb`"))
+        }
     }
 }
 
