@@ -42,7 +42,6 @@ pub enum DmaFault {
 }
 
 enum Region {
-    Coherent(Vec<u8>),
     /// A receive buffer (`DMA_FROM_DEVICE`).
     Page(Page),
     /// A frame to transmit (`DMA_TO_DEVICE`).
@@ -52,7 +51,6 @@ enum Region {
 impl Region {
     fn len(&self) -> usize {
         match self {
-            Region::Coherent(v) => v.len(),
             Region::Page(p) => p.len(),
             Region::Single(s) => s.len(),
         }
@@ -61,6 +59,10 @@ impl Region {
 
 #[derive(Default)]
 struct Inner {
+    /// Coherent allocations (a device has a few: its descriptor rings),
+    /// searched first.
+    coherent: Vec<(u64, Vec<u8>)>,
+    /// Streaming mappings by start address.
     regions: BTreeMap<u64, Region>,
     next_coherent: u64,
     next_single: u64,
@@ -106,7 +108,7 @@ impl DmaSpace {
         let mut g = self.lock();
         let addr = COHERENT_BASE + g.next_coherent;
         g.next_coherent += (size as u64).div_ceil(4096) * 4096;
-        g.regions.insert(addr, Region::Coherent(vec![0; size]));
+        g.coherent.push((addr, vec![0; size]));
         Some(DmaCoherent { space: self.clone(), addr, size })
     }
 
@@ -116,7 +118,7 @@ impl DmaSpace {
     pub fn dma_map_page(&self, page: Page) -> Result<DmaAddr, Page> {
         let addr = page.dma_addr();
         let mut g = self.lock();
-        if Self::find(&g, addr.0, 1).is_some() {
+        if Self::find(&g, addr.0, 1).is_some() || Self::find_coherent(&g, addr.0, 1).is_some() {
             return Err(page);
         }
         g.regions.insert(addr.0, Region::Page(page));
@@ -170,23 +172,42 @@ impl DmaSpace {
         }
     }
 
-    /// The region holding `[addr, addr + len)`: its start.
+    /// The streaming mapping holding `[addr, addr + len)`: its start. A
+    /// buffer is mostly reached at its start (a descriptor's address), so
+    /// that is tried first.
     fn find(g: &Inner, addr: u64, len: usize) -> Option<u64> {
+        let end = addr.checked_add(len as u64)?;
+        if let Some(r) = g.regions.get(&addr) {
+            return (end <= addr + r.len() as u64).then_some(addr);
+        }
         let (&start, r) = g.regions.range(..=addr).next_back()?;
-        let end = start.checked_add(r.len() as u64)?;
-        (addr.checked_add(len as u64)? <= end).then_some(start)
+        (end <= start.checked_add(r.len() as u64)?).then_some(start)
+    }
+
+    /// The coherent allocation holding `[addr, addr + len)`: its index and
+    /// the offset of `addr` in it.
+    fn find_coherent(g: &Inner, addr: u64, len: usize) -> Option<(usize, usize)> {
+        g.coherent
+            .iter()
+            .position(|(start, v)| {
+                addr >= *start && addr.checked_add(len as u64).is_some_and(|end| end <= start + v.len() as u64)
+            })
+            .map(|i| (i, (addr - g.coherent[i].0) as usize))
     }
 
     /// The device reads `out.len()` bytes at `addr` (a descriptor, a frame).
     pub fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), DmaFault> {
         let mut g = self.lock();
+        if let Some((i, at)) = Self::find_coherent(&g, addr, out.len()) {
+            out.copy_from_slice(&g.coherent[i].1[at..at + out.len()]);
+            return Ok(());
+        }
         let Some(start) = Self::find(&g, addr, out.len()) else {
             g.faults += 1;
             return Err(DmaFault::Unmapped { addr, len: out.len() });
         };
         let at = (addr - start) as usize;
         let src: &[u8] = match &g.regions[&start] {
-            Region::Coherent(v) => v,
             Region::Page(p) => p.bytes(),
             Region::Single(s) => s.data(),
         };
@@ -197,13 +218,16 @@ impl DmaSpace {
     /// The device writes `data` at `addr` (a write-back, a received frame).
     pub fn write(&self, addr: u64, data: &[u8]) -> Result<(), DmaFault> {
         let mut g = self.lock();
+        if let Some((i, at)) = Self::find_coherent(&g, addr, data.len()) {
+            g.coherent[i].1[at..at + data.len()].copy_from_slice(data);
+            return Ok(());
+        }
         let Some(start) = Self::find(&g, addr, data.len()) else {
             g.faults += 1;
             return Err(DmaFault::Unmapped { addr, len: data.len() });
         };
         let at = (addr - start) as usize;
         let dst: &mut [u8] = match g.regions.get_mut(&start) {
-            Some(Region::Coherent(v)) => v,
             Some(Region::Page(p)) => p.bytes_mut(),
             _ => {
                 g.faults += 1;
@@ -217,10 +241,9 @@ impl DmaSpace {
     /// What is mapped now, and the faults so far.
     pub fn counts(&self) -> DmaCounts {
         let g = self.lock();
-        let mut c = DmaCounts { faults: g.faults, ..DmaCounts::default() };
+        let mut c = DmaCounts { faults: g.faults, coherent: g.coherent.len(), ..DmaCounts::default() };
         for r in g.regions.values() {
             match r {
-                Region::Coherent(_) => c.coherent += 1,
                 Region::Page(_) => c.pages += 1,
                 Region::Single(_) => c.singles += 1,
             }
@@ -272,6 +295,6 @@ impl DmaCoherent {
 
 impl Drop for DmaCoherent {
     fn drop(&mut self) {
-        self.space.lock().regions.remove(&self.addr);
+        self.space.lock().coherent.retain(|(a, _)| *a != self.addr);
     }
 }
