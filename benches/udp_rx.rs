@@ -28,6 +28,16 @@
 //!   until `EAGAIN`. The kernel's tables and the namespace are taken once
 //!   per batch, as a NAPI poll does. If [`netgen_setup`] cannot build the
 //!   stack it says why and the id is skipped with that reason printed.
+//! * `udp_rx/netgen_igb` (3,204 instructions per packet, README): the whole machine: the software 82576 receives
+//!   each frame from the wire (with its FCS, which it checks) and writes it
+//!   by DMA into the RX ring's buffers with a descriptor write-back; its
+//!   MSI-X message → `igb_irq` (`igb_msix_ring`: `irq_enter`,
+//!   `napi_schedule`, `irq_exit` → NET_RX → `net_rx_action`) → `igb_poll`
+//!   (weight 64: the whole batch in one poll) → `igb_clean_rx_irq`
+//!   (copybreak: a 106-byte frame is copied into a new skb and the buffer
+//!   stays in the ring) → `netif_receive_frames` → the UDP socket, then
+//!   `recvmmsg` as above. The device model's work (CRC, filters, DMA
+//!   through `DmaSpace`) is counted too: hardware would do it.
 //!
 //! ```text
 //! cargo bench --bench udp_rx
@@ -63,6 +73,8 @@ use criterion::{criterion_group, Criterion, Throughput};
 use netgen_stack::frames::{self, Mac};
 use netgen_stack::generated::pernet::Pernet;
 use netgen_stack::generated::tables::{nf_hooks, NF_HOOKS};
+use netgen_stack::igb::{probe_82576, Nic};
+use netgen_stack::runtime::dev::napi::NetSoftirqs;
 use netgen_stack::runtime::dev::{netif_receive_frames, NetDevTables};
 use netgen_stack::runtime::init::BootOptions;
 use netgen_stack::runtime::netfilter::{nf_unregister_net_hook, NfHookOps};
@@ -390,6 +402,94 @@ fn netgen_batch(rx: &mut NetgenRx, n: usize) -> usize {
 }
 
 // ============================================================================
+// netgen on the software 82576 and igb
+// ============================================================================
+
+/// The igb side: the booted kernel, `eth0` of `init_net` on a software
+/// 82576 probed and opened by igb, the UDP socket, the frames as on the
+/// wire (FCS appended) and the expected payloads.
+struct IgbRx {
+    kernel: Kernel,
+    net: NetRef<Pernet>,
+    nic: Nic,
+    fd: Fd,
+    peer: SocketAddrV4,
+    wire: Vec<Vec<u8>>,
+    payloads: Vec<[u8; PAYLOAD]>,
+    bufs: Box<[[u8; 2048]; BATCH]>,
+}
+
+fn igb_setup(w: &Workload) -> Result<IgbRx, &'static str> {
+    use netgen_igb::e1000_82576_model::{with_fcs, ModelOptions};
+    let (mut kernel, report) = netgen_stack::boot(1, &BootOptions::default());
+    if !report.all_ok() {
+        return Err("boot: an initcall failed or was skipped");
+    }
+    let ns = netgen_stack::namespaces(&kernel).map_err(|_| "boot: no namespaces")?;
+    let net = ns.init_net();
+    if std::env::var_os("NETGEN_UDP_FILTER").is_none() {
+        let i = nf_hooks::UDP_FILTER;
+        let hook = NF_HOOKS.get(usize::from(i)).and_then(|d| NfHookOps::<Pernet>::spec(d, i));
+        let hook = hook.ok_or("the spec has no udp_filter hook")?;
+        nf_unregister_net_hook(&mut net.write(), &hook).map_err(|_| "nf_unregister_net_hook(udp_filter)")?;
+    }
+    let mut nic = probe_82576(&mut kernel, 0, HOST_MAC, &net, ModelOptions::default()).map_err(|_| "igb_probe")?;
+    nic.adapter.igb_open(&mut kernel, 256, 256).map_err(|_| "igb_open")?;
+    let ifindex = nic.adapter.ifindex;
+    let fd = {
+        let mut guard = net.write();
+        let mut cx = NetCx::new(&kernel, &mut guard, 0);
+        let devs = cx.state_mut::<NetDevTables>().map_err(|_| "init_net has no device tables")?;
+        devs.inet_addr_add(ifindex, HOST_IP, 24).map_err(|_| "ip addr add 10.0.0.2/24 dev eth0")?;
+        let fd = sys_socket(&mut cx, i32::from(PF_INET), i32::from(SOCK_DGRAM) | SOCK_NONBLOCK, 0)
+            .map_err(|_| "socket(AF_INET, SOCK_DGRAM)")?;
+        let rcvbuf = i32::try_from(2 * BATCH * 2200).unwrap_or(i32::MAX).to_ne_bytes();
+        sys_setsockopt(&mut cx, fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf).map_err(|_| "setsockopt(SO_RCVBUF)")?;
+        let any = SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, HOST_PORT));
+        sys_bind(&mut cx, fd, &any).map_err(|_| "bind(0.0.0.0:7)")?;
+        fd
+    };
+    Ok(IgbRx {
+        kernel,
+        net,
+        nic,
+        fd,
+        peer: SocketAddrV4::new(PEER_IP, PEER_PORT),
+        wire: w.frames.iter().map(|f| with_fcs(f)).collect(),
+        payloads: w.payloads.clone(),
+        bufs: Box::new([[0; 2048]; BATCH]),
+    })
+}
+
+/// `n` frames from the wire into the 82576, its interrupt, the NAPI poll,
+/// then every datagram out of the socket, checked as in `netgen_batch`.
+fn igb_batch(rx: &mut IgbRx, n: usize) -> usize {
+    for f in &rx.wire[..n] {
+        rx.nic.model.receive_frame(f);
+    }
+    if rx.nic.adapter.igb_irq(&rx.kernel, 0).is_err() {
+        return 0;
+    }
+    // What the softirq left to ksoftirqd (budget or time out) runs on its
+    // thread's turn.
+    let _ = NetSoftirqs::new(&rx.kernel).ksoftirqd_run_once(0);
+    let mut net = rx.net.write();
+    let mut cx = NetCx::new(&rx.kernel, &mut net, 0);
+    let mut delivered = 0;
+    loop {
+        let mut msgs: [MMsgHdr<'_>; BATCH] = rx.bufs.each_mut().map(|b| MMsgHdr::new(&mut b[..]));
+        let Ok(got) = sys_recvmmsg(&mut cx, rx.fd, &mut msgs, MSG_DONTWAIT) else { break };
+        for m in &msgs[..got] {
+            let want = rx.payloads.get(delivered).map(|p| &p[..]);
+            if matches!(m.name, Some(SockAddr::Inet(a)) if a == rx.peer) && m.buf.get(..m.msg_len) == want {
+                delivered += 1;
+            }
+        }
+    }
+    delivered
+}
+
+// ============================================================================
 // criterion and callgrind
 // ============================================================================
 
@@ -427,6 +527,19 @@ fn udp_rx(c: &mut Criterion) {
             Err(why) => eprintln!("udp_rx/{id}: skipped: {why}"),
         }
     }
+    match (igb_setup(&w), igb_setup(&bad)) {
+        (Ok(mut ig), Ok(mut ig_bad)) => {
+            assert_eq!(igb_batch(&mut ig_bad, 2), 0, "netgen_igb delivered datagrams with bad checksums");
+            assert_eq!(igb_batch(&mut ig, BATCH), BATCH, "netgen_igb: not every datagram delivered intact");
+            group.bench_function("netgen_igb", |b| {
+                b.iter(|| {
+                    let delivered = igb_batch(black_box(&mut ig), BATCH);
+                    assert_eq!(delivered, BATCH, "netgen_igb dropped or corrupted datagrams");
+                })
+            });
+        }
+        (Err(why), _) | (_, Err(why)) => eprintln!("udp_rx/netgen_igb: skipped: {why}"),
+    }
     group.finish();
 }
 
@@ -445,6 +558,12 @@ fn callgrind_run_netgen(rx: &mut NetgenRx, packets: usize) -> usize {
     common::in_batches(packets, BATCH, |n| netgen_batch(black_box(&mut *rx), n))
 }
 
+/// [`callgrind_run_smoltcp`] for netgen on the software 82576 and igb.
+#[inline(never)]
+fn callgrind_run_igb(rx: &mut IgbRx, packets: usize) -> usize {
+    common::in_batches(packets, BATCH, |n| igb_batch(black_box(&mut *rx), n))
+}
+
 fn callgrind(side: &str) -> Result<usize, String> {
     let w = workload();
     match side {
@@ -454,7 +573,19 @@ fn callgrind(side: &str) -> Result<usize, String> {
             let mut rx = netgen_setup(&w, buffers).map_err(|why| format!("{side}: {why}"))?;
             Ok(callgrind_run_netgen(&mut rx, CALLGRIND_PACKETS))
         }
-        other => Err(format!("NETGEN_CALLGRIND={other}: expected `smoltcp`, `netgen` or `netgen_build_skb`")),
+        "netgen_igb" => {
+            let mut rx = igb_setup(&w).map_err(|why| format!("{side}: {why}"))?;
+            let n = callgrind_run_igb(&mut rx, CALLGRIND_PACKETS);
+            if n != CALLGRIND_PACKETS {
+                // Where the rest went: the hardware and driver counters.
+                eprintln!("igb: {:?} {:?}", rx.nic.adapter.igb_update_stats(), rx.nic.model.stats());
+                eprintln!("igb: {:?}", rx.nic.adapter.ring_stats());
+            }
+            Ok(n)
+        }
+        other => {
+            Err(format!("NETGEN_CALLGRIND={other}: expected `smoltcp`, `netgen`, `netgen_build_skb` or `netgen_igb`"))
+        }
     }
 }
 

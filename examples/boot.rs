@@ -6,7 +6,12 @@
 //! cargo run --release --example boot
 //! cargo run --release --example boot -- --cpus 4 --initcall_blacklist netpoll_init --fail sock_init=ENOMEM
 //! cargo run --release --example boot -- --help
+//! cargo run --release --example boot -- --device veth
 //! ```
+//!
+//! Packets move between two namespaces through `eth0` in each, a software
+//! Intel 82576 (8086:10C9) on the PCI bus that igb probes, the two devices
+//! joined by an in-memory wire (`--device veth`: a veth pair instead).
 
 use std::process::ExitCode;
 
@@ -40,6 +45,10 @@ struct Args {
     /// Do not print the boot log.
     #[arg(long)]
     quiet: bool,
+    /// The devices joining the two namespaces: `igb` (a software 82576 in
+    /// each, probed by igb, joined by a wire) or `veth` (a veth pair).
+    #[arg(long, value_name = "igb|veth", default_value = "igb", value_parser = ["igb", "veth"])]
+    device: String,
 }
 
 /// `--cpus`: a CPU count, at least 1.
@@ -53,14 +62,14 @@ fn main() -> ExitCode {
         blacklist: args.initcall_blacklist.into_iter().collect(),
         inject: args.fail.into_iter().collect(),
     };
-    let (kernel, report) = netgen_stack::boot(args.cpus, &opts);
+    let (mut kernel, report) = netgen_stack::boot(args.cpus, &opts);
     if !args.quiet {
         for line in kernel.log() {
             println!("{line}");
         }
     }
     print_tables(&kernel);
-    if let Err(e) = move_packets(&kernel) {
+    if let Err(e) = move_packets(&mut kernel, args.device == "igb") {
         println!("\n# packets: {e}");
     }
     let (_, failed, skipped, _) = report.counts();
@@ -127,9 +136,10 @@ fn print_tables(k: &Kernel) {
     }
 }
 
-/// Two namespaces joined by a veth pair: a UDP echo and a ping from A to
-/// B (ARP resolves B first), then each side's counters.
-fn move_packets(k: &Kernel) -> Result<(), Errno> {
+/// Two namespaces joined by two software 82576s and a wire (`igb`) or by
+/// a veth pair: a UDP echo and a ping from A to B (ARP resolves B first),
+/// then each side's counters.
+fn move_packets(k: &mut Kernel, igb: bool) -> Result<(), Errno> {
     use netgen_runtime::socket::syscalls::{sys_bind, sys_recvfrom, sys_sendto, sys_socket};
     use netgen_runtime::tables::SockAddr;
     use netgen_stack::{settle, with_cx};
@@ -138,14 +148,35 @@ fn move_packets(k: &Kernel) -> Result<(), Errno> {
     let ns = netgen_stack::namespaces(k)?;
     let (a, b) = (ns.copy_net_ns()?, ns.copy_net_ns()?);
     let (ip_a, ip_b) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
-    dev::veth_pair(&mut a.write(), "veth0", &mut b.write(), "veth1", ([2, 0, 0, 0, 0, 0xa], [2, 0, 0, 0, 0, 0xb]))?;
-    for (net, name, ip) in [(&a, "veth0", ip_a), (&b, "veth1", ip_b)] {
+    let (mac_a, mac_b) = ([0, 0x1b, 0x21, 0, 0, 0xa], [0, 0x1b, 0x21, 0, 0, 0xb]);
+    let nics = if igb {
+        use netgen_igb::e1000_82576_model::{ModelOptions, Wire};
+        use netgen_stack::igb::probe_82576;
+        let mut na = probe_82576(k, 0, mac_a, &a, ModelOptions::default())?;
+        let mut nb = probe_82576(k, 1, mac_b, &b, ModelOptions::default())?;
+        na.adapter.igb_open(k, 256, 256)?;
+        nb.adapter.igb_open(k, 256, 256)?;
+        let wire = Wire { a: na.model.clone(), b: nb.model.clone() };
+        Some((na, nb, wire))
+    } else {
+        dev::veth_pair(&mut a.write(), "veth0", &mut b.write(), "veth1", (mac_a, mac_b))?;
+        None
+    };
+    let (name_a, name_b) = if igb { ("eth0", "eth0") } else { ("veth0", "veth1") };
+    let k: &Kernel = k;
+    for (net, name, ip) in [(&a, name_a, ip_a), (&b, name_b, ip_b)] {
         with_cx(k, net, |cx| {
             let t = cx.state_mut::<dev::NetDevTables>()?;
             t.ip_link_set_up(name)?;
             t.ip_addr_add(name, ip, 24)
         })??;
     }
+    let settle = |k: &Kernel, nets: &[&netgen_runtime::netns::NetRef<Pernet>]| -> Result<usize, Errno> {
+        match &nics {
+            Some((na, nb, wire)) => netgen_stack::igb::pump(k, &[na, nb], wire, nets),
+            None => settle(k, nets),
+        }
+    };
     let to = |ip, port| SockAddr::Inet(SocketAddrV4::new(ip, port));
     let srv = with_cx(k, &b, |cx| -> Result<i32, Errno> {
         let fd = sys_socket(cx, 2, 2, 0)?;
@@ -168,7 +199,13 @@ fn move_packets(k: &Kernel) -> Result<(), Errno> {
         Ok(())
     })??;
     settle(k, &[&a, &b])?;
-    println!("\n# packets: A (veth0 10.0.0.1) <-> B (veth1 10.0.0.2)");
+    match &nics {
+        Some((na, nb, _)) => println!(
+            "\n# packets: A (eth0 10.0.0.1, igb {}) <-> wire <-> B (eth0 10.0.0.2, igb {})",
+            na.adapter.pci_name, nb.adapter.pci_name
+        ),
+        None => println!("\n# packets: A (veth0 10.0.0.1) <-> B (veth1 10.0.0.2)"),
+    }
     with_cx(k, &a, |cx| -> Result<(), Errno> {
         let mut buf = [0u8; 64];
         let (n, from) = sys_recvfrom(cx, cli, &mut buf, 0)?;
@@ -185,10 +222,25 @@ fn move_packets(k: &Kernel) -> Result<(), Errno> {
         let snmp = inet::proc_net_snmp(&net)?;
         print_view(Ok(snmp.lines().filter(|l| l.starts_with("Udp:")).map(|l| format!("  {l}\n")).collect()));
     }
-    udp_filter_demo(k, &a, &b, ip_b)?;
+    udp_filter_demo(k, &a, &b, ip_b, &settle)?;
+    if let Some((mut na, mut nb, _)) = nics {
+        println!("\n# igb: hardware counters (igb_update_stats)");
+        for (who, n) in [("A", &mut na), ("B", &mut nb)] {
+            let s = n.adapter.igb_update_stats();
+            println!(
+                "  {who}: gprc {} gptc {} gorc {} gotc {} mpc {} crcerrs {}",
+                s.gprc, s.gptc, s.gorc, s.gotc, s.mpc, s.crcerrs
+            );
+            n.adapter.igb_close()?;
+        }
+    }
     ns.put_net(a)?;
     ns.put_net(b)
 }
+
+/// Runs the machine until the namespaces are quiet: `settle` for veth,
+/// `netgen_stack::igb::pump` for the 82576s.
+type Settle<'a> = dyn Fn(&Kernel, &[&netgen_runtime::netns::NetRef<Pernet>]) -> Result<usize, Errno> + 'a;
 
 /// The namespace's netfilter hooks, as `nf_hooks_seq_show` lists them.
 fn nf_hooks(net: &netgen_runtime::netns::Net<netgen_stack::generated::pernet::Pernet>) -> Result<String, Errno> {
@@ -203,12 +255,13 @@ fn udp_filter_demo(
     a: &netgen_runtime::netns::NetRef<netgen_stack::generated::pernet::Pernet>,
     b: &netgen_runtime::netns::NetRef<netgen_stack::generated::pernet::Pernet>,
     ip_b: std::net::Ipv4Addr,
+    settle: &Settle<'_>,
 ) -> Result<(), Errno> {
     use netgen_runtime::inet::mib::{ExtMib, Ipv4Mib, UdpMib};
     use netgen_runtime::netfilter::udp_filter::UdpFilterNet;
     use netgen_runtime::socket::syscalls::{sys_bind, sys_recvfrom, sys_sendto, sys_socket};
     use netgen_runtime::tables::SockAddr;
-    use netgen_stack::{settle, with_cx};
+    use netgen_stack::with_cx;
     use std::net::{Ipv4Addr, SocketAddrV4};
 
     let to = |ip, port| SockAddr::Inet(SocketAddrV4::new(ip, port));

@@ -8,6 +8,7 @@ pub use netgen_runtime as runtime;
 pub use netgen_runtime::stack::{settle, with_cx};
 
 pub mod frames;
+pub mod igb;
 pub mod linux;
 pub mod pcap;
 pub mod tap;

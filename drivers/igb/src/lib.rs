@@ -1,14 +1,19 @@
 //! igb: driver for the Intel 82575/82576/82580/I350/I210/I211/I354 family
 //! (drivers/net/ethernet/intel/igb/igb_main.c).
 //!
-//! For now the driver is what `igb_init_module` registers: its name and
-//! PCI id table. Probing, registers and descriptor rings come later.
+//! `igb_init_module` registers the driver (its name and PCI id table);
+//! [`igb_main`] is the driver (probe, open, xmit, NAPI poll, close,
+//! statistics) on a register window and a [`dma::DmaSpace`];
+//! [`e1000_82576_model`] is a software 82576 it runs on.
 
 // Registers and descriptors will need `unsafe` for MMIO and DMA; each such
 // block will be allowed where it is, with its `// SAFETY:` comment.
 #![deny(unsafe_code)]
 
+pub mod dma;
+pub mod e1000_82576_model;
 pub mod e1000_hw;
+pub mod igb_main;
 
 /// The 82576's registers and descriptors, typed (`netgen_igb_regs`,
 /// generated from `spec/igb_regs.ng`; a crate of its own because the
@@ -87,6 +92,10 @@ pub const IGB_DRIVER: PciDriver = PciDriver { name: IGB_DRIVER_NAME, id_table: &
 pub struct IgbDriverState {
     /// PCI names (`0000:01:00.0`) of the devices bound at registration.
     pub bound: Vec<String>,
+    /// Probes that failed because the device never finished its reset.
+    pub reset_timeouts: u64,
+    /// Opens that failed because the link never came up.
+    pub link_timeouts: u64,
 }
 
 /// A kernel with what igb needs: the PCI bus, the device layer (netdevice
@@ -114,7 +123,7 @@ pub fn igb_init_module<S: IgbKernel>(k: &mut Kernel<S>) -> InitResult {
     k.printk(format!("{IGB_DRIVER_NAME}: {IGB_DRIVER_STRING}"));
     k.printk(format!("{IGB_DRIVER_NAME}: {IGB_COPYRIGHT}"));
     let bound = pci_register_driver(k, IGB_DRIVER)?;
-    k.provide(IgbDriverState { bound })
+    k.provide(IgbDriverState { bound, reset_timeouts: 0, link_timeouts: 0 })
 }
 
 /// `igb_exit_module()`: `pci_unregister_driver(&igb_driver)`.
