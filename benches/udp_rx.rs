@@ -78,7 +78,7 @@ use netgen_stack::runtime::dev::napi::NetSoftirqs;
 use netgen_stack::runtime::dev::{netif_receive_frames, NetDevTables};
 use netgen_stack::runtime::init::BootOptions;
 use netgen_stack::runtime::netfilter::{nf_unregister_net_hook, NfHookOps};
-use netgen_stack::runtime::netns::NetRef;
+use netgen_stack::runtime::netns::{Net, NetRef};
 use netgen_stack::runtime::page_pool::{PagePool, PagePoolParams};
 use netgen_stack::runtime::skbuff::SkBuff;
 use netgen_stack::runtime::sock::sk::{MSG_DONTWAIT, SOL_SOCKET, SO_RCVBUF};
@@ -326,12 +326,7 @@ fn netgen_setup(w: &Workload, buffers: Buffers) -> Result<NetgenRx, &'static str
     let net = ns.init_net();
     let (ifindex, fd) = {
         let mut guard = net.write();
-        if std::env::var_os("NETGEN_UDP_FILTER").is_none() {
-            let i = nf_hooks::UDP_FILTER;
-            let hook = NF_HOOKS.get(usize::from(i)).and_then(|d| NfHookOps::<Pernet>::spec(d, i));
-            let hook = hook.ok_or("the spec has no udp_filter hook")?;
-            nf_unregister_net_hook(&mut guard, &hook).map_err(|_| "nf_unregister_net_hook(udp_filter)")?;
-        }
+        unless_udp_filter_asked(&mut guard)?;
         let mut cx = NetCx::new(&kernel, &mut guard, 0);
         let devs = cx.state_mut::<NetDevTables>().map_err(|_| "init_net has no device tables")?;
         let ifindex = devs.register_external("eth0", HOST_MAC, 1000).map_err(|_| "register eth0")?.ifindex;
@@ -387,18 +382,45 @@ fn netgen_batch(rx: &mut NetgenRx, n: usize) -> usize {
         })),
     }
     netif_receive_frames(&mut cx, rx.ifindex, &mut rx.skbs);
+    receive_all(&mut cx, rx.fd, &mut rx.bufs, &rx.payloads, rx.peer)
+}
+
+/// The application's side of a batch: `recvmmsg` of up to [`BATCH`]
+/// messages until `EAGAIN`; how many datagrams came from `peer` with the
+/// payload expected next (`payloads` in order).
+#[inline(always)]
+fn receive_all(
+    cx: &mut NetCx<'_, Pernet>,
+    fd: Fd,
+    bufs: &mut [[u8; 2048]; BATCH],
+    payloads: &[[u8; PAYLOAD]],
+    peer: SocketAddrV4,
+) -> usize {
     let mut delivered = 0;
     loop {
-        let mut msgs: [MMsgHdr<'_>; BATCH] = rx.bufs.each_mut().map(|b| MMsgHdr::new(&mut b[..]));
-        let Ok(got) = sys_recvmmsg(&mut cx, rx.fd, &mut msgs, MSG_DONTWAIT) else { break };
+        let mut msgs: [MMsgHdr<'_>; BATCH] = bufs.each_mut().map(|b| MMsgHdr::new(&mut b[..]));
+        let Ok(got) = sys_recvmmsg(cx, fd, &mut msgs, MSG_DONTWAIT) else { break };
         for m in &msgs[..got] {
-            let want = rx.payloads.get(delivered).map(|p| &p[..]);
-            if matches!(m.name, Some(SockAddr::Inet(a)) if a == rx.peer) && m.buf.get(..m.msg_len) == want {
+            let want = payloads.get(delivered).map(|p| &p[..]);
+            if matches!(m.name, Some(SockAddr::Inet(a)) if a == peer) && m.buf.get(..m.msg_len) == want {
                 delivered += 1;
             }
         }
     }
     delivered
+}
+
+/// Unregisters the spec's example `udp_filter` hook from `net` unless
+/// `NETGEN_UDP_FILTER` is set, so netgen's side measures `NF_HOOK`'s check
+/// alone (see the header).
+fn unless_udp_filter_asked(net: &mut Net<Pernet>) -> Result<(), &'static str> {
+    if std::env::var_os("NETGEN_UDP_FILTER").is_some() {
+        return Ok(());
+    }
+    let i = nf_hooks::UDP_FILTER;
+    let hook = NF_HOOKS.get(usize::from(i)).and_then(|d| NfHookOps::<Pernet>::spec(d, i));
+    let hook = hook.ok_or("the spec has no udp_filter hook")?;
+    nf_unregister_net_hook(net, &hook).map_err(|_| "nf_unregister_net_hook(udp_filter)")
 }
 
 // ============================================================================
@@ -427,12 +449,7 @@ fn igb_setup(w: &Workload) -> Result<IgbRx, &'static str> {
     }
     let ns = netgen_stack::namespaces(&kernel).map_err(|_| "boot: no namespaces")?;
     let net = ns.init_net();
-    if std::env::var_os("NETGEN_UDP_FILTER").is_none() {
-        let i = nf_hooks::UDP_FILTER;
-        let hook = NF_HOOKS.get(usize::from(i)).and_then(|d| NfHookOps::<Pernet>::spec(d, i));
-        let hook = hook.ok_or("the spec has no udp_filter hook")?;
-        nf_unregister_net_hook(&mut net.write(), &hook).map_err(|_| "nf_unregister_net_hook(udp_filter)")?;
-    }
+    unless_udp_filter_asked(&mut net.write())?;
     let mut nic = probe_82576(&mut kernel, 0, HOST_MAC, &net, ModelOptions::default()).map_err(|_| "igb_probe")?;
     nic.adapter.igb_open(&mut kernel, 256, 256).map_err(|_| "igb_open")?;
     let ifindex = nic.adapter.ifindex;
@@ -475,18 +492,7 @@ fn igb_batch(rx: &mut IgbRx, n: usize) -> usize {
     let _ = NetSoftirqs::new(&rx.kernel).ksoftirqd_run_once(0);
     let mut net = rx.net.write();
     let mut cx = NetCx::new(&rx.kernel, &mut net, 0);
-    let mut delivered = 0;
-    loop {
-        let mut msgs: [MMsgHdr<'_>; BATCH] = rx.bufs.each_mut().map(|b| MMsgHdr::new(&mut b[..]));
-        let Ok(got) = sys_recvmmsg(&mut cx, rx.fd, &mut msgs, MSG_DONTWAIT) else { break };
-        for m in &msgs[..got] {
-            let want = rx.payloads.get(delivered).map(|p| &p[..]);
-            if matches!(m.name, Some(SockAddr::Inet(a)) if a == rx.peer) && m.buf.get(..m.msg_len) == want {
-                delivered += 1;
-            }
-        }
-    }
-    delivered
+    receive_all(&mut cx, rx.fd, &mut rx.bufs, &rx.payloads, rx.peer)
 }
 
 // ============================================================================
