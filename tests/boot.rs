@@ -33,7 +33,8 @@ fn a_clean_boot_runs_every_initcall_in_level_order_with_the_initcall_debug_trace
     }
     let log = k.log().join("\n");
     assert!(log.contains("calling  sock_init @ core\n"), "{log}");
-    let returned = k.log().iter().find(|l| l.starts_with("initcall sock_init returned")).expect("trace line");
+    let lines = k.log();
+    let returned = lines.iter().find(|l| l.starts_with("initcall sock_init returned")).expect("trace line");
     let words: Vec<&str> = returned.split(' ').collect();
     assert_eq!(&words[..4], ["initcall", "sock_init", "returned", "0"]);
     assert_eq!(&words[4..5], ["after"]);

@@ -97,7 +97,7 @@ fn boot_fills_the_tables_with_the_spec_entries() {
             ("ping", protos::PING_PROT, Entry::Spec(proto_ops::INET_SOCKRAW_OPS))
         ]
     );
-    let ptype = k.get::<dev::PtypeBaseState<Pernet>>().unwrap();
+    let ptype = k.get::<dev::PtypeBaseState<Pernet>>().unwrap().load();
     let ip: Vec<_> = ptype.handlers(0x0800).map(|p| p.entry).collect();
     assert_eq!(ip, [Entry::Spec(packet_types::IP_PACKET_TYPE)]);
     let arp: Vec<_> = ptype.handlers(0x0806).map(|p| p.func).collect();
@@ -203,13 +203,13 @@ fn several_handlers_of_one_type_each_get_the_packet_taps_first() {
         ORDER.lock().unwrap().push("second");
         NetRx::Success
     }
-    let mut k = boot();
+    let k = boot();
     const TYPE: u16 = 0x88B6;
     let first_pt = PacketType::<Pernet>::dynamic(TYPE, "first", first);
-    dev_add_pack(&mut k, first_pt.clone()).unwrap();
-    dev_add_pack(&mut k, PacketType::<Pernet>::dynamic(TYPE, "second", second)).unwrap();
-    dev_add_pack(&mut k, PacketType::<Pernet>::dynamic(ETH_P_ALL, "tap", tap)).unwrap();
-    assert_eq!(dev_add_pack(&mut k, first_pt.clone()), Err(Errno::EEXIST), "the same registration twice");
+    dev_add_pack(&k, first_pt.clone()).unwrap();
+    dev_add_pack(&k, PacketType::<Pernet>::dynamic(TYPE, "second", second)).unwrap();
+    dev_add_pack(&k, PacketType::<Pernet>::dynamic(ETH_P_ALL, "tap", tap)).unwrap();
+    assert_eq!(dev_add_pack(&k, first_pt.clone()), Err(Errno::EEXIST), "the same registration twice");
     // Same name, same handler: another registration (Linux: another struct).
     let dup = PacketType::<Pernet>::dynamic(TYPE, "first", first);
 
@@ -229,8 +229,8 @@ fn several_handlers_of_one_type_each_get_the_packet_taps_first() {
     assert_eq!(*ORDER.lock().unwrap(), ["tap", "second", "first"]);
 
     // dev_remove_pack finds the very struct that was added, not a lookalike.
-    assert_eq!(dev_remove_pack(&mut k, &dup), Err(Errno::ENOENT));
-    dev_remove_pack(&mut k, &first_pt).unwrap();
+    assert_eq!(dev_remove_pack(&k, &dup), Err(Errno::ENOENT));
+    dev_remove_pack(&k, &first_pt).unwrap();
     ORDER.lock().unwrap().clear();
     ext.netif_rx_frame(&frame);
     settle(&k, &[&net]).unwrap();

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use netgen_generated::pernet::Pernet;
-use netgen_runtime::dev::{netif_receive_frames, NetDevTables};
+use netgen_runtime::dev::{dev_add_pack, dev_remove_pack, netif_receive_frames, NetDevTables, PacketType};
 use netgen_runtime::inet::mib::{IpMib, Ipv4Mib, UdpMib};
 use netgen_runtime::inet::{inet_add_protocol, inet_del_protocol, NetProtocol};
 use netgen_runtime::init::BootOptions;
@@ -26,7 +26,7 @@ use netgen_runtime::skbuff::SkBuff;
 use netgen_runtime::sock::sk::{MSG_DONTWAIT, SOL_SOCKET, SO_RCVBUF};
 use netgen_runtime::socket::syscalls::{sys_bind, sys_close, sys_recvmmsg, sys_setsockopt, sys_socket, MMsgHdr};
 use netgen_runtime::socket::{PF_INET, SOCK_DGRAM, SOCK_NONBLOCK};
-use netgen_runtime::tables::{InetProtocolDesc, NetCx, NetRx, ProtoSpec, SockAddr};
+use netgen_runtime::tables::{InetProtocolDesc, NetCx, NetRx, PacketTypeDesc, ProtoSpec, SockAddr};
 use netgen_stack::frames::{self, Ipv4Header, Mac};
 
 const HOST_MAC: Mac = [0x02, 0, 0, 0, 0, 0x02];
@@ -43,6 +43,10 @@ const PER_BATCH: usize = 16;
 /// An IP protocol number the spec leaves free (experimental, RFC 3692),
 /// picked at compile time, so a spec edit claiming one cannot break this.
 const PROTO: u8 = if !InetProtocolDesc::claimed(<Pernet as ProtoSpec>::INET_PROTOCOLS, 254) { 254 } else { 253 };
+
+/// An ethertype the spec leaves free (IEEE 802's local experimental ones).
+const ETH_P_EXP: u16 =
+    if !PacketTypeDesc::claimed(<Pernet as ProtoSpec>::PACKET_TYPES, 0x88b5) { 0x88b5 } else { 0x88b6 };
 
 /// Set right after `inet_del_protocol` returned, cleared before the next
 /// `inet_add_protocol`.
@@ -64,6 +68,27 @@ fn exp_rcv(_cx: &mut NetCx<'_, Pernet>, _skb: SkBuff) -> NetRx {
     }
     if REMOVED.load(Ordering::SeqCst) {
         CALLS_AFTER_REMOVAL.fetch_add(1, Ordering::SeqCst);
+    }
+    NetRx::Success
+}
+
+/// `dev_remove_pack`'s counterparts of `REMOVED`, `CALLS` and
+/// `CALLS_AFTER_REMOVAL`.
+static PT_REMOVED: AtomicBool = AtomicBool::new(true);
+static PT_CALLS: AtomicU64 = AtomicU64::new(0);
+static PT_CALLS_AFTER_REMOVAL: AtomicU64 = AtomicU64::new(0);
+
+fn exp_pack_rcv(_cx: &mut NetCx<'_, Pernet>, _skb: SkBuff) -> NetRx {
+    PT_CALLS.fetch_add(1, Ordering::SeqCst);
+    if PT_REMOVED.load(Ordering::SeqCst) {
+        PT_CALLS_AFTER_REMOVAL.fetch_add(1, Ordering::SeqCst);
+        return NetRx::Success;
+    }
+    for _ in 0..2_000 {
+        std::hint::spin_loop();
+    }
+    if PT_REMOVED.load(Ordering::SeqCst) {
+        PT_CALLS_AFTER_REMOVAL.fetch_add(1, Ordering::SeqCst);
     }
     NetRx::Success
 }
@@ -96,6 +121,11 @@ fn two_receivers_and_a_registrar_share_one_namespace() {
         (ifindex, fd)
     };
     let exp_frame = frames::ipv4_frame(PEER_MAC, HOST_MAC, &Ipv4Header::new(PEER_IP, HOST_IP, PROTO), &[0; 8]);
+    let mut pack_frame = [0u8; 60];
+    pack_frame[..6].copy_from_slice(&HOST_MAC);
+    pack_frame[6..12].copy_from_slice(&PEER_MAC);
+    pack_frame[12..14].copy_from_slice(&ETH_P_EXP.to_be_bytes());
+    let pack_frame = &pack_frame;
     let received = Mutex::new(Vec::<[u8; 8]>::new());
     let receivers_done = AtomicU64::new(0);
     // Receivers start once the registrar is at work, so the two overlap.
@@ -120,6 +150,7 @@ fn two_receivers_and_a_registrar_share_one_namespace() {
                         skbs.push(SkBuff::from_frame(&f, ifindex));
                     }
                     skbs.push(SkBuff::from_frame(exp_frame, ifindex));
+                    skbs.push(SkBuff::from_frame(pack_frame, ifindex));
                     let mut guard = net.write();
                     let mut cx = NetCx::new(kernel, &mut guard, t);
                     netif_receive_frames(&mut cx, ifindex, &mut skbs);
@@ -141,6 +172,7 @@ fn two_receivers_and_a_registrar_share_one_namespace() {
         // The registrar: handler in and out, sockets made and closed,
         // until both receivers are done.
         let prot = NetProtocol::<Pernet>::dynamic("exp_protocol", exp_rcv, None);
+        let pack = PacketType::<Pernet>::dynamic(ETH_P_EXP, "exp_packet_type", exp_pack_rcv);
         while receivers_done.load(Ordering::SeqCst) < 2 {
             REMOVED.store(false, Ordering::SeqCst);
             inet_add_protocol(&kernel, prot.clone(), PROTO).expect("slot free");
@@ -148,6 +180,11 @@ fn two_receivers_and_a_registrar_share_one_namespace() {
             std::thread::yield_now();
             inet_del_protocol(&kernel, &prot, PROTO).expect("still ours");
             REMOVED.store(true, Ordering::SeqCst);
+            PT_REMOVED.store(false, Ordering::SeqCst);
+            dev_add_pack(&kernel, pack.clone()).expect("not registered yet");
+            std::thread::yield_now();
+            dev_remove_pack(&kernel, &pack).expect("registered");
+            PT_REMOVED.store(true, Ordering::SeqCst);
             registrations += 1;
             let mut guard = net.write();
             let mut cx = NetCx::new(&kernel, &mut guard, 0);
@@ -166,6 +203,7 @@ fn two_receivers_and_a_registrar_share_one_namespace() {
     assert_eq!(got.len(), total, "every datagram once, none lost or duplicated");
     assert_eq!(got, want);
     assert_eq!(CALLS_AFTER_REMOVAL.load(Ordering::SeqCst), 0, "the handler ran after inet_del_protocol returned");
+    assert_eq!(PT_CALLS_AFTER_REMOVAL.load(Ordering::SeqCst), 0, "the packet type ran after dev_remove_pack returned");
     assert!(registrations > 0 && sockets > 0, "the registrar ran ({registrations} registrations, {sockets} sockets)");
 
     let calls = CALLS.load(Ordering::SeqCst);
@@ -177,8 +215,12 @@ fn two_receivers_and_a_registrar_share_one_namespace() {
     assert_eq!(mib(IpMib::InDelivers), total as u64 + calls, "datagrams delivered plus the handler's frames");
     assert_eq!(mib(IpMib::InUnknownProtos), exp_frames - calls, "the handler's frames that found no handler");
     assert_eq!(mibs.get(UdpMib::InDatagrams), total as u64);
+    let pt_calls = PT_CALLS.load(Ordering::SeqCst);
+    let devs = guard.get::<NetDevTables>().expect("device tables");
+    let eth0 = devs.get_by_index(ifindex).expect("eth0");
+    assert_eq!(eth0.stats.rx_dropped, exp_frames - pt_calls, "the packet type's frames that found no handler");
     eprintln!(
-        "{total} datagrams delivered once each; handler called {calls} times of {exp_frames}, \
-         {registrations} registrations and {sockets} sockets meanwhile"
+        "{total} datagrams delivered once each; handler called {calls} times of {exp_frames}, packet type \
+         {pt_calls}; {registrations} registrations of each and {sockets} sockets meanwhile"
     );
 }

@@ -55,6 +55,7 @@ errnos! {
     ENOTTY = 25, "Not a typewriter";
     ENOSPC = 28, "No space left on device";
     EPIPE = 32, "Broken pipe";
+    EDEADLK = 35, "Resource deadlock would occur";
     ENOSYS = 38, "Function not implemented";
     ELOOP = 40, "Too many symbolic links encountered";
     ENONET = 64, "Machine is not on the network";

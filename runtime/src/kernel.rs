@@ -79,7 +79,9 @@ pub struct Kernel<S: KernelSpec> {
     /// User crates' states, by type: boot-time only (no packet or system
     /// call looks anything up here).
     ext: BTreeMap<TypeId, Ext>,
-    log: Vec<String>,
+    /// The kernel log: appended to from any context (`printk` takes
+    /// `&self`, as Linux's may be called with the tables in use).
+    log: std::sync::Mutex<Vec<String>>,
     /// Number of CPUs the per-CPU structures are built for.
     nr_cpus: usize,
 }
@@ -92,7 +94,12 @@ struct Ext {
 impl<S: KernelSpec> Kernel<S> {
     /// A kernel with nothing initialized, for `nr_cpus` CPUs (at least one).
     pub fn new(nr_cpus: usize) -> Kernel<S> {
-        Kernel { states: S::States::default(), ext: BTreeMap::new(), log: Vec::new(), nr_cpus: nr_cpus.max(1) }
+        Kernel {
+            states: S::States::default(),
+            ext: BTreeMap::new(),
+            log: std::sync::Mutex::new(Vec::new()),
+            nr_cpus: nr_cpus.max(1),
+        }
     }
 
     /// A kernel for `nr_cpus` CPUs on which `initcalls` have run in the given
@@ -194,13 +201,14 @@ impl<S: KernelSpec> Kernel<S> {
     }
 
     /// Appends a line to the kernel log, like `printk`.
-    pub fn printk(&mut self, line: impl Into<String>) {
-        self.log.push(line.into());
+    pub fn printk(&self, line: impl Into<String>) {
+        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(line.into());
     }
 
-    /// Everything logged so far, oldest first.
-    pub fn log(&self) -> &[String] {
-        &self.log
+    /// Everything logged so far, oldest first (a copy: the log may grow
+    /// meanwhile).
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 

@@ -10,7 +10,7 @@
 //!
 //! * primitives: [`errno`], [`kernel`] (the typed kernel states), [`init`]
 //!   (levels, plan, executor), [`netns`], [`skbuff`], [`checksum`],
-//!   [`slab`], [`page_pool`], [`softirq`], [`pci`], [`netpoll`], [`sysctl`], [`ethernet`];
+//!   [`slab`], [`page_pool`], [`rcu`], [`softirq`], [`pci`], [`netpoll`], [`sysctl`], [`ethernet`];
 //! * the contract, [`tables`]: [`tables::NetCx`], the entries
 //!   ([`tables::Entry`], [`tables::Handle`]), the descriptors and method
 //!   sets, and the dispatch trait [`tables::ProtoSpec`], all derived from
@@ -55,6 +55,7 @@ pub mod netpoll;
 pub mod packet;
 pub mod page_pool;
 pub mod pci;
+pub mod rcu;
 pub mod skbuff;
 pub mod slab;
 pub mod sock;

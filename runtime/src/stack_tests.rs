@@ -464,12 +464,12 @@ fn ip_b(_cx: &mut Cx<'_>, _skb: SkBuff) -> NetRx {
 
 #[test]
 fn dev_add_pack_delivers_taps_first_then_handlers_newest_first() {
-    let mut st = boot();
+    let st = boot();
     let a = PacketType::<TestSpec>::dynamic(ETH_P_IP, "ip_a", ip_a);
-    dev_add_pack(&mut st.k, a.clone()).unwrap();
-    dev_add_pack(&mut st.k, PacketType::<TestSpec>::dynamic(ETH_P_ALL, "tap", tap)).unwrap();
-    dev_add_pack(&mut st.k, PacketType::<TestSpec>::dynamic(ETH_P_IP, "ip_b", ip_b)).unwrap();
-    assert_eq!(dev_add_pack(&mut st.k, a), Err(Errno::EEXIST), "the same registration twice");
+    dev_add_pack(&st.k, a.clone()).unwrap();
+    dev_add_pack(&st.k, PacketType::<TestSpec>::dynamic(ETH_P_ALL, "tap", tap)).unwrap();
+    dev_add_pack(&st.k, PacketType::<TestSpec>::dynamic(ETH_P_IP, "ip_b", ip_b)).unwrap();
+    assert_eq!(dev_add_pack(&st.k, a), Err(Errno::EEXIST), "the same registration twice");
     let listing = dev::proc_net_ptype(&st.k, &st.ns.init_net().read()).unwrap();
     assert_eq!(
         listing,

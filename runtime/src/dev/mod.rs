@@ -44,7 +44,9 @@ pub use loopback::{loopback_net_exit, loopback_net_init, LoopbackDev};
 pub use netdevice::{
     dev_valid_name, inet_make_mask, InIfaddr, NetDevKind, NetDevStats, NetDevTables, NetDevice, RxQueue, TxQueue,
 };
-pub use ptype::{dev_add_pack, dev_remove_pack, PacketType, PtypeBaseState, PTYPE_HASH_MASK, PTYPE_HASH_SIZE};
+pub use ptype::{
+    dev_add_pack, dev_remove_pack, PacketType, PtypeBase, PtypeBaseState, PTYPE_HASH_MASK, PTYPE_HASH_SIZE,
+};
 pub use rx::{
     do_softirq, net_rx_action, netif_receive_frame, netif_receive_frames, netif_receive_skb, netif_receive_skb_list,
     netif_rx,
@@ -358,7 +360,7 @@ pub fn proc_net_ptype<S: DevSpec>(k: &Kernel<S>, net: &Net<S>) -> Result<String,
         return Err(Errno::ENOENT);
     }
     let mut out = String::from("Type Device      Function\n");
-    for pt in k.get::<PtypeBaseState<S>>()?.iter() {
+    for pt in k.get::<PtypeBaseState<S>>()?.load().iter() {
         let ty = if pt.type_ == ETH_P_ALL { "ALL ".to_string() } else { format!("{:04x}", pt.type_) };
         // Writing to a String cannot fail.
         let _ = writeln!(out, "{ty} {:<8} {}", "", pt.func);
@@ -469,14 +471,14 @@ mod tests {
 
     #[test]
     fn dev_add_pack_hashes_by_type() {
-        let mut k = booted(1);
-        dev_add_pack(&mut k, IP).unwrap();
-        dev_add_pack(&mut k, TAP).unwrap();
+        let k = booted(1);
+        dev_add_pack(&k, IP).unwrap();
+        dev_add_pack(&k, TAP).unwrap();
         let arp =
             PacketType { type_: ETH_P_ARP, name: "arp_packet_type", func: "arp_rcv", entry: Entry::Spec(0), ..IP };
-        dev_add_pack(&mut k, arp.clone()).unwrap();
-        assert_eq!(dev_add_pack(&mut k, IP), Err(Errno::EEXIST));
-        let p = k.get::<PtypeBaseState<T>>().unwrap();
+        dev_add_pack(&k, arp.clone()).unwrap();
+        assert_eq!(dev_add_pack(&k, IP), Err(Errno::EEXIST));
+        let p = k.get::<PtypeBaseState<T>>().unwrap().load();
         assert_eq!(p.ptype_all(), [TAP]);
         assert_eq!(p.bucket(usize::from(ETH_P_IP & 15)), [IP]);
         assert_eq!(p.bucket(6), [arp]);
@@ -485,19 +487,22 @@ mod tests {
         assert_eq!(ip_handlers, ["packet_rcv", "ip_rcv"]);
         // 0x0810 shares bucket 0 with IP but is not delivered to ip_rcv
         assert_eq!(p.handlers(0x0810).count(), 1);
+        // Removing while this thread reads the lists would wait for itself.
+        assert_eq!(dev_remove_pack(&k, &IP), Err(Errno::EDEADLK));
+        drop(p);
 
-        dev_remove_pack(&mut k, &IP).unwrap();
-        assert_eq!(dev_remove_pack(&mut k, &IP), Err(Errno::ENOENT));
+        dev_remove_pack(&k, &IP).unwrap();
+        assert_eq!(dev_remove_pack(&k, &IP), Err(Errno::ENOENT));
         assert_eq!(k.log().last().map(String::as_str), Some("dev_remove_pack: ip_packet_type not found"));
     }
 
     #[test]
     fn dev_add_pack_adds_at_head() {
-        let mut k = booted(1);
+        let k = booted(1);
         let ip2 = PacketType { name: "ip_packet_type2", entry: Entry::Spec(3), ..IP };
-        dev_add_pack(&mut k, IP).unwrap();
-        dev_add_pack(&mut k, ip2.clone()).unwrap();
-        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().bucket(0), [ip2, IP]);
+        dev_add_pack(&k, IP).unwrap();
+        dev_add_pack(&k, ip2.clone()).unwrap();
+        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().load().bucket(0), [ip2, IP]);
     }
 
     fn rcv(_: &mut crate::tables::NetCx<'_, T>, _: crate::skbuff::SkBuff) -> crate::tables::NetRx {
@@ -509,16 +514,16 @@ mod tests {
         // Linux's dev_remove_pack compares the struct packet_type pointer:
         // two run-time packet types of one name and handler are two
         // registrations, and removing one leaves the other.
-        let mut k = booted(1);
+        let k = booted(1);
         let a = PacketType::<T>::dynamic(0x88b5, "exp", rcv);
         let b = PacketType::<T>::dynamic(0x88b5, "exp", rcv);
-        dev_add_pack(&mut k, a.clone()).unwrap();
-        dev_add_pack(&mut k, b.clone()).unwrap();
-        assert_eq!(dev_add_pack(&mut k, a.clone()), Err(Errno::EEXIST), "the same registration twice");
-        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().handlers(0x88b5).count(), 2);
-        dev_remove_pack(&mut k, &a).unwrap();
-        assert_eq!(dev_remove_pack(&mut k, &a), Err(Errno::ENOENT), "a handle removes once");
-        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().bucket(usize::from(0x88b5_u16 & 15)), [b]);
+        dev_add_pack(&k, a.clone()).unwrap();
+        dev_add_pack(&k, b.clone()).unwrap();
+        assert_eq!(dev_add_pack(&k, a.clone()), Err(Errno::EEXIST), "the same registration twice");
+        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().load().handlers(0x88b5).count(), 2);
+        dev_remove_pack(&k, &a).unwrap();
+        assert_eq!(dev_remove_pack(&k, &a), Err(Errno::ENOENT), "a handle removes once");
+        assert_eq!(k.get::<PtypeBaseState<T>>().unwrap().load().bucket(usize::from(0x88b5_u16 & 15)), [b]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::DevSpec;
 use super::ETH_P_ALL;
 use crate::errno::Errno;
 use crate::kernel::Kernel;
+use crate::rcu::{self, Rcu, RcuRef};
 use crate::tables::{fn_name, Entry, PacketRcvFn, PacketTypeDesc, ProtoSpec};
 
 /// Buckets of `ptype_base`.
@@ -42,20 +43,68 @@ impl<S: DevSpec> PacketType<S> {
     }
 }
 
-/// `ptype_all` and `ptype_base[PTYPE_HASH_SIZE]` (resource `PtypeBase`).
+/// `ptype_all` and `ptype_base[PTYPE_HASH_SIZE]`, one version of them (see
+/// [`PtypeBaseState`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PtypeBaseState<S: ProtoSpec> {
+pub struct PtypeBase<S: ProtoSpec> {
     ptype_all: Vec<PacketType<S>>,
     ptype_base: [Vec<PacketType<S>>; PTYPE_HASH_SIZE],
 }
 
+impl<S: DevSpec> Default for PtypeBase<S> {
+    fn default() -> Self {
+        PtypeBase { ptype_all: Vec::new(), ptype_base: std::array::from_fn(|_| Vec::new()) }
+    }
+}
+
+/// The resource `PtypeBase`: [`PtypeBase`] under RCU's rules, as Linux
+/// walks `ptype_all` and `ptype_base` with `list_for_each_entry_rcu`
+/// ([`crate::rcu`]): a receive batch loads the lists once; `dev_add_pack`
+/// publishes a changed copy; `dev_remove_pack` then waits for every batch
+/// that could still call the removed handler (`synchronize_net()`, which
+/// Linux's `dev_remove_pack` runs). Whether `ptype_all` has a tap is also
+/// kept as a flag, so transmitting (`dev_queue_xmit_nit`) pays one load to
+/// learn there is none.
+#[derive(Debug)]
+pub struct PtypeBaseState<S: ProtoSpec> {
+    lists: Rcu<PtypeBase<S>>,
+    taps: std::sync::atomic::AtomicBool,
+}
+
 impl<S: DevSpec> Default for PtypeBaseState<S> {
     fn default() -> Self {
-        PtypeBaseState { ptype_all: Vec::new(), ptype_base: std::array::from_fn(|_| Vec::new()) }
+        PtypeBaseState { lists: Rcu::new(PtypeBase::default()), taps: Default::default() }
     }
 }
 
 impl<S: DevSpec> PtypeBaseState<S> {
+    /// The lists as they are now (`rcu_dereference`), for one batch.
+    #[inline]
+    pub fn load(&self) -> RcuRef<PtypeBase<S>> {
+        self.lists.load()
+    }
+
+    /// Whether `ptype_all` has a tap now.
+    #[inline]
+    pub fn has_taps(&self) -> bool {
+        self.taps.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Publishes `change` to the lists; the version it replaced.
+    fn update(
+        &self,
+        change: impl FnOnce(&mut PtypeBase<S>) -> Result<(), Errno>,
+    ) -> Result<std::sync::Arc<PtypeBase<S>>, Errno> {
+        let ((), old) = self.lists.update(|l| {
+            change(l)?;
+            self.taps.store(!l.ptype_all.is_empty(), std::sync::atomic::Ordering::Release);
+            Ok(())
+        })?;
+        Ok(old)
+    }
+}
+
+impl<S: DevSpec> PtypeBase<S> {
     /// Taps that see every packet, newest first.
     #[inline]
     pub fn ptype_all(&self) -> &[PacketType<S>] {
@@ -96,27 +145,46 @@ impl<S: DevSpec> PtypeBaseState<S> {
 /// `ptype_all` for `ETH_P_ALL`, else `ptype_base[type & 15]`. The same
 /// registration on the same list twice is `EEXIST` (Linux would corrupt
 /// the list); two packet types of the same name are two registrations.
-pub fn dev_add_pack<S: DevSpec>(k: &mut Kernel<S>, pt: PacketType<S>) -> Result<(), Errno> {
-    let head = k.get_mut::<PtypeBaseState<S>>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
-    if head.iter().any(|p| p.entry == pt.entry) {
-        return Err(Errno::EEXIST);
-    }
-    head.insert(0, pt);
+pub fn dev_add_pack<S: DevSpec>(k: &Kernel<S>, pt: PacketType<S>) -> Result<(), Errno> {
+    k.get::<PtypeBaseState<S>>()?.update(|l| {
+        let head = l.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
+        if head.iter().any(|p| p.entry == pt.entry) {
+            return Err(Errno::EEXIST);
+        }
+        head.insert(0, pt);
+        Ok(())
+    })?;
     Ok(())
 }
 
 /// `dev_remove_pack(pt)`: removes that registration (Linux compares the
 /// `struct packet_type` pointer; here its entry: the spec index or the
 /// handle). Linux warns "dev_remove_pack: %p not found" for an unknown
-/// one; here that is logged and `ENOENT`.
-pub fn dev_remove_pack<S: DevSpec>(k: &mut Kernel<S>, pt: &PacketType<S>) -> Result<(), Errno> {
-    let head = k.get_mut::<PtypeBaseState<S>>()?.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
-    if let Some(i) = head.iter().position(|p| p.entry == pt.entry) {
-        head.remove(i);
-        return Ok(());
+/// one; here that is logged and `ENOENT`. Then, as Linux's, it waits
+/// (`synchronize_net()`) until no receive batch can still call the
+/// handler: once it returns, the handler is neither running nor called.
+/// From inside a read-side section (a handler of the batch) it is
+/// `EDEADLK` and nothing is removed.
+pub fn dev_remove_pack<S: DevSpec>(k: &Kernel<S>, pt: &PacketType<S>) -> Result<(), Errno> {
+    // Waiting for readers from inside a read-side section would wait for
+    // itself: refused before anything changes.
+    if rcu::in_read_side() {
+        return Err(Errno::EDEADLK);
     }
-    k.printk(format!("dev_remove_pack: {} not found", pt.name));
-    Err(Errno::ENOENT)
+    let removed = k.get::<PtypeBaseState<S>>()?.update(|l| {
+        let head = l.head_mut(pt.type_).ok_or(Errno::EINVAL)?;
+        let i = head.iter().position(|p| p.entry == pt.entry).ok_or(Errno::ENOENT)?;
+        head.remove(i);
+        Ok(())
+    });
+    match removed {
+        Ok(old) => rcu::synchronize(old),
+        Err(Errno::ENOENT) => {
+            k.printk(format!("dev_remove_pack: {} not found", pt.name));
+            Err(Errno::ENOENT)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A receive handler of one namespace: `fn(cx, skb, af_packet_priv)`, handed

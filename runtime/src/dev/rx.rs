@@ -4,7 +4,7 @@
 //! ethertype).
 
 use super::netdevice::{NetDevTables, RxQueue};
-use super::ptype::{NetPacketHook, NetPtype, PacketType, PtypeBaseState, PTYPE_HASH_MASK};
+use super::ptype::{NetPacketHook, NetPtype, PacketType, PtypeBase, PtypeBaseState, PTYPE_HASH_MASK};
 use super::DevSpec;
 use super::{NETDEV_BUDGET, WEIGHT_P};
 use crate::ethernet::eth_type_trans;
@@ -173,7 +173,8 @@ pub(crate) fn count_drop<S: DevSpec>(
 #[inline]
 pub fn netif_receive_skb<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
     let Ok(ptype) = cx.kernel_state::<PtypeBaseState<S>>() else { return NetRx::Drop };
-    match receive_core(cx, ptype, skb) {
+    let ptype = ptype.load();
+    match receive_core(cx, &ptype, skb) {
         Ok((pt, skb)) => deliver_skb(cx, pt, skb),
         Err(outcome) => outcome,
     }
@@ -192,10 +193,13 @@ pub fn netif_receive_skb_list<S: DevSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<
         skbs.clear();
         return;
     };
+    // The lists once for the batch: a handler removed meanwhile waits for
+    // the batch (`dev_remove_pack`'s `synchronize_net()`).
+    let ptype = ptype.load();
     let mut run: Vec<SkBuff> = Vec::with_capacity(skbs.len());
     let mut run_pt: Option<&PacketType<S>> = None;
     for skb in skbs.drain(..) {
-        let Ok((pt, skb)) = receive_core(cx, ptype, skb) else { continue };
+        let Ok((pt, skb)) = receive_core(cx, &ptype, skb) else { continue };
         if !run_pt.is_some_and(|p| std::ptr::eq(p, pt)) {
             if let Some(p) = run_pt {
                 deliver_skb_list(cx, p, &mut run);
@@ -229,7 +233,7 @@ fn deliver_skb_list<S: DevSpec>(cx: &mut NetCx<'_, S>, pt: &PacketType<S>, run: 
 #[inline]
 fn receive_core<'k, S: DevSpec>(
     cx: &mut NetCx<'_, S>,
-    ptype: &'k PtypeBaseState<S>,
+    ptype: &'k PtypeBase<S>,
     mut skb: SkBuff,
 ) -> Result<(&'k PacketType<S>, SkBuff), NetRx> {
     let ifindex = skb.ifindex;

@@ -1,7 +1,7 @@
 //! The transmit path of net/core/dev.c: `dev_queue_xmit`.
 
 use super::netdevice::NetDevTables;
-use super::ptype::{NetPacketHook, NetPtype, PtypeBaseState};
+use super::ptype::{NetPacketHook, NetPtype, PtypeBase, PtypeBaseState};
 use super::DevSpec;
 use crate::errno::Errno;
 use crate::skbuff::{SkBuff, PACKET_OUTGOING};
@@ -17,9 +17,9 @@ use crate::tables::{Entry, NetCx};
 pub fn dev_queue_xmit<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<(), Errno> {
     let ifindex = skb.ifindex;
     let ptype = cx.kernel_state::<PtypeBaseState<S>>()?;
-    let taps = !ptype.ptype_all().is_empty() || cx.state::<NetPtype<S>>().is_ok_and(|n| !n.ptype_all().is_empty());
+    let taps = ptype.has_taps() || cx.state::<NetPtype<S>>().is_ok_and(|n| !n.ptype_all().is_empty());
     if taps {
-        dev_queue_xmit_nit(cx, ptype, &skb);
+        dev_queue_xmit_nit(cx, &ptype.load(), &skb);
     }
     let dev = cx.state_mut::<NetDevTables>()?.get_by_index_mut(ifindex).ok_or(Errno::ENODEV)?;
     if !dev.is_up() {
@@ -30,7 +30,7 @@ pub fn dev_queue_xmit<S: DevSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> Result<
 }
 
 /// `dev_queue_xmit_nit(skb, dev)`: outgoing frames to the taps.
-fn dev_queue_xmit_nit<S: DevSpec>(cx: &mut NetCx<'_, S>, ptype: &PtypeBaseState<S>, skb: &SkBuff) {
+fn dev_queue_xmit_nit<S: DevSpec>(cx: &mut NetCx<'_, S>, ptype: &PtypeBase<S>, skb: &SkBuff) {
     let mut out = skb.clone();
     out.pkt_type = PACKET_OUTGOING;
     out.reset_mac_header();

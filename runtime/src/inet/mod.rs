@@ -99,7 +99,7 @@ mod tests {
         inet_init::<T>(&mut k).unwrap();
         assert_eq!(k.get::<InetProtosState<T>>().unwrap().iter().count(), 0);
         assert!(k.get::<InetswState<T>>().unwrap().list(SOCK_STREAM).is_empty());
-        assert!(k.get::<PtypeBaseState<T>>().unwrap().iter().next().is_none());
+        assert!(k.get::<PtypeBaseState<T>>().unwrap().load().iter().next().is_none());
         assert_eq!(k.get::<ArpState>().unwrap().arp_tbl.id, "arp_cache");
         assert_eq!(k.get::<IpPacketTypeState>().unwrap().ip_dst_cache.name, "ip_dst_cache");
         assert!(k.has::<InetFamilyState>() && k.has::<InetProtoListState>());
@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(sw.lookup(5, 0).map(|(p, _)| p.name), Err(Errno::ESOCKTNOSUPPORT));
         assert_eq!(sw.lookup(99, 0).map(|(p, _)| p.name), Err(Errno::ESOCKTNOSUPPORT));
 
-        let ptype = k.get::<PtypeBaseState<T>>().unwrap();
+        let ptype = k.get::<PtypeBaseState<T>>().unwrap().load();
         assert_eq!(ptype.handlers(ETH_P_IP).map(|p| p.func).collect::<Vec<_>>(), ["ip_rcv"]);
         assert_eq!(ptype.handlers(ETH_P_ARP).map(|p| p.func).collect::<Vec<_>>(), ["arp_rcv"]);
     }

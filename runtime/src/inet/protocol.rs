@@ -4,6 +4,7 @@
 use super::InetSpec;
 use crate::errno::Errno;
 use crate::kernel::Kernel;
+use crate::rcu::{self, Rcu, RcuRef};
 use crate::skbuff::SkBuff;
 use crate::tables::{fn_name, Entry, EntryId, InetErrFn, InetProtocolDesc, InetRcvFn, NetCx, NetRx, ProtoSpec};
 
@@ -180,58 +181,27 @@ impl<S: ProtoSpec> InetProtos<S> {
 }
 
 /// The resource `InetProtos`: [`InetProtos`] read without a lock while
-/// it may change, as Linux reads `inet_protos` under RCU.
-///
-/// Receivers load the current table (`rcu_dereference`, an
-/// [`arc_swap::ArcSwap`] load: no lock, no shared counter written in the
-/// common case) and call through it. A registration copies the table,
-/// changes the copy and publishes it (`rcu_assign_pointer`, one at a time
-/// under `update`); a removal then waits until no receiver still holds
-/// the table it replaced (`synchronize_net()`, which Linux's callers of
+/// it may change, as Linux reads `inet_protos` under RCU
+/// ([`crate::rcu`]): receivers load the current table once per batch and
+/// call through it; a registration copies it, changes the copy and
+/// publishes it; a removal then waits until no receiver still holds the
+/// table it replaced (`synchronize_net()`, which Linux's callers of
 /// `inet_del_protocol` run before freeing the protocol), so once
 /// [`InetProtosState::del`] returns, the removed handler is not running
 /// and will not run.
-pub struct InetProtosState<S: ProtoSpec> {
-    table: arc_swap::ArcSwap<InetProtos<S>>,
-    /// Serialises writers (Linux: `cmpxchg` on one slot; here a whole
-    /// table is copied, so two writers must not publish over each other).
-    update: std::sync::Mutex<()>,
-}
-
-impl<S: ProtoSpec> std::fmt::Debug for InetProtosState<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("InetProtosState").field(&*self.table.load()).finish()
-    }
-}
-
-impl<S: ProtoSpec> PartialEq for InetProtosState<S> {
-    fn eq(&self, other: &Self) -> bool {
-        *self.table.load() == *other.table.load()
-    }
-}
-impl<S: ProtoSpec> Eq for InetProtosState<S> {}
-
-impl<S: ProtoSpec> Clone for InetProtosState<S> {
-    /// A second table with the same entries, changed independently.
-    fn clone(&self) -> Self {
-        InetProtosState {
-            table: arc_swap::ArcSwap::from_pointee((**self.table.load()).clone()),
-            update: Default::default(),
-        }
-    }
-}
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InetProtosState<S: ProtoSpec>(Rcu<InetProtos<S>>);
 
 impl<S: ProtoSpec> InetProtosState<S> {
     pub(crate) fn new() -> Self {
-        let empty = InetProtos { spec: [SPEC_EMPTY; MAX_INET_PROTOS], slots: InetSlots::new() };
-        InetProtosState { table: arc_swap::ArcSwap::from_pointee(empty), update: Default::default() }
+        InetProtosState(Rcu::new(InetProtos { spec: [SPEC_EMPTY; MAX_INET_PROTOS], slots: InetSlots::new() }))
     }
 
     /// The table as it is now (`rcu_dereference(inet_protos)`): what a
     /// reader keeps while it works, unchanged by registrations meanwhile.
     #[inline]
-    pub fn load(&self) -> arc_swap::Guard<std::sync::Arc<InetProtos<S>>> {
-        self.table.load()
+    pub fn load(&self) -> RcuRef<InetProtos<S>> {
+        self.0.load()
     }
 
     /// `inet_protos[protocol]` now.
@@ -244,18 +214,6 @@ impl<S: ProtoSpec> InetProtosState<S> {
         self.load().iter().map(|(n, p)| (n, p.clone())).collect::<Vec<_>>().into_iter()
     }
 
-    /// Copies the table, lets `change` edit the copy and publishes it if
-    /// `change` succeeded; the table it replaced.
-    fn publish(
-        &self,
-        change: impl FnOnce(&mut InetProtos<S>) -> Result<(), Errno>,
-    ) -> Result<std::sync::Arc<InetProtos<S>>, Errno> {
-        let _writer = self.update.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut next = (**self.table.load()).clone();
-        change(&mut next)?;
-        Ok(self.table.swap(std::sync::Arc::new(next)))
-    }
-
     /// `cmpxchg(&inet_protos[protocol], NULL, prot)`: `EBUSY` if the slot
     /// is taken (Linux returns -1).
     pub fn add(&self, prot: NetProtocol<S>, protocol: u8) -> Result<(), Errno> {
@@ -265,7 +223,7 @@ impl<S: ProtoSpec> InetProtosState<S> {
             }
             _ => SPEC_IN_SLOT,
         };
-        self.publish(|t| {
+        self.0.update(|t| {
             t.slots.add(prot, protocol)?;
             t.spec[usize::from(protocol)] = byte;
             Ok(())
@@ -278,16 +236,19 @@ impl<S: ProtoSpec> InetProtosState<S> {
     /// else `EBUSY` (Linux's -1); then waits until every receiver that
     /// could still see the entry is done with it. As with Linux's
     /// `synchronize_net()`, the caller must not itself be inside a
-    /// read-side section: a handler removing a protocol from the batch it
-    /// is called in would wait for itself.
+    /// read-side section (a handler removing a protocol from the batch it
+    /// is called in would wait for itself): that is `EDEADLK`, and nothing
+    /// is removed.
     pub fn del(&self, protocol: u8, is_entry: impl FnOnce(&NetProtocol<S>) -> bool) -> Result<(), Errno> {
-        let old = self.publish(|t| {
+        if rcu::in_read_side() {
+            return Err(Errno::EDEADLK);
+        }
+        let ((), old) = self.0.update(|t| {
             t.slots.del(protocol, is_entry)?;
             t.spec[usize::from(protocol)] = SPEC_EMPTY;
             Ok(())
         })?;
-        synchronize_net(old);
-        Ok(())
+        rcu::synchronize(old)
     }
 }
 
@@ -303,26 +264,6 @@ fn deliver_slot<S: ProtoSpec>(
         Some(Entry::Spec(i)) => Ok(S::inet_protocol_rcv(i, cx, skb)),
         Some(Entry::Fn(f, _)) => Ok(f(cx, skb)),
         None => Err(skb),
-    }
-}
-
-/// `synchronize_net()` for a table [`InetProtosState::publish`] replaced:
-/// returns once no reader holds `old` any more. A reader's load either
-/// took the table before the swap (and holds a counted reference to it:
-/// `ArcSwap`'s writer converts every reader's uncounted borrow of the
-/// value it replaces into a counted one) or sees the new table. Readers
-/// hold a table for one packet, so the wait is short; it yields the core
-/// meanwhile.
-fn synchronize_net<T>(old: std::sync::Arc<T>) {
-    let mut old = old;
-    loop {
-        match std::sync::Arc::try_unwrap(old) {
-            Ok(_) => return,
-            Err(still) => {
-                old = still;
-                std::thread::yield_now();
-            }
-        }
     }
 }
 

@@ -57,7 +57,7 @@ fn every_initcall_succeeds_in_spec_order() {
     assert!(reg.family(PF_INET).is_none() && reg.family(PF_PACKET).is_none());
     assert!(!k.log().iter().any(|l| l.starts_with("NET: Registered")));
 
-    let ptype = k.get::<PtypeBaseState<T>>().unwrap();
+    let ptype = k.get::<PtypeBaseState<T>>().unwrap().load();
     assert_eq!(ptype.handlers(ETH_P_IP).count(), 0);
     assert_eq!(ptype.handlers(ETH_P_ARP).count(), 0);
     assert!(ptype.ptype_all().is_empty());
