@@ -4,7 +4,8 @@
 //! adds the IPv4 GRO/GSO offloads.
 //!
 //! * [`af_inet`]: `inet_create` and the `inet_*_ops` socket calls.
-//! * [`ip_input`], [`ip_output`], [`route`]: the IP layer.
+//! * [`ip_input`], [`ip_fragment`] (reassembly), [`ip_output`], [`route`]:
+//!   the IP layer.
 //! * [`icmp`], [`udp`], [`raw`], [`ping`], [`tcp`], [`igmp`]: protocols;
 //!   [`datagram`]: `ip4_datagram_connect`.
 //! * [`arp`]: ARP and the neighbour table.
@@ -17,6 +18,7 @@ pub mod datagram;
 pub mod hdr;
 pub mod icmp;
 pub mod igmp;
+pub mod ip_fragment;
 pub mod ip_input;
 pub mod ip_output;
 pub mod ip_sockglue;
@@ -43,6 +45,7 @@ crate::tables::spec_needs! {
         + NetState<NeighTable>
         + NetState<mib::Ipv4Mib>
         + NetState<netns_ipv4::Ipv4Net>
+        + NetState<ip_fragment::Ipv4Frags>
         + crate::kernel::HasState<InetProtoListState>
         + crate::kernel::HasState<InetFamilyState>
         + crate::kernel::HasState<InetProtosState<Self>>

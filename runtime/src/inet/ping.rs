@@ -8,7 +8,7 @@
 use super::af_inet::{inet_bind_port, sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::datagram::ip4_recv_datagram;
 use super::hdr::{icmp_out_count, icmp_set_csum, icmp_sk_err, Iphdr, ICMP_ECHO, ICMP_HLEN};
-use super::ip_output::{ip_build_and_send, IpParams};
+use super::ip_output::{ip_build_and_send, ip_route_mtu, ip_sk_df, IpParams, IPV4_HLEN};
 use super::mib::ExtMib;
 use super::netns_ipv4::Ipv4Net;
 use super::route::ip_route_output_dgram;
@@ -167,7 +167,10 @@ pub fn ping_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) {
 /// 0, `EMSGSIZE` above 65535). The destination is `to` (`AF_INET`, else
 /// `EAFNOSUPPORT`) or the connected peer (`EDESTADDRREQ`). The kernel
 /// sets the identifier to the socket's and computes the checksum; the
-/// request is counted (`OutMsgs`, `OutEchos`). Same errors as UDP for
+/// request is counted (`OutMsgs`, `OutEchos`). `DF` and `EMSGSIZE` follow
+/// `IP_MTU_DISCOVER` as for UDP ([`ip_sk_df`]: by default `DF` on a
+/// request that fits the MTU, a larger one fragmented, as Linux's
+/// `ip_append_data` does for ping sockets). Same errors as UDP for
 /// routing, shutdown and pending errors.
 pub fn ping_v4_sendmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
@@ -200,14 +203,15 @@ pub fn ping_v4_sendmsg<S: InetSpec>(
     if s.shutdown & SEND_SHUTDOWN != 0 {
         return Err(Errno::EPIPE);
     }
-    let (saddr, oif, bcast_ok, ttl, ident) = (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.num);
+    let (saddr, oif, bcast_ok, ttl, ident, pmtudisc) = (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.num, s.pmtudisc);
     let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
+    let df = ip_sk_df(pmtudisc, IPV4_HLEN + msg.len(), ip_route_mtu(cx, &rt)?)?;
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
     let m = skb.data_mut();
     m[4..6].copy_from_slice(&ident.to_be_bytes());
     icmp_set_csum(m);
     icmp_out_count(cx, ICMP_ECHO);
-    let p = IpParams { saddr: rt.saddr, daddr, protocol: IPPROTO_ICMP, ttl, tos: 0, df: false };
+    let p = IpParams { saddr: rt.saddr, daddr, protocol: IPPROTO_ICMP, ttl, tos: 0, df };
     ip_build_and_send(cx, skb, &rt, p)?;
     Ok(msg.len())
 }

@@ -5,7 +5,8 @@
 //!
 //! Checksums are verified as the datagram arrives (Linux defers it to
 //! `recvmsg`; the counters are the same). Datagrams larger than the
-//! device MTU are refused with `EMSGSIZE` (no fragmentation).
+//! device MTU are fragmented by IP, or refused with `EMSGSIZE` when the
+//! socket's `IP_MTU_DISCOVER` forbids it (`udp_sendmsg`).
 
 use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -13,7 +14,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use super::af_inet::{sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::hdr::{icmp_sk_err, Iphdr, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH};
 use super::icmp::icmp_send;
-use super::ip_output::{ip_build_and_send, IpParams, IPV4_HLEN};
+use super::ip_output::{ip_build_and_send, ip_route_mtu, ip_sk_df, IpParams, IPV4_HLEN};
 use super::mib::{IcmpMib, UdpMib};
 use super::netns_ipv4::Ipv4Net;
 use super::route::ip_route_output_dgram;
@@ -348,7 +349,9 @@ pub fn udp_poll<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno
 /// `udp_sendmsg(sk, msg, len)`: the destination is `to` (`AF_INET`, or
 /// `AF_UNSPEC` read as `AF_INET` like Linux; port 0 is `EINVAL`) or the
 /// connected peer (`EDESTADDRREQ` if none). Errors: `EMSGSIZE` above
-/// 65507 bytes or the device MTU, `EOPNOTSUPP` for `MSG_OOB`, a pending
+/// 65507 bytes, or above the device MTU with `IP_MTU_DISCOVER` at
+/// `IP_PMTUDISC_DO` or above ([`ip_sk_df`]; the default, `WANT`, sets `DF`
+/// on datagrams that fit and fragments the others), `EOPNOTSUPP` for `MSG_OOB`, a pending
 /// `sk_err` (reported once), `EPIPE` after `shutdown(SHUT_WR)`,
 /// `ENETUNREACH` (`OutNoRoutes`), `EACCES` for a broadcast without
 /// `SO_BROADCAST`. The datagram gets its header and checksum and goes to
@@ -388,8 +391,10 @@ pub fn udp_sendmsg<S: InetSpec>(
     if s.shutdown & SEND_SHUTDOWN != 0 {
         return Err(Errno::EPIPE);
     }
-    let (saddr, sport, oif, bcast_ok, ttl, recverr) = (s.saddr, s.sport, s.bound_dev_if, s.broadcast, s.ttl, s.recverr);
+    let (saddr, sport, oif, bcast_ok, ttl, recverr, pmtudisc) =
+        (s.saddr, s.sport, s.bound_dev_if, s.broadcast, s.ttl, s.recverr, s.pmtudisc);
     let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
+    let df = ip_sk_df(pmtudisc, IPV4_HLEN + UDP_HLEN + msg.len(), ip_route_mtu(cx, &rt)?)?;
     let saddr = rt.saddr;
     let ulen = UDP_HLEN + msg.len();
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
@@ -405,7 +410,7 @@ pub fn udp_sendmsg<S: InetSpec>(
     if let Some(f) = skb.data_mut().get_mut(6..8) {
         f.copy_from_slice(&c.to_be_bytes());
     }
-    let p = IpParams { saddr, daddr, protocol: IPPROTO_UDP, ttl, tos: 0, df: true };
+    let p = IpParams { saddr, daddr, protocol: IPPROTO_UDP, ttl, tos: 0, df };
     match ip_build_and_send(cx, skb, &rt, p) {
         Ok(()) => {
             cx.mib_inc(UdpMib::OutDatagrams);
