@@ -486,10 +486,7 @@ fn udp_datagrams_are_fragmented_and_reassembled_by_the_peer() {
 
 /// The frames a host sends on its external device, parsed.
 fn sent_ip(ext: &ExternalDev) -> Vec<(Ipv4Header, Vec<u8>)> {
-    ext.drain_tx()
-        .iter()
-        .filter_map(|f| frames::parse_ipv4_frame(f).map(|(h, p)| (h, p.to_vec())))
-        .collect()
+    ext.drain_tx().iter().filter_map(|f| frames::parse_ipv4_frame(f).map(|(h, p)| (h, p.to_vec()))).collect()
 }
 
 /// `IP_MTU_DISCOVER` (`__ip_append_data`, `__ip_make_skb`): the default

@@ -157,7 +157,11 @@ fn seeds_with_ends() -> Vec<(Vec<u8>, &'static str, &'static str)> {
             "taken",
             "first fragment (queued)",
         ),
-        (frames::ipv4_frame(MAC_A, MAC_B, &ip(17).with_frag(false, true, 4).with_id(2), b"tiny"), "dropped", "tiny fragment"),
+        (
+            frames::ipv4_frame(MAC_A, MAC_B, &ip(17).with_frag(false, true, 4).with_id(2), b"tiny"),
+            "dropped",
+            "tiny fragment",
+        ),
     ]
 }
 
