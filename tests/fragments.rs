@@ -572,3 +572,89 @@ fn ping_sockets_send_with_df() {
     })
     .unwrap();
 }
+
+/// An ICMP fragmentation needed from A with next-hop MTU `mtu`, quoting
+/// the first 28 bytes of `sent` (an IPv4 packet B sent).
+fn frag_needed(sent: &[u8], mtu: u16) -> Vec<u8> {
+    let mut m = vec![3, 4, 0, 0, 0, 0];
+    m.extend_from_slice(&mtu.to_be_bytes());
+    m.extend_from_slice(&sent[..28]);
+    let c = frames::internet_checksum(&m);
+    m[2..4].copy_from_slice(&c.to_be_bytes());
+    frames::ipv4_frame(MAC_A, MAC_B, &Ipv4Header::new(IP_A, IP_B, 1), &m)
+}
+
+/// Path MTU discovery (`icmp_unreach` → `udp_err` →
+/// `ipv4_sk_update_pmtu` → `__ip_rt_update_pmtu`): a fragmentation needed
+/// quoting a datagram the socket sent lowers the MTU of the route to its
+/// destination: later datagrams are fragmented to it (or refused by an
+/// `IP_PMTUDISC_DO` socket); a larger MTU never raises it; below
+/// `ip_rt_min_pmtu` (552) it is 552 and locked (no `DF`); it expires after
+/// `ip_rt_mtu_expires` (10 min); `ip_no_pmtu_disc` 2 ignores the message.
+/// A raw `IP_HDRINCL` datagram with `DF` above the path MTU (but within
+/// the device's) reaches `ip_fragment`: `FragFails`, `EMSGSIZE`.
+#[test]
+fn path_mtu_is_learned_from_fragmentation_needed() {
+    let mut h = Host::new();
+    let to_a = sa(IP_A, 9);
+    let fd = h.fd;
+    let sent = h.cx(|cx| {
+        sys_sendto(cx, fd, &[1; 1400], Some(&to_a), 0).unwrap();
+        sent_ip(&h.ext)
+    });
+    assert_eq!((sent.len(), sent[0].0.frag_off), (1, IP_DF));
+    let mut quoted = sent[0].0.to_bytes(sent[0].1.len()).to_vec();
+    quoted.extend_from_slice(&sent[0].1);
+    h.ext.netif_rx_frame(&frag_needed(&quoted, 1000));
+    settle(&h.k, &[&h.net]).unwrap();
+    h.fed += 1;
+    h.accounted();
+    let sizes = |h: &Host, n: usize| {
+        h.cx(|cx| sys_sendto(cx, fd, &vec![2; n], Some(&to_a), 0).unwrap());
+        sent_ip(&h.ext).iter().map(|(ip, p)| (20 + p.len(), ip.frag_off & (IP_DF | IP_MF))).collect::<Vec<_>>()
+    };
+    assert_eq!(sizes(&h, 1400), [(996, IP_MF), (20 + 1408 - 976, 0)], "fragmented to 1000");
+    assert_eq!(sizes(&h, 900), [(928, IP_DF)], "fits: DF");
+    h.cx(|cx| {
+        let do_ = i32::from(IP_PMTUDISC_DO).to_ne_bytes();
+        let s = sys_socket(cx, PF_INET, SOCK_DGRAM, 0).unwrap();
+        sys_setsockopt(cx, s, SOL_IP, IP_MTU_DISCOVER, &do_).unwrap();
+        assert_eq!(sys_sendto(cx, s, &[3; 1000], Some(&to_a), 0), Err(Errno::EMSGSIZE));
+        assert_eq!(sys_sendto(cx, s, &[3; 972], Some(&to_a), 0), Ok(972));
+        // IP_PMTUDISC_PROBE sizes against the device, not the path.
+        let probe = i32::from(IP_PMTUDISC_PROBE).to_ne_bytes();
+        sys_setsockopt(cx, s, SOL_IP, IP_MTU_DISCOVER, &probe).unwrap();
+        assert_eq!(sys_sendto(cx, s, &[3; 1400], Some(&to_a), 0), Ok(1400));
+        h.ext.drain_tx();
+        // IP_HDRINCL with DF above the path MTU: ip_fragment refuses it.
+        let raw = sys_socket(cx, PF_INET, 3, 255).unwrap();
+        let mut d = Ipv4Header::new(IP_B, IP_A, 17).to_bytes(1180).to_vec();
+        d.extend_from_slice(&[4; 1180]);
+        assert_eq!(sys_sendto(cx, raw, &d, Some(&to_a), 0), Err(Errno::EMSGSIZE));
+        assert_eq!(mib(cx, IpMib::FragFails), 1);
+        let mut big = Ipv4Header::new(IP_B, IP_A, 17).to_bytes(1581).to_vec();
+        big.extend_from_slice(&[4; 1581]);
+        assert_eq!(sys_sendto(cx, raw, &big, Some(&to_a), 0), Err(Errno::EMSGSIZE), "above the device MTU");
+        assert_eq!(mib(cx, IpMib::FragFails), 1, "raw_send_hdrinc, before ip_fragment");
+    });
+    assert!(h.ext.drain_tx().is_empty());
+    // A larger MTU does not raise it.
+    h.ext.netif_rx_frame(&frag_needed(&quoted, 1400));
+    settle(&h.k, &[&h.net]).unwrap();
+    assert_eq!(sizes(&h, 1400).len(), 2);
+    // Below ip_rt_min_pmtu: 552, locked, so no DF even on what fits.
+    h.ext.netif_rx_frame(&frag_needed(&quoted, 300));
+    settle(&h.k, &[&h.net]).unwrap();
+    assert_eq!(sizes(&h, 500), [(528, 0)]);
+    assert_eq!(sizes(&h, 600).len(), 2, "fragmented to 552");
+    // Expired after 10 minutes: the device's MTU again.
+    h.cx(|cx| cx.state_mut::<NeighTable>().unwrap().clock.advance(Duration::from_secs(601)));
+    assert_eq!(sizes(&h, 1400), [(1428, IP_DF)]);
+    // ip_no_pmtu_disc 2: fragmentation needed is ignored.
+    h.cx(|cx| cx.state_mut::<Ipv4Net>().unwrap().sysctl_ip_no_pmtu_disc = 2);
+    h.ext.netif_rx_frame(&frag_needed(&quoted, 1000));
+    settle(&h.k, &[&h.net]).unwrap();
+    assert_eq!(sizes(&h, 1400), [(1428, IP_DF)]);
+    h.fed += 3;
+    h.accounted();
+}

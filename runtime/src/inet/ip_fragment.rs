@@ -37,12 +37,11 @@ use std::collections::BTreeMap;
 use std::mem::size_of;
 use std::time::{Duration, Instant};
 
-use super::arp::NeighTable;
 use super::hdr::{Iphdr, ICMP_TIME_EXCEEDED};
 use super::icmp::icmp_send;
 use super::ip_output::{IP_DF, IP_MAX_MTU, IP_MF, IP_OFFSET};
 use super::mib::IpMib;
-use super::InetSpec;
+use super::{jiffies, InetSpec};
 use crate::checksum::ip_fast_csum;
 use crate::dev::ETH_P_IP;
 use crate::errno::Errno;
@@ -295,11 +294,6 @@ impl Ipv4Frags {
     }
 }
 
-/// The namespace's `jiffies`: its neighbour table's clock.
-fn jiffies<S: InetSpec>(cx: &NetCx<'_, S>) -> Instant {
-    cx.state::<NeighTable>().map_or_else(|_| Instant::now(), |t| t.clock.now())
-}
-
 /// `ip_expire(t)` for every queue whose timer has fired by the
 /// namespace's clock: `ReasmFails` and `ReasmTimeout`, and, if the first
 /// fragment had come, an ICMP time exceeded (`ICMP_EXC_FRAGTIME`) quoting
@@ -504,6 +498,7 @@ fn ip_frag_reasm(q: &Ipq, last: (i32, u8, u8)) -> Option<(SkBuff, Iphdr)> {
 /// `Ok` with the reassembled datagram and its header (`ReasmOKs`), or
 /// `Err` with what `ip_local_deliver` returns: `NetRx::Success` for a
 /// queued fragment, `NetRx::Drop` for a refused one.
+#[inline(never)] // keeps ip_local_deliver's inlined body small
 pub fn ip_defrag<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, iph: &Iphdr) -> Result<(SkBuff, Iphdr), NetRx> {
     cx.mib_inc(IpMib::ReasmReqds);
     ip_frag_timers(cx);

@@ -9,7 +9,7 @@ use super::arp::neigh_output;
 use super::hdr::Iphdr;
 use super::mib::IpMib;
 use super::netns_ipv4::Ipv4Net;
-use super::route::{Route, RouteKind};
+use super::route::{ipv4_mtu, Route, RouteKind};
 use super::InetSpec;
 use crate::checksum::ip_fast_csum;
 use crate::dev::{dev_queue_xmit, NetDevTables, ETH_P_IP, IFF_LOOPBACK};
@@ -52,13 +52,33 @@ pub struct IpParams {
     pub tos: u8,
     /// Set `IP_DF` ([`ip_sk_df`]).
     pub df: bool,
+    /// Fragment to the path MTU, not the device's (`ip_sk_use_pmtu`: the
+    /// socket's `IP_MTU_DISCOVER` below `IP_PMTUDISC_PROBE`).
+    pub use_pmtu: bool,
 }
 
-/// `dst_mtu(&rt->dst)`: the MTU of the route's device (there is no path
-/// MTU cache yet). `ENODEV` if the device is gone.
-pub fn ip_route_mtu<S: InetSpec>(cx: &NetCx<'_, S>, rt: &Route) -> Result<usize, Errno> {
-    let dev = cx.state::<NetDevTables>()?.get_by_index(rt.ifindex).ok_or(Errno::ENODEV)?;
-    Ok(dev.mtu as usize)
+/// `ip_sk_use_pmtu(sk)`: sockets below `IP_PMTUDISC_PROBE` follow the
+/// path MTU; `PROBE`, `INTERFACE` and `OMIT` the device's.
+#[inline]
+pub fn ip_sk_use_pmtu(pmtudisc: u8) -> bool {
+    pmtudisc < IP_PMTUDISC_PROBE
+}
+
+/// The MTU a socket's datagram to `daddr` on `rt` is sized against
+/// (`__ip_append_data`'s `fragsize`): the path MTU ([`ipv4_mtu`]) if
+/// [`ip_sk_use_pmtu`], else the device's; and whether the path MTU is
+/// locked. `ENODEV` if the device is gone.
+pub fn ip_sk_mtu<S: InetSpec>(cx: &NetCx<'_, S>, rt: &Route, daddr: u32, pmtudisc: u8) -> Result<(usize, bool), Errno> {
+    if ip_sk_use_pmtu(pmtudisc) {
+        return ipv4_mtu(cx, rt, daddr);
+    }
+    Ok((ip_dev_mtu(cx, rt)?, false))
+}
+
+/// `rt->dst.dev->mtu`: the MTU of the route's device. `ENODEV` if it is
+/// gone.
+pub fn ip_dev_mtu<S: InetSpec>(cx: &NetCx<'_, S>, rt: &Route) -> Result<usize, Errno> {
+    Ok(cx.state::<NetDevTables>()?.get_by_index(rt.ifindex).ok_or(Errno::ENODEV)?.mtu as usize)
 }
 
 /// Whether a datagram of `tot_len` bytes (IP header included) from a
@@ -66,14 +86,15 @@ pub fn ip_route_mtu<S: InetSpec>(cx: &NetCx<'_, S>, rt: &Route) -> Result<usize,
 /// MTU `mtu`: `__ip_append_data`'s check, `EMSGSIZE` above the MTU unless
 /// the socket lets it be fragmented (`ip_sk_ignore_df`: below
 /// `IP_PMTUDISC_DO`, or `IP_PMTUDISC_OMIT`), then `__ip_make_skb`'s rule:
-/// `DF` for `DO` and `PROBE`, and for `WANT` when it fits
-/// (`ip_dont_fragment`; no route has a locked MTU here).
-pub fn ip_sk_df(pmtudisc: u8, tot_len: usize, mtu: usize) -> Result<bool, Errno> {
+/// `DF` for `DO` and `PROBE`, and for `WANT` when it fits and the path
+/// MTU is not `locked` (`ip_dont_fragment`).
+pub fn ip_sk_df(pmtudisc: u8, tot_len: usize, mtu: usize, locked: bool) -> Result<bool, Errno> {
     let ignore_df = pmtudisc < IP_PMTUDISC_DO || pmtudisc == IP_PMTUDISC_OMIT;
     if tot_len > mtu && !ignore_df {
         return Err(Errno::EMSGSIZE);
     }
-    Ok(matches!(pmtudisc, IP_PMTUDISC_DO | IP_PMTUDISC_PROBE) || (tot_len <= mtu && pmtudisc == IP_PMTUDISC_WANT))
+    Ok(matches!(pmtudisc, IP_PMTUDISC_DO | IP_PMTUDISC_PROBE)
+        || (tot_len <= mtu && pmtudisc == IP_PMTUDISC_WANT && !locked))
 }
 
 /// `ip_select_ident`: the next identification of the namespace
@@ -120,7 +141,7 @@ pub fn ip_build_and_send<S: InetSpec>(
         h[10..12].copy_from_slice(&c.to_be_bytes());
     }
     skb.reset_network_header();
-    ip_local_out(cx, skb, rt)
+    ip_local_out(cx, skb, rt, p.use_pmtu)
 }
 
 /// `NF_HOOK(NFPROTO_IPV4, hook, ..)` on a locally generated datagram: with
@@ -169,8 +190,9 @@ fn nf_hook_out_slow<S: InetSpec>(
 /// (and the broadcast/multicast ones), runs the hooks at
 /// `NF_INET_POST_ROUTING` (`ip_output`), and sends it
 /// ([`ip_finish_output2`]), in fragments if it is larger than the device
-/// MTU (`ip_finish_output` → [`ip_fragment`]).
-pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, rt: &Route) -> Result<(), Errno> {
+/// MTU (`ip_finish_output` → [`ip_fragment`]): the path MTU to its
+/// destination if `use_pmtu`, else the device's (`ip_skb_dst_mtu`).
+pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, rt: &Route, use_pmtu: bool) -> Result<(), Errno> {
     let nf = nf_hooks_needed(cx);
     let skb = match nf_hook_out(cx, nf, NfInetHook::LocalOut, skb, rt.ifindex) {
         Ok(skb) => skb,
@@ -196,10 +218,18 @@ pub fn ip_local_out<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, rt: &Route)
         Ok(skb) => skb,
         Err(sent) => return sent,
     };
-    let (mtu, mac, loopback) = {
+    let (mut mtu, mac, loopback) = {
         let dev = cx.state::<NetDevTables>()?.get_by_index(rt.ifindex).ok_or(Errno::ENODEV)?;
         (dev.mtu as usize, dev.dev_addr, dev.flags & IFF_LOOPBACK != 0)
     };
+    if use_pmtu && !loopback {
+        if let Some(d) = skb.data().get(16..20) {
+            let daddr = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+            if cx.state::<Ipv4Net>().is_ok_and(|n| !n.rt_pmtu.is_empty()) {
+                mtu = ipv4_mtu(cx, rt, daddr)?.0;
+            }
+        }
+    }
     let out = L2Out { rt, mac, loopback };
     if skb.len() > mtu {
         return ip_fragment(cx, skb, mtu, &out);
@@ -219,6 +249,7 @@ struct L2Out<'r> {
 /// sends: through `lo` for a local route, to the broadcast or multicast
 /// MAC address, else through the neighbour (ARP) to `nexthop`. A transmit
 /// failure is counted in `OutDiscards`.
+#[inline(always)] // ip_local_out's tail, as before fragmentation existed
 fn ip_finish_output2<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, out: &L2Out<'_>) -> Result<(), Errno> {
     let (rt, mac) = (out.rt, out.mac);
     skb.protocol = ETH_P_IP;
@@ -252,6 +283,7 @@ fn ip_finish_output2<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, out: &
 /// with `DF` set is `FragFails` and `EMSGSIZE` (Linux also sends the
 /// source an ICMP fragmentation needed; the source is this host, which
 /// keeps no path MTU yet, so none is sent); otherwise `ip_do_fragment`.
+#[inline(never)] // off the path of datagrams that fit
 fn ip_fragment<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff, mtu: usize, out: &L2Out<'_>) -> Result<(), Errno> {
     match Iphdr::parse(skb.data()) {
         Some(iph) if iph.frag_off & IP_DF == 0 && iph.ihl >= IPV4_HLEN && iph.ihl <= skb.len() => {

@@ -32,7 +32,14 @@ pub mod route;
 pub mod tcp;
 pub mod udp;
 
-use crate::tables::NetState;
+use crate::tables::{NetCx, NetState};
+
+/// The namespace's `jiffies`: its neighbour table's [`arp::NeighClock`],
+/// which tests freeze and advance. Fragment queues (`ipfrag_time`) and
+/// path MTU exceptions (`ip_rt_mtu_expires`) are timed on it too.
+pub fn jiffies<S: InetSpec>(cx: &NetCx<'_, S>) -> std::time::Instant {
+    cx.state::<NeighTable>().map_or_else(|_| std::time::Instant::now(), |t| t.clock.now())
+}
 
 pub use arp::{arp_init, ArpState, NeighTable};
 

@@ -12,12 +12,12 @@ use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::af_inet::{sk_hash_into, sk_unhash_from, sockaddr_in};
-use super::hdr::{icmp_sk_err, Iphdr, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH};
+use super::hdr::{icmp_sk_err, Iphdr, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PORT_UNREACH};
 use super::icmp::icmp_send;
-use super::ip_output::{ip_build_and_send, ip_route_mtu, ip_sk_df, IpParams, IPV4_HLEN};
+use super::ip_output::{ip_build_and_send, ip_sk_df, ip_sk_mtu, ip_sk_use_pmtu, IpParams, IPV4_HLEN, IP_PMTUDISC_DONT};
 use super::mib::{IcmpMib, UdpMib};
 use super::netns_ipv4::Ipv4Net;
-use super::route::ip_route_output_dgram;
+use super::route::{ip_route_output_dgram, ipv4_update_pmtu};
 use super::IPPROTO_UDP;
 use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_magic, csum_tcpudp_nofold};
 use crate::errno::Errno;
@@ -219,7 +219,9 @@ fn udp4_lib_mcast_deliver<S: InetSpec>(
 /// `ENOENT`); the error (`icmp_sk_err`: port unreachable is
 /// `ECONNREFUSED`) is set as `sk_err` on a connected socket when fatal,
 /// or on any socket with `IP_RECVERR`; the next send, receive or
-/// `SO_ERROR` reports it.
+/// `SO_ERROR` reports it. A fragmentation needed first lowers the path
+/// MTU to the quoted destination (`ipv4_sk_update_pmtu`) and is no error
+/// for an `IP_PMTUDISC_DONT` socket.
 pub fn udp_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> Result<(), Errno> {
     let quoted = Iphdr::parse(skb.data()).and_then(|iph| Some((iph, skb.data().get(iph.ihl..iph.ihl + UDP_HLEN)?)));
     let Some((iph, uh)) = quoted else {
@@ -235,6 +237,14 @@ pub fn udp_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> R
         cx.mib_inc(IcmpMib::InErrors);
         return Err(Errno::ENOENT);
     };
+    if type_ == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED {
+        // Path MTU discovery: learned whatever the socket's setting; an
+        // error only unless it is IP_PMTUDISC_DONT.
+        ipv4_update_pmtu(cx, iph.daddr, info >> 16);
+        if sk(cx, fd)?.pmtudisc == IP_PMTUDISC_DONT {
+            return Ok(());
+        }
+    }
     let Some((err, harderr)) = icmp_sk_err(type_, code) else { return Ok(()) };
     let s = sk(cx, fd)?;
     if !s.recverr && (!harderr || s.state != TCP_ESTABLISHED) {
@@ -394,7 +404,8 @@ pub fn udp_sendmsg<S: InetSpec>(
     let (saddr, sport, oif, bcast_ok, ttl, recverr, pmtudisc) =
         (s.saddr, s.sport, s.bound_dev_if, s.broadcast, s.ttl, s.recverr, s.pmtudisc);
     let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
-    let df = ip_sk_df(pmtudisc, IPV4_HLEN + UDP_HLEN + msg.len(), ip_route_mtu(cx, &rt)?)?;
+    let (mtu, locked) = ip_sk_mtu(cx, &rt, daddr, pmtudisc)?;
+    let df = ip_sk_df(pmtudisc, IPV4_HLEN + UDP_HLEN + msg.len(), mtu, locked)?;
     let saddr = rt.saddr;
     let ulen = UDP_HLEN + msg.len();
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
@@ -410,7 +421,7 @@ pub fn udp_sendmsg<S: InetSpec>(
     if let Some(f) = skb.data_mut().get_mut(6..8) {
         f.copy_from_slice(&c.to_be_bytes());
     }
-    let p = IpParams { saddr, daddr, protocol: IPPROTO_UDP, ttl, tos: 0, df };
+    let p = IpParams { saddr, daddr, protocol: IPPROTO_UDP, ttl, tos: 0, df, use_pmtu: ip_sk_use_pmtu(pmtudisc) };
     match ip_build_and_send(cx, skb, &rt, p) {
         Ok(()) => {
             cx.mib_inc(UdpMib::OutDatagrams);
