@@ -295,6 +295,10 @@ impl PmtuExceptions {
 /// (`ip_mtu_locked`: learned below [`IP_RT_MIN_PMTU`]).
 pub fn ipv4_mtu<S: InetSpec>(cx: &NetCx<'_, S>, rt: &Route, daddr: u32) -> Result<(usize, bool), Errno> {
     let dev_mtu = cx.state::<NetDevTables>()?.get_by_index(rt.ifindex).ok_or(Errno::ENODEV)?.mtu;
+    if cx.state::<Ipv4Net>().map_or(true, |n| n.rt_pmtu.is_empty()) {
+        // Nothing learned: no clock read on the common path.
+        return Ok((dev_mtu as usize, false));
+    }
     let now = jiffies(cx);
     let e = cx.state::<Ipv4Net>().ok().and_then(|n| n.rt_pmtu.get(daddr, now));
     Ok(match e {
