@@ -9,6 +9,7 @@ use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_magic, ip_fast_csum};
 use crate::dev::{self, dev_add_pack, ExternalDev, NetDevTables, PacketType, ETH_P_ALL, ETH_P_IP};
 use crate::errno::Errno;
 use crate::inet::arp::{NeighTable, NUD_REACHABLE, NUD_STALE};
+use crate::inet::ip_fragment::{ip_frag_timers, IpFragStats, Ipv4Frags};
 use crate::inet::mib::{ExtMib, IcmpMib, IpMib, Ipv4Mib, TcpMib, UdpMib};
 use crate::inet::netns_ipv4::Ipv4Net;
 use crate::inet::{self, InetProtosw, InetswState, NetProtocol, INET_PROTOSW_PERMANENT};
@@ -875,7 +876,16 @@ fn malformed_frames_are_counted_and_never_panic() {
         assert_eq!(mib(cx, IpMib::InHdrErrors), 4, "short, version, ihl, checksum");
         assert_eq!(mib(cx, IpMib::CsumErrors), 1);
         assert_eq!(mib(cx, IpMib::InTruncatedPkts), 1);
-        assert_eq!((mib(cx, IpMib::ReasmReqds), mib(cx, IpMib::ReasmFails)), (2, 2));
+        // ip_frag_queue: both fragments (same id) wait in one queue.
+        assert_eq!((mib(cx, IpMib::ReasmReqds), mib(cx, IpMib::ReasmFails)), (2, 0));
+        assert_eq!(cx.state::<Ipv4Frags>().unwrap().stats.queued, 2);
+        // ip_expire after ipfrag_time: one datagram failed, its other
+        // fragment discarded with it.
+        cx.state_mut::<NeighTable>().unwrap().clock.freeze();
+        cx.state_mut::<NeighTable>().unwrap().clock.advance(std::time::Duration::from_secs(31));
+        assert_eq!(ip_frag_timers(cx), 1);
+        assert_eq!((mib(cx, IpMib::ReasmFails), mib(cx, IpMib::ReasmTimeout)), (1, 1));
+        assert_eq!(cx.state::<Ipv4Frags>().unwrap().stats, IpFragStats { discarded: 1, ..Default::default() });
         assert_eq!(mib(cx, IpMib::InAddrErrors), 2, "not for us, martian");
         assert_eq!(mib(cx, UdpMib::CsumErrors), 1);
         assert_eq!(mib(cx, UdpMib::InErrors), 2, "checksum, length");

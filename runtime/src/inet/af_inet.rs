@@ -5,7 +5,7 @@
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::arp::{self, arp_init};
-use super::ip_output::{ip_init, IpPacketTypeState};
+use super::ip_output::{ip_init, IpPacketTypeState, IP_PMTUDISC_DONT, IP_PMTUDISC_WANT};
 use super::netns_ipv4::Ipv4Net;
 use super::protocol::{InetOffloads, InetProtosState, NetOffload, IPPROTO_IP, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP};
 use super::route::{ipv4_is_lbcast, ipv4_is_multicast};
@@ -45,7 +45,9 @@ pub fn inet_create<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd, protocol: i32, _k
     }
     let (inetsw, protos) =
         (cx.kernel_state::<super::InetswState<S>>()?, cx.kernel_state::<crate::sock::SockCacheState>()?);
+    let no_pmtu_disc = cx.state::<Ipv4Net>().is_ok_and(|n| n.sysctl_ip_no_pmtu_disc != 0);
     let sock = sk(cx, fd)?;
+    sock.pmtudisc = if no_pmtu_disc { IP_PMTUDISC_DONT } else { IP_PMTUDISC_WANT };
     sock.sock_state = SS_UNCONNECTED;
     let (answer, proto) = inetsw.lookup(sock.type_, protocol as u8)?;
     sock.ops = answer.ops.clone();

@@ -95,7 +95,9 @@ pub fn icmp_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> NetRx {
 /// header must be a whole IPv4 header (else `InErrors`) followed by 8
 /// bytes of its transport header (else `InErrors`, ignored); then
 /// `inet_protos[protocol]->err_handler(skb, info)` with `data` at the
-/// quoted IP header and `info = type << 8 | code`. Redirects are accepted
+/// quoted IP header and `info = mtu << 16 | type << 8 | code` (`mtu`: the
+/// next-hop MTU of a fragmentation needed, as `icmp_unreach` reads it per
+/// `ip_no_pmtu_disc`; else 0). Redirects are accepted
 /// and ignored. An error the protocol takes (or that no protocol has a
 /// handler for) is `IcmpInConsumed`; one it refuses it counts itself.
 pub fn icmp_unreach<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool {
@@ -105,6 +107,17 @@ pub fn icmp_unreach<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool
     };
     if type_ == ICMP_REDIRECT {
         return consumed(cx);
+    }
+    // Path MTU discovery: the next hop's MTU travels in the upper bits of
+    // `info` when `ip_no_pmtu_disc` is 0; 2 and 3 ignore the message (no
+    // protocol here asks for strict tag validation); 1 passes 0.
+    let mut mtu = 0;
+    if type_ == ICMP_DEST_UNREACH && code & 15 == ICMP_FRAG_NEEDED {
+        match cx.state::<Ipv4Net>().map_or(0, |n| n.sysctl_ip_no_pmtu_disc) {
+            0 => mtu = skb.data().get(6..8).map_or(0, |m| u32::from(u16::from_be_bytes([m[0], m[1]]))),
+            2 | 3 => return consumed(cx),
+            _ => {}
+        }
     }
     skb.pull(ICMP_HLEN);
     let Some(inner) = Iphdr::parse(skb.data()) else {
@@ -119,7 +132,7 @@ pub fn icmp_unreach<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff) -> bool
         cx.mib_inc(IcmpMib::InErrors);
         return true;
     }
-    let info = (u32::from(type_) << 8) | u32::from(code);
+    let info = (mtu << 16) | (u32::from(type_) << 8) | u32::from(code);
     let Ok(inet_protos) = cx.kernel_state::<super::InetProtosState<S>>() else { return consumed(cx) };
     // Held across the call: the handler is not removed while it runs.
     let protos = inet_protos.load();
@@ -183,7 +196,15 @@ fn icmp_reply<S: InetSpec>(cx: &mut NetCx<'_, S>, mut skb: SkBuff, iph: &Iphdr, 
     skb.rt_flags = 0;
     skb.pkt_type = PACKET_HOST;
     icmp_out_count(cx, type_);
-    let p = IpParams { saddr: rt.saddr, daddr: iph.saddr, protocol: IPPROTO_ICMP, ttl: None, tos: iph.tos, df: false };
+    let p = IpParams {
+        saddr: rt.saddr,
+        daddr: iph.saddr,
+        protocol: IPPROTO_ICMP,
+        ttl: None,
+        tos: iph.tos,
+        df: false,
+        use_pmtu: true,
+    };
     if ip_build_and_send(cx, skb, &rt, p).is_err() {
         cx.mib_inc(IcmpMib::OutErrors);
     }
@@ -260,7 +281,15 @@ pub fn icmp_send<S: InetSpec>(cx: &mut NetCx<'_, S>, skb_in: &SkBuff, type_: u8,
     icmp_set_csum(m);
     icmp_out_count(cx, type_);
     let tos = (iph.tos & 0x1e) | 0xc0;
-    let p = IpParams { saddr: rt.saddr, daddr: iph.saddr, protocol: IPPROTO_ICMP, ttl: None, tos, df: false };
+    let p = IpParams {
+        saddr: rt.saddr,
+        daddr: iph.saddr,
+        protocol: IPPROTO_ICMP,
+        ttl: None,
+        tos,
+        df: false,
+        use_pmtu: true,
+    };
     if ip_build_and_send(cx, skb, &rt, p).is_err() {
         cx.mib_inc(IcmpMib::OutErrors);
     }

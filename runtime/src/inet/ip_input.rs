@@ -3,14 +3,16 @@
 //! (`ip_route_input_noref`), runs those at LOCAL_IN and delivers locally:
 //! raw sockets first, then the `inet_protos` handler.
 //!
+//! Fragments are reassembled before local delivery
+//! ([`super::ip_fragment::ip_defrag`]).
+//!
 //! Not built: forwarding (a datagram for another host is dropped and
-//! counted in `InAddrErrors`, as Linux does with forwarding off),
-//! reassembly (a fragment, `MF` set or a non-zero offset, is dropped and
-//! counted in `ReasmReqds` and `ReasmFails`), and IP options processing
-//! (options, `ihl > 5`, are accepted and skipped).
+//! counted in `InAddrErrors`, as Linux does with forwarding off) and IP
+//! options processing (options, `ihl > 5`, are accepted and skipped).
 
 use super::hdr::{Iphdr, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH};
 use super::icmp::icmp_send;
+use super::ip_fragment::ip_defrag;
 use super::ip_output::{IP_MF, IP_OFFSET};
 use super::mib::{ExtMib, IpMib};
 use super::protocol::{InetProtos, InetProtosState};
@@ -260,9 +262,9 @@ pub fn ip_list_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skbs: &mut Vec<SkBuff>) {
     counts.flush(cx);
 }
 
-/// `ip_local_deliver(skb)` + `ip_local_deliver_finish`: a fragment is
-/// dropped (`ReasmReqds`, `ReasmFails`: reassembly is not built);
-/// otherwise the netfilter hooks at `NF_INET_LOCAL_IN` run (`NF_HOOK(..,
+/// `ip_local_deliver(skb)` + `ip_local_deliver_finish`: a fragment goes
+/// to [`ip_defrag`], and on only as the datagram it completes (a queued
+/// fragment is `NetRx::Success`, a refused one `NetRx::Drop`); then the netfilter hooks at `NF_INET_LOCAL_IN` run (`NF_HOOK(..,
 /// ip_local_deliver_finish)`; `nf` is the namespace's mask), then the
 /// header (options included) is pulled and the datagram handed to
 /// [`ip_protocol_deliver`].
@@ -274,11 +276,14 @@ pub fn ip_local_deliver<S: InetSpec>(
     b: &IpRcvBatch<'_, S>,
 ) -> NetRx {
     let nf = b.nf;
-    if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
-        cx.mib_inc(IpMib::ReasmReqds);
-        return drop(cx, IpMib::ReasmFails);
-    }
     let (mut ihl, mut protocol) = (iph.ihl, iph.protocol);
+    if iph.frag_off & (IP_MF | IP_OFFSET) != 0 {
+        let got = match ip_defrag(cx, skb, iph) {
+            Ok(got) => got,
+            Err(ret) => return ret,
+        };
+        (skb, ihl, protocol) = (got.0, got.1.ihl, got.1.protocol);
+    }
     if nf.at(NfInetHook::LocalIn) {
         let got = match nf_hook_in(cx, nf, NfInetHook::LocalIn, skb) {
             Ok(got) => got,

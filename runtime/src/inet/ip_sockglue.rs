@@ -3,6 +3,7 @@
 //! `sock_common_*sockopt` → `sk->sk_prot->*sockopt` → `ip_*sockopt`;
 //! `SOL_SOCKET` goes to `sock_setsockopt`/`sock_getsockopt`).
 
+use super::ip_output::{IP_PMTUDISC_DONT, IP_PMTUDISC_OMIT};
 use super::InetSpec;
 use crate::errno::Errno;
 use crate::sock::sk::{int_val, put_int, sk};
@@ -12,13 +13,15 @@ use crate::tables::{Fd, NetCx};
 pub const SOL_IP: i32 = 0;
 pub const IP_TTL: i32 = 2;
 pub const IP_HDRINCL: i32 = 3;
+pub const IP_MTU_DISCOVER: i32 = 10;
 pub const IP_RECVERR: i32 = 11;
 
 /// `sock_common_setsockopt` → `sk->sk_prot->setsockopt` → `ip_setsockopt`
 /// (the spec's `proto_ops` name this directly) for `SOL_IP` on an IPv4
 /// socket (net/ipv4/ip_sockglue.c): `IP_TTL` (1..=255, -1 for the
 /// default; else `EINVAL`), `IP_HDRINCL` (raw sockets only, else
-/// `ENOPROTOOPT`), `IP_RECVERR`. Anything else: `ENOPROTOOPT`
+/// `ENOPROTOOPT`), `IP_RECVERR`, `IP_MTU_DISCOVER` (`IP_PMTUDISC_DONT`
+/// ..= `IP_PMTUDISC_OMIT`, else `EINVAL`). Anything else: `ENOPROTOOPT`
 /// (`SOL_SOCKET` never gets here: `sys_setsockopt` sends it to
 /// `sock_setsockopt`, as `__sys_setsockopt` does).
 pub fn ip_setsockopt<S: InetSpec>(
@@ -48,13 +51,19 @@ pub fn ip_setsockopt<S: InetSpec>(
             s.hdrincl = v != 0;
         }
         IP_RECVERR => s.recverr = v != 0,
+        IP_MTU_DISCOVER => {
+            if !(i32::from(IP_PMTUDISC_DONT)..=i32::from(IP_PMTUDISC_OMIT)).contains(&v) {
+                return Err(Errno::EINVAL);
+            }
+            s.pmtudisc = v as u8;
+        }
         _ => return Err(Errno::ENOPROTOOPT),
     }
     Ok(())
 }
 
 /// `sock_common_getsockopt` → `ip_getsockopt`: `IP_TTL` (the effective
-/// TTL), `IP_HDRINCL`, `IP_RECVERR` (`SOL_SOCKET` is `sys_getsockopt`'s).
+/// TTL), `IP_HDRINCL`, `IP_RECVERR`, `IP_MTU_DISCOVER` (`SOL_SOCKET` is `sys_getsockopt`'s).
 pub fn ip_getsockopt<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
     fd: Fd,
@@ -71,6 +80,7 @@ pub fn ip_getsockopt<S: InetSpec>(
         IP_TTL => i32::from(s.ttl.unwrap_or(default_ttl)),
         IP_HDRINCL => i32::from(s.hdrincl),
         IP_RECVERR => i32::from(s.recverr),
+        IP_MTU_DISCOVER => i32::from(s.pmtudisc),
         _ => return Err(Errno::ENOPROTOOPT),
     };
     put_int(val, v)

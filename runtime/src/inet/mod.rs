@@ -4,7 +4,8 @@
 //! adds the IPv4 GRO/GSO offloads.
 //!
 //! * [`af_inet`]: `inet_create` and the `inet_*_ops` socket calls.
-//! * [`ip_input`], [`ip_output`], [`route`]: the IP layer.
+//! * [`ip_input`], [`ip_fragment`] (reassembly), [`ip_output`], [`route`]:
+//!   the IP layer.
 //! * [`icmp`], [`udp`], [`raw`], [`ping`], [`tcp`], [`igmp`]: protocols;
 //!   [`datagram`]: `ip4_datagram_connect`.
 //! * [`arp`]: ARP and the neighbour table.
@@ -17,6 +18,7 @@ pub mod datagram;
 pub mod hdr;
 pub mod icmp;
 pub mod igmp;
+pub mod ip_fragment;
 pub mod ip_input;
 pub mod ip_output;
 pub mod ip_sockglue;
@@ -30,7 +32,14 @@ pub mod route;
 pub mod tcp;
 pub mod udp;
 
-use crate::tables::NetState;
+use crate::tables::{NetCx, NetState};
+
+/// The namespace's `jiffies`: its neighbour table's [`arp::NeighClock`],
+/// which tests freeze and advance. Fragment queues (`ipfrag_time`) and
+/// path MTU exceptions (`ip_rt_mtu_expires`) are timed on it too.
+pub fn jiffies<S: InetSpec>(cx: &NetCx<'_, S>) -> std::time::Instant {
+    cx.state::<NeighTable>().map_or_else(|_| std::time::Instant::now(), |t| t.clock.now())
+}
 
 pub use arp::{arp_init, ArpState, NeighTable};
 
@@ -43,6 +52,7 @@ crate::tables::spec_needs! {
         + NetState<NeighTable>
         + NetState<mib::Ipv4Mib>
         + NetState<netns_ipv4::Ipv4Net>
+        + NetState<ip_fragment::Ipv4Frags>
         + crate::kernel::HasState<InetProtoListState>
         + crate::kernel::HasState<InetFamilyState>
         + crate::kernel::HasState<InetProtosState<Self>>

@@ -98,6 +98,9 @@ pub struct Ipv4Net {
     /// The next IP identification of this namespace's datagrams (Linux:
     /// `ip_idents`, hashed per destination; here one counter).
     pub ip_id_next: u16,
+    /// Path MTUs learned from ICMP fragmentation needed (Linux's
+    /// `fib_nh_exception`s of the namespace's routes).
+    pub rt_pmtu: super::route::PmtuExceptions,
 }
 
 impl Default for Ipv4Net {
@@ -128,6 +131,7 @@ impl Default for Ipv4Net {
             sysctl_icmp_errors_use_inbound_ifaddr: false,
             sysctl_icmp_ratemask: 0x1818,
             ip_id_next: 1,
+            rt_pmtu: super::route::PmtuExceptions::default(),
         }
     }
 }

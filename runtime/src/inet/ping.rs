@@ -7,11 +7,13 @@
 
 use super::af_inet::{inet_bind_port, sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::datagram::ip4_recv_datagram;
-use super::hdr::{icmp_out_count, icmp_set_csum, icmp_sk_err, Iphdr, ICMP_ECHO, ICMP_HLEN};
-use super::ip_output::{ip_build_and_send, IpParams};
+use super::hdr::{
+    icmp_out_count, icmp_set_csum, icmp_sk_err, Iphdr, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_HLEN,
+};
+use super::ip_output::{ip_build_and_send, ip_sk_df, ip_sk_mtu, ip_sk_use_pmtu, IpParams, IPV4_HLEN, IP_PMTUDISC_DONT};
 use super::mib::ExtMib;
 use super::netns_ipv4::Ipv4Net;
-use super::route::ip_route_output_dgram;
+use super::route::{ip_route_output_dgram, ipv4_update_pmtu};
 use super::InetSpec;
 use super::IPPROTO_ICMP;
 use crate::dev::NetDevTables;
@@ -146,16 +148,27 @@ pub fn ping_rcv<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: SkBuff) -> bool {
 
 /// `ping_err(skb, offset, info)`: an ICMP error about an echo request a
 /// ping socket sent (`skb` at the quoted IP header): sets `sk_err` like
-/// `udp_err` (fatal errors on a connected socket, any with `IP_RECVERR`).
+/// `udp_err` (fatal errors on a connected socket, any with `IP_RECVERR`);
+/// a fragmentation needed lowers the path MTU first
+/// (`ipv4_sk_update_pmtu`), and is no error for `IP_PMTUDISC_DONT`.
 pub fn ping_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) {
     let Some(iph) = Iphdr::parse(skb.data()) else { return };
     let ident = match skb.data().get(iph.ihl + 4..iph.ihl + 6) {
         Some(&[a, b]) => u16::from_be_bytes([a, b]),
         _ => return,
     };
-    let Some((err, harderr)) = icmp_sk_err((info >> 8) as u8, info as u8) else { return };
+    let (type_, code) = ((info >> 8) as u8, info as u8);
+    let Some((err, harderr)) = icmp_sk_err(type_, code) else { return };
     let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
-    let Some(s) = ping_lookup(socks, ident, iph.saddr, 0).and_then(|fd| socks.get_mut(fd)) else { return };
+    let Some(fd) = ping_lookup(socks, ident, iph.saddr, 0) else { return };
+    if type_ == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED {
+        ipv4_update_pmtu(cx, iph.daddr, info >> 16);
+    }
+    let Ok(socks) = cx.state_mut::<Sockets<S>>() else { return };
+    let Some(s) = socks.get_mut(fd) else { return };
+    if type_ == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED && s.pmtudisc == IP_PMTUDISC_DONT {
+        return;
+    }
     if !s.recverr && (!harderr || s.state != TCP_ESTABLISHED) {
         return;
     }
@@ -167,7 +180,10 @@ pub fn ping_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) {
 /// 0, `EMSGSIZE` above 65535). The destination is `to` (`AF_INET`, else
 /// `EAFNOSUPPORT`) or the connected peer (`EDESTADDRREQ`). The kernel
 /// sets the identifier to the socket's and computes the checksum; the
-/// request is counted (`OutMsgs`, `OutEchos`). Same errors as UDP for
+/// request is counted (`OutMsgs`, `OutEchos`). `DF` and `EMSGSIZE` follow
+/// `IP_MTU_DISCOVER` as for UDP ([`ip_sk_df`]: by default `DF` on a
+/// request that fits the MTU, a larger one fragmented, as Linux's
+/// `ip_append_data` does for ping sockets). Same errors as UDP for
 /// routing, shutdown and pending errors.
 pub fn ping_v4_sendmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
@@ -200,14 +216,24 @@ pub fn ping_v4_sendmsg<S: InetSpec>(
     if s.shutdown & SEND_SHUTDOWN != 0 {
         return Err(Errno::EPIPE);
     }
-    let (saddr, oif, bcast_ok, ttl, ident) = (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.num);
+    let (saddr, oif, bcast_ok, ttl, ident, pmtudisc) = (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.num, s.pmtudisc);
     let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
+    let (mtu, locked) = ip_sk_mtu(cx, &rt, daddr, pmtudisc)?;
+    let df = ip_sk_df(pmtudisc, IPV4_HLEN + msg.len(), mtu, locked)?;
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
     let m = skb.data_mut();
     m[4..6].copy_from_slice(&ident.to_be_bytes());
     icmp_set_csum(m);
     icmp_out_count(cx, ICMP_ECHO);
-    let p = IpParams { saddr: rt.saddr, daddr, protocol: IPPROTO_ICMP, ttl, tos: 0, df: false };
+    let p = IpParams {
+        saddr: rt.saddr,
+        daddr,
+        protocol: IPPROTO_ICMP,
+        ttl,
+        tos: 0,
+        df,
+        use_pmtu: ip_sk_use_pmtu(pmtudisc),
+    };
     ip_build_and_send(cx, skb, &rt, p)?;
     Ok(msg.len())
 }

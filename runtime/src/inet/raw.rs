@@ -7,7 +7,10 @@
 use super::af_inet::{bind_saddr, inet_addr_valid_or_nonlocal, sk_hash_into, sk_unhash_from, sockaddr_in};
 use super::datagram::ip4_recv_datagram;
 use super::hdr::{icmp_out_count, Iphdr};
-use super::ip_output::{ip_build_and_send, ip_local_out, ip_select_ident, IpParams, IPV4_HLEN};
+use super::ip_output::{
+    ip_build_and_send, ip_dev_mtu, ip_local_out, ip_select_ident, ip_sk_df, ip_sk_mtu, ip_sk_use_pmtu, IpParams,
+    IPV4_HLEN,
+};
 use super::route::ip_route_output_dgram;
 use super::InetSpec;
 use super::IPPROTO_ICMP;
@@ -98,9 +101,12 @@ pub fn raw_local_deliver<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &mut SkBuff, p
 /// `shutdown(SHUT_WR)`, `ENETUNREACH`, `EACCES` for a broadcast without
 /// `SO_BROADCAST`. With `IP_HDRINCL` the message is the datagram
 /// (`raw_send_hdrinc`: a header of at least 20 bytes fitting the message,
-/// else `EINVAL`; the source filled in if 0, the length, an
+/// else `EINVAL`; above the device MTU `EMSGSIZE`; above the path MTU
+/// fragmented, or with `DF` refused by `ip_fragment`: `FragFails`,
+/// `EMSGSIZE`; the source filled in if 0, the length, an
 /// identification if 0, and the checksum are the kernel's); otherwise the
-/// message is the payload of a datagram of the socket's protocol. ICMP
+/// message is the payload of a datagram of the socket's protocol, `DF`
+/// and `EMSGSIZE` as `IP_MTU_DISCOVER` says ([`ip_sk_df`]). ICMP
 /// messages are counted (`icmp_out_count`).
 pub fn raw_sendmsg<S: InetSpec>(
     cx: &mut NetCx<'_, S>,
@@ -130,13 +136,17 @@ pub fn raw_sendmsg<S: InetSpec>(
     if s.shutdown & SEND_SHUTDOWN != 0 {
         return Err(Errno::EPIPE);
     }
-    let (saddr, oif, bcast_ok, ttl, hdrincl, protocol) =
-        (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.hdrincl, s.num as u8);
+    let (saddr, oif, bcast_ok, ttl, hdrincl, protocol, pmtudisc) =
+        (s.saddr, s.bound_dev_if, s.broadcast, s.ttl, s.hdrincl, s.num as u8, s.pmtudisc);
     let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
+    let (mtu, locked) = ip_sk_mtu(cx, &rt, daddr, pmtudisc)?;
     if hdrincl {
         let ihl = usize::from(msg.first().copied().unwrap_or(0) & 0xf) * 4;
         if msg.len() < IPV4_HLEN || ihl < IPV4_HLEN || ihl > msg.len() {
             return Err(Errno::EINVAL);
+        }
+        if msg.len() > ip_dev_mtu(cx, &rt)? {
+            return Err(Errno::EMSGSIZE);
         }
         let id = ip_select_ident(cx);
         let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
@@ -157,15 +167,16 @@ pub fn raw_sendmsg<S: InetSpec>(
             }
         }
         skb.reset_network_header();
-        ip_local_out(cx, skb, &rt)?;
+        ip_local_out(cx, skb, &rt, ip_sk_use_pmtu(pmtudisc))?;
     } else {
         if protocol == IPPROTO_ICMP {
             if let Some(&t) = msg.first() {
                 icmp_out_count(cx, t);
             }
         }
+        let df = ip_sk_df(pmtudisc, IPV4_HLEN + msg.len(), mtu, locked)?;
         let skb = SkBuff::with_payload(MAX_HEADER, msg);
-        let p = IpParams { saddr: rt.saddr, daddr, protocol, ttl, tos: 0, df: false };
+        let p = IpParams { saddr: rt.saddr, daddr, protocol, ttl, tos: 0, df, use_pmtu: ip_sk_use_pmtu(pmtudisc) };
         ip_build_and_send(cx, skb, &rt, p)?;
     }
     Ok(msg.len())

@@ -4,13 +4,20 @@
 //! configured subnet, limited and directed broadcast, and an optional
 //! default route. Forwarding is not built: input for another host is
 //! dropped (`InAddrErrors`, as `ip_error` counts it with forwarding off).
+//!
+//! Path MTU: an ICMP fragmentation needed that reaches a socket lowers the
+//! MTU of the route to the quoted destination ([`ipv4_update_pmtu`]) for
+//! [`IP_RT_MTU_EXPIRES`]; output reads it through [`ipv4_mtu`].
 
 use super::mib::IpMib;
-use super::InetSpec;
+use super::netns_ipv4::Ipv4Net;
+use super::{jiffies, InetSpec};
 use crate::dev::{NetDevTables, LOOPBACK_IFINDEX};
 use crate::errno::Errno;
 use crate::skbuff::{RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST};
 use crate::tables::NetCx;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 /// `INADDR_ALLHOSTS_GROUP`, 224.0.0.1: every host is in it.
 pub const INADDR_ALLHOSTS_GROUP: u32 = 0xe000_0001;
@@ -225,11 +232,129 @@ pub fn ip_route_input(devs: &NetDevTables, daddr: u32, saddr: u32, ifindex: i32)
     Err(InputError::NotLocal)
 }
 
+/// `ip_rt_min_pmtu` (`512 + 20 + 20`): a path MTU below it is taken as
+/// this, locked (`__ip_rt_update_pmtu`).
+pub const IP_RT_MIN_PMTU: u32 = 552;
+/// `ip_rt_mtu_expires` (10 minutes): how long a learned path MTU lasts.
+pub const IP_RT_MTU_EXPIRES: Duration = Duration::from_secs(600);
+/// The most path MTU exceptions a namespace keeps: Linux's
+/// `FNHE_HASH_SIZE` (2048) buckets of `FNHE_RECLAIM_DEPTH` (5) per next
+/// hop. Past it the oldest is reused (`fnhe_oldest`).
+pub const FNHE_MAX: usize = 2048 * 5;
+
+/// `struct fib_nh_exception`'s path MTU (`fnhe_pmtu`, `fnhe_mtu_locked`,
+/// `fnhe_expires`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fnhe {
+    pub mtu: u32,
+    pub locked: bool,
+    pub expires: Instant,
+}
+
+/// A namespace's path MTU exceptions by destination (Linux hangs them on
+/// the next hop of the FIB entry; here the routes are derived from the
+/// addresses, so they are kept per namespace), bounded by [`FNHE_MAX`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PmtuExceptions {
+    by_daddr: BTreeMap<u32, Fnhe>,
+    /// The same entries by (`expires`, daddr): the oldest first.
+    by_age: BTreeMap<(Instant, u32), ()>,
+}
+
+impl PmtuExceptions {
+    /// The exception for `daddr` still valid at `now`.
+    pub fn get(&self, daddr: u32, now: Instant) -> Option<Fnhe> {
+        self.by_daddr.get(&daddr).copied().filter(|e| e.expires > now)
+    }
+
+    /// How many exceptions are kept (expired ones included until reused).
+    pub fn len(&self) -> usize {
+        self.by_daddr.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.by_daddr.is_empty()
+    }
+
+    /// `update_or_create_fnhe(nhc, daddr, 0, pmtu, lock, expires)`.
+    fn update_or_create(&mut self, daddr: u32, e: Fnhe) {
+        if let Some(old) = self.by_daddr.insert(daddr, e) {
+            self.by_age.remove(&(old.expires, daddr));
+        } else if self.by_daddr.len() > FNHE_MAX {
+            if let Some(((_, d), ())) = self.by_age.pop_first() {
+                self.by_daddr.remove(&d);
+            }
+        }
+        self.by_age.insert((e.expires, daddr), ());
+    }
+}
+
+/// `ipv4_mtu(dst)` of the route to `daddr`: the device's MTU, or the
+/// learned path MTU if lower and not expired; and whether it is locked
+/// (`ip_mtu_locked`: learned below [`IP_RT_MIN_PMTU`]).
+pub fn ipv4_mtu<S: InetSpec>(cx: &NetCx<'_, S>, rt: &Route, daddr: u32) -> Result<(usize, bool), Errno> {
+    let dev_mtu = cx.state::<NetDevTables>()?.get_by_index(rt.ifindex).ok_or(Errno::ENODEV)?.mtu;
+    if cx.state::<Ipv4Net>().map_or(true, |n| n.rt_pmtu.is_empty()) {
+        // Nothing learned: no clock read on the common path.
+        return Ok((dev_mtu as usize, false));
+    }
+    let now = jiffies(cx);
+    let e = cx.state::<Ipv4Net>().ok().and_then(|n| n.rt_pmtu.get(daddr, now));
+    Ok(match e {
+        Some(e) if e.mtu < dev_mtu => (e.mtu as usize, e.locked),
+        _ => (dev_mtu as usize, false),
+    })
+}
+
+/// `ipv4_sk_update_pmtu(skb, sk, mtu)` → `__ip_rt_update_pmtu`: an ICMP
+/// fragmentation needed about a datagram to `daddr` lowers the path MTU
+/// of the route to it, never raises it; below [`IP_RT_MIN_PMTU`] the
+/// path MTU is that minimum (or the current MTU if lower) and locked
+/// (datagrams then go without `DF`). The exception lasts
+/// [`IP_RT_MTU_EXPIRES`]; an unchanged one is not refreshed before half
+/// of that has passed. Nothing is learned without a route.
+pub fn ipv4_update_pmtu<S: InetSpec>(cx: &mut NetCx<'_, S>, daddr: u32, mtu: u32) {
+    let Ok(rt) = ip_route_output_cx(cx, daddr, 0, 0) else { return };
+    let Ok((old, old_locked)) = ipv4_mtu(cx, &rt, daddr) else { return };
+    if old_locked || (old as u32) < mtu {
+        return;
+    }
+    let (mtu, locked) = if mtu < IP_RT_MIN_PMTU { ((old as u32).min(IP_RT_MIN_PMTU), true) } else { (mtu, false) };
+    let now = jiffies(cx);
+    let Ok(n) = cx.state_mut::<Ipv4Net>() else { return };
+    if let Some(e) = n.rt_pmtu.get(daddr, now) {
+        let fresh = e.expires.checked_sub(IP_RT_MTU_EXPIRES / 2).is_some_and(|t| now < t);
+        if e.mtu == mtu && !locked && fresh {
+            return;
+        }
+    }
+    let expires = now.checked_add(IP_RT_MTU_EXPIRES).unwrap_or(now);
+    n.rt_pmtu.update_or_create(daddr, Fnhe { mtu, locked, expires });
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::Ipv4Addr;
 
     use super::*;
+
+    /// `update_or_create_fnhe` past `FNHE_HASH_SIZE * FNHE_RECLAIM_DEPTH`
+    /// entries reuses the oldest: the table stays bounded whatever ICMP
+    /// arrives.
+    #[test]
+    fn pmtu_exceptions_are_bounded() {
+        let t0 = Instant::now();
+        let mut p = PmtuExceptions::default();
+        for d in 0..(FNHE_MAX as u32 + 5) {
+            let expires = t0 + Duration::from_millis(u64::from(d));
+            p.update_or_create(d, Fnhe { mtu: 1000, locked: false, expires });
+        }
+        assert_eq!(p.len(), FNHE_MAX);
+        assert_eq!(p.get(0, t0), None, "the oldest went");
+        assert_eq!(p.get(FNHE_MAX as u32 + 4, t0).map(|e| e.mtu), Some(1000));
+        assert_eq!(p.get(FNHE_MAX as u32 + 4, t0 + Duration::from_secs(3600)), None, "expired");
+    }
     use crate::dev::NetDevice;
 
     fn ip(a: [u8; 4]) -> u32 {

@@ -5,18 +5,19 @@
 //!
 //! Checksums are verified as the datagram arrives (Linux defers it to
 //! `recvmsg`; the counters are the same). Datagrams larger than the
-//! device MTU are refused with `EMSGSIZE` (no fragmentation).
+//! device MTU are fragmented by IP, or refused with `EMSGSIZE` when the
+//! socket's `IP_MTU_DISCOVER` forbids it (`udp_sendmsg`).
 
 use super::InetSpec;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use super::af_inet::{sk_hash_into, sk_unhash_from, sockaddr_in};
-use super::hdr::{icmp_sk_err, Iphdr, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH};
+use super::hdr::{icmp_sk_err, Iphdr, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PORT_UNREACH};
 use super::icmp::icmp_send;
-use super::ip_output::{ip_build_and_send, IpParams, IPV4_HLEN};
+use super::ip_output::{ip_build_and_send, ip_sk_df, ip_sk_mtu, ip_sk_use_pmtu, IpParams, IPV4_HLEN, IP_PMTUDISC_DONT};
 use super::mib::{IcmpMib, UdpMib};
 use super::netns_ipv4::Ipv4Net;
-use super::route::ip_route_output_dgram;
+use super::route::{ip_route_output_dgram, ipv4_update_pmtu};
 use super::IPPROTO_UDP;
 use crate::checksum::{csum_fold, csum_partial, csum_tcpudp_magic, csum_tcpudp_nofold};
 use crate::errno::Errno;
@@ -218,7 +219,9 @@ fn udp4_lib_mcast_deliver<S: InetSpec>(
 /// `ENOENT`); the error (`icmp_sk_err`: port unreachable is
 /// `ECONNREFUSED`) is set as `sk_err` on a connected socket when fatal,
 /// or on any socket with `IP_RECVERR`; the next send, receive or
-/// `SO_ERROR` reports it.
+/// `SO_ERROR` reports it. A fragmentation needed first lowers the path
+/// MTU to the quoted destination (`ipv4_sk_update_pmtu`) and is no error
+/// for an `IP_PMTUDISC_DONT` socket.
 pub fn udp_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> Result<(), Errno> {
     let quoted = Iphdr::parse(skb.data()).and_then(|iph| Some((iph, skb.data().get(iph.ihl..iph.ihl + UDP_HLEN)?)));
     let Some((iph, uh)) = quoted else {
@@ -234,6 +237,14 @@ pub fn udp_err<S: InetSpec>(cx: &mut NetCx<'_, S>, skb: &SkBuff, info: u32) -> R
         cx.mib_inc(IcmpMib::InErrors);
         return Err(Errno::ENOENT);
     };
+    if type_ == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED {
+        // Path MTU discovery: learned whatever the socket's setting; an
+        // error only unless it is IP_PMTUDISC_DONT.
+        ipv4_update_pmtu(cx, iph.daddr, info >> 16);
+        if sk(cx, fd)?.pmtudisc == IP_PMTUDISC_DONT {
+            return Ok(());
+        }
+    }
     let Some((err, harderr)) = icmp_sk_err(type_, code) else { return Ok(()) };
     let s = sk(cx, fd)?;
     if !s.recverr && (!harderr || s.state != TCP_ESTABLISHED) {
@@ -348,7 +359,9 @@ pub fn udp_poll<S: InetSpec>(cx: &mut NetCx<'_, S>, fd: Fd) -> Result<u32, Errno
 /// `udp_sendmsg(sk, msg, len)`: the destination is `to` (`AF_INET`, or
 /// `AF_UNSPEC` read as `AF_INET` like Linux; port 0 is `EINVAL`) or the
 /// connected peer (`EDESTADDRREQ` if none). Errors: `EMSGSIZE` above
-/// 65507 bytes or the device MTU, `EOPNOTSUPP` for `MSG_OOB`, a pending
+/// 65507 bytes, or above the device MTU with `IP_MTU_DISCOVER` at
+/// `IP_PMTUDISC_DO` or above ([`ip_sk_df`]; the default, `WANT`, sets `DF`
+/// on datagrams that fit and fragments the others), `EOPNOTSUPP` for `MSG_OOB`, a pending
 /// `sk_err` (reported once), `EPIPE` after `shutdown(SHUT_WR)`,
 /// `ENETUNREACH` (`OutNoRoutes`), `EACCES` for a broadcast without
 /// `SO_BROADCAST`. The datagram gets its header and checksum and goes to
@@ -388,8 +401,11 @@ pub fn udp_sendmsg<S: InetSpec>(
     if s.shutdown & SEND_SHUTDOWN != 0 {
         return Err(Errno::EPIPE);
     }
-    let (saddr, sport, oif, bcast_ok, ttl, recverr) = (s.saddr, s.sport, s.bound_dev_if, s.broadcast, s.ttl, s.recverr);
+    let (saddr, sport, oif, bcast_ok, ttl, recverr, pmtudisc) =
+        (s.saddr, s.sport, s.bound_dev_if, s.broadcast, s.ttl, s.recverr, s.pmtudisc);
     let rt = ip_route_output_dgram(cx, daddr, saddr, oif, bcast_ok)?;
+    let (mtu, locked) = ip_sk_mtu(cx, &rt, daddr, pmtudisc)?;
+    let df = ip_sk_df(pmtudisc, IPV4_HLEN + UDP_HLEN + msg.len(), mtu, locked)?;
     let saddr = rt.saddr;
     let ulen = UDP_HLEN + msg.len();
     let mut skb = SkBuff::with_payload(MAX_HEADER, msg);
@@ -405,7 +421,7 @@ pub fn udp_sendmsg<S: InetSpec>(
     if let Some(f) = skb.data_mut().get_mut(6..8) {
         f.copy_from_slice(&c.to_be_bytes());
     }
-    let p = IpParams { saddr, daddr, protocol: IPPROTO_UDP, ttl, tos: 0, df: true };
+    let p = IpParams { saddr, daddr, protocol: IPPROTO_UDP, ttl, tos: 0, df, use_pmtu: ip_sk_use_pmtu(pmtudisc) };
     match ip_build_and_send(cx, skb, &rt, p) {
         Ok(()) => {
             cx.mib_inc(UdpMib::OutDatagrams);

@@ -156,6 +156,9 @@ pub struct Sock<S: ProtoSpec> {
     pub recverr: bool,
     /// `inet->uc_ttl` (`IP_TTL`; `None`: the namespace's default).
     pub ttl: Option<u8>,
+    /// `inet->pmtudisc` (`IP_MTU_DISCOVER`): `IP_PMTUDISC_WANT` (1) unless
+    /// `inet_create` found `ip_no_pmtu_disc` set (`IP_PMTUDISC_DONT`, 0).
+    pub pmtudisc: u8,
     /// Whether the proto's hash table holds the socket.
     pub hashed: bool,
     /// `sk->sk_receive_queue`.
@@ -206,6 +209,7 @@ impl<S: ProtoSpec> Sock<S> {
             hdrincl: false,
             recverr: false,
             ttl: None,
+            pmtudisc: 1,
             hashed: false,
             receive_queue: SkBuffHead::new(),
             rmem_alloc: 0,
