@@ -71,13 +71,7 @@ fn reasm(cx: &Cx<'_>) -> (u64, u64, u64, u64, u64) {
 
 /// The terminal counters of a namespace (as tests/rx_fuzz.rs sums them).
 fn outcomes(cx: &Cx<'_>) -> RxOutcomes {
-    let mut o = cx.state::<Ipv4Mib>().unwrap().rx_outcomes();
-    for d in cx.state::<NetDevTables>().unwrap().devices() {
-        o += d.get_stats().rx_outcomes();
-    }
-    o += cx.state::<NeighTable>().unwrap().stats.rx_outcomes();
-    o += frags(cx).rx_outcomes();
-    o
+    netgen_stack::rx_outcomes(cx)
 }
 
 /// A UDP datagram from A:5000 to B:7 with `n` bytes of patterned payload.

@@ -25,7 +25,6 @@ use netgen_generated::pernet::Pernet;
 use netgen_runtime::dev::{netif_receive_frame, netif_receive_frames, NetDevTables};
 use netgen_runtime::inet::arp::NeighTable;
 use netgen_runtime::inet::ip_fragment::Ipv4Frags;
-use netgen_runtime::inet::mib::Ipv4Mib;
 use netgen_runtime::init::BootOptions;
 use netgen_runtime::netns::NetRef;
 use netgen_runtime::skbuff::SkBuff;
@@ -45,12 +44,7 @@ const IP_B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
 /// Every terminal counter of the namespace, summed by outcome: the MIBs',
 /// every device's, the neighbour table's, and what sockets have queued.
 fn outcomes(cx: &Cx<'_>) -> RxOutcomes {
-    let mut o = cx.state::<Ipv4Mib>().unwrap().rx_outcomes();
-    for d in cx.state::<NetDevTables>().unwrap().devices() {
-        o += d.get_stats().rx_outcomes();
-    }
-    o += cx.state::<NeighTable>().unwrap().stats.rx_outcomes();
-    o += cx.state::<Ipv4Frags>().unwrap().rx_outcomes();
+    let mut o = netgen_stack::rx_outcomes(cx);
     let queued: usize = cx.state::<Sockets<Pernet>>().unwrap().iter().map(|(_, s)| s.receive_queue.len()).sum();
     o.add(RxOutcome::Taken, queued as u64);
     o
