@@ -127,15 +127,10 @@ impl DmaSpace {
 
     /// `dma_unmap_page`: the buffer mapped at `addr` comes back to the CPU.
     pub fn dma_unmap_page(&self, addr: DmaAddr) -> Option<Page> {
-        let mut g = self.lock();
-        match g.regions.remove(&addr.0) {
-            Some(Region::Page(p)) => Some(p),
-            Some(other) => {
-                g.regions.insert(addr.0, other);
-                None
-            }
-            None => None,
-        }
+        self.unmap(addr, |r| match r {
+            Region::Page(p) => Ok(p),
+            other => Err(other),
+        })
     }
 
     /// `dma_sync_single_range_for_cpu(dev, addr, 0, len, DMA_FROM_DEVICE)`:
@@ -161,14 +156,22 @@ impl DmaSpace {
 
     /// `dma_unmap_single`: the frame mapped at `addr` comes back.
     pub fn dma_unmap_single(&self, addr: DmaAddr) -> Option<SkBuff> {
+        self.unmap(addr, |r| match r {
+            Region::Single(s) => Ok(s),
+            other => Err(other),
+        })
+    }
+
+    /// The mapping starting at `addr`, if `take` accepts its kind; one of
+    /// another kind stays mapped.
+    fn unmap<T>(&self, addr: DmaAddr, take: impl FnOnce(Region) -> Result<T, Region>) -> Option<T> {
         let mut g = self.lock();
-        match g.regions.remove(&addr.0) {
-            Some(Region::Single(s)) => Some(s),
-            Some(other) => {
+        match take(g.regions.remove(&addr.0)?) {
+            Ok(t) => Some(t),
+            Err(other) => {
                 g.regions.insert(addr.0, other);
                 None
             }
-            None => None,
         }
     }
 
