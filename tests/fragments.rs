@@ -10,6 +10,10 @@
 //! Every test also checks the accounting: each frame fed ends in exactly
 //! one outcome (the terminal counters, fragments still queued included).
 
+mod common;
+
+use common::{boot, mib, sa};
+
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
@@ -20,9 +24,8 @@ use netgen_runtime::inet::arp::{NeighTable, NUD_PERMANENT};
 use netgen_runtime::inet::ip_fragment::{ip_frag_timers, Ipv4Frags, ICMP_EXC_FRAGTIME};
 use netgen_runtime::inet::ip_output::{IP_PMTUDISC_DO, IP_PMTUDISC_DONT, IP_PMTUDISC_PROBE};
 use netgen_runtime::inet::ip_sockglue::{IP_MTU_DISCOVER, SOL_IP};
-use netgen_runtime::inet::mib::{IcmpMib, IpMib, Ipv4Counter, Ipv4Mib, UdpMib};
+use netgen_runtime::inet::mib::{IcmpMib, IpMib, UdpMib};
 use netgen_runtime::inet::netns_ipv4::Ipv4Net;
-use netgen_runtime::init::BootOptions;
 use netgen_runtime::netns::NetRef;
 use netgen_runtime::sock::sk::Sockets;
 use netgen_runtime::socket::syscalls::*;
@@ -39,20 +42,6 @@ const PF_INET: i32 = 2;
 const SOCK_DGRAM: i32 = 2;
 const IP_DF: u16 = 0x4000;
 const IP_MF: u16 = 0x2000;
-
-fn boot() -> Kernel {
-    let (k, report) = netgen_stack::boot(1, &BootOptions::default());
-    assert_eq!(report.counts().1, 0, "{:?}", k.log());
-    k
-}
-
-fn sa(ip: Ipv4Addr, port: u16) -> SockAddr {
-    SockAddr::Inet(SocketAddrV4::new(ip, port))
-}
-
-fn mib(cx: &Cx<'_>, c: impl Into<Ipv4Counter>) -> u64 {
-    cx.state::<Ipv4Mib>().unwrap().get(c)
-}
 
 fn frags<'c>(cx: &'c Cx<'_>) -> &'c Ipv4Frags {
     cx.state::<Ipv4Frags>().unwrap()

@@ -4,6 +4,10 @@
 //! counters against what was sent and received: every frame has exactly
 //! one outcome.
 
+mod common;
+
+use common::sa;
+
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use netgen_generated::pernet::Pernet;
@@ -14,11 +18,9 @@ use netgen_igb::IgbDriverState;
 use netgen_runtime::dev::NetDevTables;
 use netgen_runtime::inet::mib::{IcmpMib, Ipv4Mib, UdpMib};
 use netgen_runtime::inet::netns_ipv4::Ipv4Net;
-use netgen_runtime::init::BootOptions;
 use netgen_runtime::netns::NetRef;
 use netgen_runtime::skbuff::SkBuff;
 use netgen_runtime::socket::syscalls::*;
-use netgen_runtime::tables::SockAddr;
 use netgen_runtime::Errno;
 use netgen_stack::frames;
 use netgen_stack::igb::Nic;
@@ -30,9 +32,7 @@ const IP_A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const IP_B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
 
 fn boot() -> Kernel {
-    let (k, report) = netgen_stack::boot(1, &BootOptions::default());
-    let (_, failed, skipped, _) = report.counts();
-    assert_eq!((failed, skipped), (0, 0), "{:?}", k.log());
+    let k = common::boot();
     assert!(k.has::<IgbDriverState>(), "igb_init_module ran at boot");
     k
 }
@@ -64,10 +64,6 @@ fn pump(k: &Kernel, nics: &[&Nic], wire: &Wire, nets: &[&NetRef<Pernet>]) {
 
 fn probe(k: &mut Kernel, slot: u8, mac: [u8; 6], net: &NetRef<Pernet>, opts: ModelOptions) -> Result<Nic, Errno> {
     netgen_stack::igb::probe_82576(k, slot, mac, net, opts)
-}
-
-fn sa(ip: Ipv4Addr, port: u16) -> SockAddr {
-    SockAddr::Inet(SocketAddrV4::new(ip, port))
 }
 
 #[test]

@@ -3,19 +3,22 @@
 //! a UDP echo and a ping between two namespaces joined by an in-memory wire,
 //! and a user crate's protocol and packet type receiving frames.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+mod common;
+
+use common::{boot, mib, sa};
+
+use std::net::Ipv4Addr;
 
 use netgen_generated::pernet::Pernet;
 use netgen_generated::tables::{families, inet_protocols, packet_types, proto_ops, protos};
 use netgen_runtime::dev::{self, dev_add_pack, dev_remove_pack, NetDevTables, PacketType, ETH_P_ALL};
 use netgen_runtime::errno::Errno;
-use netgen_runtime::inet::mib::{IcmpMib, IpMib, Ipv4Mib, UdpMib};
+use netgen_runtime::inet::mib::{IcmpMib, IpMib, UdpMib};
 use netgen_runtime::inet::netns_ipv4::Ipv4Net;
 use netgen_runtime::inet::{
     inet_add_protocol, inet_register_protosw, inet_unregister_protosw, InetProtosState, InetProtosw, InetswState,
     NetProtocol, INET_PROTOSW_PERMANENT,
 };
-use netgen_runtime::init::BootOptions;
 use netgen_runtime::netns::NetRef;
 use netgen_runtime::skbuff::SkBuff;
 use netgen_runtime::socket::syscalls::*;
@@ -36,21 +39,6 @@ const PF_PACKET: i32 = 17;
 const SOCK_STREAM: i32 = 1;
 const SOCK_DGRAM: i32 = 2;
 const SOCK_RAW: i32 = 3;
-
-fn boot() -> Kernel {
-    let (k, report) = netgen_stack::boot(1, &BootOptions::default());
-    let (_, failed, skipped, _) = report.counts();
-    assert_eq!((failed, skipped), (0, 0), "{:?}", k.log());
-    k
-}
-
-fn sa(ip: Ipv4Addr, port: u16) -> SockAddr {
-    SockAddr::Inet(SocketAddrV4::new(ip, port))
-}
-
-fn mib(cx: &Cx<'_>, c: impl Into<netgen_runtime::inet::mib::Ipv4Counter>) -> u64 {
-    cx.state::<Ipv4Mib>().unwrap().get(c)
-}
 
 fn recv(cx: &mut Cx<'_>, fd: i32) -> Result<(Vec<u8>, Option<SockAddr>), Errno> {
     let mut buf = [0u8; 2048];
